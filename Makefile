@@ -1,0 +1,58 @@
+# Thin wrapper over CMake: every target installs what is missing first, so a
+# fresh Debian 12 machine needs nothing but `make run` or `make test`.
+#
+#   make deps         install missing Debian packages (tools/debian-packages.txt)
+#   make build        configure + build (RelWithDebInfo, Ninja, ccache)
+#   make run          build, then run configs/quickstart.yaml for a few seconds
+#   make test         build, then run the whole suite with ctest
+#   make bench        build, then run the benchmarks
+#   make clean        remove the build directory
+#
+# Variables: SANITIZER=address|thread (own build dir), BUILD_TYPE=..., JOBS=N,
+#            CTEST_ARGS="-R shm" (extra ctest arguments), RUN_SECONDS=5
+
+SANITIZER   ?=
+BUILD_TYPE  ?= RelWithDebInfo
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+RUN_SECONDS ?= 5
+CTEST_ARGS  ?=
+BUILD_DIR   ?= build$(if $(SANITIZER),-$(SANITIZER))
+
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DPYLABHUB_SANITIZER=$(SANITIZER)
+
+.PHONY: all deps configure build run test bench clean help
+all: build
+
+help:
+	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@./tools/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@if [ -x $(BUILD_DIR)/host/pylabhub ]; then \
+	  $(BUILD_DIR)/host/pylabhub run configs/quickstart.yaml --duration $(RUN_SECONDS); \
+	else \
+	  echo "make run: the pylabhub host is not built yet (issue 'The host: YAML pipelines end to end')."; \
+	  echo "          The framework libraries and tests are built; try 'make test'."; \
+	  exit 1; \
+	fi
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j2 $(CTEST_ARGS)
+
+bench: build
+	@if [ -d $(BUILD_DIR)/tests/bench ] && ls $(BUILD_DIR)/tests/bench/plh_bench* >/dev/null 2>&1; then \
+	  for b in $(BUILD_DIR)/tests/bench/plh_bench*; do $$b; done; \
+	else \
+	  echo "make bench: no benchmarks yet (issue 'Benchmarks side by side')."; exit 1; \
+	fi
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,12 @@
+# One switch for the whole build, so that every library, plugin and test in a
+# sanitized run is instrumented the same way (mixing instrumented and plain
+# code gives false reports under TSan).
+if(PYLABHUB_SANITIZER STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(PYLABHUB_SANITIZER STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT PYLABHUB_SANITIZER STREQUAL "")
+  message(FATAL_ERROR "PYLABHUB_SANITIZER must be '', 'address' or 'thread', not '${PYLABHUB_SANITIZER}'")
+endif()

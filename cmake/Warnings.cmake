@@ -1,0 +1,10 @@
+# Warnings for targets we own; third-party headers come in as SYSTEM and are
+# not affected.
+function(pylabhub_set_warnings target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
+    -Wcast-align -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations)
+  if(PYLABHUB_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,179 @@
+#include "pylabhub/schema/blds.hpp"
+
+#include <set>
+
+namespace pylabhub::schema {
+
+std::string BldsBuilder::finish() const {
+    const std::string where = "schema '" + struct_name_ + "': ";
+    if (members_.empty()) throw SchemaDefinitionError(where + "registers no members");
+
+    for (std::size_t i = 1; i < members_.size(); ++i) {
+        if (members_[i].offset < members_[i - 1].offset) {
+            throw SchemaDefinitionError(where + "'" + members_[i].name + "' is registered after '" +
+                                        members_[i - 1].name +
+                                        "' but declared before it: register members in declaration order");
+        }
+    }
+
+    std::string text = "{";
+    std::size_t previous_end = 0;
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+        const Member& m = members_[i];
+        if (i == 0 && m.offset != 0) {
+            throw SchemaDefinitionError(where + "first registered member '" + m.name + "' is at offset " +
+                                        std::to_string(m.offset) + ": a member before it is not registered");
+        }
+        if (i > 0) {
+            const Member& previous = members_[i - 1];
+            if (m.offset < previous_end) {
+                throw SchemaDefinitionError(where + "'" + m.name + "' overlaps '" + previous.name + "'");
+            }
+            // Padding before a member is always smaller than its alignment;
+            // a larger hole means a member was left out.
+            if (m.offset - previous_end >= m.align) {
+                throw SchemaDefinitionError(where + std::to_string(m.offset - previous_end) + " bytes between '" +
+                                            previous.name + "' and '" + m.name +
+                                            "' are more than padding: a member there is not registered");
+            }
+            text += ';';
+        }
+        text += m.name + "@" + std::to_string(m.offset) + ":" + m.type;
+        previous_end = m.offset + m.size;
+    }
+    if (struct_size_ - previous_end >= struct_align_) {
+        throw SchemaDefinitionError(where + std::to_string(struct_size_ - previous_end) + " bytes after '" +
+                                    members_.back().name +
+                                    "' are more than trailing padding: a member there is not registered");
+    }
+    text += "}#" + std::to_string(struct_size_);
+    return text;
+}
+
+namespace {
+
+constexpr int kMaxNesting = 32;  // BLDS can arrive from the network: bound the recursion
+
+class BldsParser {
+public:
+    explicit BldsParser(std::string_view text) : text_(text) {}
+
+    Result<BldsSummary> parse() {
+        BldsSummary summary;
+        auto size = parse_struct(0, &summary.member_count);
+        if (!size) return std::move(size).error();
+        if (pos_ != text_.size()) return fail("unexpected text after the closing '#size'");
+        summary.struct_size = *size;
+        return summary;
+    }
+
+private:
+    Error fail(const std::string& what) const {
+        std::string found = pos_ < text_.size() ? "'" + std::string(1, text_[pos_]) + "'" : "end of text";
+        return make_error(ErrorCode::invalid_argument,
+                          "BLDS position " + std::to_string(pos_) + ": " + what + " (found " + found + ")");
+    }
+    bool accept(char c) {
+        if (pos_ < text_.size() && text_[pos_] == c) {
+            ++pos_;
+            return true;
+        }
+        return false;
+    }
+    bool peek(char c) const { return pos_ < text_.size() && text_[pos_] == c; }
+
+    Result<std::size_t> number(const char* what) {
+        const std::size_t start = pos_;
+        std::size_t value = 0;
+        while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
+            if (value > (SIZE_MAX - 9) / 10) return fail(std::string(what) + " is too large");
+            value = value * 10 + static_cast<std::size_t>(text_[pos_] - '0');
+            ++pos_;
+        }
+        if (pos_ == start) return fail(std::string("expected ") + what);
+        return value;
+    }
+
+    std::string_view identifier() {
+        const std::size_t start = pos_;
+        auto is_start = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+        auto is_rest = [&](char c) { return is_start(c) || (c >= '0' && c <= '9'); };
+        if (pos_ < text_.size() && is_start(text_[pos_])) {
+            ++pos_;
+            while (pos_ < text_.size() && is_rest(text_[pos_])) ++pos_;
+        }
+        return text_.substr(start, pos_ - start);
+    }
+
+    Result<std::size_t> parse_type(int depth) {
+        std::size_t size = 0;
+        if (peek('{')) {
+            auto nested = parse_struct(depth + 1, nullptr);
+            if (!nested) return nested;
+            size = *nested;
+        } else {
+            static constexpr std::pair<std::string_view, std::size_t> scalars[] = {
+                {"i8", 1},  {"i16", 2}, {"i32", 4}, {"i64", 8}, {"u8", 1},   {"u16", 2},
+                {"u32", 4}, {"u64", 8}, {"f32", 4}, {"f64", 8}, {"bool", 1}, {"char", 1},
+            };
+            const std::size_t start = pos_;
+            const std::string_view id = identifier();
+            for (const auto& [name, bytes] : scalars) {
+                if (id == name) size = bytes;
+            }
+            if (size == 0) {
+                pos_ = start;
+                return fail("expected a scalar type (i8..i64, u8..u64, f32, f64, bool, char) or '{'");
+            }
+        }
+        while (accept('[')) {
+            auto count = number("array length");
+            if (!count) return count;
+            if (*count == 0) return fail("array length must be at least 1");
+            if (!accept(']')) return fail("expected ']'");
+            if (size > SIZE_MAX / *count) return fail("array size overflows");
+            size *= *count;
+        }
+        return size;
+    }
+
+    Result<std::size_t> parse_struct(int depth, std::size_t* member_count) {
+        if (depth > kMaxNesting) return fail("structs nested deeper than " + std::to_string(kMaxNesting));
+        if (!accept('{')) return fail("expected '{'");
+        std::set<std::string_view> names;
+        std::size_t end = 0;
+        std::size_t count = 0;
+        if (!peek('}')) {
+            do {
+                const std::string_view name = identifier();
+                if (name.empty()) return fail("expected a member name");
+                if (!names.insert(name).second) return fail("member '" + std::string(name) + "' appears twice");
+                if (!accept('@')) return fail("expected '@' after the member name");
+                auto offset = number("member offset");
+                if (!offset) return offset;
+                if (*offset < end) return fail("member '" + std::string(name) + "' overlaps the member before it");
+                if (!accept(':')) return fail("expected ':' after the offset");
+                auto size = parse_type(depth);
+                if (!size) return size;
+                end = *offset + *size;
+                ++count;
+            } while (accept(';'));
+        }
+        if (!accept('}')) return fail("expected ';' or '}'");
+        if (!accept('#')) return fail("expected '#' and the struct size after '}'");
+        auto size = number("struct size");
+        if (!size) return size;
+        if (*size < end || *size == 0) return fail("struct size " + std::to_string(*size) + " is smaller than its members");
+        if (member_count != nullptr) *member_count = count;
+        return *size;
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+};
+
+} // namespace
+
+Result<BldsSummary> parse_blds(std::string_view text) { return BldsParser(text).parse(); }
+
+} // namespace pylabhub::schema

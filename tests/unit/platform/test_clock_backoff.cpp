@@ -1,0 +1,41 @@
+#include <chrono>
+
+#include <gtest/gtest.h>
+
+#include "pylabhub/platform/backoff.hpp"
+#include "pylabhub/platform/clock.hpp"
+
+namespace pylabhub::platform {
+namespace {
+
+TEST(Clock, MonotonicNeverGoesBackAndTracksSteadyClock) {
+    std::uint64_t previous = monotonic_time_ns();
+    for (int i = 0; i < 10000; ++i) {
+        const std::uint64_t now = monotonic_time_ns();
+        ASSERT_GE(now, previous);
+        previous = now;
+    }
+    // steady_clock is CLOCK_MONOTONIC on Linux: both read the same timeline.
+    const auto steady = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
+    const std::uint64_t ours = monotonic_time_ns();
+    EXPECT_LT(ours - steady, 1'000'000'000ULL);
+}
+
+TEST(Backoff, SleepsOnlyAfterSpinAndYieldPhases) {
+    Backoff backoff(4, 4, 100);
+    const std::uint64_t start = monotonic_time_ns();
+    for (int i = 0; i < 8; ++i) backoff.pause();
+    EXPECT_EQ(backoff.iterations(), 8U);
+    const std::uint64_t spin_and_yield = monotonic_time_ns() - start;
+
+    for (int i = 0; i < 5; ++i) backoff.pause();  // 1+2+4+8+16 µs of sleep at least
+    EXPECT_GE(monotonic_time_ns() - start - spin_and_yield, 31'000U);
+
+    backoff.reset();
+    EXPECT_EQ(backoff.iterations(), 0U);
+}
+
+} // namespace
+} // namespace pylabhub::platform
