@@ -34,12 +34,10 @@ TEST(Futex, WakeWithoutWaitersWakesNobody) {
 // A private futex would never wake a waiter in another process; this test
 // fails unless the wake crosses the process boundary.
 TEST(Futex, WakesAWaiterInAnotherProcess) {
-    test::ShmNameGuard name("futex");
-    auto shm = SharedMemory::create(name.name(), 4096);
-    ASSERT_TRUE(shm.has_value()) << shm.error().message;
-    auto* word = new (shm->data()) std::atomic<std::uint32_t>(0);
+    test::TestSegment segment("futex", 4096);
+    auto* word = new (segment.data()) std::atomic<std::uint32_t>(0);
 
-    auto child = test::ChildProcess::spawn_worker({"futex-wait", name.name()});
+    auto child = test::ChildProcess::spawn_worker({"futex-wait", segment.name()});
     ASSERT_EQ(child.read_line(5s), "waiting");
     int woken = 0;
     const auto deadline = std::chrono::steady_clock::now() + 5s;

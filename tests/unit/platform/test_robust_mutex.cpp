@@ -21,15 +21,11 @@ using ::testing::HasSubstr;
 class RobustMutexTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        auto created = SharedMemory::create(name_.name(), 4096);
-        ASSERT_TRUE(created.has_value()) << created.error().message;
-        shm_.emplace(std::move(created).value());
-        mutex_ = new (shm_->data()) SharedRobustMutex;
+        mutex_ = new (segment_.data()) SharedRobustMutex;
         ASSERT_TRUE(mutex_->initialize().has_value());
     }
 
-    test::ShmNameGuard name_{"robust"};
-    std::optional<SharedMemory> shm_;
+    test::TestSegment segment_{"robust", 4096};
     SharedRobustMutex* mutex_ = nullptr;
 };
 
@@ -62,7 +58,7 @@ TEST_F(RobustMutexTest, RelockByTheOwningThreadIsRefused) {
 }
 
 TEST_F(RobustMutexTest, LockForTimesOutWhileAnotherProcessHoldsIt) {
-    auto child = ChildProcess::spawn_worker({"hold-robust-mutex", name_.name()});
+    auto child = ChildProcess::spawn_worker({"hold-robust-mutex", segment_.name()});
     ASSERT_EQ(child.read_line(10s), "locked");
     auto attempt = mutex_->lock_for(20ms);
     ASSERT_FALSE(attempt.has_value());
@@ -71,7 +67,7 @@ TEST_F(RobustMutexTest, LockForTimesOutWhileAnotherProcessHoldsIt) {
 }
 
 TEST_F(RobustMutexTest, OwnerKilledWhileHoldingItIsRecovered) {
-    auto child = ChildProcess::spawn_worker({"hold-robust-mutex", name_.name()});
+    auto child = ChildProcess::spawn_worker({"hold-robust-mutex", segment_.name()});
     ASSERT_EQ(child.read_line(10s), "locked");
     EXPECT_EQ(mutex_->try_lock().error().code, ErrorCode::busy);
 

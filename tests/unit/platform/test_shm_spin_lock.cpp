@@ -25,21 +25,17 @@ using ::testing::HasSubstr;
 class SpinLockTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        auto created = SharedMemory::create(name_.name(), 4096);
-        ASSERT_TRUE(created.has_value()) << created.error().message;
-        shm_.emplace(std::move(created).value());
         // Zero-filled memory is an unlocked lock: no initialisation.
-        lock_ = reinterpret_cast<SharedSpinLock*>(shm_->data());
+        lock_ = reinterpret_cast<SharedSpinLock*>(segment_.data());
     }
 
     /// Writes an ownership record as a (possibly long gone) process would have.
     void forge_owner(const ProcessIdentity& who) {
         const std::uint64_t word = SharedSpinLock::owner_word(who);
-        std::memcpy(shm_->data(), &word, sizeof word);
+        std::memcpy(segment_.data(), &word, sizeof word);
     }
 
-    test::ShmNameGuard name_{"spin"};
-    std::optional<SharedMemory> shm_;
+    test::TestSegment segment_{"spin", 4096};
     SharedSpinLock* lock_ = nullptr;
 };
 
@@ -67,7 +63,7 @@ TEST_F(SpinLockTest, UnlockWhenNotHeldIsAnError) {
 }
 
 TEST_F(SpinLockTest, UnlockByANonOwnerProcessLeavesTheLockAlone) {
-    auto child = ChildProcess::spawn_worker({"hold-spin-lock", name_.name()});
+    auto child = ChildProcess::spawn_worker({"hold-spin-lock", segment_.name()});
     ASSERT_EQ(child.read_line(10s), "locked");
     auto result = lock_->unlock();
     ASSERT_FALSE(result.has_value());
@@ -100,7 +96,7 @@ TEST_F(SpinLockTest, MutualExclusionBetweenThreads) {
 }
 
 TEST_F(SpinLockTest, TimesOutNamingALiveHolder) {
-    auto child = ChildProcess::spawn_worker({"hold-spin-lock", name_.name()});
+    auto child = ChildProcess::spawn_worker({"hold-spin-lock", segment_.name()});
     ASSERT_EQ(child.read_line(10s), "locked");
     auto attempt = lock_->lock_for(30ms);
     ASSERT_FALSE(attempt.has_value());
@@ -110,7 +106,7 @@ TEST_F(SpinLockTest, TimesOutNamingALiveHolder) {
 }
 
 TEST_F(SpinLockTest, HolderKilledIsReclaimedEvenBeforeItIsReaped) {
-    auto child = ChildProcess::spawn_worker({"hold-spin-lock", name_.name()});
+    auto child = ChildProcess::spawn_worker({"hold-spin-lock", segment_.name()});
     ASSERT_EQ(child.read_line(10s), "locked");
     child.signal(SIGKILL);  // a zombie now: pid and /proc entry still exist
 
@@ -123,7 +119,7 @@ TEST_F(SpinLockTest, HolderKilledIsReclaimedEvenBeforeItIsReaped) {
 }
 
 TEST_F(SpinLockTest, TryLockAlsoReclaimsFromADeadHolder) {
-    auto child = ChildProcess::spawn_worker({"hold-spin-lock", name_.name()});
+    auto child = ChildProcess::spawn_worker({"hold-spin-lock", segment_.name()});
     ASSERT_EQ(child.read_line(10s), "locked");
     child.kill_and_reap();
     ASSERT_EQ(lock_->try_lock().value(), LockAcquisition::recovered_from_dead_owner);
