@@ -3,7 +3,10 @@
 function(pylabhub_set_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
-    -Wcast-align -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations)
+    -Wcast-align -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations
+    # Options structs are filled with designated initializers that leave the
+    # rest at their defaults on purpose.
+    -Wno-missing-field-initializers)
   if(PYLABHUB_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

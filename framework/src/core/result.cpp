@@ -14,6 +14,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::mismatch: return "mismatch";
     case ErrorCode::corrupt: return "corrupt";
     case ErrorCode::unrecoverable: return "unrecoverable";
+    case ErrorCode::closed: return "closed";
     case ErrorCode::system: return "system error";
     }
     return "unknown error";

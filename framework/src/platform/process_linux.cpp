@@ -84,4 +84,20 @@ bool is_process_alive(ProcessId pid, std::uint64_t start_time) noexcept {
     }
 }
 
+std::uint64_t owner_word(const ProcessIdentity& who) noexcept {
+    return (who.pid << 32) | (who.start_time & 0xffff'ffffULL);
+}
+
+bool is_owner_word_alive(std::uint64_t word) noexcept {
+    const ProcessId pid = owner_word_pid(word);
+    if (!is_process_alive(pid)) return false;
+    try {
+        auto start_time = process_start_time(pid);
+        if (!start_time) return false;
+        return (*start_time & 0xffff'ffffULL) == (word & 0xffff'ffffULL);
+    } catch (...) {
+        return true;  // allocation failure: kill() said the pid exists
+    }
+}
+
 } // namespace pylabhub::platform

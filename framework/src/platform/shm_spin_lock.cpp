@@ -15,7 +15,6 @@ static_assert(std::is_trivially_default_constructible_v<SharedSpinLock> &&
                   std::is_trivially_destructible_v<SharedSpinLock>,
               "must be placeable in raw shared memory, where all-zero means unlocked");
 
-constexpr std::uint64_t kLowHalf = 0xffff'ffffULL;
 // Reading /proc costs microseconds, so a waiter looks at the owner's
 // liveness only this often, never on the uncontended path.
 constexpr std::uint64_t kLivenessCheckIntervalNs = 1'000'000;
@@ -26,22 +25,14 @@ std::uint64_t load(const std::uint64_t& field, std::memory_order order = std::me
 }
 
 std::string describe_owner(std::uint64_t word) {
-    return "pid " + std::to_string(word >> 32);
+    return "pid " + std::to_string(owner_word_pid(word));
 }
 
 } // namespace
 
 std::uint64_t SharedSpinLock::owner_word(const ProcessIdentity& who) noexcept {
     static_assert(offsetof(SharedSpinLock, owner_word_) == 0, "the header documents the word at offset 0");
-    return (who.pid << 32) | (who.start_time & kLowHalf);
-}
-
-bool SharedSpinLock::owner_word_is_dead(std::uint64_t word) const noexcept {
-    const ProcessId pid = word >> 32;
-    if (!is_process_alive(pid)) return true;
-    auto start_time = process_start_time(pid);
-    if (!start_time) return true;
-    return (*start_time & kLowHalf) != (word & kLowHalf);  // the pid was reused
+    return platform::owner_word(who);
 }
 
 Result<LockAcquisition> SharedSpinLock::take_over(std::uint64_t dead_word) noexcept {
@@ -65,7 +56,7 @@ Result<LockAcquisition> SharedSpinLock::try_lock() noexcept {
         atomic(owner_start_time_).store(me.start_time, std::memory_order_relaxed);
         return LockAcquisition::acquired;
     }
-    if (expected != owner_word(me) && owner_word_is_dead(expected)) return take_over(expected);
+    if (expected != owner_word(me) && !is_owner_word_alive(expected)) return take_over(expected);
     return make_error(ErrorCode::busy, "shm spin lock: held by " + describe_owner(expected));
 }
 
@@ -84,7 +75,7 @@ Result<LockAcquisition> SharedSpinLock::lock_for(std::chrono::nanoseconds timeou
         }
         const std::uint64_t now = monotonic_time_ns();
         if (expected != 0 && expected != mine && now >= next_liveness_check) {
-            if (owner_word_is_dead(expected)) {
+            if (!is_owner_word_alive(expected)) {
                 if (auto taken = take_over(expected)) return taken;
             }
             next_liveness_check = now + kLivenessCheckIntervalNs;
@@ -118,7 +109,7 @@ bool SharedSpinLock::is_locked() const noexcept { return load(owner_word_) != 0;
 ProcessIdentity SharedSpinLock::owner() const noexcept {
     const std::uint64_t word = load(owner_word_);
     if (word == 0) return {};
-    return ProcessIdentity{word >> 32, load(owner_start_time_, std::memory_order_relaxed)};
+    return ProcessIdentity{owner_word_pid(word), load(owner_start_time_, std::memory_order_relaxed)};
 }
 
 std::uint64_t SharedSpinLock::reclaimed_count() const noexcept {

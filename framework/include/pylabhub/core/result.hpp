@@ -27,6 +27,7 @@ enum class ErrorCode : std::uint8_t {
     mismatch,          ///< two descriptions that must agree do not (schema, layout, policy)
     corrupt,           ///< stored data failed validation
     unrecoverable,     ///< state that cannot be repaired automatically
+    closed,            ///< the other side shut down (a producer closed its DataBlock)
     system,            ///< any other OS failure; message carries errno text
 };
 

@@ -39,4 +39,17 @@ inline bool is_process_alive(const ProcessIdentity& who) noexcept {
     return is_process_alive(who.pid, who.start_time);
 }
 
+/// An owner record that fits one 64-bit word, so shared-memory locks can
+/// take, release and reclaim ownership with a single CAS: pid in the high
+/// half, the low 32 bits of the start time in the low half. Never 0 for a
+/// real process, so 0 can mean "nobody".
+std::uint64_t owner_word(const ProcessIdentity& who) noexcept;
+
+inline ProcessId owner_word_pid(std::uint64_t word) noexcept { return word >> 32; }
+
+/// False when the process the word names is gone, a zombie, or its pid now
+/// belongs to a process with another start time. Reads procfs: keep it off
+/// fast paths.
+bool is_owner_word_alive(std::uint64_t word) noexcept;
+
 } // namespace pylabhub::platform

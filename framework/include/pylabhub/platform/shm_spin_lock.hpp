@@ -43,7 +43,6 @@ public:
     static std::uint64_t owner_word(const ProcessIdentity& who) noexcept;
 
 private:
-    bool owner_word_is_dead(std::uint64_t word) const noexcept;
     Result<LockAcquisition> take_over(std::uint64_t dead_word) noexcept;
 
     alignas(8) std::uint64_t owner_word_;

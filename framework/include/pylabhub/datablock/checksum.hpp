@@ -1,0 +1,28 @@
+// Checksum policies: how a slot's digest is made.
+//
+// A policy is a plain table of an id, a name, a digest size and a function,
+// so the plugin ABI can hand the DataBlock a third-party policy unchanged.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "pylabhub/datablock/config.hpp"
+
+namespace pylabhub::datablock {
+
+/// Digest room per slot and per flexible zone in the segment.
+inline constexpr std::size_t kMaxDigestBytes = 32;
+
+struct ChecksumPolicy {
+    std::uint32_t id;            ///< stored in the header; attachers must agree
+    const char* name;
+    std::size_t digest_bytes;    ///< <= kMaxDigestBytes
+    /// Writes digest_bytes bytes to `digest`. Thread-safe, no allocation.
+    void (*compute)(const void* data, std::size_t size, std::uint8_t* digest);
+};
+
+/// The built-in policy for `kind` (none has digest_bytes 0 and compute null).
+const ChecksumPolicy& builtin_checksum(ChecksumKind kind) noexcept;
+
+} // namespace pylabhub::datablock

@@ -1,0 +1,141 @@
+// The reading side of a DataBlock: attaches by segment name and shared
+// secret, takes a row in the consumer table, reads slots in place.
+//
+// Thread rule: a Consumer and its guards are used by one thread at a time;
+// run several Consumers for several threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "pylabhub/core/result.hpp"
+#include "pylabhub/crypto/crypto.hpp"
+#include "pylabhub/datablock/config.hpp"
+#include "pylabhub/datablock/metrics.hpp"
+#include "pylabhub/datablock/transaction.hpp"
+#include "pylabhub/schema/schema_info.hpp"
+
+namespace pylabhub::datablock {
+
+struct ConsumerOptions {
+    crypto::SharedSecret secret{};
+    /// If set, attach is refused unless the segment has these slot_count,
+    /// slot_bytes, sync, checksum and checksum_mode.
+    std::optional<DataBlockConfig> expected;
+    /// If set, attach is refused unless the segment's schema is compatible.
+    std::optional<schema::SchemaInfo> schema;
+    WaitStrategy wait = WaitStrategy::spin_yield;
+    /// How long to wait for a segment whose creator is still initialising it.
+    std::chrono::milliseconds attach_timeout{1000};
+};
+
+/// What the segment says about itself.
+struct DataBlockInfo {
+    std::string shm_name;
+    DataBlockConfig config;  ///< as recorded in the header (flex_zones by name and size)
+    std::optional<schema::SchemaInfo> schema;  ///< name, hash and version (the BLDS travels via the broker)
+    std::uint64_t producer_pid = 0;
+};
+
+class Consumer {
+public:
+    /// Attaches to `shm_name`. Refused, with the field named, for: not a
+    /// DataBlock, another layout version or header layout, a segment smaller
+    /// than its header says, a wrong secret, a config or schema other than
+    /// the expected one, a full consumer table.
+    static Result<Consumer> attach(std::string_view shm_name, ConsumerOptions options);
+
+    template <schema::Registered T>
+    static Result<Consumer> attach_for(std::string_view shm_name, ConsumerOptions options) {
+        options.schema = schema::schema_of<T>();
+        return attach(shm_name, std::move(options));
+    }
+
+    Consumer(Consumer&& other) noexcept;
+    Consumer& operator=(Consumer&& other) noexcept;
+    Consumer(const Consumer&) = delete;
+    Consumer& operator=(const Consumer&) = delete;
+    /// Leaves the consumer table, so the writer no longer waits for us.
+    ~Consumer();
+
+    /// The next slot for this consumer: under the lossless policies the one
+    /// after the last it read, under latest_only the newest one it has not
+    /// seen. timeout error when none comes in time; closed when the producer
+    /// closed and everything committed was read; corrupt on a checksum
+    /// mismatch (enforced mode; the slot is skipped and counted).
+    Result<ReadTransactionGuard> acquire_read(std::chrono::nanoseconds timeout);
+
+    /// Reads slots one after another; the loop ends at the first error
+    /// (timeout, closed...), which last_error() keeps.
+    class SlotRange;
+    SlotRange slots(std::chrono::nanoseconds timeout_each);
+
+    std::span<const std::byte> flexible_zone(std::string_view name) const;
+    Result<void> verify_zone_checksum(std::string_view name) const;
+
+    /// Records that this consumer is alive (acquire_read does it too).
+    void heartbeat() noexcept;
+
+    const DataBlockInfo& info() const;
+    DataBlockMetrics metrics() const;
+
+private:
+    explicit Consumer(detail::ConsumerState* state) noexcept : state_(state) {}
+    void detach() noexcept;
+    detail::ConsumerState* state_;
+};
+
+class Consumer::SlotRange {
+public:
+    class iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = ReadTransactionGuard;
+        using difference_type = std::ptrdiff_t;
+        ReadTransactionGuard& operator*() const { return *range_->current_; }
+        iterator& operator++() {
+            range_->advance();
+            return *this;
+        }
+        bool operator==(std::default_sentinel_t) const { return !range_->current_.has_value(); }
+
+    private:
+        friend class SlotRange;
+        explicit iterator(SlotRange* range) : range_(range) {}
+        SlotRange* range_;
+    };
+
+    iterator begin() {
+        advance();
+        return iterator(this);
+    }
+    std::default_sentinel_t end() const { return {}; }
+    /// Why the loop ended.
+    const std::optional<Error>& last_error() const { return last_error_; }
+
+private:
+    friend class Consumer;
+    SlotRange(Consumer& consumer, std::chrono::nanoseconds timeout) : consumer_(&consumer), timeout_(timeout) {}
+    void advance() {
+        current_.reset();  // releases the previous slot first
+        auto next = consumer_->acquire_read(timeout_);
+        if (next) {
+            current_.emplace(std::move(next).value());
+        } else {
+            last_error_ = std::move(next).error();
+        }
+    }
+    Consumer* consumer_;
+    std::chrono::nanoseconds timeout_;
+    std::optional<ReadTransactionGuard> current_;
+    std::optional<Error> last_error_;
+};
+
+inline Consumer::SlotRange Consumer::slots(std::chrono::nanoseconds timeout_each) { return SlotRange(*this, timeout_each); }
+
+} // namespace pylabhub::datablock

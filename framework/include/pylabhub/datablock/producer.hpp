@@ -1,0 +1,84 @@
+// The writing side of a DataBlock: creates the segment, owns it, unlinks it.
+//
+// Thread rule: a Producer and its guards are used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "pylabhub/core/result.hpp"
+#include "pylabhub/crypto/crypto.hpp"
+#include "pylabhub/datablock/config.hpp"
+#include "pylabhub/datablock/metrics.hpp"
+#include "pylabhub/datablock/transaction.hpp"
+#include "pylabhub/schema/schema_info.hpp"
+
+namespace pylabhub::datablock {
+
+struct ProducerOptions {
+    WaitStrategy wait = WaitStrategy::spin_yield;
+    /// Unlink a segment of the same name first instead of failing.
+    bool replace_existing = false;
+    /// Describes the slot payload; consumers that expect another schema are refused.
+    std::optional<schema::SchemaInfo> schema;
+};
+
+class Producer {
+public:
+    /// Creates segment `shm_name` (see SharedMemory for the name rules) with
+    /// a fresh shared secret; consumers need the name and the secret.
+    static Result<Producer> create(std::string_view shm_name, const DataBlockConfig& config,
+                                   ProducerOptions options = {});
+
+    /// The same, with T's schema; refuses a slot_bytes smaller than sizeof(T).
+    template <schema::Registered T>
+    static Result<Producer> create_for(std::string_view shm_name, const DataBlockConfig& config,
+                                       ProducerOptions options = {}) {
+        if (config.slot_bytes < sizeof(T)) {
+            return make_error(ErrorCode::invalid_argument,
+                              "slot_bytes " + std::to_string(config.slot_bytes) + " is smaller than schema '" +
+                                  std::string(schema::SchemaTraits<T>::name) + "' (" + std::to_string(sizeof(T)) +
+                                  " bytes)");
+        }
+        options.schema = schema::schema_of<T>();
+        return create(shm_name, config, std::move(options));
+    }
+
+    Producer(Producer&& other) noexcept;
+    Producer& operator=(Producer&& other) noexcept;
+    Producer(const Producer&) = delete;
+    Producer& operator=(const Producer&) = delete;
+    /// Marks the block closed (consumers drain what was committed, then get
+    /// ErrorCode::closed) and unlinks the segment.
+    ~Producer();
+
+    /// The next slot to write, waiting up to `timeout` for space (lossless
+    /// policies) with the configured wait strategy.
+    Result<WriteTransactionGuard> acquire_write(std::chrono::nanoseconds timeout);
+    /// Copies `payload` into the next slot and commits it.
+    Result<void> write(std::span<const std::byte> payload, std::chrono::nanoseconds timeout);
+
+    /// Flexible zone `name` (empty span if there is none).
+    std::span<std::byte> flexible_zone(std::string_view name) const;
+    /// Stores the digest of zone `name` (with the block's checksum policy).
+    Result<void> update_zone_checksum(std::string_view name);
+
+    const std::string& shm_name() const;
+    const crypto::SharedSecret& secret() const;
+    const DataBlockConfig& config() const;
+    const std::optional<schema::SchemaInfo>& schema() const;
+    DataBlockMetrics metrics() const;
+    /// Sequence id the next committed slot will get.
+    std::uint64_t next_sequence() const;
+
+private:
+    explicit Producer(detail::ProducerState* state) noexcept : state_(state) {}
+    void close() noexcept;
+    detail::ProducerState* state_;
+};
+
+} // namespace pylabhub::datablock

@@ -1,0 +1,464 @@
+#include "pylabhub/datablock/consumer.hpp"
+
+#include <cstring>
+#include <thread>
+
+#include "pylabhub/datablock/checksum.hpp"
+#include "pylabhub/log.hpp"
+#include "pylabhub/platform/clock.hpp"
+#include "pylabhub/platform/process.hpp"
+#include "pylabhub/platform/shared_memory.hpp"
+#include "segment.hpp"
+#include "wait.hpp"
+
+namespace pylabhub::datablock {
+namespace detail {
+
+class ConsumerState {
+public:
+    ConsumerState(platform::SharedMemory memory, SegmentLayout layout, ConsumerOptions opts)
+        : shm(std::move(memory)), view{shm.data(), layout}, options(std::move(opts)),
+          owner(platform::owner_word(platform::current_process())) {}
+
+    SegmentHeader& header() const { return view.header(); }
+    bool lossless() const { return is_lossless(header().sync_policy); }
+    void guard_done() {
+        if (--open_guards == 0 && consumer_gone) {
+            leave_table();
+            delete this;
+        }
+    }
+
+    /// Gives up the consumer row: the writer stops waiting for us.
+    void leave_table() noexcept {
+        SegmentHeader& h = header();
+        entry->active.store(0, std::memory_order_seq_cst);
+        h.slots_read_retired.fetch_add(entry->slots_read.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        entry->slots_read.store(0, std::memory_order_relaxed);
+        entry->owner.store(0, std::memory_order_release);
+        wake_waiters(h.space_futex, h.space_waiters);
+    }
+
+    /// Moves past `sequence`: the writer may reuse its slot (lossless).
+    void advance_past(std::uint64_t sequence) {
+        next_sequence = sequence + 1;
+        if (lossless()) {
+            entry->position.store(next_sequence, std::memory_order_seq_cst);
+            wake_waiters(header().space_futex, header().space_waiters);
+        }
+    }
+
+    platform::SharedMemory shm;
+    SegmentView view;
+    ConsumerOptions options;
+    DataBlockInfo info;
+    const ChecksumPolicy* checksum = nullptr;
+    ConsumerEntry* entry = nullptr;
+    std::uint64_t owner;
+    std::uint64_t next_sequence = 0;
+    int open_guards = 0;
+    bool consumer_gone = false;
+};
+
+namespace {
+
+std::string hex(const std::uint8_t* bytes, std::size_t size) { return crypto::to_hex(std::span(bytes, size)); }
+
+Error refused(const std::string& name, const std::string& why) {
+    return make_error(ErrorCode::mismatch, "attach to datablock '" + name + "' refused: " + why);
+}
+
+template <typename T>
+Error differs(const std::string& name, const char* field, const T& segment, const T& expected) {
+    return refused(name, std::string(field) + " differs: the segment has " + std::string(segment) + ", expected " +
+                             std::string(expected));
+}
+
+/// Checks everything the header says before anything is written to it.
+Result<SegmentLayout> check_header(const platform::SharedMemory& shm, const ConsumerOptions& options) {
+    const std::string& name = shm.name();
+    if (shm.size() < sizeof(SegmentHeader)) {
+        return refused(name, "segment too small: " + std::to_string(shm.size()) + " bytes, a DataBlock header alone is " +
+                                 std::to_string(sizeof(SegmentHeader)));
+    }
+    const SegmentHeader& h = *reinterpret_cast<const SegmentHeader*>(shm.data());
+    const std::uint64_t deadline = deadline_after(options.attach_timeout);
+    while (h.magic.load(std::memory_order_acquire) == 0 && platform::monotonic_time_ns() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const std::uint64_t magic = h.magic.load(std::memory_order_acquire);
+    if (magic == 0) return make_error(ErrorCode::timeout, "attach to datablock '" + name + "': its creator did not finish initialising it within " + std::to_string(options.attach_timeout.count()) + " ms");
+    if (magic != kMagic) return refused(name, "not a pyLabHub DataBlock (magic 0x" + hex(reinterpret_cast<const std::uint8_t*>(&magic), 8) + ")");
+    if (h.layout_version != kLayoutVersion) {
+        return differs(name, "layout version", std::to_string(h.layout_version), std::to_string(kLayoutVersion));
+    }
+    if (h.header_bytes != sizeof(SegmentHeader) ||
+        std::memcmp(h.header_layout_hash, header_layout_hash().data(), 32) != 0) {
+        return refused(name, "header layout hash differs: the segment has " + hex(h.header_layout_hash, 32) +
+                                 ", this build " + crypto::to_hex(header_layout_hash()) +
+                                 " (made by another pyLabHub version or build settings)");
+    }
+    if (!crypto::constant_time_equal(std::span(h.shared_secret), std::span(options.secret))) {
+        return refused(name, "wrong shared secret");
+    }
+    if (h.slot_count == 0 || h.max_consumers == 0 || h.slot_bytes == 0 || h.flex_zone_count > 64 ||
+        h.digest_bytes > kMaxDigestBytes) {
+        return make_error(ErrorCode::corrupt, "datablock '" + name + "': header has an impossible config (slot_count " +
+                                                  std::to_string(h.slot_count) + ", slot_bytes " +
+                                                  std::to_string(h.slot_bytes) + ")");
+    }
+    std::vector<std::uint64_t> zone_bytes(h.flex_zone_count);
+    const auto* zones = reinterpret_cast<const FlexZoneEntry*>(
+        shm.data() + SegmentLayout::compute(h.slot_count, h.slot_bytes, h.max_consumers, h.digest_bytes, nullptr, 0)
+                          .zones_offset);
+    const std::uint64_t table_end = reinterpret_cast<const std::byte*>(zones + h.flex_zone_count) - shm.data();
+    if (table_end > shm.size()) {
+        return refused(name, "segment too small: " + std::to_string(shm.size()) + " bytes cannot hold its tables");
+    }
+    for (std::uint32_t i = 0; i < h.flex_zone_count; ++i) zone_bytes[i] = zones[i].bytes;
+    const SegmentLayout layout =
+        SegmentLayout::compute(h.slot_count, h.slot_bytes, h.max_consumers, h.digest_bytes, zone_bytes.data(),
+                               h.flex_zone_count);
+    if (h.total_bytes != layout.total_bytes || shm.size() < layout.total_bytes) {
+        return refused(name, "segment too small: " + std::to_string(shm.size()) + " bytes, its header describes " +
+                                 std::to_string(layout.total_bytes));
+    }
+    return layout;
+}
+
+Result<void> check_expectations(SegmentHeader& h, const DataBlockInfo& info, const ConsumerOptions& options) {
+    const std::string& name = info.shm_name;
+    if (options.expected) {
+        const DataBlockConfig& want = *options.expected;
+        const DataBlockConfig& have = info.config;
+        if (have.sync != want.sync) return differs(name, "sync policy", to_string(have.sync), to_string(want.sync));
+        if (have.checksum != want.checksum) {
+            return differs(name, "checksum policy", to_string(have.checksum), to_string(want.checksum));
+        }
+        if (have.checksum_mode != want.checksum_mode) {
+            return differs(name, "checksum mode", to_string(have.checksum_mode), to_string(want.checksum_mode));
+        }
+        if (have.slot_count != want.slot_count) {
+            return differs(name, "slot_count", std::to_string(have.slot_count), std::to_string(want.slot_count));
+        }
+        if (have.slot_bytes != want.slot_bytes) {
+            return differs(name, "slot_bytes", std::to_string(have.slot_bytes), std::to_string(want.slot_bytes));
+        }
+    }
+    if (options.schema) {
+        if (!info.schema) {
+            h.schema_mismatches.fetch_add(1, std::memory_order_relaxed);
+            return refused(name, "schema expected ('" + options.schema->name + "' hash " + options.schema->hash_hex() +
+                                     "), but the segment declares none");
+        }
+        if (auto compatible = schema::check_compatible(*options.schema, *info.schema); !compatible) {
+            h.schema_mismatches.fetch_add(1, std::memory_order_relaxed);
+            return refused(name, compatible.error().message);
+        }
+    }
+    return {};
+}
+
+DataBlockInfo describe(const platform::SharedMemory& shm, const SegmentView& view) {
+    const SegmentHeader& h = view.header();
+    DataBlockInfo info;
+    info.shm_name = shm.name();
+    info.config.slot_count = h.slot_count;
+    info.config.slot_bytes = h.slot_bytes;
+    info.config.sync = static_cast<SyncPolicy>(h.sync_policy);
+    info.config.checksum = static_cast<ChecksumKind>(h.checksum_policy);
+    info.config.checksum_mode = static_cast<ChecksumMode>(h.checksum_mode);
+    info.config.max_consumers = h.max_consumers;
+    for (std::uint32_t i = 0; i < h.flex_zone_count; ++i) {
+        const FlexZoneEntry& zone = view.zones()[i];
+        info.config.flex_zones.push_back({std::string(zone.name, ::strnlen(zone.name, sizeof zone.name)), zone.bytes});
+    }
+    if (h.has_schema != 0) {
+        schema::SchemaInfo s;
+        s.name = std::string(h.schema_name, ::strnlen(h.schema_name, sizeof h.schema_name));
+        std::memcpy(s.hash.data(), h.schema_hash, s.hash.size());
+        s.version = {h.schema_version[0], h.schema_version[1], h.schema_version[2]};
+        info.schema = std::move(s);
+    }
+    info.producer_pid = h.creator_pid;
+    return info;
+}
+
+/// Claims a row of the consumer table, taking over rows of dead consumers.
+Result<ConsumerEntry*> join_table(ConsumerState& s) {
+    SegmentHeader& h = s.header();
+    std::string holders;
+    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+        ConsumerEntry& entry = s.view.consumers()[i];
+        std::uint64_t who = entry.owner.load(std::memory_order_acquire);
+        if (who != 0 && platform::is_owner_word_alive(who)) {
+            holders += (holders.empty() ? "pid " : ", pid ") + std::to_string(platform::owner_word_pid(who));
+            continue;
+        }
+        const bool stale = who != 0;
+        if (!entry.owner.compare_exchange_strong(who, s.owner, std::memory_order_acq_rel)) continue;
+        if (stale) {
+            // The row of a consumer that died: what it read still counts,
+            // and a slot it was inside must not stay blocked.
+            const std::uint64_t inside = entry.reading.load(std::memory_order_seq_cst);
+            if (inside != kNoSequence) plh_slot_rw_release_read(s.view.slot_state(inside), nullptr);
+            h.slots_read_retired.fetch_add(entry.slots_read.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            h.recovery_actions.fetch_add(1, std::memory_order_relaxed);
+            log::logger().warn("datablock '{}': took over the consumer row of dead pid {}", s.shm.name(),
+                               platform::owner_word_pid(who));
+        }
+        entry.start_time.store(platform::current_process().start_time, std::memory_order_relaxed);
+        entry.slots_read.store(0, std::memory_order_relaxed);
+        entry.reading.store(kNoSequence, std::memory_order_relaxed);
+        entry.last_heartbeat_ns.store(platform::monotonic_time_ns(), std::memory_order_relaxed);
+        // Start at the next slot to be committed: a consumer sees what is
+        // published after it joined, not history.
+        const std::uint64_t start = h.commit_count.load(std::memory_order_seq_cst);
+        entry.position.store(start, std::memory_order_seq_cst);
+        entry.active.store(1, std::memory_order_seq_cst);
+        s.next_sequence = start;
+        h.consumer_attaches.fetch_add(1, std::memory_order_relaxed);
+        return &entry;
+    }
+    if (h.sync_policy == static_cast<std::uint32_t>(SyncPolicy::single_reader)) {
+        return make_error(ErrorCode::busy, "attach to datablock '" + s.shm.name() +
+                                               "' refused: single_reader allows one consumer and " + holders +
+                                               " is attached (use sync_reader for several)");
+    }
+    return make_error(ErrorCode::busy, "attach to datablock '" + s.shm.name() + "' refused: consumer table full (" +
+                                           std::to_string(h.max_consumers) + " rows, held by " + holders + ")");
+}
+
+} // namespace
+} // namespace detail
+
+using detail::ConsumerState;
+using detail::kNoSequence;
+
+Result<Consumer> Consumer::attach(std::string_view shm_name, ConsumerOptions options) {
+    auto shm = platform::SharedMemory::attach(shm_name);
+    if (!shm) return std::move(shm).error();
+    auto layout = detail::check_header(*shm, options);
+    if (!layout) return std::move(layout).error();
+
+    auto state = std::make_unique<ConsumerState>(std::move(shm).value(), *layout, std::move(options));
+    state->info = detail::describe(state->shm, state->view);
+    if (auto fine = detail::check_expectations(state->header(), state->info, state->options); !fine) {
+        return std::move(fine).error();
+    }
+    state->checksum = &builtin_checksum(state->info.config.checksum);
+    if (state->info.config.checksum != ChecksumKind::none && state->checksum->compute == nullptr) {
+        return detail::refused(state->shm.name(), "checksum policy id " +
+                                                      std::to_string(state->header().checksum_policy) +
+                                                      " is not known to this build");
+    }
+    auto entry = detail::join_table(*state);
+    if (!entry) return std::move(entry).error();
+    state->entry = *entry;
+    return Consumer(state.release());
+}
+
+Consumer::Consumer(Consumer&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+
+Consumer& Consumer::operator=(Consumer&& other) noexcept {
+    if (this != &other) {
+        detach();
+        state_ = std::exchange(other.state_, nullptr);
+    }
+    return *this;
+}
+
+Consumer::~Consumer() { detach(); }
+
+void Consumer::detach() noexcept {
+    if (state_ == nullptr) return;
+    ConsumerState& s = *state_;
+    if (s.open_guards == 0) {
+        s.leave_table();
+        delete state_;
+    } else {
+        s.consumer_gone = true;  // the last guard finishes the detach
+    }
+    state_ = nullptr;
+}
+
+Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds timeout) {
+    ConsumerState& s = *state_;
+    detail::SegmentHeader& h = s.header();
+    if (s.open_guards > 0) {
+        return make_error(ErrorCode::busy, "datablock '" + s.shm.name() + "': release the slot being read first");
+    }
+    const std::uint64_t deadline = detail::deadline_after(timeout);
+    const bool latest_only = !s.lossless();
+    for (;;) {
+        std::uint64_t target = s.next_sequence;
+        auto available = [&] {
+            const std::uint64_t committed = h.commit_count.load(std::memory_order_seq_cst);
+            if (committed <= s.next_sequence) return false;
+            target = latest_only ? committed - 1 : s.next_sequence;
+            return true;
+        };
+        if (!available()) {
+            if (h.closed.load(std::memory_order_seq_cst) != 0 && !available()) {
+                return make_error(ErrorCode::closed, "datablock '" + s.shm.name() +
+                                                         "': the producer closed it and every committed slot was read");
+            }
+            auto ready = [&] { return available() || h.closed.load(std::memory_order_seq_cst) != 0; };
+            if (!detail::wait_until(s.options.wait, h.commit_futex, h.commit_waiters, deadline, ready, [&] { heartbeat(); })) {
+                h.reader_timeouts.fetch_add(1, std::memory_order_relaxed);
+                return make_error(ErrorCode::timeout, "datablock '" + s.shm.name() + "': no new slot within " +
+                                                          std::to_string(timeout.count() / 1'000'000) + " ms");
+            }
+            if (!available()) continue;  // woken by close: report it on the next pass
+        }
+
+        // Recorded before entering, so a writer that finds us dead can undo it.
+        s.entry->reading.store(target, std::memory_order_seq_cst);
+        std::uint64_t generation = 0;
+        const plh_slot_result entered =
+            plh_slot_rw_acquire_read(s.view.slot_state(target), target, &generation, &h.consumer_metrics);
+        if (entered != PLH_SLOT_OK) {
+            s.entry->reading.store(kNoSequence, std::memory_order_seq_cst);
+            if (latest_only) {
+                // The writer is rewriting or has moved past it: take the newest again.
+                if (platform::monotonic_time_ns() >= deadline) {
+                    h.reader_timeouts.fetch_add(1, std::memory_order_relaxed);
+                    return make_error(ErrorCode::timeout, "datablock '" + s.shm.name() + "': no stable slot within the timeout");
+                }
+                platform::cpu_relax();
+                continue;
+            }
+            return make_error(ErrorCode::unrecoverable,
+                              "datablock '" + s.shm.name() + "': sequence " + std::to_string(target) + " " +
+                                  plh_slot_result_string(entered) +
+                                  " although committed; was this consumer retired as dead?");
+        }
+        s.entry->last_heartbeat_ns.store(platform::monotonic_time_ns(), std::memory_order_relaxed);
+        ++s.open_guards;
+        ReadTransactionGuard guard(state_, target, generation);
+
+        if (s.checksum->compute != nullptr && s.info.config.checksum_mode == ChecksumMode::enforced) {
+            if (auto verified = guard.verify_checksum(); !verified) {
+                if (latest_only && !guard.validate()) {
+                    (void)guard.release();  // overtaken, not corrupt: counted as torn; try the newest
+                    continue;
+                }
+                h.checksum_failures.fetch_add(1, std::memory_order_relaxed);
+                (void)guard.release();  // skip it: never handed out, never read twice
+                return std::move(verified).error();
+            }
+        }
+        return guard;
+    }
+}
+
+std::span<const std::byte> Consumer::flexible_zone(std::string_view name) const {
+    const detail::FlexZoneEntry* zone = detail::find_zone(state_->view, name);
+    if (zone == nullptr) return {};
+    return {state_->view.base + zone->offset, zone->bytes};
+}
+
+Result<void> Consumer::verify_zone_checksum(std::string_view name) const {
+    const detail::FlexZoneEntry* zone = detail::find_zone(state_->view, name);
+    if (zone == nullptr) return make_error(ErrorCode::not_found, "no flexible zone '" + std::string(name) + "'");
+    if (state_->checksum->compute == nullptr) return make_error(ErrorCode::invalid_argument, "checksum policy is none");
+    if (zone->digest_valid.load(std::memory_order_acquire) == 0) {
+        return make_error(ErrorCode::not_found, "flexible zone '" + std::string(name) + "' has no checksum yet");
+    }
+    std::uint8_t digest[kMaxDigestBytes] = {};
+    state_->checksum->compute(state_->view.base + zone->offset, zone->bytes, digest);
+    if (std::memcmp(digest, zone->digest, state_->checksum->digest_bytes) != 0) {
+        state_->header().checksum_failures.fetch_add(1, std::memory_order_relaxed);
+        return make_error(ErrorCode::corrupt, "flexible zone '" + std::string(name) + "' fails its " +
+                                                  state_->checksum->name + " checksum");
+    }
+    return {};
+}
+
+void Consumer::heartbeat() noexcept {
+    state_->entry->last_heartbeat_ns.store(platform::monotonic_time_ns(), std::memory_order_relaxed);
+}
+
+const DataBlockInfo& Consumer::info() const { return state_->info; }
+DataBlockMetrics Consumer::metrics() const { return detail::read_metrics(state_->view); }
+
+// --- ReadTransactionGuard ----------------------------------------------------
+
+ReadTransactionGuard::ReadTransactionGuard(ReadTransactionGuard&& other) noexcept
+    : state_(std::exchange(other.state_, nullptr)), sequence_(other.sequence_), generation_(other.generation_) {}
+
+ReadTransactionGuard::~ReadTransactionGuard() { (void)release(); }
+
+std::span<const std::byte> ReadTransactionGuard::buffer() const noexcept {
+    if (state_ == nullptr) return {};
+    const auto* slot = state_->view.slot_state(sequence_);
+    const std::uint64_t bytes = std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot->payload_bytes))
+                                    .load(std::memory_order_relaxed);
+    return {state_->view.slot_data(sequence_), std::min<std::uint64_t>(bytes, state_->info.config.slot_bytes)};
+}
+
+std::uint64_t ReadTransactionGuard::commit_ns() const noexcept {
+    if (state_ == nullptr) return 0;
+    auto* slot = state_->view.slot_state(sequence_);
+    return std::atomic_ref<std::uint64_t>(slot->commit_ns).load(std::memory_order_relaxed);
+}
+
+bool ReadTransactionGuard::validate() const noexcept {
+    if (state_ == nullptr) return false;
+    const auto* slot = state_->view.slot_state(sequence_);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot->generation))
+               .load(std::memory_order_relaxed) == generation_;
+}
+
+Result<std::size_t> ReadTransactionGuard::copy_to(std::span<std::byte> out) const {
+    const auto payload = buffer();
+    if (state_ == nullptr) return make_error(ErrorCode::invalid_argument, "copy from a released slot");
+    if (out.size() < payload.size()) {
+        return make_error(ErrorCode::invalid_argument, "buffer of " + std::to_string(out.size()) +
+                                                           " bytes is smaller than the payload (" +
+                                                           std::to_string(payload.size()) + ")");
+    }
+    std::memcpy(out.data(), payload.data(), payload.size());
+    if (!validate()) {
+        return make_error(ErrorCode::corrupt, "slot with sequence " + std::to_string(sequence_) +
+                                                  " was overwritten during the copy; the copy is void");
+    }
+    return payload.size();
+}
+
+Result<void> ReadTransactionGuard::verify_checksum() const {
+    if (state_ == nullptr) return make_error(ErrorCode::invalid_argument, "verify_checksum on a released slot");
+    const ChecksumPolicy& policy = *state_->checksum;
+    if (policy.compute == nullptr) return make_error(ErrorCode::invalid_argument, "checksum policy is none");
+    const auto payload = buffer();
+    std::uint8_t digest[kMaxDigestBytes] = {};
+    policy.compute(payload.data(), payload.size(), digest);
+    if (std::memcmp(digest, state_->view.digest(sequence_), policy.digest_bytes) != 0) {
+        return make_error(ErrorCode::corrupt, "datablock '" + state_->shm.name() + "': slot with sequence " +
+                                                  std::to_string(sequence_) + " fails its " + policy.name +
+                                                  " checksum");
+    }
+    return {};
+}
+
+Result<void> ReadTransactionGuard::release() noexcept {
+    if (state_ == nullptr) return {};
+    ConsumerState& s = *std::exchange(state_, nullptr);
+    auto* slot = s.view.slot_state(sequence_);
+    const bool whole = plh_slot_rw_validate_read(slot, generation_, &s.header().consumer_metrics) != 0;
+    plh_slot_rw_release_read(slot, &s.header().consumer_metrics);
+    s.entry->reading.store(kNoSequence, std::memory_order_seq_cst);
+    if (whole) s.entry->slots_read.fetch_add(1, std::memory_order_relaxed);
+    s.advance_past(sequence_);
+    const std::string name = s.consumer_gone ? std::string() : s.shm.name();
+    s.guard_done();
+    if (!whole) {
+        return make_error(ErrorCode::corrupt, "datablock '" + name + "': slot with sequence " +
+                                                  std::to_string(sequence_) +
+                                                  " was overwritten while being read (latest_only); the read is void");
+    }
+    return {};
+}
+
+} // namespace pylabhub::datablock

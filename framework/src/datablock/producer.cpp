@@ -1,0 +1,341 @@
+#include "pylabhub/datablock/producer.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "pylabhub/datablock/checksum.hpp"
+#include "pylabhub/log.hpp"
+#include "pylabhub/platform/clock.hpp"
+#include "pylabhub/platform/process.hpp"
+#include "pylabhub/platform/shared_memory.hpp"
+#include "segment.hpp"
+#include "wait.hpp"
+
+namespace pylabhub::datablock {
+namespace detail {
+
+/// Lives as long as the Producer or its last guard, whichever is longer.
+class ProducerState {
+public:
+    ProducerState(platform::SharedMemory memory, SegmentLayout layout, DataBlockConfig cfg, ProducerOptions opts,
+                  crypto::SharedSecret key)
+        : shm(std::move(memory)), view{shm.data(), layout}, config(std::move(cfg)), options(std::move(opts)),
+          secret(key), checksum(&builtin_checksum(config.checksum)),
+          owner(platform::owner_word(platform::current_process())) {}
+
+    SegmentHeader& header() const { return view.header(); }
+    bool lossless() const { return is_lossless(header().sync_policy); }
+    bool enforced_checksum() const {
+        return checksum->compute != nullptr && config.checksum_mode == ChecksumMode::enforced;
+    }
+
+    void guard_done() {
+        if (--open_guards == 0 && producer_gone) delete this;
+    }
+
+    /// Lowest position among active consumers, or `fallback` when none.
+    std::uint64_t min_consumer_position(std::uint64_t fallback) const {
+        std::uint64_t lowest = fallback;
+        for (std::uint32_t i = 0; i < header().max_consumers; ++i) {
+            const ConsumerEntry& entry = view.consumers()[i];
+            if (entry.active.load(std::memory_order_seq_cst) == 0) continue;
+            lowest = std::min(lowest, entry.position.load(std::memory_order_seq_cst));
+        }
+        return lowest;
+    }
+
+    /// Retires consumers whose process is dead, so the writer stops waiting
+    /// for them; releases the slot a dead reader was inside.
+    void retire_dead_consumers() {
+        for (std::uint32_t i = 0; i < header().max_consumers; ++i) {
+            ConsumerEntry& entry = view.consumers()[i];
+            const std::uint64_t who = entry.owner.load(std::memory_order_acquire);
+            if (who == 0 || platform::is_owner_word_alive(who)) continue;
+            const std::uint64_t inside = entry.reading.load(std::memory_order_seq_cst);
+            entry.active.store(0, std::memory_order_seq_cst);
+            if (inside != kNoSequence) plh_slot_rw_release_read(view.slot_state(inside), nullptr);
+            header().slots_read_retired.fetch_add(entry.slots_read.load(std::memory_order_relaxed),
+                                                  std::memory_order_relaxed);
+            entry.slots_read.store(0, std::memory_order_relaxed);
+            entry.reading.store(kNoSequence, std::memory_order_relaxed);
+            std::uint64_t expected = who;
+            if (entry.owner.compare_exchange_strong(expected, 0, std::memory_order_release)) {
+                header().recovery_actions.fetch_add(1, std::memory_order_relaxed);
+                log::logger().warn("datablock '{}': consumer pid {} is dead; retired it{}", shm.name(),
+                                   platform::owner_word_pid(who),
+                                   inside != kNoSequence ? " and released the slot it was reading" : "");
+            }
+        }
+    }
+
+    platform::SharedMemory shm;
+    SegmentView view;
+    DataBlockConfig config;
+    ProducerOptions options;
+    crypto::SharedSecret secret;
+    const ChecksumPolicy* checksum;
+    std::uint64_t owner;
+    std::uint64_t next_sequence = 0;
+    std::uint64_t min_position_bound = 0;  // positions only grow: a cached lower bound
+    int open_guards = 0;
+    bool producer_gone = false;
+};
+
+namespace {
+
+void copy_name(char* out, std::size_t capacity, std::string_view name) {
+    const std::size_t n = std::min(capacity - 1, name.size());
+    std::memcpy(out, name.data(), n);
+    out[n] = '\0';
+}
+
+void initialise_header(SegmentView& view, const DataBlockConfig& config, const ProducerOptions& options,
+                       const crypto::SharedSecret& secret, std::uint64_t owner) {
+    auto* header = new (view.base) SegmentHeader{};  // zero-initialises every field
+    header->layout_version = kLayoutVersion;
+    header->header_bytes = sizeof(SegmentHeader);
+    const auto& layout_hash = header_layout_hash();
+    std::memcpy(header->header_layout_hash, layout_hash.data(), layout_hash.size());
+    header->total_bytes = view.layout.total_bytes;
+    header->slot_bytes = config.slot_bytes;
+    header->slot_stride = view.layout.slot_stride;
+    header->slot_count = config.slot_count;
+    header->max_consumers = config.sync == SyncPolicy::single_reader ? 1 : config.max_consumers;
+    header->sync_policy = static_cast<std::uint32_t>(config.sync);
+    header->checksum_policy = static_cast<std::uint32_t>(config.checksum);
+    header->checksum_mode = static_cast<std::uint32_t>(config.checksum_mode);
+    header->flex_zone_count = static_cast<std::uint32_t>(config.flex_zones.size());
+    header->digest_bytes = static_cast<std::uint32_t>(view.layout.digest_bytes);
+    if (options.schema) {
+        header->has_schema = 1;
+        header->schema_version[0] = options.schema->version.major;
+        header->schema_version[1] = options.schema->version.minor;
+        header->schema_version[2] = options.schema->version.patch;
+        std::memcpy(header->schema_hash, options.schema->hash.data(), options.schema->hash.size());
+        copy_name(header->schema_name, sizeof header->schema_name, options.schema->name);
+    }
+    std::memcpy(header->shared_secret, secret.data(), secret.size());
+    header->creator_pid = platform::current_pid();
+    header->created_ns = platform::monotonic_time_ns();
+    header->producer_owner.store(owner, std::memory_order_relaxed);
+
+    for (std::uint32_t i = 0; i < header->max_consumers; ++i) {
+        new (&view.consumers()[i]) ConsumerEntry{};
+        view.consumers()[i].reading.store(kNoSequence, std::memory_order_relaxed);
+    }
+    std::uint64_t zone_offset = view.layout.zone_data_offset;
+    for (std::size_t i = 0; i < config.flex_zones.size(); ++i) {
+        auto* zone = new (&view.zones()[i]) FlexZoneEntry{};
+        copy_name(zone->name, sizeof zone->name, config.flex_zones[i].name);
+        zone->offset = zone_offset;
+        zone->bytes = config.flex_zones[i].bytes;
+        zone_offset += (zone->bytes + kCacheLine - 1) / kCacheLine * kCacheLine;
+    }
+    // Slot states and digests are zero already (a fresh segment): FREE.
+    // Publishing the magic last tells attachers the header is complete.
+    header->magic.store(kMagic, std::memory_order_release);
+}
+
+} // namespace
+} // namespace detail
+
+using detail::kNoSequence;
+using detail::ProducerState;
+
+Result<Producer> Producer::create(std::string_view shm_name, const DataBlockConfig& config, ProducerOptions options) {
+    if (auto valid = config.validate(); !valid) return std::move(valid).error();
+    if (options.schema && options.schema->struct_size > config.slot_bytes) {
+        return make_error(ErrorCode::invalid_argument,
+                          "slot_bytes " + std::to_string(config.slot_bytes) + " is smaller than schema '" +
+                              options.schema->name + "' (" + std::to_string(options.schema->struct_size) + " bytes)");
+    }
+    std::vector<std::uint64_t> zone_bytes;
+    for (const auto& zone : config.flex_zones) zone_bytes.push_back(zone.bytes);
+    const std::uint32_t table = config.sync == SyncPolicy::single_reader ? 1 : config.max_consumers;
+    const auto digest_bytes = static_cast<std::uint32_t>(builtin_checksum(config.checksum).digest_bytes);
+    const auto layout = detail::SegmentLayout::compute(config.slot_count, config.slot_bytes, table, digest_bytes,
+                                                       zone_bytes.data(), static_cast<std::uint32_t>(zone_bytes.size()));
+
+    auto shm = platform::SharedMemory::create(
+        shm_name, layout.total_bytes, {.mode = config.permissions, .replace_existing = options.replace_existing});
+    if (!shm) {
+        Error error = std::move(shm).error();
+        if (error.code == ErrorCode::already_exists) {
+            error.message += "; another producer may own it (or one crashed: set replace_existing, or run "
+                             "'pylabhub admin cleanup')";
+        }
+        return error;
+    }
+    const crypto::SharedSecret secret = crypto::generate_shared_secret();
+    auto* state = new ProducerState(std::move(shm).value(), layout, config, std::move(options), secret);
+    detail::initialise_header(state->view, state->config, state->options, secret, state->owner);
+    log::logger().debug("datablock '{}': created, {} slots x {} bytes, {}, checksum {}", state->shm.name(),
+                        config.slot_count, config.slot_bytes, to_string(config.sync), to_string(config.checksum));
+    return Producer(state);
+}
+
+Producer::Producer(Producer&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+
+Producer& Producer::operator=(Producer&& other) noexcept {
+    if (this != &other) {
+        close();
+        state_ = std::exchange(other.state_, nullptr);
+    }
+    return *this;
+}
+
+Producer::~Producer() { close(); }
+
+void Producer::close() noexcept {
+    if (state_ == nullptr) return;
+    auto& header = state_->header();
+    header.producer_owner.store(0, std::memory_order_seq_cst);
+    header.closed.store(1, std::memory_order_seq_cst);
+    header.commit_futex.fetch_add(1, std::memory_order_seq_cst);
+    platform::futex_wake_all(header.commit_futex);
+    (void)platform::SharedMemory::unlink(state_->shm.name());
+    if (state_->open_guards == 0) {
+        delete state_;
+    } else {
+        state_->producer_gone = true;  // the last guard deletes it
+    }
+    state_ = nullptr;
+}
+
+Result<WriteTransactionGuard> Producer::acquire_write(std::chrono::nanoseconds timeout) {
+    ProducerState& s = *state_;
+    if (s.open_guards > 0) {
+        return make_error(ErrorCode::busy, "datablock '" + s.shm.name() +
+                                               "': a slot is already being written; commit or abandon it first");
+    }
+    const std::uint64_t deadline = detail::deadline_after(timeout);
+    const std::uint64_t sequence = s.next_sequence;
+    const std::uint64_t capacity = s.header().slot_count;
+
+    if (s.lossless() && sequence >= s.min_position_bound + capacity) {
+        auto has_space = [&] {
+            s.min_position_bound = s.min_consumer_position(sequence);
+            return sequence < s.min_position_bound + capacity;
+        };
+        if (!detail::wait_until(s.options.wait, s.header().space_futex, s.header().space_waiters, deadline, has_space,
+                                [&] { s.retire_dead_consumers(); })) {
+            s.header().writer_backpressure_timeouts.fetch_add(1, std::memory_order_relaxed);
+            return make_error(ErrorCode::timeout,
+                              "datablock '" + s.shm.name() + "': ring full for " +
+                                  std::to_string(timeout.count() / 1'000'000) + " ms; the slowest consumer is at " +
+                                  std::to_string(s.min_position_bound) + ", the writer at " + std::to_string(sequence));
+        }
+    }
+
+    const std::uint64_t now = platform::monotonic_time_ns();
+    const plh_slot_result acquired = plh_slot_rw_acquire_write(
+        s.view.slot_state(sequence), s.owner, deadline > now ? deadline - now : 0, s.lossless() ? 1 : 0,
+        &s.header().producer_metrics);
+    if (acquired != PLH_SLOT_OK) {
+        return make_error(acquired == PLH_SLOT_TIMEOUT || acquired == PLH_SLOT_LOCKED ? ErrorCode::timeout
+                                                                                      : ErrorCode::unrecoverable,
+                          "datablock '" + s.shm.name() + "': slot " + std::to_string(sequence % capacity) +
+                              " for sequence " + std::to_string(sequence) + ": " + plh_slot_result_string(acquired));
+    }
+    s.header().write_sequence.store(sequence, std::memory_order_relaxed);
+    ++s.open_guards;
+    return WriteTransactionGuard(state_, sequence);
+}
+
+Result<void> Producer::write(std::span<const std::byte> payload, std::chrono::nanoseconds timeout) {
+    if (payload.size() > state_->config.slot_bytes) {
+        return make_error(ErrorCode::invalid_argument, "payload of " + std::to_string(payload.size()) +
+                                                           " bytes exceeds slot_bytes " +
+                                                           std::to_string(state_->config.slot_bytes));
+    }
+    auto slot = acquire_write(timeout);
+    if (!slot) return std::move(slot).error();
+    std::memcpy(slot->buffer().data(), payload.data(), payload.size());
+    return slot->commit(payload.size());
+}
+
+std::span<std::byte> Producer::flexible_zone(std::string_view name) const {
+    const detail::FlexZoneEntry* zone = detail::find_zone(state_->view, name);
+    if (zone == nullptr) return {};
+    return {state_->view.base + zone->offset, zone->bytes};
+}
+
+Result<void> Producer::update_zone_checksum(std::string_view name) {
+    detail::FlexZoneEntry* zone = detail::find_zone(state_->view, name);
+    if (zone == nullptr) return make_error(ErrorCode::not_found, "no flexible zone '" + std::string(name) + "'");
+    if (state_->checksum->compute == nullptr) {
+        return make_error(ErrorCode::invalid_argument, "datablock '" + state_->shm.name() + "' has checksum policy none");
+    }
+    zone->digest_valid.store(0, std::memory_order_release);
+    state_->checksum->compute(state_->view.base + zone->offset, zone->bytes, zone->digest);
+    zone->digest_valid.store(1, std::memory_order_release);
+    return {};
+}
+
+const std::string& Producer::shm_name() const { return state_->shm.name(); }
+const crypto::SharedSecret& Producer::secret() const { return state_->secret; }
+const DataBlockConfig& Producer::config() const { return state_->config; }
+const std::optional<schema::SchemaInfo>& Producer::schema() const { return state_->options.schema; }
+DataBlockMetrics Producer::metrics() const { return detail::read_metrics(state_->view); }
+std::uint64_t Producer::next_sequence() const { return state_->next_sequence; }
+
+// --- WriteTransactionGuard ---------------------------------------------------
+
+WriteTransactionGuard::WriteTransactionGuard(WriteTransactionGuard&& other) noexcept
+    : state_(std::exchange(other.state_, nullptr)), sequence_(other.sequence_) {}
+
+WriteTransactionGuard::~WriteTransactionGuard() { abandon(); }
+
+std::span<std::byte> WriteTransactionGuard::buffer() const noexcept {
+    if (state_ == nullptr) return {};
+    return {state_->view.slot_data(sequence_), state_->config.slot_bytes};
+}
+
+Result<void> WriteTransactionGuard::update_checksum(std::size_t bytes) {
+    if (state_ == nullptr) return make_error(ErrorCode::invalid_argument, "update_checksum on a released slot");
+    if (state_->checksum->compute == nullptr) return make_error(ErrorCode::invalid_argument, "checksum policy is none");
+    if (bytes > state_->config.slot_bytes) {
+        return make_error(ErrorCode::invalid_argument, std::to_string(bytes) + " bytes exceed the slot");
+    }
+    state_->checksum->compute(state_->view.slot_data(sequence_), bytes, state_->view.digest(sequence_));
+    return {};
+}
+
+Result<void> WriteTransactionGuard::commit(std::size_t bytes) {
+    if (state_ == nullptr) return make_error(ErrorCode::invalid_argument, "commit of a released slot");
+    ProducerState& s = *state_;
+    if (bytes > s.config.slot_bytes) {
+        return make_error(ErrorCode::invalid_argument, "commit of " + std::to_string(bytes) +
+                                                           " bytes exceeds slot_bytes " +
+                                                           std::to_string(s.config.slot_bytes));
+    }
+    if (s.producer_gone) {
+        abandon();
+        return make_error(ErrorCode::closed, "commit after the producer was closed; the slot is abandoned");
+    }
+    if (s.enforced_checksum()) s.checksum->compute(s.view.slot_data(sequence_), bytes, s.view.digest(sequence_));
+    const std::uint64_t now = platform::monotonic_time_ns();
+    const plh_slot_result committed =
+        plh_slot_rw_commit(s.view.slot_state(sequence_), s.owner, sequence_, bytes, now, &s.header().producer_metrics);
+    if (committed != PLH_SLOT_OK) {
+        abandon();
+        return make_error(ErrorCode::unrecoverable,
+                          "commit of sequence " + std::to_string(sequence_) + ": " + plh_slot_result_string(committed));
+    }
+    s.next_sequence = sequence_ + 1;
+    s.header().commit_count.store(sequence_ + 1, std::memory_order_seq_cst);
+    s.header().producer_heartbeat_ns.store(now, std::memory_order_relaxed);
+    detail::wake_waiters(s.header().commit_futex, s.header().commit_waiters);
+    std::exchange(state_, nullptr)->guard_done();
+    return {};
+}
+
+void WriteTransactionGuard::abandon() noexcept {
+    if (state_ == nullptr) return;
+    ProducerState& s = *std::exchange(state_, nullptr);
+    plh_slot_rw_release_write(s.view.slot_state(sequence_), s.owner, &s.header().producer_metrics);
+    s.guard_done();
+}
+
+} // namespace pylabhub::datablock

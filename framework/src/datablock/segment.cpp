@@ -1,0 +1,106 @@
+#include "segment.hpp"
+
+#include <cstddef>
+#include <cstring>
+#include <string>
+
+namespace pylabhub::datablock::detail {
+namespace {
+
+constexpr std::uint64_t round_up(std::uint64_t value, std::uint64_t alignment) {
+    return (value + alignment - 1) / alignment * alignment;
+}
+
+} // namespace
+
+SegmentLayout SegmentLayout::compute(std::uint32_t slot_count, std::uint64_t slot_bytes, std::uint32_t max_consumers,
+                                     std::uint32_t digest_bytes, const std::uint64_t* zone_bytes,
+                                     std::uint32_t zone_count) {
+    SegmentLayout layout;
+    layout.digest_bytes = digest_bytes;
+    std::uint64_t at = round_up(sizeof(SegmentHeader), kCacheLine);
+    layout.consumers_offset = at;
+    at += std::uint64_t{max_consumers} * sizeof(ConsumerEntry);
+    layout.zones_offset = at;
+    at += std::uint64_t{zone_count} * sizeof(FlexZoneEntry);
+    layout.slot_states_offset = at;
+    at += std::uint64_t{slot_count} * sizeof(plh_slot_rw_state);
+    layout.digests_offset = at;
+    at = round_up(at + std::uint64_t{slot_count} * digest_bytes, kCacheLine);
+    layout.zone_data_offset = at;
+    for (std::uint32_t i = 0; i < zone_count; ++i) at += round_up(zone_bytes[i], kCacheLine);
+    // Cache-line alignment is all a slot needs; page-aligning the slot area
+    // would cost up to 4 KiB a segment for no measurable gain.
+    layout.slots_offset = at;
+    layout.slot_stride = round_up(slot_bytes, kCacheLine);
+    layout.total_bytes = layout.slots_offset + std::uint64_t{slot_count} * layout.slot_stride;
+    return layout;
+}
+
+const crypto::Digest256& header_layout_hash() {
+    static const crypto::Digest256 hash = [] {
+        std::string text = "SegmentHeader#" + std::to_string(sizeof(SegmentHeader));
+        auto add = [&](const char* name, std::size_t offset, std::size_t size) {
+            text += ";" + std::string(name) + "@" + std::to_string(offset) + ":" + std::to_string(size);
+        };
+#define PLH_FIELD(f) add(#f, offsetof(SegmentHeader, f), sizeof(SegmentHeader::f))
+        PLH_FIELD(magic); PLH_FIELD(layout_version); PLH_FIELD(header_bytes); PLH_FIELD(header_layout_hash);
+        PLH_FIELD(total_bytes); PLH_FIELD(slot_bytes); PLH_FIELD(slot_stride); PLH_FIELD(slot_count);
+        PLH_FIELD(max_consumers); PLH_FIELD(sync_policy); PLH_FIELD(checksum_policy); PLH_FIELD(checksum_mode);
+        PLH_FIELD(flex_zone_count); PLH_FIELD(has_schema); PLH_FIELD(digest_bytes); PLH_FIELD(schema_version); PLH_FIELD(schema_hash);
+        PLH_FIELD(schema_name); PLH_FIELD(shared_secret); PLH_FIELD(creator_pid); PLH_FIELD(created_ns);
+        PLH_FIELD(write_sequence); PLH_FIELD(commit_count); PLH_FIELD(producer_owner);
+        PLH_FIELD(producer_heartbeat_ns); PLH_FIELD(commit_futex); PLH_FIELD(closed); PLH_FIELD(writer_backpressure_timeouts);
+        PLH_FIELD(recovery_actions); PLH_FIELD(producer_metrics); PLH_FIELD(commit_waiters);
+        PLH_FIELD(space_futex); PLH_FIELD(space_waiters); PLH_FIELD(reader_timeouts); PLH_FIELD(checksum_failures);
+        PLH_FIELD(schema_mismatches); PLH_FIELD(slots_read_retired); PLH_FIELD(consumer_attaches);
+        PLH_FIELD(consumer_metrics);
+#undef PLH_FIELD
+        text += ";ConsumerEntry#" + std::to_string(sizeof(ConsumerEntry));
+        text += ";FlexZoneEntry#" + std::to_string(sizeof(FlexZoneEntry));
+        text += ";plh_slot_rw_state#" + std::to_string(sizeof(plh_slot_rw_state));
+        return crypto::blake2b_256(text);
+    }();
+    return hash;
+}
+
+} // namespace pylabhub::datablock::detail
+
+namespace pylabhub::datablock::detail {
+
+DataBlockMetrics read_metrics(const SegmentView& view) {
+    const SegmentHeader& h = view.header();
+    auto get = [](const std::uint64_t& counter) {
+        return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(counter)).load(std::memory_order_relaxed);
+    };
+    DataBlockMetrics m;
+    m.slots_written = get(h.producer_metrics.writes_committed);
+    m.writes_abandoned = get(h.producer_metrics.writes_abandoned);
+    m.writer_lock_timeouts = get(h.producer_metrics.writer_lock_timeouts);
+    m.writer_drain_timeouts = get(h.producer_metrics.writer_drain_timeouts);
+    m.writer_backpressure_timeouts = h.writer_backpressure_timeouts.load(std::memory_order_relaxed);
+    m.reader_timeouts = h.reader_timeouts.load(std::memory_order_relaxed);
+    m.torn_reads = get(h.consumer_metrics.reads_torn);
+    m.checksum_failures = h.checksum_failures.load(std::memory_order_relaxed);
+    m.schema_mismatches = h.schema_mismatches.load(std::memory_order_relaxed);
+    m.recovery_actions = h.recovery_actions.load(std::memory_order_relaxed) + get(h.producer_metrics.locks_reclaimed);
+    m.commit_count = h.commit_count.load(std::memory_order_relaxed);
+    m.slots_read = h.slots_read_retired.load(std::memory_order_relaxed);
+    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+        const ConsumerEntry& entry = view.consumers()[i];
+        if (entry.active.load(std::memory_order_acquire) == 0) continue;
+        ++m.consumers;
+        m.slots_read += entry.slots_read.load(std::memory_order_relaxed);
+    }
+    return m;
+}
+
+FlexZoneEntry* find_zone(const SegmentView& view, std::string_view name) {
+    for (std::uint32_t i = 0; i < view.header().flex_zone_count; ++i) {
+        FlexZoneEntry& zone = view.zones()[i];
+        if (name == std::string_view(zone.name, ::strnlen(zone.name, sizeof zone.name))) return &zone;
+    }
+    return nullptr;
+}
+
+} // namespace pylabhub::datablock::detail

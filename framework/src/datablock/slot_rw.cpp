@@ -1,0 +1,186 @@
+#include "pylabhub/datablock/slot_rw.h"
+
+#include <atomic>
+#include <type_traits>
+
+#include "pylabhub/platform/backoff.hpp"
+#include "pylabhub/platform/clock.hpp"
+#include "pylabhub/platform/process.hpp"
+
+namespace {
+
+using pylabhub::platform::Backoff;
+using pylabhub::platform::monotonic_time_ns;
+
+static_assert(sizeof(plh_slot_rw_state) == 64, "one cache line per slot");
+static_assert(std::is_trivial_v<plh_slot_rw_state> && std::is_trivial_v<plh_slot_metrics>);
+
+template <typename T>
+std::atomic_ref<T> field(T& value) noexcept {
+    return std::atomic_ref<T>(value);
+}
+template <typename T>
+std::atomic_ref<T> field(const T& value) noexcept {
+    return std::atomic_ref<T>(const_cast<T&>(value));
+}
+
+void count(plh_slot_metrics* metrics, uint64_t plh_slot_metrics::*counter) noexcept {
+    if (metrics != nullptr) field(metrics->*counter).fetch_add(1, std::memory_order_relaxed);
+}
+
+// Liveness reads procfs; a waiting writer looks only this often.
+constexpr uint64_t kLivenessCheckIntervalNs = 1'000'000;
+
+plh_slot_result take_write_lock(plh_slot_rw_state* slot, uint64_t owner, uint64_t deadline,
+                                plh_slot_metrics* metrics) noexcept {
+    Backoff backoff;
+    uint64_t next_liveness_check = 0;
+    for (;;) {
+        uint64_t holder = 0;
+        if (field(slot->write_lock).compare_exchange_weak(holder, owner, std::memory_order_acquire)) {
+            return PLH_SLOT_OK;
+        }
+        if (holder == owner) return PLH_SLOT_INVALID_STATE;  // this process already writes it
+        const uint64_t now = monotonic_time_ns();
+        if (holder != 0 && now >= next_liveness_check) {
+            if (!pylabhub::platform::is_owner_word_alive(holder) &&
+                field(slot->write_lock).compare_exchange_strong(holder, owner, std::memory_order_acquire)) {
+                count(metrics, &plh_slot_metrics::locks_reclaimed);
+                return PLH_SLOT_OK;
+            }
+            next_liveness_check = now + kLivenessCheckIntervalNs;
+        }
+        if (now >= deadline) {
+            count(metrics, &plh_slot_metrics::writer_lock_timeouts);
+            return holder == 0 ? PLH_SLOT_TIMEOUT : PLH_SLOT_LOCKED;
+        }
+        backoff.pause();
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t timeout_ns,
+                                          int wait_for_readers, plh_slot_metrics* metrics) {
+    if (slot == nullptr || owner_word == 0) return PLH_SLOT_ERROR;
+    const uint64_t deadline = monotonic_time_ns() + timeout_ns;
+    if (const plh_slot_result locked = take_write_lock(slot, owner_word, deadline, metrics); locked != PLH_SLOT_OK) {
+        return locked;
+    }
+
+    // Announce the write before looking at reader_count; readers announce
+    // themselves before looking at state (both seq_cst), so either a reader
+    // sees WRITING and backs off, or we see it and wait for it.
+    const uint32_t previous_state = field(slot->state).exchange(PLH_SLOT_WRITING, std::memory_order_seq_cst);
+    const uint64_t generation = field(slot->generation).load(std::memory_order_relaxed);
+    // Odd = being written; a slot taken over mid-write is already odd.
+    field(slot->generation).store(generation + ((generation & 1U) ? 2U : 1U), std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+
+    if (wait_for_readers != 0) {
+        Backoff backoff;
+        while (field(slot->reader_count).load(std::memory_order_seq_cst) != 0) {
+            if (monotonic_time_ns() >= deadline) {
+                // Leave the slot as it was; the generation moves on (even
+                // again), so a reader inside sees a harmless failed validation.
+                field(slot->generation).fetch_add(1, std::memory_order_release);
+                field(slot->state).store(previous_state, std::memory_order_release);
+                field(slot->write_lock).store(0, std::memory_order_release);
+                count(metrics, &plh_slot_metrics::writer_drain_timeouts);
+                return PLH_SLOT_TIMEOUT;
+            }
+            backoff.pause();
+        }
+    }
+    return PLH_SLOT_OK;
+}
+
+plh_slot_result plh_slot_rw_commit(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t sequence,
+                                   uint64_t payload_bytes, uint64_t commit_ns, plh_slot_metrics* metrics) {
+    if (slot == nullptr) return PLH_SLOT_ERROR;
+    if (field(slot->write_lock).load(std::memory_order_relaxed) != owner_word ||
+        field(slot->state).load(std::memory_order_relaxed) != PLH_SLOT_WRITING) {
+        return PLH_SLOT_INVALID_STATE;
+    }
+    field(slot->sequence).store(sequence, std::memory_order_relaxed);
+    field(slot->payload_bytes).store(payload_bytes, std::memory_order_relaxed);
+    field(slot->commit_ns).store(commit_ns, std::memory_order_relaxed);
+    field(slot->state).store(PLH_SLOT_COMMITTED, std::memory_order_relaxed);
+    // The release makes the payload and the fields above visible to any
+    // reader that sees the new (even) generation.
+    field(slot->generation).fetch_add(1, std::memory_order_release);
+    field(slot->write_lock).store(0, std::memory_order_release);
+    count(metrics, &plh_slot_metrics::writes_committed);
+    return PLH_SLOT_OK;
+}
+
+plh_slot_result plh_slot_rw_release_write(plh_slot_rw_state* slot, uint64_t owner_word, plh_slot_metrics* metrics) {
+    if (slot == nullptr) return PLH_SLOT_ERROR;
+    if (field(slot->write_lock).load(std::memory_order_relaxed) != owner_word) return PLH_SLOT_INVALID_STATE;
+    field(slot->state).store(PLH_SLOT_FREE, std::memory_order_relaxed);
+    field(slot->generation).fetch_add(1, std::memory_order_release);
+    field(slot->write_lock).store(0, std::memory_order_release);
+    count(metrics, &plh_slot_metrics::writes_abandoned);
+    return PLH_SLOT_OK;
+}
+
+plh_slot_result plh_slot_rw_acquire_read(plh_slot_rw_state* slot, uint64_t sequence, uint64_t* generation,
+                                         plh_slot_metrics* metrics) {
+    if (slot == nullptr || generation == nullptr) return PLH_SLOT_ERROR;
+    field(slot->reader_count).fetch_add(1, std::memory_order_seq_cst);
+    const uint64_t seen = field(slot->generation).load(std::memory_order_seq_cst);
+    const uint32_t state = field(slot->state).load(std::memory_order_seq_cst);
+    const uint64_t held = field(slot->sequence).load(std::memory_order_relaxed);
+    plh_slot_result result = PLH_SLOT_OK;
+    if ((seen & 1U) != 0 || state != PLH_SLOT_COMMITTED) {
+        result = PLH_SLOT_NOT_READY;
+    } else if (held != sequence) {
+        result = held > sequence ? PLH_SLOT_OVERRUN : PLH_SLOT_NOT_READY;
+    }
+    if (result != PLH_SLOT_OK) {
+        field(slot->reader_count).fetch_sub(1, std::memory_order_release);
+        count(metrics, &plh_slot_metrics::reads_not_ready);
+        return result;
+    }
+    *generation = seen;
+    return PLH_SLOT_OK;
+}
+
+int plh_slot_rw_validate_read(const plh_slot_rw_state* slot, uint64_t generation, plh_slot_metrics* metrics) {
+    if (slot == nullptr) return 0;
+    // Orders the caller's reads of the payload before the generation check.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (field(slot->generation).load(std::memory_order_relaxed) == generation) return 1;
+    count(metrics, &plh_slot_metrics::reads_torn);
+    return 0;
+}
+
+plh_slot_result plh_slot_rw_release_read(plh_slot_rw_state* slot, plh_slot_metrics* metrics) {
+    if (slot == nullptr) return PLH_SLOT_ERROR;
+    uint32_t readers = field(slot->reader_count).load(std::memory_order_relaxed);
+    do {
+        if (readers == 0) return PLH_SLOT_INVALID_STATE;  // never underflow
+    } while (!field(slot->reader_count).compare_exchange_weak(readers, readers - 1, std::memory_order_release,
+                                                              std::memory_order_relaxed));
+    count(metrics, &plh_slot_metrics::reads_ok);
+    return PLH_SLOT_OK;
+}
+
+uint64_t plh_slot_owner_word(void) { return pylabhub::platform::owner_word(pylabhub::platform::current_process()); }
+
+const char* plh_slot_result_string(plh_slot_result result) {
+    switch (result) {
+    case PLH_SLOT_OK: return "ok";
+    case PLH_SLOT_TIMEOUT: return "timeout";
+    case PLH_SLOT_NOT_READY: return "not ready";
+    case PLH_SLOT_LOCKED: return "locked by another writer";
+    case PLH_SLOT_OVERRUN: return "overrun by the writer";
+    case PLH_SLOT_INVALID_STATE: return "invalid state";
+    case PLH_SLOT_ERROR: return "invalid argument";
+    }
+    return "unknown result";
+}
+
+} // extern "C"

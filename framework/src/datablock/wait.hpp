@@ -1,0 +1,84 @@
+// Waiting for a condition another process makes true, in one of the three
+// WaitStrategy ways (internal).
+//
+// The waker changes its state first, then looks at the waiter count, then
+// bumps the futex word and wakes only if someone sleeps; the sleeper reads
+// the word, announces itself, and re-checks the condition before sleeping.
+// All of it seq_cst, so a wake-up cannot be lost, and the busy path of both
+// sides makes no system call.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "pylabhub/datablock/config.hpp"
+#include "pylabhub/platform/backoff.hpp"
+#include "pylabhub/platform/clock.hpp"
+#include "pylabhub/platform/futex.hpp"
+
+namespace pylabhub::datablock::detail {
+
+/// How often a long wait runs its `periodic` callback (liveness checks).
+inline constexpr std::uint64_t kPeriodicIntervalNs = 1'000'000;
+/// Spins before a blocking waiter goes to sleep.
+inline constexpr std::uint32_t kSpinsBeforeSleep = 256;
+/// Longest single sleep, so periodic checks still run.
+inline constexpr std::uint64_t kMaxSleepNs = 10'000'000;
+
+/// Waits until ready() or `deadline_ns` (monotonic); true when ready.
+template <typename Ready, typename Periodic>
+bool wait_until(WaitStrategy strategy, const std::atomic<std::uint32_t>& futex_word,
+                std::atomic<std::uint32_t>& waiters, std::uint64_t deadline_ns, Ready&& ready, Periodic&& periodic) {
+    platform::Backoff backoff;
+    std::uint32_t spins = 0;
+    std::uint64_t next_periodic = platform::monotonic_time_ns() + kPeriodicIntervalNs;
+    for (;;) {
+        if (ready()) return true;
+        const std::uint64_t now = platform::monotonic_time_ns();
+        if (now >= deadline_ns) return false;
+        if (now >= next_periodic) {
+            periodic();
+            next_periodic = now + kPeriodicIntervalNs;
+        }
+        switch (strategy) {
+        case WaitStrategy::busy_poll:
+            platform::cpu_relax();
+            break;
+        case WaitStrategy::spin_yield:
+            backoff.pause();
+            break;
+        case WaitStrategy::blocking:
+            if (spins < kSpinsBeforeSleep) {
+                ++spins;
+                platform::cpu_relax();
+                break;
+            }
+            {
+                const std::uint32_t seen = futex_word.load(std::memory_order_seq_cst);
+                waiters.fetch_add(1, std::memory_order_seq_cst);
+                if (!ready()) {
+                    const std::uint64_t sleep = std::min(deadline_ns - now, kMaxSleepNs);
+                    platform::futex_wait(futex_word, seen, std::chrono::nanoseconds(sleep));
+                }
+                waiters.fetch_sub(1, std::memory_order_seq_cst);
+            }
+            break;
+        }
+    }
+}
+
+/// The waker's half: call after making the condition true (seq_cst).
+inline void wake_waiters(std::atomic<std::uint32_t>& futex_word, const std::atomic<std::uint32_t>& waiters) noexcept {
+    if (waiters.load(std::memory_order_seq_cst) != 0) {
+        futex_word.fetch_add(1, std::memory_order_seq_cst);
+        platform::futex_wake_all(futex_word);
+    }
+}
+
+inline std::uint64_t deadline_after(std::chrono::nanoseconds timeout) noexcept {
+    return platform::monotonic_time_ns() + static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
+}
+
+} // namespace pylabhub::datablock::detail
