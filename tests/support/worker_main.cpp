@@ -9,9 +9,13 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <unistd.h>
 
+#include "counter_payload.hpp"
+#include "pylabhub/crypto/crypto.hpp"
+#include "pylabhub/datablock.hpp"
 #include "pylabhub/log.hpp"
 #include "pylabhub/platform/futex.hpp"
 #include "pylabhub/platform/robust_mutex.hpp"
@@ -91,6 +95,82 @@ int futex_wait(int argc, char** argv) {
     return 0;
 }
 
+namespace db = pylabhub::datablock;
+using namespace std::chrono_literals;
+
+db::Consumer attach_consumer(const char* name, const char* secret_hex, db::WaitStrategy wait) {
+    auto secret = pylabhub::crypto::from_hex_fixed<32>(secret_hex);
+    if (!secret) fail(secret.error().message);
+    db::ConsumerOptions options;
+    options.secret = *secret;
+    options.wait = wait;
+    auto consumer = db::Consumer::attach(name, options);
+    if (!consumer) fail(consumer.error().message);
+    return std::move(consumer).value();
+}
+
+// argv: NAME SECRET COUNT WAIT. Reads COUNT counter slots and checks that
+// they come whole, in order, without gaps; prints "ok COUNT".
+int consume_counter(int argc, char** argv) {
+    if (argc < 6) fail("usage: consume-counter NAME SECRET COUNT WAIT");
+    auto wait = db::parse_wait_strategy(argv[5]);
+    if (!wait) fail(wait.error().message);
+    auto consumer = attach_consumer(argv[2], argv[3], *wait);
+    const std::uint64_t count = std::stoull(argv[4]);
+    say("attached");
+    std::uint64_t expected = 0;
+    for (std::uint64_t i = 0; i < count; ++i) {
+        auto slot = consumer.acquire_read(10s);
+        if (!slot) fail("after " + std::to_string(i) + " slots: " + slot.error().message);
+        if (i == 0) expected = slot->sequence();
+        if (slot->sequence() != expected) {
+            fail("got sequence " + std::to_string(slot->sequence()) + ", expected " + std::to_string(expected));
+        }
+        if (slot->buffer().size() != sizeof(pylabhub::test::CounterPayload)) fail("wrong payload size");
+        const auto& payload = *reinterpret_cast<const pylabhub::test::CounterPayload*>(slot->buffer().data());
+        if (auto wrong = pylabhub::test::check_counter(payload, expected); !wrong.empty()) fail(wrong);
+        if (auto released = slot->release(); !released) fail(released.error().message);
+        ++expected;
+    }
+    say("ok " + std::to_string(count));
+    return 0;
+}
+
+// argv: NAME SECRET. Attaches, then never reads: a consumer that stalls.
+int consume_nothing(int argc, char** argv) {
+    if (argc < 4) fail("usage: consume-nothing NAME SECRET");
+    auto consumer = attach_consumer(argv[2], argv[3], db::WaitStrategy::spin_yield);
+    say("attached");
+    wait_to_be_killed();
+}
+
+// argv: NAME SECRET TARGET. latest_only: takes a slot and holds it while the
+// writer laps it, until TARGET slots are committed; then checks that the
+// overtaken read is refused, and that the next read is the newest slot.
+int hold_while_lapped(int argc, char** argv) {
+    if (argc < 5) fail("usage: hold-while-lapped NAME SECRET TARGET");
+    auto consumer = attach_consumer(argv[2], argv[3], db::WaitStrategy::spin_yield);
+    const std::uint64_t target = std::stoull(argv[4]);
+    say("attached");
+    auto slot = consumer.acquire_read(10s);
+    if (!slot) fail(slot.error().message);
+    say("holding " + std::to_string(slot->sequence()));
+    while (consumer.metrics().commit_count < target) std::this_thread::sleep_for(1ms);
+
+    pylabhub::test::CounterPayload copy{};
+    auto copied = slot->copy_to(std::as_writable_bytes(std::span(&copy, 1)));
+    if (copied) fail("a copy of an overtaken slot was accepted");
+    if (slot->validate()) fail("validate() accepted an overtaken slot");
+    if (slot->release()) fail("release() did not report the overtaken read");
+    auto newest = db::with_typed_read<pylabhub::test::CounterPayload>(
+        consumer, 1s, [](const pylabhub::test::CounterPayload& p) { return p; });
+    if (!newest) fail(newest.error().message);
+    if (auto wrong = pylabhub::test::check_counter(*newest, newest->sequence); !wrong.empty()) fail(wrong);
+    say("torn-detected newest " + std::to_string(newest->sequence) + " torn_reads " +
+        std::to_string(consumer.metrics().torn_reads));
+    return 0;
+}
+
 // Stays alive, doing nothing, until killed: a live process to point at.
 int idle(int, char**) {
     say("idle");
@@ -106,6 +186,8 @@ int main(int argc, char** argv) {
         {"verify-pattern", verify_pattern}, {"hold-robust-mutex", hold_robust_mutex},
         {"hold-spin-lock", hold_spin_lock}, {"futex-wait", futex_wait},
         {"idle", idle},
+        {"consume-counter", consume_counter}, {"consume-nothing", consume_nothing},
+        {"hold-while-lapped", hold_while_lapped},
     };
     if (argc < 2 || !roles.contains(argv[1])) {
         std::fprintf(stderr, "usage: plh_test_worker ROLE ARGS...\nroles:");
