@@ -405,10 +405,7 @@ std::uint64_t ReadTransactionGuard::commit_ns() const noexcept {
 
 bool ReadTransactionGuard::validate() const noexcept {
     if (state_ == nullptr) return false;
-    const auto* slot = state_->view.slot_state(sequence_);
-    std::atomic_thread_fence(std::memory_order_acquire);
-    return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot->generation))
-               .load(std::memory_order_relaxed) == generation_;
+    return plh_slot_rw_validate_read(state_->view.slot_state(sequence_), generation_, nullptr) != 0;
 }
 
 Result<std::size_t> ReadTransactionGuard::copy_to(std::span<std::byte> out) const {

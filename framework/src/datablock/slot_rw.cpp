@@ -6,6 +6,7 @@
 #include "pylabhub/platform/backoff.hpp"
 #include "pylabhub/platform/clock.hpp"
 #include "pylabhub/platform/process.hpp"
+#include "pylabhub/platform/seqlock.hpp"
 
 namespace {
 
@@ -77,7 +78,6 @@ plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owne
     const uint64_t generation = field(slot->generation).load(std::memory_order_relaxed);
     // Odd = being written; a slot taken over mid-write is already odd.
     field(slot->generation).store(generation + ((generation & 1U) ? 2U : 1U), std::memory_order_seq_cst);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
 
     if (wait_for_readers != 0) {
         Backoff backoff;
@@ -150,9 +150,7 @@ plh_slot_result plh_slot_rw_acquire_read(plh_slot_rw_state* slot, uint64_t seque
 
 int plh_slot_rw_validate_read(const plh_slot_rw_state* slot, uint64_t generation, plh_slot_metrics* metrics) {
     if (slot == nullptr) return 0;
-    // Orders the caller's reads of the payload before the generation check.
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if (field(slot->generation).load(std::memory_order_relaxed) == generation) return 1;
+    if (pylabhub::platform::load_after_plain_reads(slot->generation) == generation) return 1;
     count(metrics, &plh_slot_metrics::reads_torn);
     return 0;
 }
