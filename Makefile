@@ -36,11 +36,12 @@ build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	@if [ -x $(BUILD_DIR)/host/pylabhub ]; then \
-	  $(BUILD_DIR)/host/pylabhub run configs/quickstart.yaml --duration $(RUN_SECONDS); \
+	@if $(BUILD_DIR)/bin/pylabhub run --help >/dev/null 2>&1; then \
+	  $(BUILD_DIR)/bin/pylabhub run configs/quickstart.yaml --duration $(RUN_SECONDS); \
 	else \
-	  echo "make run: the pylabhub host is not built yet (issue 'The host: YAML pipelines end to end')."; \
-	  echo "          The framework libraries and tests are built; try 'make test'."; \
+	  echo "make run: 'pylabhub run' does not exist yet (issue 'The host: YAML pipelines end to end')."; \
+	  echo "          Built so far: the framework, the plugins, and 'pylabhub inspect':"; \
+	  $(BUILD_DIR)/bin/pylabhub inspect; \
 	  exit 1; \
 	fi
 

@@ -4,52 +4,6 @@
 
 namespace pylabhub::schema {
 
-std::string BldsBuilder::finish() const {
-    const std::string where = "schema '" + struct_name_ + "': ";
-    if (members_.empty()) throw SchemaDefinitionError(where + "registers no members");
-
-    for (std::size_t i = 1; i < members_.size(); ++i) {
-        if (members_[i].offset < members_[i - 1].offset) {
-            throw SchemaDefinitionError(where + "'" + members_[i].name + "' is registered after '" +
-                                        members_[i - 1].name +
-                                        "' but declared before it: register members in declaration order");
-        }
-    }
-
-    std::string text = "{";
-    std::size_t previous_end = 0;
-    for (std::size_t i = 0; i < members_.size(); ++i) {
-        const Member& m = members_[i];
-        if (i == 0 && m.offset != 0) {
-            throw SchemaDefinitionError(where + "first registered member '" + m.name + "' is at offset " +
-                                        std::to_string(m.offset) + ": a member before it is not registered");
-        }
-        if (i > 0) {
-            const Member& previous = members_[i - 1];
-            if (m.offset < previous_end) {
-                throw SchemaDefinitionError(where + "'" + m.name + "' overlaps '" + previous.name + "'");
-            }
-            // Padding before a member is always smaller than its alignment;
-            // a larger hole means a member was left out.
-            if (m.offset - previous_end >= m.align) {
-                throw SchemaDefinitionError(where + std::to_string(m.offset - previous_end) + " bytes between '" +
-                                            previous.name + "' and '" + m.name +
-                                            "' are more than padding: a member there is not registered");
-            }
-            text += ';';
-        }
-        text += m.name + "@" + std::to_string(m.offset) + ":" + m.type;
-        previous_end = m.offset + m.size;
-    }
-    if (struct_size_ - previous_end >= struct_align_) {
-        throw SchemaDefinitionError(where + std::to_string(struct_size_ - previous_end) + " bytes after '" +
-                                    members_.back().name +
-                                    "' are more than trailing padding: a member there is not registered");
-    }
-    text += "}#" + std::to_string(struct_size_);
-    return text;
-}
-
 namespace {
 
 constexpr int kMaxNesting = 32;  // BLDS can arrive from the network: bound the recursion

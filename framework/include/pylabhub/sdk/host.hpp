@@ -1,0 +1,134 @@
+// The host as a plugin sees it: logging, configuration, clock, metrics.
+// Header-only; wraps the plh_host_api table, and tolerates an older host
+// whose table lacks later functions (they report PLH_ERR_UNSUPPORTED).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pylabhub/plugin_abi.h"
+
+namespace pylabhub::sdk {
+
+/// Throw from plugin code to fail with a specific status; the SDK turns it
+/// into the ABI status and hands the message to the host.
+class PluginError : public std::runtime_error {
+public:
+    PluginError(plh_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
+    plh_status status() const noexcept { return status_; }
+
+private:
+    plh_status status_;
+};
+
+class ConfigError : public PluginError {
+public:
+    explicit ConfigError(const std::string& message) : PluginError(PLH_ERR_CONFIG, message) {}
+};
+
+class Host {
+public:
+    Host(const plh_host_api* api, plh_host_context* ctx) : api_(api), ctx_(ctx) {}
+
+    void log(plh_log_level level, std::string_view message) const {
+        if (PLH_HAS_FIELD(api_, plh_host_api, log) && api_->log) {
+            const std::string text(message);
+            api_->log(ctx_, level, text.c_str());
+        }
+    }
+    void debug(std::string_view message) const { log(PLH_LOG_DEBUG, message); }
+    void info(std::string_view message) const { log(PLH_LOG_INFO, message); }
+    void warn(std::string_view message) const { log(PLH_LOG_WARN, message); }
+    void error(std::string_view message) const { log(PLH_LOG_ERROR, message); }
+
+    std::string instance_id() const {
+        if (!PLH_HAS_FIELD(api_, plh_host_api, instance_id) || !api_->instance_id) return {};
+        const char* id = api_->instance_id(ctx_);
+        return id ? id : "";
+    }
+
+    bool config_bool(const char* name) const {
+        int32_t value = 0;
+        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_bool) ? api_->config_bool(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
+        return value != 0;
+    }
+    std::int64_t config_int(const char* name) const {
+        int64_t value = 0;
+        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_int) ? api_->config_int(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
+        return value;
+    }
+    double config_float(const char* name) const {
+        double value = 0;
+        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_float) ? api_->config_float(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
+        return value;
+    }
+    std::string config_string(const char* name) const {
+        const char* value = nullptr;
+        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_string) ? api_->config_string(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
+        return value ? value : "";
+    }
+    std::chrono::nanoseconds config_duration(const char* name) const {
+        int64_t value = 0;
+        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_duration_ns) ? api_->config_duration_ns(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
+        return std::chrono::nanoseconds(value);
+    }
+    std::uint64_t config_size(const char* name) const {
+        uint64_t value = 0;
+        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_size) ? api_->config_size(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
+        return value;
+    }
+    std::vector<std::string> config_list(const char* name) const {
+        uint32_t count = 0;
+        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_list_item) ? api_->config_list_count(ctx_, name, &count) : PLH_ERR_UNSUPPORTED);
+        std::vector<std::string> items;
+        for (uint32_t i = 0; i < count; ++i) {
+            const char* item = nullptr;
+            check(name, api_->config_list_item(ctx_, name, i, &item));
+            items.emplace_back(item ? item : "");
+        }
+        return items;
+    }
+
+    std::uint64_t now_ns() const { return api_->monotonic_ns(); }
+    void metric(const char* name, std::uint64_t delta = 1) const {
+        if (PLH_HAS_FIELD(api_, plh_host_api, metric_add) && api_->metric_add) api_->metric_add(ctx_, name, delta);
+    }
+    void request_stop() const {
+        if (PLH_HAS_FIELD(api_, plh_host_api, request_stop) && api_->request_stop) api_->request_stop(ctx_);
+    }
+    bool stop_requested() const {
+        return PLH_HAS_FIELD(api_, plh_host_api, stop_requested) && api_->stop_requested && api_->stop_requested(ctx_) != 0;
+    }
+    /// Copies `data` into the next slot and commits it (producers; see plugin_abi.h).
+    plh_status write_slot(std::span<const std::byte> data, std::chrono::nanoseconds timeout) const {
+        if (!PLH_HAS_FIELD(api_, plh_host_api, write_slot) || !api_->write_slot) return PLH_ERR_UNSUPPORTED;
+        return api_->write_slot(ctx_, data.data(), data.size(), static_cast<uint64_t>(timeout.count()));
+    }
+    /// During construction only: the schema of this instance's slots.
+    void declare_schema(const char* name, const char* version, const std::string& blds) const {
+        if (!PLH_HAS_FIELD(api_, plh_host_api, declare_schema) || !api_->declare_schema) {
+            throw PluginError(PLH_ERR_UNSUPPORTED, "this host cannot take a schema declared at create time");
+        }
+        const plh_schema_desc desc{sizeof(plh_schema_desc), name, version, blds.c_str()};
+        if (api_->declare_schema(ctx_, &desc) != PLH_OK) throw PluginError(PLH_ERR_INVALID, "schema '" + std::string(name) + "' refused by the host");
+    }
+
+    void report_error(const char* message) const {
+        if (PLH_HAS_FIELD(api_, plh_host_api, report_error) && api_->report_error) api_->report_error(ctx_, message);
+    }
+
+private:
+    void check(const char* name, plh_status status) const {
+        if (status != PLH_OK) throw ConfigError(std::string("config '") + name + "' is not available");
+    }
+
+    const plh_host_api* api_;
+    plh_host_context* ctx_;
+};
+
+} // namespace pylabhub::sdk

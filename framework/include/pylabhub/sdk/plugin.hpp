@@ -1,0 +1,258 @@
+// Writing a plugin in C++: derive from sdk::Producer or sdk::Consumer (or
+// describe a policy with sdk::ChecksumPolicy / sdk::SyncPolicy), then list
+// the classes in PYLABHUB_PLUGIN_LIBRARY. See docs/sdk-guide.md.
+//
+//   class Sine : public pylabhub::sdk::Producer {
+//   public:
+//       static constexpr pylabhub::sdk::PluginInfo info{"sine", "1.0.0", "N sine channels at rate_hz"};
+//       static constexpr plh_config_entry config[] = { sdk::integer("channels", "8", "channels", 1, 64) };
+//       explicit Sine(pylabhub::sdk::Host host) : Producer(host), channels_(host.config_int("channels")) {}
+//       WaitResult wait_next(std::chrono::nanoseconds timeout) override;
+//       std::size_t fill(std::span<std::byte> slot) override;
+//   };
+//   PYLABHUB_PLUGIN_LIBRARY(Sine)
+//
+// Exceptions never cross the ABI: the SDK catches them in every entry point,
+// reports the message to the host and returns an error status
+// (PluginError's own status, PLH_ERR_INTERNAL for anything else).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <span>
+#include <type_traits>
+
+#include "pylabhub/plugin_abi.h"
+#include "pylabhub/sdk/config.hpp"
+#include "pylabhub/sdk/host.hpp"
+
+namespace pylabhub::sdk {
+
+struct PluginInfo {
+    const char* id;
+    const char* version;
+    const char* description;
+};
+
+/// Instrument -> DataBlock. One instance runs on one producer thread.
+class Producer {
+public:
+    enum class WaitResult { ready, not_yet, end_of_stream };
+
+    explicit Producer(Host host) : host_(host) {}
+    virtual ~Producer() = default;
+
+    /// Block at most `timeout` until the next sample is due or available.
+    virtual WaitResult wait_next(std::chrono::nanoseconds timeout) = 0;
+    /// Write the sample into `slot` (the shared-memory slot itself); return its size.
+    virtual std::size_t fill(std::span<std::byte> slot) = 0;
+
+    const Host& host() const { return host_; }
+
+private:
+    Host host_;
+};
+
+/// DataBlock -> recorder, viewer, analysis. One instance runs on one consumer thread.
+class Consumer {
+public:
+    explicit Consumer(Host host) : host_(host) {}
+    virtual ~Consumer() = default;
+
+    /// `data` is the slot in shared memory, valid during this call only.
+    virtual void consume(std::span<const std::byte> data, const plh_slot_info& info) = 0;
+    /// After the last slot (inputs drained): write out what is buffered.
+    virtual void flush() {}
+
+    const Host& host() const { return host_; }
+
+private:
+    Host host_;
+};
+
+/// Base for checksum-policy descriptions (no instances). Provide
+///   static constexpr PluginInfo info; static constexpr uint32_t policy_id, digest_bytes;
+///   static void compute(const void* data, std::size_t size, std::uint8_t* digest);
+struct ChecksumPolicy {};
+
+/// Base for sync-policy descriptions (no instances). Provide
+///   static constexpr PluginInfo info; static constexpr uint32_t policy_id, lossless, max_consumers;
+struct SyncPolicy {};
+
+namespace detail {
+
+template <typename F>
+plh_status guarded(const Host& host, F&& body) noexcept {
+    try {
+        return body();
+    } catch (const PluginError& e) {
+        host.report_error(e.what());
+        return e.status();
+    } catch (const std::exception& e) {
+        host.report_error(e.what());
+        return PLH_ERR_INTERNAL;
+    } catch (...) {
+        host.report_error("unknown exception");
+        return PLH_ERR_INTERNAL;
+    }
+}
+
+template <typename P>
+const plh_config_entry* const* config_pointers() {
+    if constexpr (requires { P::config; }) {
+        static const auto pointers = [] {
+            std::array<const plh_config_entry*, std::size(P::config)> all{};
+            for (std::size_t i = 0; i < all.size(); ++i) all[i] = &P::config[i];
+            return all;
+        }();
+        return pointers.data();
+    } else {
+        return nullptr;
+    }
+}
+
+template <typename P>
+constexpr uint32_t config_count() {
+    if constexpr (requires { P::config; }) {
+        return static_cast<uint32_t>(std::size(P::config));
+    } else {
+        return 0;
+    }
+}
+
+template <typename P>
+const plh_schema_desc* schema_of() {
+    if constexpr (requires { P::schema; }) {
+        return &P::schema;
+    } else {
+        return nullptr;
+    }
+}
+
+// The instance pointer is always the Base subobject, which the vtable
+// functions cast back to.
+template <typename P, typename Base>
+plh_status create(const plh_host_api* api, plh_host_context* ctx, void** instance) noexcept {
+    const Host host(api, ctx);
+    return guarded(host, [&] {
+        *instance = static_cast<void*>(static_cast<Base*>(new P(host)));
+        return PLH_OK;
+    });
+}
+
+template <typename Base>
+void destroy(void* instance) noexcept {
+    delete static_cast<Base*>(instance);
+}
+
+inline plh_status producer_wait_next(void* instance, uint64_t timeout_ns) noexcept {
+    auto* producer = static_cast<Producer*>(instance);
+    return guarded(producer->host(), [&] {
+        switch (producer->wait_next(std::chrono::nanoseconds(timeout_ns))) {
+        case Producer::WaitResult::ready: return PLH_OK;
+        case Producer::WaitResult::not_yet: return PLH_TIMEOUT;
+        case Producer::WaitResult::end_of_stream: return PLH_END;
+        }
+        return PLH_ERR_INTERNAL;
+    });
+}
+
+inline plh_status producer_fill(void* instance, void* slot, size_t capacity, size_t* bytes) noexcept {
+    auto* producer = static_cast<Producer*>(instance);
+    return guarded(producer->host(), [&] {
+        const std::size_t written = producer->fill(std::span(static_cast<std::byte*>(slot), capacity));
+        if (written > capacity) throw PluginError(PLH_ERR_INVALID, "fill() returned more bytes than the slot holds");
+        *bytes = written;
+        return PLH_OK;
+    });
+}
+
+inline plh_status consumer_consume(void* instance, const void* data, size_t size, const plh_slot_info* info) noexcept {
+    auto* consumer = static_cast<Consumer*>(instance);
+    return guarded(consumer->host(), [&] {
+        consumer->consume(std::span(static_cast<const std::byte*>(data), size), *info);
+        return PLH_OK;
+    });
+}
+
+inline plh_status consumer_flush(void* instance) noexcept {
+    auto* consumer = static_cast<Consumer*>(instance);
+    return guarded(consumer->host(), [&] {
+        consumer->flush();
+        return PLH_OK;
+    });
+}
+
+inline constexpr plh_producer_vtable kProducerVtable{sizeof(plh_producer_vtable), producer_wait_next, producer_fill};
+inline constexpr plh_consumer_vtable kConsumerVtable{sizeof(plh_consumer_vtable), consumer_consume, consumer_flush};
+
+template <typename P>
+const plh_plugin_descriptor* descriptor_for() {
+    static const plh_plugin_descriptor descriptor = [] {
+        plh_plugin_descriptor d{};
+        d.struct_size = sizeof(plh_plugin_descriptor);
+        d.id = P::info.id;
+        d.version = P::info.version;
+        d.description = P::info.description;
+        d.config = config_pointers<P>();
+        d.config_count = config_count<P>();
+        d.schema = schema_of<P>();
+        if constexpr (std::is_base_of_v<Producer, P>) {
+            d.kind = PLH_KIND_PRODUCER;
+            d.create = create<P, Producer>;
+            d.destroy = destroy<Producer>;
+            d.vtable = &kProducerVtable;
+        } else if constexpr (std::is_base_of_v<Consumer, P>) {
+            d.kind = PLH_KIND_CONSUMER;
+            d.create = create<P, Consumer>;
+            d.destroy = destroy<Consumer>;
+            d.vtable = &kConsumerVtable;
+        } else if constexpr (std::is_base_of_v<ChecksumPolicy, P>) {
+            static constexpr plh_checksum_vtable table{sizeof(plh_checksum_vtable), P::policy_id, P::digest_bytes,
+                                                       P::compute};
+            d.kind = PLH_KIND_CHECKSUM;
+            d.vtable = &table;
+        } else if constexpr (std::is_base_of_v<SyncPolicy, P>) {
+            static constexpr plh_sync_vtable table{sizeof(plh_sync_vtable), P::policy_id, P::lossless,
+                                                   P::max_consumers};
+            d.kind = PLH_KIND_SYNC;
+            d.vtable = &table;
+        } else {
+            static_assert(sizeof(P) == 0, "a plugin derives from sdk::Producer, Consumer, ChecksumPolicy or SyncPolicy");
+        }
+        return d;
+    }();
+    return &descriptor;
+}
+
+template <typename... Plugins>
+const plh_entry* library_entry() {
+    static const plh_plugin_descriptor* const descriptors[] = {descriptor_for<Plugins>()...};
+    static std::atomic<int> references{0};
+    static const plh_entry entry{
+        sizeof(plh_entry),
+        PLH_ABI_MAJOR,
+        PLH_ABI_MINOR,
+        []() -> int32_t {
+            references.fetch_add(1);
+            return 0;
+        },
+        []() { references.fetch_sub(1); },
+        []() -> uint32_t { return sizeof...(Plugins); },
+        [](uint32_t index) -> const plh_plugin_descriptor* {
+            return index < sizeof...(Plugins) ? descriptors[index] : nullptr;
+        },
+    };
+    return &entry;
+}
+
+} // namespace detail
+} // namespace pylabhub::sdk
+
+/// Generates the library's one exported symbol, listing its plugin classes.
+#define PYLABHUB_PLUGIN_LIBRARY(...)                                   \
+    extern "C" PLH_EXPORT const plh_entry* plh_plugin_entry(void) {    \
+        return ::pylabhub::sdk::detail::library_entry<__VA_ARGS__>();  \
+    }

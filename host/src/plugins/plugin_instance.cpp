@@ -1,0 +1,256 @@
+#include "plugins/plugin_instance.hpp"
+
+#include <cstring>
+
+#include "pylabhub/log.hpp"
+#include "pylabhub/platform/clock.hpp"
+#include "pylabhub/schema/blds.hpp"
+
+struct plh_host_context {
+    pylabhub::host::PluginInstance* self;
+};
+
+namespace pylabhub::host {
+namespace {
+
+PluginInstance& self(plh_host_context* ctx) { return *ctx->self; }
+
+} // namespace
+
+std::string status_name(plh_status status) {
+    switch (status) {
+    case PLH_OK: return "PLH_OK";
+    case PLH_TIMEOUT: return "PLH_TIMEOUT";
+    case PLH_END: return "PLH_END";
+    case PLH_ERR_INVALID: return "PLH_ERR_INVALID";
+    case PLH_ERR_CONFIG: return "PLH_ERR_CONFIG";
+    case PLH_ERR_IO: return "PLH_ERR_IO";
+    case PLH_ERR_CORRUPT: return "PLH_ERR_CORRUPT";
+    case PLH_ERR_UNSUPPORTED: return "PLH_ERR_UNSUPPORTED";
+    case PLH_ERR_INTERNAL: return "PLH_ERR_INTERNAL";
+    default: return "status " + std::to_string(status);
+    }
+}
+
+/// The host-API functions reach the instance's private state through here.
+class HostApiAccess {
+public:
+    static const ResolvedConfig& config(plh_host_context* ctx) { return ctx->self->config_; }
+    static void set_error(plh_host_context* ctx, const char* message) {
+        std::lock_guard lock(ctx->self->state_mutex_);
+        ctx->self->last_error_ = message != nullptr ? message : "";
+    }
+    static void add_metric(plh_host_context* ctx, const char* name, std::uint64_t delta) {
+        std::lock_guard lock(ctx->self->state_mutex_);
+        ctx->self->metrics_[name] += delta;
+    }
+    static void stop_pipeline(plh_host_context* ctx) { ctx->self->pipeline_stop_.store(true); }
+    static Result<void> write(plh_host_context* ctx, std::span<const std::byte> data, std::chrono::nanoseconds timeout) {
+        PluginInstance& instance = *ctx->self;
+        if (instance.producer_ == nullptr) return make_error(ErrorCode::not_found, "no channel");
+        std::lock_guard lock(instance.write_mutex_);
+        return instance.producer_->write(data, timeout);
+    }
+    static bool creating(plh_host_context* ctx) { return ctx->self->creating_; }
+    static void set_schema(plh_host_context* ctx, SchemaDescription schema) { ctx->self->schema_ = std::move(schema); }
+};
+
+namespace {
+
+template <typename T>
+plh_status get_config(plh_host_context* ctx, const char* name, T** out_value) {
+    if (ctx == nullptr || name == nullptr) return PLH_ERR_INVALID;
+    const auto& config = HostApiAccess::config(ctx);
+    const auto found = config.find(name);
+    if (found == config.end()) return PLH_ERR_CONFIG;
+    auto* value = std::get_if<T>(const_cast<ConfigValue*>(&found->second));
+    if (value == nullptr) return PLH_ERR_CONFIG;
+    *out_value = value;
+    return PLH_OK;
+}
+
+void api_log(plh_host_context* ctx, int32_t level, const char* message) {
+    if (ctx == nullptr || message == nullptr) return;
+    static constexpr spdlog::level::level_enum levels[] = {spdlog::level::trace, spdlog::level::debug,
+                                                           spdlog::level::info, spdlog::level::warn,
+                                                           spdlog::level::err};
+    const auto spd = level >= 0 && level <= 4 ? levels[level] : spdlog::level::info;
+    log::logger().log(spd, "[{}] {}", self(ctx).id(), message);
+}
+
+void api_report_error(plh_host_context* ctx, const char* message) {
+    if (ctx != nullptr) HostApiAccess::set_error(ctx, message);
+}
+
+const char* api_instance_id(plh_host_context* ctx) { return ctx != nullptr ? self(ctx).id().c_str() : ""; }
+
+plh_status api_config_bool(plh_host_context* ctx, const char* name, int32_t* out) {
+    bool* value = nullptr;
+    const plh_status status = get_config(ctx, name, &value);
+    if (status == PLH_OK && out != nullptr) *out = *value ? 1 : 0;
+    return status;
+}
+plh_status api_config_int(plh_host_context* ctx, const char* name, int64_t* out) {
+    std::int64_t* value = nullptr;
+    const plh_status status = get_config(ctx, name, &value);
+    if (status == PLH_OK && out != nullptr) *out = *value;
+    return status;
+}
+plh_status api_config_float(plh_host_context* ctx, const char* name, double* out) {
+    double* value = nullptr;
+    plh_status status = get_config(ctx, name, &value);
+    if (status == PLH_OK) {
+        if (out != nullptr) *out = *value;
+        return status;
+    }
+    std::int64_t* integer = nullptr;  // an int may be read as a float
+    status = get_config(ctx, name, &integer);
+    if (status == PLH_OK && out != nullptr) *out = static_cast<double>(*integer);
+    return status;
+}
+plh_status api_config_string(plh_host_context* ctx, const char* name, const char** out) {
+    std::string* value = nullptr;
+    const plh_status status = get_config(ctx, name, &value);
+    if (status == PLH_OK && out != nullptr) *out = value->c_str();
+    return status;
+}
+plh_status api_config_duration_ns(plh_host_context* ctx, const char* name, int64_t* out) {
+    Duration* value = nullptr;
+    const plh_status status = get_config(ctx, name, &value);
+    if (status == PLH_OK && out != nullptr) *out = value->ns;
+    return status;
+}
+plh_status api_config_size(plh_host_context* ctx, const char* name, uint64_t* out) {
+    Size* value = nullptr;
+    const plh_status status = get_config(ctx, name, &value);
+    if (status == PLH_OK && out != nullptr) *out = value->bytes;
+    return status;
+}
+plh_status api_config_list_count(plh_host_context* ctx, const char* name, uint32_t* out) {
+    std::vector<std::string>* value = nullptr;
+    const plh_status status = get_config(ctx, name, &value);
+    if (status == PLH_OK && out != nullptr) *out = static_cast<uint32_t>(value->size());
+    return status;
+}
+plh_status api_config_list_item(plh_host_context* ctx, const char* name, uint32_t index, const char** out) {
+    std::vector<std::string>* value = nullptr;
+    const plh_status status = get_config(ctx, name, &value);
+    if (status != PLH_OK) return status;
+    if (index >= value->size()) return PLH_ERR_INVALID;
+    if (out != nullptr) *out = (*value)[index].c_str();
+    return PLH_OK;
+}
+
+uint64_t api_monotonic_ns() { return platform::monotonic_time_ns(); }
+
+void api_metric_add(plh_host_context* ctx, const char* name, uint64_t delta) {
+    if (ctx != nullptr && name != nullptr) HostApiAccess::add_metric(ctx, name, delta);
+}
+
+void api_request_stop(plh_host_context* ctx) {
+    if (ctx != nullptr) HostApiAccess::stop_pipeline(ctx);
+}
+
+int32_t api_stop_requested(plh_host_context* ctx) { return ctx != nullptr && self(ctx).stop_requested() ? 1 : 0; }
+
+plh_status api_write_slot(plh_host_context* ctx, const void* data, size_t bytes, uint64_t timeout_ns) {
+    if (ctx == nullptr || (data == nullptr && bytes > 0)) return PLH_ERR_INVALID;
+    auto written = HostApiAccess::write(ctx, std::span(static_cast<const std::byte*>(data), bytes),
+                                        std::chrono::nanoseconds(timeout_ns));
+    if (written) return PLH_OK;
+    switch (written.error().code) {
+    case ErrorCode::not_found: return PLH_ERR_UNSUPPORTED;
+    case ErrorCode::timeout: return PLH_TIMEOUT;
+    case ErrorCode::invalid_argument: return PLH_ERR_INVALID;
+    default: return PLH_ERR_INTERNAL;
+    }
+}
+
+plh_status api_declare_schema(plh_host_context* ctx, const plh_schema_desc* desc) {
+    if (ctx == nullptr || desc == nullptr || !PLH_HAS_FIELD(desc, plh_schema_desc, blds) || desc->blds == nullptr ||
+        desc->name == nullptr || desc->version == nullptr) {
+        return PLH_ERR_INVALID;
+    }
+    if (!HostApiAccess::creating(ctx)) {
+        api_report_error(ctx, "declare_schema is only allowed during create");
+        return PLH_ERR_INVALID;
+    }
+    if (auto parsed = schema::parse_blds(desc->blds); !parsed) {
+        api_report_error(ctx, ("declared schema '" + std::string(desc->name) + "': " + parsed.error().message).c_str());
+        return PLH_ERR_INVALID;
+    }
+    HostApiAccess::set_schema(ctx, SchemaDescription{desc->name, desc->version, desc->blds});
+    return PLH_OK;
+}
+
+} // namespace
+
+const plh_host_api& host_api() {
+    static const plh_host_api api = [] {
+        plh_host_api table{};
+        table.struct_size = sizeof(plh_host_api);
+        table.abi_major = PLH_ABI_MAJOR;
+        table.abi_minor = PLH_ABI_MINOR;
+        table.log = api_log;
+        table.report_error = api_report_error;
+        table.instance_id = api_instance_id;
+        table.config_bool = api_config_bool;
+        table.config_int = api_config_int;
+        table.config_float = api_config_float;
+        table.config_string = api_config_string;
+        table.config_duration_ns = api_config_duration_ns;
+        table.config_size = api_config_size;
+        table.config_list_count = api_config_list_count;
+        table.config_list_item = api_config_list_item;
+        table.monotonic_ns = api_monotonic_ns;
+        table.metric_add = api_metric_add;
+        table.request_stop = api_request_stop;
+        table.stop_requested = api_stop_requested;
+        table.write_slot = api_write_slot;
+        table.declare_schema = api_declare_schema;
+        return table;
+    }();
+    return api;
+}
+
+PluginInstance::PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config)
+    : plugin_(&plugin), id_(std::move(id)), config_(std::move(config)),
+      context_(std::make_unique<plh_host_context>(plh_host_context{this})), schema_(plugin.schema) {}
+
+Result<std::unique_ptr<PluginInstance>> PluginInstance::create(const PluginInfo& plugin, std::string instance_id,
+                                                               ResolvedConfig config) {
+    std::unique_ptr<PluginInstance> instance(new PluginInstance(plugin, std::move(instance_id), std::move(config)));
+    const plh_plugin_descriptor* d = plugin.descriptor;
+    if (d->create == nullptr) return instance;  // policies have no instances
+    instance->creating_ = true;
+    const plh_status status = d->create(&host_api(), instance->context_.get(), &instance->handle_);
+    instance->creating_ = false;
+    if (status != PLH_OK || instance->handle_ == nullptr) {
+        std::string reason = instance->take_error();
+        if (reason.empty()) reason = status == PLH_OK ? "it returned no instance" : "no message";
+        instance->handle_ = nullptr;  // nothing to destroy
+        return make_error(status == PLH_ERR_CONFIG ? ErrorCode::invalid_argument : ErrorCode::unrecoverable,
+                          instance->describe() + ": create failed (" + status_name(status) + "): " + reason);
+    }
+    return instance;
+}
+
+PluginInstance::~PluginInstance() {
+    if (handle_ != nullptr && plugin_->descriptor->destroy != nullptr) plugin_->descriptor->destroy(handle_);
+}
+
+std::string PluginInstance::take_error() {
+    std::lock_guard lock(state_mutex_);
+    return std::exchange(last_error_, std::string());
+}
+
+std::map<std::string, std::uint64_t> PluginInstance::metrics() const {
+    std::lock_guard lock(state_mutex_);
+    return metrics_;
+}
+
+std::string PluginInstance::describe() const {
+    return "instance '" + id_ + "' (plugin '" + plugin_->id + "' from " + plugin_->file.string() + ")";
+}
+
+} // namespace pylabhub::host
