@@ -2,8 +2,8 @@
 # not affected.
 function(pylabhub_set_warnings target)
   target_compile_options(${target} PRIVATE
-    -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
-    -Wcast-align -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations
+    -Wall -Wextra -Wpedantic -Wshadow -Wcast-align -Wformat=2 -Wimplicit-fallthrough
+    $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor -Woverloaded-virtual -Wmissing-declarations>
     # Options structs are filled with designated initializers that leave the
     # rest at their defaults on purpose.
     -Wno-missing-field-initializers)

@@ -101,6 +101,7 @@ int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostr
     } else {
         out << "  (not applicable)\n";
     }
+    print_problems(registry, err);  // never hide a library that failed to load
     return 0;
 }
 
