@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
     CLI::App* inspect = app.add_subcommand("inspect", "List the plugins found, or show one plugin's config map and schema");
     inspect->add_option("ID", inspect_id, "plugin to show in detail");
     inspect->add_option("--plugin-path", plugin_paths,
-                        "directory to search first (repeatable); then PYLABHUB_PLUGIN_PATH and the install directory");
+                        "directory to search first (repeatable); then PYLABHUB_PLUGIN_PATH and the install directory")
+        ->allow_extra_args(false);  // `--plugin-path . ID` is one path and an ID
 
     try {
         app.parse(argc, argv);

@@ -48,7 +48,7 @@ TEST(InspectCli, ShowsOnePluginsConfigMapDefaultsAndSchema) {
 }
 
 TEST(InspectCli, ExtraPluginPathIsSearchedAndItsProblemsAreShown) {
-    const Outcome with_tests = run("inspect c-ramp --plugin-path " PLH_ABI_TEST_PLUGIN_DIR);
+    const Outcome with_tests = run("inspect --plugin-path " PLH_ABI_TEST_PLUGIN_DIR " c-ramp");
     EXPECT_EQ(with_tests.exit_code, 0) << with_tests.output;
     EXPECT_THAT(with_tests.output, HasSubstr("{value@0:u64}#8"));
     EXPECT_THAT(with_tests.output, HasSubstr("warning: "));
