@@ -152,7 +152,7 @@ TEST(BuiltinPlugins, PolicyPluginsMatchTheDataBlocksOwnPolicies) {
         const PluginInfo* plugin = registry.find(id);
         ASSERT_NE(plugin, nullptr) << id;
         ASSERT_TRUE(plugin->checksum.has_value());
-        EXPECT_EQ(plugin->checksum->policy_id, policy);
+        EXPECT_EQ(plugin->checksum->id, policy);
         EXPECT_EQ(plugin->checksum->digest_bytes, digest);
     }
     std::uint8_t digest[32] = {};

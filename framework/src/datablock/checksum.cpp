@@ -34,4 +34,11 @@ const ChecksumPolicy& builtin_checksum(ChecksumKind kind) noexcept {
     return kNone;
 }
 
+const ChecksumPolicy* builtin_checksum_by_id(std::uint32_t id) noexcept {
+    for (const ChecksumPolicy* policy : {&kNone, &kBlake2b, &kXxh3}) {
+        if (policy->id == id) return policy;
+    }
+    return nullptr;
+}
+
 } // namespace pylabhub::datablock

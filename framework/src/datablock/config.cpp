@@ -1,5 +1,7 @@
 #include "pylabhub/datablock/config.hpp"
 
+#include "pylabhub/datablock/checksum.hpp"
+
 #include <set>
 
 namespace pylabhub::datablock {
@@ -63,6 +65,12 @@ Result<void> DataBlockConfig::validate() const {
     }
     if (checksum != ChecksumKind::none && checksum != ChecksumKind::blake2b && checksum != ChecksumKind::xxh3) {
         problem("unknown checksum policy " + std::to_string(static_cast<std::uint32_t>(checksum)));
+    }
+    if (checksum_policy != nullptr &&
+        (checksum_policy->id < kFirstPluginChecksumId || checksum_policy->digest_bytes == 0 ||
+         checksum_policy->digest_bytes > kMaxDigestBytes || checksum_policy->compute == nullptr)) {
+        problem("checksum plugin policy '" + std::string(checksum_policy->name ? checksum_policy->name : "?") +
+                "' needs an id of at least 1000, a digest of 1..32 bytes and a compute function");
     }
     if (checksum_mode != ChecksumMode::manual && checksum_mode != ChecksumMode::enforced) {
         problem("unknown checksum mode " + std::to_string(static_cast<std::uint32_t>(checksum_mode)));

@@ -64,6 +64,11 @@ namespace {
 
 std::string hex(const std::uint8_t* bytes, std::size_t size) { return crypto::to_hex(std::span(bytes, size)); }
 
+std::string checksum_name(std::uint32_t id) {
+    if (const ChecksumPolicy* builtin = builtin_checksum_by_id(id)) return builtin->name;
+    return "plugin policy " + std::to_string(id);
+}
+
 Error refused(const std::string& name, const std::string& why) {
     return make_error(ErrorCode::mismatch, "attach to datablock '" + name + "' refused: " + why);
 }
@@ -132,8 +137,10 @@ Result<void> check_expectations(SegmentHeader& h, const DataBlockInfo& info, con
         const DataBlockConfig& want = *options.expected;
         const DataBlockConfig& have = info.config;
         if (have.sync != want.sync) return differs(name, "sync policy", to_string(have.sync), to_string(want.sync));
-        if (have.checksum != want.checksum) {
-            return differs(name, "checksum policy", to_string(have.checksum), to_string(want.checksum));
+        const std::uint32_t want_checksum = want.checksum_policy != nullptr ? want.checksum_policy->id
+                                                                            : static_cast<std::uint32_t>(want.checksum);
+        if (h.checksum_policy != want_checksum) {
+            return differs(name, "checksum policy", checksum_name(h.checksum_policy), checksum_name(want_checksum));
         }
         if (have.checksum_mode != want.checksum_mode) {
             return differs(name, "checksum mode", to_string(have.checksum_mode), to_string(want.checksum_mode));
@@ -246,11 +253,21 @@ Result<Consumer> Consumer::attach(std::string_view shm_name, ConsumerOptions opt
     if (auto fine = detail::check_expectations(state->header(), state->info, state->options); !fine) {
         return std::move(fine).error();
     }
-    state->checksum = &builtin_checksum(state->info.config.checksum);
-    if (state->info.config.checksum != ChecksumKind::none && state->checksum->compute == nullptr) {
-        return detail::refused(state->shm.name(), "checksum policy id " +
-                                                      std::to_string(state->header().checksum_policy) +
-                                                      " is not known to this build");
+    const std::uint32_t policy_id = state->header().checksum_policy;
+    state->checksum = builtin_checksum_by_id(policy_id);
+    for (const ChecksumPolicy* plugin : state->options.checksum_policies) {
+        if (state->checksum == nullptr && plugin != nullptr && plugin->id == policy_id) state->checksum = plugin;
+    }
+    if (state->checksum == nullptr) {
+        return detail::refused(state->shm.name(), "checksum policy id " + std::to_string(policy_id) +
+                                                      " is not known here (a checksum plugin the producer used?)");
+    }
+    if (policy_id >= kFirstPluginChecksumId) state->info.config.checksum_policy = state->checksum;
+    if (state->checksum->digest_bytes != state->header().digest_bytes) {
+        return detail::refused(state->shm.name(), "checksum policy '" + std::string(state->checksum->name) +
+                                                      "' makes " + std::to_string(state->checksum->digest_bytes) +
+                                                      "-byte digests, the segment holds " +
+                                                      std::to_string(state->header().digest_bytes));
     }
     auto entry = detail::join_table(*state);
     if (!entry) return std::move(entry).error();

@@ -21,7 +21,8 @@ public:
     ProducerState(platform::SharedMemory memory, SegmentLayout layout, DataBlockConfig cfg, ProducerOptions opts,
                   crypto::SharedSecret key)
         : shm(std::move(memory)), view{shm.data(), layout}, config(std::move(cfg)), options(std::move(opts)),
-          secret(key), checksum(&builtin_checksum(config.checksum)),
+          secret(key),
+          checksum(config.checksum_policy != nullptr ? config.checksum_policy : &builtin_checksum(config.checksum)),
           owner(platform::owner_word(platform::current_process())) {}
 
     SegmentHeader& header() const { return view.header(); }
@@ -103,7 +104,8 @@ void initialise_header(SegmentView& view, const DataBlockConfig& config, const P
     header->slot_count = config.slot_count;
     header->max_consumers = config.sync == SyncPolicy::single_reader ? 1 : config.max_consumers;
     header->sync_policy = static_cast<std::uint32_t>(config.sync);
-    header->checksum_policy = static_cast<std::uint32_t>(config.checksum);
+    header->checksum_policy = config.checksum_policy != nullptr ? config.checksum_policy->id
+                                                                : static_cast<std::uint32_t>(config.checksum);
     header->checksum_mode = static_cast<std::uint32_t>(config.checksum_mode);
     header->flex_zone_count = static_cast<std::uint32_t>(config.flex_zones.size());
     header->digest_bytes = static_cast<std::uint32_t>(view.layout.digest_bytes);
@@ -153,7 +155,9 @@ Result<Producer> Producer::create(std::string_view shm_name, const DataBlockConf
     std::vector<std::uint64_t> zone_bytes;
     for (const auto& zone : config.flex_zones) zone_bytes.push_back(zone.bytes);
     const std::uint32_t table = config.sync == SyncPolicy::single_reader ? 1 : config.max_consumers;
-    const auto digest_bytes = static_cast<std::uint32_t>(builtin_checksum(config.checksum).digest_bytes);
+    const ChecksumPolicy& policy =
+        config.checksum_policy != nullptr ? *config.checksum_policy : builtin_checksum(config.checksum);
+    const auto digest_bytes = static_cast<std::uint32_t>(policy.digest_bytes);
     const auto layout = detail::SegmentLayout::compute(config.slot_count, config.slot_bytes, table, digest_bytes,
                                                        zone_bytes.data(), static_cast<std::uint32_t>(zone_bytes.size()));
 

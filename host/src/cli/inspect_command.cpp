@@ -68,7 +68,7 @@ int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostr
     out << "  File:  " << p->file.string() << "\n";
     out << "  ABI:   " << p->abi_major << "." << p->abi_minor << "\n";
     if (p->checksum) {
-        out << "  Checksum policy id " << p->checksum->policy_id << ", digest " << p->checksum->digest_bytes
+        out << "  Checksum policy id " << p->checksum->id << ", digest " << p->checksum->digest_bytes
             << " bytes\n";
     }
     if (p->sync) {

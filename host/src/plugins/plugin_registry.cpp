@@ -226,7 +226,7 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
             problem(file, "checksum plugin '" + info.id + "' lacks compute or declares a digest over 32 bytes");
             return false;
         }
-        info.checksum = *table;
+        info.checksum = datablock::ChecksumPolicy{table->policy_id, d->id, table->digest_bytes, table->compute};
         break;
     }
     case PLH_KIND_SYNC: {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config_value.hpp"
+#include "pylabhub/datablock/checksum.hpp"
 #include "pylabhub/plugin_abi.h"
 
 namespace pylabhub::host {
@@ -33,7 +34,8 @@ struct PluginInfo {
     std::uint16_t abi_minor = 0;
     /// Valid for the life of the process: libraries are never unloaded.
     const plh_plugin_descriptor* descriptor = nullptr;
-    std::optional<plh_checksum_vtable> checksum;  ///< copied, for checksum plugins
+    /// For checksum plugins: the policy as the DataBlock takes it (stable address).
+    std::optional<datablock::ChecksumPolicy> checksum;
     std::optional<plh_sync_vtable> sync;          ///< copied, for sync plugins
 };
 

@@ -25,4 +25,10 @@ struct ChecksumPolicy {
 /// The built-in policy for `kind` (none has digest_bytes 0 and compute null).
 const ChecksumPolicy& builtin_checksum(ChecksumKind kind) noexcept;
 
+/// The built-in policy with this header id, or nullptr.
+const ChecksumPolicy* builtin_checksum_by_id(std::uint32_t id) noexcept;
+
+/// Ids below this are pyLabHub's; plugin policies use this and above.
+inline constexpr std::uint32_t kFirstPluginChecksumId = 1000;
+
 } // namespace pylabhub::datablock

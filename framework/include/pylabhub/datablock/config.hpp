@@ -46,6 +46,8 @@ Result<SyncPolicy> parse_sync_policy(std::string_view text);
 Result<ChecksumKind> parse_checksum_kind(std::string_view text);
 Result<WaitStrategy> parse_wait_strategy(std::string_view text);
 
+struct ChecksumPolicy;  // checksum.hpp
+
 /// A named region beside the ring for state that is not a stream
 /// (calibration, configuration), with its own checksum.
 struct FlexZoneSpec {
@@ -59,6 +61,9 @@ struct DataBlockConfig {
     SyncPolicy sync = SyncPolicy::single_reader;
     ChecksumKind checksum = ChecksumKind::none;
     ChecksumMode checksum_mode = ChecksumMode::enforced;
+    /// A policy from a checksum plugin (id 1000+); overrides `checksum`.
+    /// Must outlive the Producer (plugin libraries are never unloaded).
+    const ChecksumPolicy* checksum_policy = nullptr;
     std::uint32_t max_consumers = 8;  ///< size of the consumer table (single_reader: always 1)
     std::vector<FlexZoneSpec> flex_zones;
     std::uint32_t permissions = 0600;

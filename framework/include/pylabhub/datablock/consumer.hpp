@@ -12,9 +12,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pylabhub/core/result.hpp"
 #include "pylabhub/crypto/crypto.hpp"
+#include "pylabhub/datablock/checksum.hpp"
 #include "pylabhub/datablock/config.hpp"
 #include "pylabhub/datablock/metrics.hpp"
 #include "pylabhub/datablock/transaction.hpp"
@@ -30,6 +32,9 @@ struct ConsumerOptions {
     /// If set, attach is refused unless the segment's schema is compatible.
     std::optional<schema::SchemaInfo> schema;
     WaitStrategy wait = WaitStrategy::spin_yield;
+    /// Checksum policies from plugins, found by the id in the segment header
+    /// when it is not a built-in one. Must outlive the Consumer.
+    std::vector<const ChecksumPolicy*> checksum_policies;
     /// How long to wait for a segment whose creator is still initialising it.
     std::chrono::milliseconds attach_timeout{1000};
 };
