@@ -42,7 +42,7 @@ TEST(PlhSchemaDesc, SizeAndOffsetsArePinned) {
 }
 
 TEST(PlhHostApi, SizeAndOffsetsArePinned) {
-    PLH_EXPECT_SIZE(plh_host_api, 144U);
+    PLH_EXPECT_SIZE(plh_host_api, 160U);
     EXPECT_EQ(offsetof(plh_host_api, abi_major), 4U);
     EXPECT_EQ(offsetof(plh_host_api, abi_minor), 6U);
     EXPECT_EQ(offsetof(plh_host_api, log), 8U);
@@ -62,6 +62,23 @@ TEST(PlhHostApi, SizeAndOffsetsArePinned) {
     EXPECT_EQ(offsetof(plh_host_api, stop_requested), 120U);
     EXPECT_EQ(offsetof(plh_host_api, write_slot), 128U);
     EXPECT_EQ(offsetof(plh_host_api, declare_schema), 136U);
+    EXPECT_EQ(offsetof(plh_host_api, input_count), 144U);
+    EXPECT_EQ(offsetof(plh_host_api, input_info), 152U);
+}
+
+TEST(PlhInputInfo, SizeAndOffsetsArePinned) {
+    PLH_EXPECT_SIZE(plh_input_info, 72U);
+    EXPECT_EQ(offsetof(plh_input_info, index), 4U);
+    EXPECT_EQ(offsetof(plh_input_info, channel), 8U);
+    EXPECT_EQ(offsetof(plh_input_info, schema_name), 16U);
+    EXPECT_EQ(offsetof(plh_input_info, schema_version), 24U);
+    EXPECT_EQ(offsetof(plh_input_info, schema_blds), 32U);
+    EXPECT_EQ(offsetof(plh_input_info, schema_hash), 40U);
+    EXPECT_EQ(offsetof(plh_input_info, slot_bytes), 48U);
+    EXPECT_EQ(offsetof(plh_input_info, slot_count), 56U);
+    EXPECT_EQ(offsetof(plh_input_info, sync_policy), 60U);
+    EXPECT_EQ(offsetof(plh_input_info, checksum_policy), 64U);
+    EXPECT_EQ(offsetof(plh_input_info, reserved), 68U);
 }
 
 TEST(PlhProducerVtable, SizeAndOffsetsArePinned) {

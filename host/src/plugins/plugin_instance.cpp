@@ -52,6 +52,7 @@ public:
         return instance.producer_->write(data, timeout);
     }
     static bool creating(plh_host_context* ctx) { return ctx->self->creating_; }
+    static const std::vector<plh_input_info>& inputs(plh_host_context* ctx) { return ctx->self->input_infos_; }
     static void set_schema(plh_host_context* ctx, SchemaDescription schema) { ctx->self->schema_ = std::move(schema); }
 };
 
@@ -183,6 +184,18 @@ plh_status api_declare_schema(plh_host_context* ctx, const plh_schema_desc* desc
     return PLH_OK;
 }
 
+uint32_t api_input_count(plh_host_context* ctx) {
+    return ctx != nullptr ? static_cast<uint32_t>(HostApiAccess::inputs(ctx).size()) : 0;
+}
+
+plh_status api_input_info(plh_host_context* ctx, uint32_t index, const plh_input_info** out) {
+    if (ctx == nullptr || out == nullptr) return PLH_ERR_INVALID;
+    const auto& inputs = HostApiAccess::inputs(ctx);
+    if (index >= inputs.size()) return PLH_ERR_INVALID;
+    *out = &inputs[index];
+    return PLH_OK;
+}
+
 } // namespace
 
 const plh_host_api& host_api() {
@@ -208,18 +221,41 @@ const plh_host_api& host_api() {
         table.stop_requested = api_stop_requested;
         table.write_slot = api_write_slot;
         table.declare_schema = api_declare_schema;
+        table.input_count = api_input_count;
+        table.input_info = api_input_info;
         return table;
     }();
     return api;
 }
 
-PluginInstance::PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config)
-    : plugin_(&plugin), id_(std::move(id)), config_(std::move(config)),
-      context_(std::make_unique<plh_host_context>(plh_host_context{this})), schema_(plugin.schema) {}
+PluginInstance::PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config,
+                               std::vector<InputDescription> inputs)
+    : plugin_(&plugin), id_(std::move(id)), config_(std::move(config)), inputs_(std::move(inputs)),
+      context_(std::make_unique<plh_host_context>(plh_host_context{this})), schema_(plugin.schema) {
+    static const std::string empty;
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+        const InputDescription& in = inputs_[i];
+        plh_input_info info{};
+        info.struct_size = sizeof(plh_input_info);
+        info.index = static_cast<uint32_t>(i);
+        info.channel = in.channel.c_str();
+        info.schema_name = in.schema ? in.schema->name.c_str() : empty.c_str();
+        info.schema_version = in.schema ? in.schema->version.c_str() : empty.c_str();
+        info.schema_blds = in.schema ? in.schema->blds.c_str() : empty.c_str();
+        info.schema_hash = in.schema_hash_hex.c_str();
+        info.slot_bytes = in.slot_bytes;
+        info.slot_count = in.slot_count;
+        info.sync_policy = in.sync_policy;
+        info.checksum_policy = in.checksum_policy;
+        input_infos_.push_back(info);
+    }
+}
 
 Result<std::unique_ptr<PluginInstance>> PluginInstance::create(const PluginInfo& plugin, std::string instance_id,
-                                                               ResolvedConfig config) {
-    std::unique_ptr<PluginInstance> instance(new PluginInstance(plugin, std::move(instance_id), std::move(config)));
+                                                               ResolvedConfig config,
+                                                               std::vector<InputDescription> inputs) {
+    std::unique_ptr<PluginInstance> instance(
+        new PluginInstance(plugin, std::move(instance_id), std::move(config), std::move(inputs)));
     const plh_plugin_descriptor* d = plugin.descriptor;
     if (d->create == nullptr) return instance;  // policies have no instances
     instance->creating_ = true;

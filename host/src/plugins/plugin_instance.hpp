@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config_value.hpp"
 #include "plugins/plugin_registry.hpp"
@@ -20,12 +21,24 @@ struct plh_host_context;  // defined in plugin_instance.cpp; plugins see it as o
 
 namespace pylabhub::host {
 
+/// What a consumer instance is told about one of its inputs.
+struct InputDescription {
+    std::string channel;
+    std::optional<SchemaDescription> schema;
+    std::string schema_hash_hex;
+    std::uint64_t slot_bytes = 0;
+    std::uint32_t slot_count = 0;
+    std::uint32_t sync_policy = 0;
+    std::uint32_t checksum_policy = 0;
+};
+
 class PluginInstance {
 public:
     /// Calls the plugin's create. The error names the instance, the plugin,
     /// its file and the plugin's own message.
     static Result<std::unique_ptr<PluginInstance>> create(const PluginInfo& plugin, std::string instance_id,
-                                                          ResolvedConfig config);
+                                                          ResolvedConfig config,
+                                                          std::vector<InputDescription> inputs = {});
     ~PluginInstance();  ///< calls the plugin's destroy
     PluginInstance(const PluginInstance&) = delete;
     PluginInstance& operator=(const PluginInstance&) = delete;
@@ -54,11 +67,14 @@ public:
 
 private:
     friend class HostApiAccess;
-    PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config);
+    PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config,
+                   std::vector<InputDescription> inputs);
 
     const PluginInfo* plugin_;
     std::string id_;
     ResolvedConfig config_;
+    std::vector<InputDescription> inputs_;
+    std::vector<plh_input_info> input_infos_;  // point into inputs_
     std::unique_ptr<plh_host_context> context_;
     void* handle_ = nullptr;
     std::optional<SchemaDescription> schema_;

@@ -31,6 +31,20 @@ public:
     explicit ConfigError(const std::string& message) : PluginError(PLH_ERR_CONFIG, message) {}
 };
 
+/// One of a consumer's inputs (plh_input_info, copied).
+struct InputInfo {
+    std::uint32_t index = 0;
+    std::string channel;
+    std::string schema_name;
+    std::string schema_version;
+    std::string schema_blds;
+    std::string schema_hash;
+    std::uint64_t slot_bytes = 0;
+    std::uint32_t slot_count = 0;
+    std::uint32_t sync_policy = 0;
+    std::uint32_t checksum_policy = 0;
+};
+
 class Host {
 public:
     Host(const plh_host_api* api, plh_host_context* ctx) : api_(api), ctx_(ctx) {}
@@ -116,6 +130,35 @@ public:
         }
         const plh_schema_desc desc{sizeof(plh_schema_desc), name, version, blds.c_str()};
         if (api_->declare_schema(ctx_, &desc) != PLH_OK) throw PluginError(PLH_ERR_INVALID, "schema '" + std::string(name) + "' refused by the host");
+    }
+
+    /// The consumer's inputs (empty for producers or an older host).
+    std::vector<InputInfo> inputs() const {
+        std::vector<InputInfo> all;
+        if (!PLH_HAS_FIELD(api_, plh_host_api, input_info) || !api_->input_count || !api_->input_info) return all;
+        const uint32_t count = api_->input_count(ctx_);
+        for (uint32_t i = 0; i < count; ++i) {
+            const plh_input_info* in = nullptr;
+            if (api_->input_info(ctx_, i, &in) != PLH_OK || in == nullptr) continue;
+            auto text = [](const char* s) { return std::string(s ? s : ""); };
+            InputInfo info;
+            info.index = in->index;
+            info.channel = text(in->channel);
+            if (PLH_HAS_FIELD(in, plh_input_info, schema_hash)) {
+                info.schema_name = text(in->schema_name);
+                info.schema_version = text(in->schema_version);
+                info.schema_blds = text(in->schema_blds);
+                info.schema_hash = text(in->schema_hash);
+            }
+            if (PLH_HAS_FIELD(in, plh_input_info, checksum_policy)) {
+                info.slot_bytes = in->slot_bytes;
+                info.slot_count = in->slot_count;
+                info.sync_policy = in->sync_policy;
+                info.checksum_policy = in->checksum_policy;
+            }
+            all.push_back(std::move(info));
+        }
+        return all;
     }
 
     void report_error(const char* message) const {

@@ -107,6 +107,22 @@ typedef struct plh_schema_desc {
 
 typedef struct plh_host_context plh_host_context;  /* opaque; one per instance */
 
+/* What a consumer knows about one of its inputs (a channel). */
+typedef struct plh_input_info {
+    uint32_t struct_size;
+    uint32_t index;
+    const char* channel;         /* the channel's name in the pipeline */
+    const char* schema_name;     /* "" when the producer declared no schema */
+    const char* schema_version;
+    const char* schema_blds;
+    const char* schema_hash;     /* BLAKE2b-256 of the BLDS, 64 hex digits; "" without schema */
+    uint64_t slot_bytes;
+    uint32_t slot_count;
+    uint32_t sync_policy;        /* 1 latest_only, 2 single_reader, 3 sync_reader */
+    uint32_t checksum_policy;    /* 0 none, 1 blake2b, 2 xxh3, 1000+ plugins */
+    uint32_t reserved;
+} plh_input_info;
+
 typedef enum plh_log_level {
     PLH_LOG_TRACE = 0,
     PLH_LOG_DEBUG = 1,
@@ -161,6 +177,11 @@ typedef struct plh_host_api {
      * instance's slots when it depends on the configuration (e.g. a channel
      * count); overrides the descriptor's. The host copies it. */
     plh_status (*declare_schema)(plh_host_context* ctx, const plh_schema_desc* schema);
+
+    /* Consumers; any thread, from create on. How many inputs the instance
+     * has, and what each one is; *out stays valid until destroy. */
+    uint32_t (*input_count)(plh_host_context* ctx);
+    plh_status (*input_info)(plh_host_context* ctx, uint32_t index, const plh_input_info** out);
 } plh_host_api;
 
 /* ---- kind-specific tables (each starts with struct_size) ---------------- */
