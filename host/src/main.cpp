@@ -8,6 +8,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/inspect_command.hpp"
+#include "cli/run_command.hpp"
+#include "cli/validate_command.hpp"
+#include "pylabhub/platform/signals.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "pylabhub/log.hpp"
 #include "pylabhub/plugin_abi.h"
@@ -18,20 +21,39 @@
 
 int main(int argc, char** argv) {
     using namespace pylabhub;
+    // Before any thread exists, so that every thread inherits the mask and
+    // `run` receives SIGINT/SIGTERM synchronously.
+    platform::block_shutdown_signals();
     CLI::App app{"pyLabHub data exchange hub: shared-memory data channels between lab processes"};
     app.set_version_flag("--version", std::string("pylabhub " PYLABHUB_VERSION " (plugin ABI ") +
                                           std::to_string(PLH_ABI_MAJOR) + "." + std::to_string(PLH_ABI_MINOR) + ")");
-    std::string log_level = "warn";
+    std::string log_level = "info";
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
     app.require_subcommand(1);
 
     std::vector<std::string> plugin_paths;
+    auto add_plugin_path = [&](CLI::App* command) {
+        command->add_option("--plugin-path", plugin_paths,
+                            "directory to search first (repeatable); then PYLABHUB_PLUGIN_PATH, the pipeline's "
+                            "plugin_path and the install directory")
+            ->allow_extra_args(false);  // `--plugin-path . ID` is one path and an ID
+    };
+
+    std::string pipeline_file;
+    std::optional<double> duration_s;
+    CLI::App* run = app.add_subcommand("run", "Run a pipeline until SIGINT/SIGTERM, --duration, or every component finished");
+    run->add_option("PIPELINE", pipeline_file, "pipeline YAML file")->required();
+    run->add_option("--duration", duration_s, "stop after this many seconds");
+    add_plugin_path(run);
+
+    CLI::App* validate = app.add_subcommand("validate", "Check a pipeline file and report every problem as file:line:col; starts nothing");
+    validate->add_option("PIPELINE", pipeline_file, "pipeline YAML file")->required();
+    add_plugin_path(validate);
+
     std::string inspect_id;
     CLI::App* inspect = app.add_subcommand("inspect", "List the plugins found, or show one plugin's config map and schema");
     inspect->add_option("ID", inspect_id, "plugin to show in detail");
-    inspect->add_option("--plugin-path", plugin_paths,
-                        "directory to search first (repeatable); then PYLABHUB_PLUGIN_PATH and the install directory")
-        ->allow_extra_args(false);  // `--plugin-path . ID` is one path and an ID
+    add_plugin_path(inspect);
 
     try {
         app.parse(argc, argv);
@@ -53,6 +75,8 @@ int main(int argc, char** argv) {
     log::set_level(*level);
 
     try {
+        if (run->parsed()) return host::run_command(pipeline_file, plugin_paths, duration_s, std::cout, std::cerr);
+        if (validate->parsed()) return host::validate_command(pipeline_file, plugin_paths, std::cout, std::cerr);
         if (inspect->parsed()) {
             host::PluginRegistry registry;
             registry.load_directories(host::plugin_search_path(plugin_paths, {}));

@@ -145,6 +145,21 @@ void initialise_header(SegmentView& view, const DataBlockConfig& config, const P
 using detail::kNoSequence;
 using detail::ProducerState;
 
+namespace detail {
+SegmentLayout layout_for(const DataBlockConfig& config) {
+    std::vector<std::uint64_t> zone_bytes;
+    for (const auto& zone : config.flex_zones) zone_bytes.push_back(zone.bytes);
+    const std::uint32_t table = config.sync == SyncPolicy::single_reader ? 1 : config.max_consumers;
+    const ChecksumPolicy& policy =
+        config.checksum_policy != nullptr ? *config.checksum_policy : builtin_checksum(config.checksum);
+    return SegmentLayout::compute(config.slot_count, config.slot_bytes, table,
+                                  static_cast<std::uint32_t>(policy.digest_bytes), zone_bytes.data(),
+                                  static_cast<std::uint32_t>(zone_bytes.size()));
+}
+} // namespace detail
+
+std::uint64_t Producer::segment_bytes(const DataBlockConfig& config) { return detail::layout_for(config).total_bytes; }
+
 Result<Producer> Producer::create(std::string_view shm_name, const DataBlockConfig& config, ProducerOptions options) {
     if (auto valid = config.validate(); !valid) return std::move(valid).error();
     if (options.schema && options.schema->struct_size > config.slot_bytes) {
@@ -152,15 +167,7 @@ Result<Producer> Producer::create(std::string_view shm_name, const DataBlockConf
                           "slot_bytes " + std::to_string(config.slot_bytes) + " is smaller than schema '" +
                               options.schema->name + "' (" + std::to_string(options.schema->struct_size) + " bytes)");
     }
-    std::vector<std::uint64_t> zone_bytes;
-    for (const auto& zone : config.flex_zones) zone_bytes.push_back(zone.bytes);
-    const std::uint32_t table = config.sync == SyncPolicy::single_reader ? 1 : config.max_consumers;
-    const ChecksumPolicy& policy =
-        config.checksum_policy != nullptr ? *config.checksum_policy : builtin_checksum(config.checksum);
-    const auto digest_bytes = static_cast<std::uint32_t>(policy.digest_bytes);
-    const auto layout = detail::SegmentLayout::compute(config.slot_count, config.slot_bytes, table, digest_bytes,
-                                                       zone_bytes.data(), static_cast<std::uint32_t>(zone_bytes.size()));
-
+    const auto layout = detail::layout_for(config);
     auto shm = platform::SharedMemory::create(
         shm_name, layout.total_bytes, {.mode = config.permissions, .replace_existing = options.replace_existing});
     if (!shm) {

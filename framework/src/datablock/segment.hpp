@@ -157,6 +157,9 @@ DataBlockMetrics read_metrics(const SegmentView& view);
 /// The zone entry called `name`, or nullptr.
 FlexZoneEntry* find_zone(const SegmentView& view, std::string_view name);
 
+/// The layout a Producer creates for `config`.
+SegmentLayout layout_for(const DataBlockConfig& config);
+
 /// True for sync policies where the writer must not overtake a consumer.
 inline bool is_lossless(std::uint32_t sync_policy) {
     return sync_policy != static_cast<std::uint32_t>(SyncPolicy::latest_only);

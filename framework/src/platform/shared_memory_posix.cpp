@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "errno_error.hpp"
@@ -125,6 +126,12 @@ Result<void> SharedMemory::unlink(std::string_view name) {
     if (!canonical) return std::move(canonical).error();
     if (::shm_unlink(canonical->c_str()) != 0) return detail::errno_error(describe(*canonical), "unlink", errno);
     return {};
+}
+
+Result<std::uint64_t> SharedMemory::available_bytes() {
+    struct statvfs info {};
+    if (::statvfs(kShmDirectory, &info) != 0) return detail::errno_error(kShmDirectory, "statvfs", errno);
+    return static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
 }
 
 Result<std::vector<std::string>> SharedMemory::list(std::string_view prefix) {

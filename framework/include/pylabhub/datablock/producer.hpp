@@ -48,6 +48,9 @@ public:
         return create(shm_name, config, std::move(options));
     }
 
+    /// Size of the segment `config` makes (for capacity checks before creating it).
+    static std::uint64_t segment_bytes(const DataBlockConfig& config);
+
     Producer(Producer&& other) noexcept;
     Producer& operator=(Producer&& other) noexcept;
     Producer(const Producer&) = delete;

@@ -40,6 +40,9 @@ public:
     /// The canonical form ("/name") of a valid name, or why it is not valid.
     static Result<std::string> normalize_name(std::string_view name);
 
+    /// Bytes still free for new segments (the tmpfs behind /dev/shm).
+    static Result<std::uint64_t> available_bytes();
+
     /// Names (canonical form) of the segments whose name starts with `prefix`
     /// (with or without the leading '/').
     static Result<std::vector<std::string>> list(std::string_view prefix);

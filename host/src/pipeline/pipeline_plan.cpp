@@ -1,0 +1,217 @@
+#include "pipeline/pipeline_plan.hpp"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "pylabhub/datablock/checksum.hpp"
+#include "pylabhub/datablock/producer.hpp"
+#include "pylabhub/platform/shared_memory.hpp"
+#include "pylabhub/schema/schema_info.hpp"
+
+namespace pylabhub::host {
+namespace {
+
+SourcePosition key_position(const ChannelSpec& channel, const std::string& key) {
+    auto found = channel.key_positions.find(key);
+    return found != channel.key_positions.end() ? found->second : channel.position;
+}
+
+std::string mib(std::uint64_t bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / 1048576.0);
+    return text;
+}
+
+} // namespace
+
+std::string channel_shm_name(const std::string& channel) { return "/plh." + channel; }
+
+std::string format_problems(std::vector<PipelineProblem> problems) {
+    std::stable_sort(problems.begin(), problems.end(), [](const PipelineProblem& a, const PipelineProblem& b) {
+        return std::tie(a.position.line, a.position.column) < std::tie(b.position.line, b.position.column);
+    });
+    std::ostringstream out;
+    for (const auto& p : problems) out << p.position.to_string() << p.message << "\n";
+    return out.str();
+}
+
+PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& registry,
+                           std::vector<PipelineProblem>& problems) {
+    PipelinePlan plan;
+    auto problem = [&](const SourcePosition& where, std::string message) { problems.push_back({where, std::move(message)}); };
+
+    std::vector<std::string> channel_names;
+    for (const auto& c : spec.channels) channel_names.push_back(c.name);
+
+    for (const auto& channel : spec.channels) {
+        PlannedChannel planned;
+        planned.spec = &channel;
+        planned.shm_name = channel_shm_name(channel.name);
+        datablock::DataBlockConfig& config = planned.config;
+        config.slot_count = channel.slots;
+        config.slot_bytes = channel.slot_bytes;
+        config.sync = datablock::parse_sync_policy(channel.sync).value();
+        config.checksum_mode = channel.checksum_mode == "manual" ? datablock::ChecksumMode::manual : datablock::ChecksumMode::enforced;
+        config.max_consumers = channel.max_consumers;
+        config.permissions = channel.permissions;
+        if (auto builtin = datablock::parse_checksum_kind(channel.checksum)) {
+            config.checksum = *builtin;
+        } else if (const PluginInfo* plugin = registry.find(channel.checksum); plugin != nullptr && plugin->checksum) {
+            config.checksum_policy = &*plugin->checksum;
+        } else {
+            std::vector<std::string> known = {"none", "blake2b", "xxh3"};
+            for (const auto& p : registry.plugins()) {
+                if (p.checksum && std::find(known.begin(), known.end(), p.id) == known.end()) known.push_back(p.id);
+            }
+            std::string message = "checksum: '" + channel.checksum + "' is neither a built-in policy nor a checksum plugin";
+            if (auto guess = did_you_mean(channel.checksum, known)) message += " (did you mean '" + *guess + "'?)";
+            problem(key_position(channel, "checksum"), message);
+        }
+        if (!channel.external) plan.shared_memory_bytes += datablock::Producer::segment_bytes(config);
+        plan.channels.push_back(std::move(planned));
+    }
+
+    auto find_channel = [&](const std::string& name) -> PlannedChannel* {
+        for (auto& c : plan.channels) {
+            if (c.spec->name == name) return &c;
+        }
+        return nullptr;
+    };
+    auto unknown_channel = [&](const SourcePosition& where, const std::string& name) {
+        std::string message = "no channel '" + name + "' in this pipeline";
+        if (auto guess = did_you_mean(name, channel_names)) message += " (did you mean '" + *guess + "'?)";
+        else message += " (declare it under channels:)";
+        problem(where, message);
+    };
+    auto resolve_plugin = [&](const ComponentSpec& component, plh_plugin_kind kind) -> const PluginInfo* {
+        if (component.plugin.empty()) return nullptr;
+        const PluginInfo* plugin = registry.find(component.plugin);
+        if (plugin == nullptr) {
+            std::string message = "unknown plugin '" + component.plugin + "'";
+            if (auto guess = registry.suggest(component.plugin)) message += " (did you mean '" + *guess + "'?)";
+            message += "; searched:";
+            for (const auto& dir : registry.searched()) message += " " + dir.string();
+            if (registry.searched().empty()) message += " (no plugin directory exists)";
+            problem(component.plugin_position, message);
+            return nullptr;
+        }
+        if (plugin->kind != kind) {
+            problem(component.plugin_position, "plugin '" + component.plugin + "' is a " + std::string(kind_name(plugin->kind)) +
+                                                   " plugin, not a " + std::string(kind_name(kind)));
+            return nullptr;
+        }
+        return plugin;
+    };
+    auto resolve_component = [&](const ComponentSpec& component, plh_plugin_kind kind) -> std::optional<PlannedComponent> {
+        const PluginInfo* plugin = resolve_plugin(component, kind);
+        if (plugin == nullptr) return std::nullopt;
+        auto resolved = resolve_config(plugin->config, component.config, component.config_position);
+        if (auto* found = std::get_if<std::vector<ConfigProblem>>(&resolved)) {
+            for (auto& p : *found) {
+                p.message = std::string(kind_name(kind)) + " '" + component.id + "' (plugin " + plugin->id + "): " + p.message;
+                problems.push_back(std::move(p));
+            }
+            return std::nullopt;
+        }
+        return PlannedComponent{&component, plugin, std::get<ResolvedConfig>(std::move(resolved))};
+    };
+
+    std::map<std::string, std::string> ids;  // id -> kind, for duplicates across sections
+    auto check_id = [&](const ComponentSpec& component, const char* kind) {
+        if (auto found = ids.find(component.id); found != ids.end()) {
+            problem(component.position, "id '" + component.id + "' is already used by a " + found->second);
+        }
+        ids[component.id] = kind;
+    };
+
+    for (const auto& producer : spec.producers) {
+        check_id(producer, "producer");
+        auto planned = resolve_component(producer, PLH_KIND_PRODUCER);
+        for (std::size_t i = 0; i < producer.channels.size(); ++i) {
+            PlannedChannel* channel = find_channel(producer.channels[i]);
+            if (channel == nullptr) {
+                unknown_channel(producer.channel_positions[i], producer.channels[i]);
+                continue;
+            }
+            if (channel->spec->external) {
+                problem(producer.channel_positions[i], "channel '" + producer.channels[i] +
+                                                           "' is external (created by another host); a producer here cannot write it");
+            } else if (!channel->producer_id.empty()) {
+                problem(producer.channel_positions[i], "channel '" + producer.channels[i] + "' already has producer '" +
+                                                           channel->producer_id + "'; a channel has exactly one");
+            } else {
+                channel->producer_id = producer.id;
+            }
+            if (planned && planned->plugin->schema) {
+                auto summary = schema::parse_blds(planned->plugin->schema->blds);
+                if (summary && summary->struct_size > channel->config.slot_bytes) {
+                    problem(producer.channel_positions[i],
+                            "producer '" + producer.id + "' writes '" + planned->plugin->schema->name + "' of " +
+                                std::to_string(summary->struct_size) + " bytes; channel '" + channel->spec->name +
+                                "' has slot_bytes " + std::to_string(channel->config.slot_bytes));
+                }
+            }
+        }
+        if (planned) plan.producers.push_back(std::move(*planned));
+    }
+
+    for (const auto& consumer : spec.consumers) {
+        check_id(consumer, "consumer");
+        auto planned = resolve_component(consumer, PLH_KIND_CONSUMER);
+        for (std::size_t i = 0; i < consumer.channels.size(); ++i) {
+            PlannedChannel* channel = find_channel(consumer.channels[i]);
+            if (channel == nullptr) {
+                unknown_channel(consumer.channel_positions[i], consumer.channels[i]);
+                continue;
+            }
+            channel->consumer_ids.push_back(consumer.id);
+            if (!planned || !planned->plugin->schema || channel->producer_id.empty()) continue;
+            // Both schemas known now: a mismatch is found before anything runs.
+            const PluginInfo* producer_plugin = nullptr;
+            for (const auto& p : plan.producers) {
+                if (p.spec->id == channel->producer_id) producer_plugin = p.plugin;
+            }
+            if (producer_plugin == nullptr || !producer_plugin->schema) continue;
+            auto wanted = schema::SchemaInfo::from_blds(planned->plugin->schema->name, planned->plugin->schema->blds,
+                                                        planned->plugin->schema->version);
+            auto written = schema::SchemaInfo::from_blds(producer_plugin->schema->name, producer_plugin->schema->blds,
+                                                         producer_plugin->schema->version);
+            if (wanted && written) {
+                if (auto mismatch = schema::check_compatible(*wanted, *written); !mismatch) {
+                    problem(consumer.channel_positions[i], "consumer '" + consumer.id + "' cannot read channel '" +
+                                                               channel->spec->name + "': " + mismatch.error().message);
+                }
+            }
+        }
+        if (planned) plan.consumers.push_back(std::move(*planned));
+    }
+
+    for (const auto& channel : plan.channels) {
+        if (!channel.spec->external && channel.producer_id.empty()) {
+            problem(channel.spec->position, "channel '" + channel.spec->name +
+                                                "' has no producer; give it one, or mark it 'external: true' to read a "
+                                                "channel another pylabhub process creates");
+        }
+        if (channel.config.sync == datablock::SyncPolicy::single_reader && channel.consumer_ids.size() > 1) {
+            problem(key_position(*channel.spec, "sync"),
+                    "channel '" + channel.spec->name + "' is single_reader but has " +
+                        std::to_string(channel.consumer_ids.size()) + " consumers; use sync_reader (lossless, several) or latest_only");
+        }
+        if (channel.consumer_ids.size() > channel.config.max_consumers && channel.config.sync == datablock::SyncPolicy::sync_reader) {
+            problem(key_position(*channel.spec, "max_consumers"), "channel '" + channel.spec->name + "' has " +
+                                                                      std::to_string(channel.consumer_ids.size()) +
+                                                                      " consumers but max_consumers " +
+                                                                      std::to_string(channel.config.max_consumers));
+        }
+    }
+
+    if (auto free_bytes = platform::SharedMemory::available_bytes(); free_bytes && plan.shared_memory_bytes > *free_bytes) {
+        problem({spec.file.string(), 1, 1}, "the channels need " + mib(plan.shared_memory_bytes) +
+                                                " of shared memory but /dev/shm has " + mib(*free_bytes) +
+                                                " free; use fewer or smaller slots");
+    }
+    return plan;
+}
+
+} // namespace pylabhub::host

@@ -1,0 +1,61 @@
+// A pipeline as written in YAML, with where each part was written.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config_value.hpp"
+
+namespace pylabhub::host {
+
+struct ChannelSpec {
+    std::string name;
+    SourcePosition position;
+    std::uint32_t slots = 64;
+    std::uint64_t slot_bytes = 4096;
+    std::string sync = "single_reader";
+    std::string checksum = "none";
+    std::string checksum_mode = "enforced";
+    std::uint32_t max_consumers = 8;
+    std::uint32_t permissions = 0600;
+    /// Created by another pylabhub process on this machine: attach to it.
+    bool external = false;
+    std::map<std::string, SourcePosition> key_positions;  ///< where each key was written
+};
+
+struct ComponentSpec {
+    std::string id;
+    SourcePosition position;
+    std::string plugin;
+    SourcePosition plugin_position;
+    std::vector<std::string> channels;  ///< producer: its one channel; consumer: its inputs
+    std::vector<SourcePosition> channel_positions;
+    ConfigInputs config;
+    SourcePosition config_position;
+};
+
+struct PipelineSpec {
+    std::string name;
+    std::filesystem::path file;
+    std::vector<std::string> plugin_path;  ///< resolved against the file's directory
+    bool stop_on_failure = false;
+    std::vector<ChannelSpec> channels;
+    std::vector<ComponentSpec> producers;
+    std::vector<ComponentSpec> consumers;
+
+    const ChannelSpec* channel(const std::string& channel_name) const {
+        for (const auto& c : channels) {
+            if (c.name == channel_name) return &c;
+        }
+        return nullptr;
+    }
+};
+
+/// A problem with the pipeline, at a place in its file.
+using PipelineProblem = ConfigProblem;
+
+} // namespace pylabhub::host

@@ -1,0 +1,480 @@
+#include "pipeline/runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <iomanip>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "pipeline/channel_directory.hpp"
+#include "plugins/plugin_instance.hpp"
+#include "pylabhub/datablock.hpp"
+#include "pylabhub/log.hpp"
+#include "pylabhub/platform/clock.hpp"
+#include "pylabhub/platform/process.hpp"
+#include "pylabhub/platform/signals.hpp"
+#include "pylabhub/schema/schema_info.hpp"
+
+namespace pylabhub::host {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kPollTimeout = 100ms;
+constexpr std::size_t kMaxLatencySamples = 1 << 20;
+
+struct ChannelRuntime {
+    const PlannedChannel* plan = nullptr;
+    std::optional<datablock::Producer> producer;  // channels this host creates
+    crypto::SharedSecret secret{};
+    std::optional<SchemaDescription> schema;
+    std::string schema_hash_hex;
+    std::filesystem::path published;
+    datablock::DataBlockMetrics final_metrics;  // taken when the channel closes
+};
+
+struct ComponentRuntime {
+    const PlannedComponent* plan = nullptr;
+    std::unique_ptr<PluginInstance> instance;
+    std::thread thread;
+    std::atomic<bool> done{false};
+    std::atomic<bool> ended{false};  // the producer ended its stream
+    std::mutex failure_mutex;
+    std::string failure;
+    std::uint64_t start_ns = 0;
+    std::uint64_t end_ns = 0;
+
+    void fail(const std::string& what) {
+        std::lock_guard lock(failure_mutex);
+        if (failure.empty()) failure = what;
+    }
+    std::string failed() {
+        std::lock_guard lock(failure_mutex);
+        return failure;
+    }
+};
+
+struct ProducerRuntime : ComponentRuntime {
+    ChannelRuntime* channel = nullptr;
+    std::uint64_t backpressure_waits = 0;
+};
+
+struct InputStats {
+    std::uint64_t slots = 0;
+    std::uint64_t gaps = 0;
+    std::uint64_t corrupt = 0;
+    std::uint64_t last_sequence = 0;
+    bool seen = false;
+};
+
+struct ConsumerRuntime : ComponentRuntime {
+    std::vector<ChannelRuntime*> inputs;
+    std::vector<datablock::Consumer> readers;
+    std::vector<InputStats> stats;
+    std::vector<std::uint32_t> latencies_ns;
+    std::uint64_t latency_count = 0;
+    std::minstd_rand random{42};
+
+    void record_latency(std::uint64_t ns) {
+        const auto value = static_cast<std::uint32_t>(std::min<std::uint64_t>(ns, UINT32_MAX));
+        ++latency_count;
+        if (latencies_ns.size() < kMaxLatencySamples) {
+            latencies_ns.push_back(value);
+        } else if (auto slot = random() % latency_count; slot < kMaxLatencySamples) {
+            latencies_ns[slot] = value;  // reservoir sampling keeps the percentiles fair
+        }
+    }
+};
+
+std::string describe_status(PluginInstance& instance, const char* call, plh_status status) {
+    std::string message = instance.describe() + ": " + call + " returned " + status_name(status);
+    if (auto reason = instance.take_error(); !reason.empty()) message += ": " + reason;
+    return message;
+}
+
+void run_producer(ProducerRuntime& p) {
+    const auto* table = static_cast<const plh_producer_vtable*>(p.plan->plugin->descriptor->vtable);
+    void* handle = p.instance->handle();
+    datablock::Producer& block = *p.channel->producer;
+    p.start_ns = platform::monotonic_time_ns();
+    while (!p.instance->stop_requested()) {
+        plh_status status = table->wait_next(handle, static_cast<uint64_t>(std::chrono::nanoseconds(kPollTimeout).count()));
+        if (status == PLH_TIMEOUT) continue;
+        if (status == PLH_END) {
+            p.ended = true;
+            break;
+        }
+        if (status != PLH_OK) {
+            p.fail(describe_status(*p.instance, "wait_next", status));
+            break;
+        }
+        auto slot = block.acquire_write(kPollTimeout);
+        if (!slot) {
+            if (slot.error().code == ErrorCode::timeout) {
+                ++p.backpressure_waits;  // a lossless consumer is behind: wait, lose nothing
+                continue;
+            }
+            p.fail(p.instance->describe() + ": " + slot.error().message);
+            break;
+        }
+        std::size_t bytes = 0;
+        status = table->fill(handle, slot->buffer().data(), slot->buffer().size(), &bytes);
+        if (status != PLH_OK) {
+            slot->abandon();
+            p.fail(describe_status(*p.instance, "fill", status));
+            break;
+        }
+        if (auto committed = slot->commit(bytes); !committed) {
+            p.fail(p.instance->describe() + ": " + committed.error().message);
+            break;
+        }
+    }
+    p.end_ns = platform::monotonic_time_ns();
+    p.done = true;
+}
+
+void run_consumer(ConsumerRuntime& c) {
+    const auto* table = static_cast<const plh_consumer_vtable*>(c.plan->plugin->descriptor->vtable);
+    void* handle = c.instance->handle();
+    std::vector<bool> open(c.readers.size(), true);
+    std::size_t remaining = c.readers.size();
+    std::vector<std::byte> copy;  // latest_only inputs are copied and validated first
+    c.start_ns = platform::monotonic_time_ns();
+    while (remaining > 0 && !c.instance->stop_requested()) {
+        for (std::size_t i = 0; i < c.readers.size() && !c.instance->stop_requested(); ++i) {
+            if (!open[i]) continue;
+            auto slot = c.readers[i].acquire_read(remaining == 1 ? std::chrono::nanoseconds(kPollTimeout) : 2ms);
+            if (!slot) {
+                switch (slot.error().code) {
+                case ErrorCode::closed: open[i] = false; --remaining; break;
+                case ErrorCode::timeout: break;
+                case ErrorCode::corrupt: ++c.stats[i].corrupt; break;  // counted and reported, never passed on
+                default:
+                    c.fail(c.instance->describe() + ": input '" + c.inputs[i]->plan->spec->name + "': " + slot.error().message);
+                    c.done = true;
+                    return;
+                }
+                continue;
+            }
+            const std::uint64_t sequence = slot->sequence();
+            const std::uint64_t commit_ns = slot->commit_ns();
+            InputStats& stats = c.stats[i];
+            if (stats.seen && sequence > stats.last_sequence + 1) stats.gaps += sequence - stats.last_sequence - 1;
+            stats.seen = true;
+            stats.last_sequence = sequence;
+            std::span<const std::byte> data = slot->buffer();
+            if (c.inputs[i]->plan->config.sync == datablock::SyncPolicy::latest_only) {
+                copy.resize(data.size());
+                auto whole = slot->copy_to(copy);
+                (void)slot->release();
+                if (!whole) continue;  // overtaken while copying: counted as torn, never delivered
+                data = copy;
+            }
+            c.record_latency(platform::monotonic_time_ns() - commit_ns);
+            const plh_slot_info info{sizeof(plh_slot_info), static_cast<uint32_t>(i), sequence, commit_ns,
+                                     c.inputs[i]->plan->spec->name.c_str()};
+            const plh_status status = table->consume(handle, data.data(), data.size(), &info);
+            (void)slot->release();
+            if (status != PLH_OK) {
+                c.fail(describe_status(*c.instance, "consume", status));
+                c.done = true;
+                return;
+            }
+            ++stats.slots;
+        }
+    }
+    if (PLH_HAS_FIELD(table, plh_consumer_vtable, flush) && table->flush != nullptr) {
+        if (const plh_status status = table->flush(handle); status != PLH_OK) c.fail(describe_status(*c.instance, "flush", status));
+    }
+    c.end_ns = platform::monotonic_time_ns();
+    c.done = true;
+}
+
+std::string micros(double ns) {
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(ns < 10'000 ? 1 : 0) << ns / 1000.0 << " us";
+    return text.str();
+}
+
+double percentile(std::vector<std::uint32_t>& values, double p) {
+    if (values.empty()) return 0;
+    const auto index = static_cast<std::size_t>(std::min<double>(values.size() - 1, std::floor(p * double(values.size()))));
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(index), values.end());
+    return values[index];
+}
+
+double seconds(std::uint64_t start, std::uint64_t end) { return end > start ? double(end - start) * 1e-9 : 0.0; }
+
+class Pipeline {
+public:
+    Pipeline(const PipelineSpec& spec, const PipelinePlan& plan, std::ostream& err) : spec_(spec), plan_(plan), err_(err) {}
+
+    bool set_up() {
+        for (const auto& planned : plan_.channels) {
+            auto channel = std::make_unique<ChannelRuntime>();
+            channel->plan = &planned;
+            channels_.push_back(std::move(channel));
+        }
+        // Producers first: a producer may declare its schema when created,
+        // and the channel records it.
+        for (const auto& planned : plan_.producers) {
+            auto runtime = std::make_unique<ProducerRuntime>();
+            runtime->plan = &planned;
+            runtime->channel = channel(planned.spec->channels.front());
+            auto instance = PluginInstance::create(*planned.plugin, planned.spec->id, planned.config);
+            if (!instance) return fail_setup(instance.error().message);
+            runtime->instance = std::move(instance).value();
+            if (!create_channel(*runtime)) return false;
+            producers_.push_back(std::move(runtime));
+        }
+        for (auto& channel : channels_) {
+            if (channel->plan->spec->external && !channel->plan->consumer_ids.empty() && !find_external(*channel)) return false;
+        }
+        for (const auto& planned : plan_.consumers) {
+            if (!create_consumer(planned)) return false;
+        }
+        return true;
+    }
+
+    int run(const RunOptions& options, std::ostream& out) {
+        for (auto& c : consumers_) c->thread = std::thread(run_consumer, std::ref(*c));
+        for (auto& p : producers_) p->thread = std::thread(run_producer, std::ref(*p));
+        const std::uint64_t start = platform::monotonic_time_ns();
+        std::string reason = wait_for_end(options, start);
+        log::logger().info("pipeline '{}': stopping ({})", spec_.name, reason);
+        shut_down(options);
+        const std::uint64_t end = platform::monotonic_time_ns();
+        print_summary(out, reason, seconds(start, end));
+        bool any_failed = false;
+        for (auto* component : all_components()) {
+            if (auto failure = component->failed(); !failure.empty()) {
+                err_ << "error: " << failure << "\n";
+                any_failed = true;
+            }
+        }
+        return any_failed ? run_component_failed : run_ok;
+    }
+
+    ~Pipeline() {
+        for (auto* component : all_components()) {
+            component->instance.reset();  // destroy on the control thread, after its thread ended
+        }
+        for (auto& channel : channels_) {
+            if (!channel->published.empty()) std::filesystem::remove(channel->published);
+        }
+    }
+
+private:
+    ChannelRuntime* channel(const std::string& name) {
+        for (auto& c : channels_) {
+            if (c->plan->spec->name == name) return c.get();
+        }
+        return nullptr;
+    }
+
+    bool fail_setup(const std::string& message) {
+        err_ << "error: " << message << "\n";
+        return false;
+    }
+
+    bool create_channel(ProducerRuntime& producer) {
+        ChannelRuntime& channel = *producer.channel;
+        datablock::ProducerOptions options;
+        options.wait = datablock::WaitStrategy::blocking;
+        options.schema = std::nullopt;
+        channel.schema = producer.instance->schema();
+        if (channel.schema) {
+            auto info = schema::SchemaInfo::from_blds(channel.schema->name, channel.schema->blds, channel.schema->version);
+            if (!info) return fail_setup(producer.instance->describe() + ": " + info.error().message);
+            if (info->struct_size > channel.plan->config.slot_bytes) {
+                return fail_setup(producer.instance->describe() + " writes '" + info->name + "' of " +
+                                  std::to_string(info->struct_size) + " bytes, but channel '" + channel.plan->spec->name +
+                                  "' has slot_bytes " + std::to_string(channel.plan->config.slot_bytes) +
+                                  " (" + spec_.file.string() + ")");
+            }
+            channel.schema_hash_hex = info->hash_hex();
+            options.schema = std::move(info).value();
+        }
+        auto created = datablock::Producer::create(channel.plan->shm_name, channel.plan->config, std::move(options));
+        if (!created && created.error().code == ErrorCode::already_exists) {
+            return fail_setup("channel '" + channel.plan->spec->name + "': " + created.error().message);
+        }
+        if (!created) return fail_setup("channel '" + channel.plan->spec->name + "': " + created.error().message);
+        channel.producer.emplace(std::move(created).value());
+        channel.secret = channel.producer->secret();
+        producer.instance->bind_producer(&*channel.producer);
+        PublishedChannel published{channel.plan->spec->name, channel.plan->shm_name, channel.secret, channel.schema,
+                                   channel.schema_hash_hex, platform::current_pid(), spec_.name};
+        if (auto path = publish_channel(published)) {
+            channel.published = *path;
+        } else {
+            log::logger().warn("channel '{}': {}; other hosts cannot attach to it", channel.plan->spec->name,
+                               path.error().message);
+        }
+        return true;
+    }
+
+    bool find_external(ChannelRuntime& channel) {
+        auto found = find_published_channel(channel.plan->spec->name);
+        if (!found) return fail_setup(found.error().message);
+        channel.secret = found->secret;
+        channel.schema = found->schema;
+        channel.schema_hash_hex = found->schema_hash_hex;
+        return true;
+    }
+
+    bool create_consumer(const PlannedComponent& planned) {
+        auto runtime = std::make_unique<ConsumerRuntime>();
+        runtime->plan = &planned;
+        std::vector<InputDescription> inputs;
+        for (const auto& name : planned.spec->channels) {
+            ChannelRuntime* input = channel(name);
+            runtime->inputs.push_back(input);
+            const auto& config = input->plan->config;
+            inputs.push_back({name, input->schema, input->schema_hash_hex, config.slot_bytes, config.slot_count,
+                              static_cast<std::uint32_t>(config.sync),
+                              config.checksum_policy ? config.checksum_policy->id : static_cast<std::uint32_t>(config.checksum)});
+            // The consumer's declared schema against what the channel carries.
+            if (planned.plugin->schema && input->schema) {
+                auto wanted = schema::SchemaInfo::from_blds(planned.plugin->schema->name, planned.plugin->schema->blds,
+                                                            planned.plugin->schema->version);
+                auto carried = schema::SchemaInfo::from_blds(input->schema->name, input->schema->blds, input->schema->version);
+                if (wanted && carried) {
+                    if (auto ok = schema::check_compatible(*wanted, *carried); !ok) {
+                        return fail_setup("consumer '" + planned.spec->id + "' cannot read channel '" + name + "': " +
+                                          ok.error().message);
+                    }
+                }
+            }
+        }
+        auto instance = PluginInstance::create(*planned.plugin, planned.spec->id, planned.config, std::move(inputs));
+        if (!instance) return fail_setup(instance.error().message);
+        runtime->instance = std::move(instance).value();
+        for (ChannelRuntime* input : runtime->inputs) {
+            datablock::ConsumerOptions options;
+            options.secret = input->secret;
+            options.wait = datablock::WaitStrategy::blocking;
+            if (input->plan->config.checksum_policy != nullptr) options.checksum_policies = {input->plan->config.checksum_policy};
+            auto reader = datablock::Consumer::attach(input->plan->shm_name, std::move(options));
+            if (!reader) return fail_setup("consumer '" + planned.spec->id + "': " + reader.error().message);
+            runtime->readers.push_back(std::move(reader).value());
+            runtime->stats.emplace_back();
+        }
+        consumers_.push_back(std::move(runtime));
+        return true;
+    }
+
+    std::vector<ComponentRuntime*> all_components() {
+        std::vector<ComponentRuntime*> all;
+        for (auto& p : producers_) all.push_back(p.get());
+        for (auto& c : consumers_) all.push_back(c.get());
+        return all;
+    }
+
+    std::string wait_for_end(const RunOptions& options, std::uint64_t start) {
+        for (;;) {
+            if (auto signal = platform::wait_for_shutdown_signal(50ms)) return std::string(platform::signal_name(*signal));
+            const std::uint64_t now = platform::monotonic_time_ns();
+            if (options.duration && now - start >= static_cast<std::uint64_t>(options.duration->count())) return "duration reached";
+            bool all_done = true;
+            for (auto* component : all_components()) {
+                if (component->instance->pipeline_stop_requested()) return "plugin '" + component->plan->spec->id + "' asked to stop";
+                if (spec_.stop_on_failure && !component->failed().empty()) return "a component failed (on_failure: stop)";
+                all_done = all_done && component->done.load();
+            }
+            // A producer that ended its stream closes its channel now, so
+            // that its consumers drain and finish.
+            for (auto& p : producers_) {
+                if (p->done && p->channel->producer) close_channel(*p->channel);
+            }
+            if (all_done) return "every component finished";
+        }
+    }
+
+    void close_channel(ChannelRuntime& channel) {
+        channel.final_metrics = channel.producer->metrics();
+        channel.producer.reset();  // closed: consumers read what was committed, then see the end
+    }
+
+    void shut_down(const RunOptions& options) {
+        for (auto& p : producers_) p->instance->request_stop();
+        for (auto& p : producers_) {
+            if (p->thread.joinable()) p->thread.join();
+        }
+        for (auto& channel : channels_) {
+            if (channel->producer) close_channel(*channel);
+        }
+        // Lossless consumers drain what was committed; give them a bound.
+        const auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
+        for (auto& c : consumers_) {
+            while (!c->done && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+            if (!c->done) {
+                log::logger().warn("consumer '{}' did not drain within {} ms; stopping it", c->plan->spec->id,
+                                   options.drain_timeout.count());
+            }
+            c->instance->request_stop();
+            if (c->thread.joinable()) c->thread.join();
+        }
+    }
+
+    void print_summary(std::ostream& out, const std::string& reason, double run_seconds) {
+        out << "pipeline " << spec_.name << ": ran " << std::fixed << std::setprecision(2) << run_seconds << " s, stopped: "
+            << reason << "\n\n";
+        out << std::left << std::setw(16) << "CHANNEL" << std::setw(12) << "PRODUCER" << std::right << std::setw(12)
+            << "WRITTEN" << std::setw(12) << "RATE/s" << std::setw(12) << "FULL-WAITS" << std::setw(11) << "CHECKSUM"
+            << "\n";
+        for (auto& p : producers_) {
+            const auto& m = p->channel->final_metrics;
+            const double secs = seconds(p->start_ns, p->end_ns);
+            out << std::left << std::setw(16) << p->channel->plan->spec->name << std::setw(12) << p->plan->spec->id
+                << std::right << std::setw(12) << m.slots_written << std::setw(12) << std::setprecision(1)
+                << (secs > 0 ? double(m.slots_written) / secs : 0.0) << std::setw(12) << p->backpressure_waits
+                << std::setw(11) << m.checksum_failures << "\n";
+        }
+        out << "\n" << std::left << std::setw(16) << "CONSUMER" << std::setw(12) << "INPUT" << std::right << std::setw(12)
+            << "READ" << std::setw(12) << "RATE/s" << std::setw(8) << "GAPS" << std::setw(9) << "CORRUPT" << std::setw(12)
+            << "LAT p50" << std::setw(12) << "LAT p99" << "  STATUS\n";
+        for (auto& c : consumers_) {
+            const double secs = seconds(c->start_ns, c->end_ns);
+            const double p50 = percentile(c->latencies_ns, 0.50);
+            const double p99 = percentile(c->latencies_ns, 0.99);
+            const std::string failure = c->failed();
+            for (std::size_t i = 0; i < c->inputs.size(); ++i) {
+                const InputStats& s = c->stats[i];
+                out << std::left << std::setw(16) << (i == 0 ? c->plan->spec->id : "") << std::setw(12)
+                    << c->inputs[i]->plan->spec->name << std::right << std::setw(12) << s.slots << std::setw(12)
+                    << std::setprecision(1) << (secs > 0 ? double(s.slots) / secs : 0.0) << std::setw(8) << s.gaps
+                    << std::setw(9) << s.corrupt << std::setw(12) << (i == 0 ? micros(p50) : "") << std::setw(12)
+                    << (i == 0 ? micros(p99) : "") << "  " << (failure.empty() ? "ok" : "FAILED") << "\n";
+            }
+            for (const auto& [name, value] : c->instance->metrics()) out << "    " << c->plan->spec->id << "." << name << " = " << value << "\n";
+        }
+        for (auto& p : producers_) {
+            for (const auto& [name, value] : p->instance->metrics()) out << "    " << p->plan->spec->id << "." << name << " = " << value << "\n";
+        }
+    }
+
+    const PipelineSpec& spec_;
+    const PipelinePlan& plan_;
+    std::ostream& err_;
+    std::vector<std::unique_ptr<ChannelRuntime>> channels_;
+    std::vector<std::unique_ptr<ProducerRuntime>> producers_;
+    std::vector<std::unique_ptr<ConsumerRuntime>> consumers_;
+};
+
+} // namespace
+
+int run_pipeline(const PipelineSpec& spec, const PipelinePlan& plan, const RunOptions& options, std::ostream& out,
+                 std::ostream& err) {
+    Pipeline pipeline(spec, plan, err);
+    if (!pipeline.set_up()) return run_setup_failed;
+    return pipeline.run(options, out);
+}
+
+} // namespace pylabhub::host

@@ -1,0 +1,31 @@
+// `pylabhub run`: create the channels, create the plugin instances, run
+// each on its own thread, supervise, stop in order, print a summary.
+#pragma once
+
+#include <chrono>
+#include <iosfwd>
+#include <optional>
+
+#include "pipeline/pipeline_plan.hpp"
+
+namespace pylabhub::host {
+
+struct RunOptions {
+    std::optional<std::chrono::nanoseconds> duration;  ///< run this long, then stop
+    std::chrono::milliseconds drain_timeout{5000};      ///< how long consumers may drain at the end
+};
+
+/// Exit codes (docs/cli.md).
+enum RunExit : int {
+    run_ok = 0,
+    run_setup_failed = 1,      ///< a channel or an instance could not be created: nothing ran
+    run_component_failed = 4,  ///< the pipeline ran, but a producer or consumer failed
+};
+
+/// Blocks until the pipeline ends (duration, SIGINT/SIGTERM, every
+/// component finished, a plugin's request_stop, or a failure with
+/// on_failure: stop). The caller has blocked the shutdown signals.
+int run_pipeline(const PipelineSpec& spec, const PipelinePlan& plan, const RunOptions& options, std::ostream& out,
+                 std::ostream& err);
+
+} // namespace pylabhub::host

@@ -1,0 +1,327 @@
+#include "pipeline/yaml_loader.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace pylabhub::host {
+namespace {
+
+class Loader {
+public:
+    explicit Loader(std::filesystem::path file) : file_(std::move(file)) { result_.spec.file = file_; }
+
+    LoadedPipeline load() {
+        std::ifstream in(file_);
+        if (!in) {
+            problem({file_.string(), 0, 0}, "cannot open the pipeline file");
+            return std::move(result_);
+        }
+        std::ostringstream text;
+        text << in.rdbuf();
+        source_ = text.str();
+        YAML::Node root;
+        try {
+            root = YAML::Load(source_);
+        } catch (const YAML::ParserException& e) {
+            problem(at(e.mark), "YAML syntax: " + e.msg);
+            return std::move(result_);
+        }
+        if (!root.IsMap()) {
+            problem(root.IsDefined() ? at(root.Mark()) : SourcePosition{file_.string(), 1, 1},
+                    "a pipeline is a mapping with keys pipeline, channels, producers, consumers");
+            return std::move(result_);
+        }
+        read_root(root);
+        return std::move(result_);
+    }
+
+private:
+    SourcePosition at(const YAML::Mark& mark) const {
+        if (mark.is_null()) return {file_.string(), 0, 0};
+        return {file_.string(), mark.line + 1, mark.column + 1};
+    }
+    void problem(SourcePosition where, std::string message) { result_.problems.push_back({std::move(where), std::move(message)}); }
+
+    /// Iterates a mapping, reporting duplicate and unknown keys.
+    template <typename F>
+    void for_each_key(const YAML::Node& map, const std::vector<std::string>& known, const std::string& where, F&& on_key) {
+        std::set<std::string> seen;
+        for (const auto& item : map) {
+            const std::string key = item.first.Scalar();
+            if (!seen.insert(key).second) {
+                problem(at(item.first.Mark()), "duplicate key '" + key + "'" + where);
+                continue;
+            }
+            if (!known.empty() && std::find(known.begin(), known.end(), key) == known.end()) {
+                std::string message = "unknown key '" + key + "'" + where;
+                if (auto guess = did_you_mean(key, known)) message += " (did you mean '" + *guess + "'?)";
+                else {
+                    message += " (expected one of:";
+                    for (const auto& k : known) message += " " + k;
+                    message += ")";
+                }
+                problem(at(item.first.Mark()), message);
+                continue;
+            }
+            on_key(key, item.second, at(item.first.Mark()));
+        }
+    }
+
+    /// The word written at `mark`, as in the file.
+    std::string word_at(const YAML::Mark& mark) const {
+        if (mark.is_null() || mark.pos < 0 || static_cast<std::size_t>(mark.pos) >= source_.size()) return {};
+        std::size_t end = static_cast<std::size_t>(mark.pos);
+        while (end < source_.size() && std::string_view(" \t\r\n,]}#").find(source_[end]) == std::string_view::npos) ++end;
+        return source_.substr(static_cast<std::size_t>(mark.pos), end - static_cast<std::size_t>(mark.pos));
+    }
+
+    bool scalar(const YAML::Node& node, const std::string& what, std::string& out) {
+        // `plugin: null` names the null consumer; YAML would read it as "no value".
+        if (node.IsNull() && word_at(node.Mark()) == "null") {
+            out = "null";
+            return true;
+        }
+        if (!node.IsScalar()) {
+            problem(at(node.Mark()), what + " must be a single value");
+            return false;
+        }
+        out = node.Scalar();
+        return true;
+    }
+
+    template <typename T, typename Parse>
+    void number(const YAML::Node& node, const std::string& what, T& out, Parse&& parse, double min, double max) {
+        std::string text;
+        if (!scalar(node, what, text)) return;
+        auto value = parse(text);
+        if (!value) {
+            problem(at(node.Mark()), what + ": " + value.error().message);
+            return;
+        }
+        if (static_cast<double>(*value) < min || static_cast<double>(*value) > max) {
+            char range[64];
+            std::snprintf(range, sizeof range, "%.15g .. %.15g", min, max);
+            problem(at(node.Mark()), what + ": " + text + " is out of range " + range);
+            return;
+        }
+        out = static_cast<T>(*value);
+    }
+
+    void one_of(const YAML::Node& node, const std::string& what, std::string& out, const std::vector<std::string>& allowed) {
+        std::string text;
+        if (!scalar(node, what, text)) return;
+        if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
+            std::string message = what + ": '" + text + "' is not one of";
+            for (const auto& a : allowed) message += " " + a;
+            if (auto guess = did_you_mean(text, allowed)) message += " (did you mean '" + *guess + "'?)";
+            problem(at(node.Mark()), message);
+            return;
+        }
+        out = text;
+    }
+
+    void read_root(const YAML::Node& root) {
+        bool has_name = false;
+        for_each_key(root, {"pipeline", "plugin_path", "broker", "on_failure", "channels", "producers", "consumers", "transports"},
+                     " at the top level", [&](const std::string& key, const YAML::Node& value, const SourcePosition& where) {
+            if (key == "pipeline") {
+                has_name = scalar(value, "pipeline", result_.spec.name);
+            } else if (key == "plugin_path") {
+                read_plugin_path(value);
+            } else if (key == "broker") {
+                problem(where, "broker: not supported yet: this version shares channels between hosts by name on one "
+                               "machine (mark them 'external: true'); the MessageHub broker comes later");
+            } else if (key == "transports") {
+                problem(where, "transports: not supported yet (the cross-host transport work); remove the section");
+            } else if (key == "on_failure") {
+                std::string policy = "continue";
+                one_of(value, "on_failure", policy, {"continue", "stop"});
+                result_.spec.stop_on_failure = policy == "stop";
+            } else if (key == "channels") {
+                if (!expect_map(value, "channels")) return;
+                for (const auto& item : value) read_channel(item.first, item.second);
+            } else if (key == "producers" || key == "consumers") {
+                if (!expect_map(value, key)) return;
+                for (const auto& item : value) read_component(item.first, item.second, key == "producers");
+            }
+        });
+        if (!has_name) problem({file_.string(), 1, 1}, "missing 'pipeline: NAME' at the top level");
+    }
+
+    bool expect_map(const YAML::Node& node, const std::string& what) {
+        if (node.IsMap()) return true;
+        if (node.IsNull()) return false;  // an empty section is allowed
+        problem(at(node.Mark()), what + " must be a mapping of id: {...}");
+        return false;
+    }
+
+    void read_plugin_path(const YAML::Node& value) {
+        auto add = [&](const YAML::Node& node) {
+            std::string dir;
+            if (!scalar(node, "plugin_path entry", dir)) return;
+            std::filesystem::path path(dir);
+            if (path.is_relative()) path = file_.parent_path() / path;
+            result_.spec.plugin_path.push_back(path.lexically_normal().string());
+        };
+        if (value.IsSequence()) {
+            for (const auto& node : value) add(node);
+        } else {
+            add(value);
+        }
+    }
+
+    bool valid_name(const std::string& name) {
+        return !name.empty() && name.size() <= 200 &&
+               std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'; });
+    }
+
+    void read_channel(const YAML::Node& key, const YAML::Node& value) {
+        ChannelSpec channel;
+        channel.name = key.Scalar();
+        channel.position = at(key.Mark());
+        if (!valid_name(channel.name)) {
+            problem(channel.position, "channel name '" + channel.name + "' may use letters, digits, '_', '-', '.' only");
+        }
+        if (!value.IsMap() && !value.IsNull()) {
+            problem(at(value.Mark()), "channel '" + channel.name + "' must be a mapping, e.g. {slots: 64, slot_bytes: 4096}");
+            return;
+        }
+        const std::string where = " in channel '" + channel.name + "'";
+        if (value.IsMap()) {
+            for_each_key(value, {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions", "external"},
+                         where, [&](const std::string& k, const YAML::Node& v, const SourcePosition& pos) {
+                channel.key_positions[k] = at(v.Mark());
+                (void)pos;
+                if (k == "slots") number(v, "slots", channel.slots, parse_int, 1, 1048576);
+                else if (k == "slot_bytes") number(v, "slot_bytes", channel.slot_bytes, parse_size, 1, 1073741824);
+                else if (k == "sync") one_of(v, "sync", channel.sync, {"latest_only", "single_reader", "sync_reader"});
+                else if (k == "checksum") scalar(v, "checksum", channel.checksum);  // a built-in or a checksum plugin
+                else if (k == "checksum_mode") one_of(v, "checksum_mode", channel.checksum_mode, {"enforced", "manual"});
+                else if (k == "max_consumers") number(v, "max_consumers", channel.max_consumers, parse_int, 1, 1024);
+                else if (k == "permissions") read_permissions(v, channel.permissions);
+                else if (k == "external") {
+                    std::string text;
+                    if (scalar(v, "external", text)) {
+                        auto flag = parse_bool(text);
+                        if (!flag) problem(at(v.Mark()), "external: " + flag.error().message);
+                        else channel.external = *flag;
+                    }
+                }
+            });
+        }
+        if (channel.external) {
+            for (const char* k : {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions"}) {
+                if (channel.key_positions.count(k)) {
+                    problem(channel.key_positions[k], std::string(k) + ": an external channel's layout is set by the host that creates it; remove it here");
+                }
+            }
+        }
+        result_.spec.channels.push_back(std::move(channel));
+    }
+
+    void read_permissions(const YAML::Node& v, std::uint32_t& out) {
+        std::string text;
+        if (!scalar(v, "permissions", text)) return;
+        char* end = nullptr;
+        const unsigned long mode = std::strtoul(text.c_str(), &end, 8);
+        if (text.empty() || *end != '\0' || mode > 0777 || (mode & 0600) != 0600) {
+            problem(at(v.Mark()), "permissions: '" + text + "' must be an octal mode like 0600 or 0660 that lets the owner read and write");
+            return;
+        }
+        out = static_cast<std::uint32_t>(mode);
+    }
+
+    void read_component(const YAML::Node& key, const YAML::Node& value, bool producer) {
+        ComponentSpec component;
+        component.id = key.Scalar();
+        component.position = at(key.Mark());
+        const std::string kind = producer ? "producer" : "consumer";
+        if (!valid_name(component.id)) {
+            problem(component.position, kind + " id '" + component.id + "' may use letters, digits, '_', '-', '.' only");
+        }
+        if (!value.IsMap()) {
+            problem(at(value.Mark()), kind + " '" + component.id + "' must be a mapping, e.g. {plugin: ..., " +
+                                          (producer ? "channel: ..." : "inputs: [...]") + "}");
+            return;
+        }
+        const std::string where = " in " + kind + " '" + component.id + "'";
+        bool has_plugin = false;
+        bool has_channels = false;
+        for_each_key(value, {"plugin", producer ? "channel" : "inputs", "config"}, where,
+                     [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
+            if (k == "plugin") {
+                has_plugin = scalar(v, "plugin", component.plugin);
+                component.plugin_position = at(v.Mark());
+            } else if (k == "channel") {
+                std::string channel;
+                if (scalar(v, "channel", channel)) {
+                    component.channels.push_back(channel);
+                    component.channel_positions.push_back(at(v.Mark()));
+                    has_channels = true;
+                }
+            } else if (k == "inputs") {
+                if (!v.IsSequence() || v.size() == 0) {
+                    problem(at(v.Mark()), "inputs must be a list of channel names, e.g. [sensor]");
+                    return;
+                }
+                for (const auto& item : v) {
+                    std::string channel;
+                    if (!scalar(item, "inputs entry", channel)) continue;
+                    component.channels.push_back(channel);
+                    component.channel_positions.push_back(at(item.Mark()));
+                }
+                has_channels = !component.channels.empty();
+            } else if (k == "config") {
+                component.config_position = at(v.Mark());
+                read_config(v, component);
+            }
+        });
+        if (!has_plugin) problem(component.position, kind + " '" + component.id + "' has no 'plugin:'");
+        if (!has_channels) {
+            problem(component.position, kind + " '" + component.id + "' has no " + (producer ? "'channel:'" : "'inputs:'"));
+        }
+        if (component.config_position.line == 0) component.config_position = component.position;
+        (producer ? result_.spec.producers : result_.spec.consumers).push_back(std::move(component));
+    }
+
+    void read_config(const YAML::Node& node, ComponentSpec& component) {
+        if (node.IsNull()) return;
+        if (!node.IsMap()) {
+            problem(at(node.Mark()), "config must be a mapping of name: value");
+            return;
+        }
+        for_each_key(node, {}, " in config", [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
+            ConfigInput input;
+            input.position = at(v.Mark());
+            if (v.IsScalar()) {
+                input.text = v.Scalar();
+            } else if (v.IsSequence()) {
+                input.is_list = true;
+                for (const auto& item : v) {
+                    if (!item.IsScalar()) {
+                        problem(at(item.Mark()), "config '" + k + "': list items must be single values");
+                        return;
+                    }
+                    input.list.push_back(item.Scalar());
+                }
+            } else {
+                problem(input.position, "config '" + k + "': nested mappings are not supported");
+                return;
+            }
+            component.config[k] = std::move(input);
+        });
+    }
+
+    std::filesystem::path file_;
+    std::string source_;
+    LoadedPipeline result_;
+};
+
+} // namespace
+
+LoadedPipeline load_pipeline_file(const std::filesystem::path& file) { return Loader(file).load(); }
+
+} // namespace pylabhub::host
