@@ -10,6 +10,7 @@
 #include "cli/inspect_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/validate_command.hpp"
+#include "cli/verify_command.hpp"
 #include "pylabhub/platform/signals.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "pylabhub/log.hpp"
@@ -50,6 +51,10 @@ int main(int argc, char** argv) {
     validate->add_option("PIPELINE", pipeline_file, "pipeline YAML file")->required();
     add_plugin_path(validate);
 
+    std::string recording_file;
+    CLI::App* verify = app.add_subcommand("verify", "Check a recording's records and sequence; exit 1 on corruption or gaps");
+    verify->add_option("RECORDING", recording_file, "file written by the recorder plugin")->required();
+
     std::string inspect_id;
     CLI::App* inspect = app.add_subcommand("inspect", "List the plugins found, or show one plugin's config map and schema");
     inspect->add_option("ID", inspect_id, "plugin to show in detail");
@@ -77,6 +82,7 @@ int main(int argc, char** argv) {
     try {
         if (run->parsed()) return host::run_command(pipeline_file, plugin_paths, duration_s, std::cout, std::cerr);
         if (validate->parsed()) return host::validate_command(pipeline_file, plugin_paths, std::cout, std::cerr);
+        if (verify->parsed()) return host::verify_command(recording_file, std::cout, std::cerr);
         if (inspect->parsed()) {
             host::PluginRegistry registry;
             registry.load_directories(host::plugin_search_path(plugin_paths, {}));

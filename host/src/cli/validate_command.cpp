@@ -1,5 +1,6 @@
 #include "cli/validate_command.hpp"
 
+#include <iomanip>
 #include <ostream>
 
 #include "cli/inspect_command.hpp"
@@ -20,8 +21,8 @@ int validate_command(const std::string& file, const std::vector<std::string>& pl
     out << file << ": OK: pipeline '" << spec.name << "', " << spec.channels.size() << " channel"
         << (spec.channels.size() == 1 ? "" : "s") << ", " << spec.producers.size() << " producer"
         << (spec.producers.size() == 1 ? "" : "s") << ", " << spec.consumers.size() << " consumer"
-        << (spec.consumers.size() == 1 ? "" : "s") << ", " << (prepared.plan.shared_memory_bytes + 524288) / 1048576
-        << " MiB of shared memory\n";
+        << (spec.consumers.size() == 1 ? "" : "s") << ", " << std::fixed << std::setprecision(1)
+        << double(prepared.plan.shared_memory_bytes) / 1048576.0 << " MiB of shared memory\n";
     return 0;
 }
 

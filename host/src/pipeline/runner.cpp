@@ -293,10 +293,11 @@ private:
             auto info = schema::SchemaInfo::from_blds(channel.schema->name, channel.schema->blds, channel.schema->version);
             if (!info) return fail_setup(producer.instance->describe() + ": " + info.error().message);
             if (info->struct_size > channel.plan->config.slot_bytes) {
-                return fail_setup(producer.instance->describe() + " writes '" + info->name + "' of " +
-                                  std::to_string(info->struct_size) + " bytes, but channel '" + channel.plan->spec->name +
-                                  "' has slot_bytes " + std::to_string(channel.plan->config.slot_bytes) +
-                                  " (" + spec_.file.string() + ")");
+                const auto& keys = channel.plan->spec->key_positions;
+                const SourcePosition where = keys.count("slot_bytes") ? keys.at("slot_bytes") : channel.plan->spec->position;
+                return fail_setup(where.to_string() + "channel '" + channel.plan->spec->name + "' has slot_bytes " +
+                                  std::to_string(channel.plan->config.slot_bytes) + ", but " + producer.instance->describe() +
+                                  " writes '" + info->name + "' of " + std::to_string(info->struct_size) + " bytes");
             }
             channel.schema_hash_hex = info->hash_hex();
             options.schema = std::move(info).value();

@@ -1,0 +1,54 @@
+// The recording file format (docs/recording-format.md). Header-only, so the
+// recorder plugin (which sees only headers) and `pylabhub verify` share it.
+//
+//   FileHeader (64 bytes) | header JSON | Record | Record | ...
+//   Record = RecordHeader (32 bytes) | payload | zero padding to 8 bytes
+//
+// Little-endian, as written by the machine that recorded. Records are only
+// ever appended, so a crash leaves a readable prefix; every record carries
+// its own checksum (XXH3-64 of the payload seeded with the XXH3-64 of the
+// record header fields).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include <xxhash.h>
+
+namespace pylabhub::recording {
+
+inline constexpr char kFileMagic[8] = {'P', 'L', 'H', 'R', 'E', 'C', '0', '1'};
+inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kRecordMagic = 0x52484C50;  // "PLHR"
+
+struct FileHeader {
+    char magic[8];
+    std::uint32_t version;
+    std::uint32_t json_bytes;       ///< length of the JSON that follows
+    std::uint64_t created_unix_ns;
+    std::uint64_t json_checksum;    ///< XXH3-64 of the JSON
+    std::uint8_t reserved[32];
+};
+static_assert(sizeof(FileHeader) == 64);
+
+struct RecordHeader {
+    std::uint32_t magic;
+    std::uint32_t payload_bytes;
+    std::uint64_t sequence;   ///< the slot's sequence id
+    std::uint64_t commit_ns;  ///< when the producer committed it (monotonic clock)
+    std::uint64_t checksum;   ///< record_checksum() of the above and the payload
+};
+static_assert(sizeof(RecordHeader) == 32);
+
+inline std::size_t padded(std::size_t bytes) { return (bytes + 7) / 8 * 8; }
+
+/// XXH3-64 of the payload, seeded with the XXH3-64 of the header's first 24 bytes.
+inline std::uint64_t record_checksum(const RecordHeader& header, const void* payload) {
+    const XXH64_hash_t fields = XXH3_64bits(&header, offsetof(RecordHeader, checksum));
+    return XXH3_64bits_withSeed(payload, header.payload_bytes, fields);
+}
+
+inline std::uint64_t json_checksum(const char* json, std::size_t bytes) { return XXH3_64bits(json, bytes); }
+
+} // namespace pylabhub::recording

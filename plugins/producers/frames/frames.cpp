@@ -1,0 +1,76 @@
+// frames: synthetic camera frames, width x height u16 pixels at fps.
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include <pylabhub/sdk/plugin.hpp>
+
+namespace {
+
+namespace sdk = pylabhub::sdk;
+
+class Frames final : public sdk::Producer {
+public:
+    static constexpr sdk::PluginInfo info{"frames", "1.0.0", "synthetic camera frames: width x height u16 at fps"};
+    static constexpr plh_config_entry config[] = {
+        sdk::integer("width", "640", "pixels per row", 1, 16384),
+        sdk::integer("height", "480", "rows", 1, 16384),
+        sdk::real("fps", "30", "frames per second", 0.001, 100000),
+    };
+
+    explicit Frames(sdk::Host host)
+        : Producer(host), width_(static_cast<std::uint32_t>(host.config_int("width"))),
+          height_(static_cast<std::uint32_t>(host.config_int("height"))),
+          period_ns_(static_cast<std::uint64_t>(1e9 / host.config_float("fps"))), next_due_ns_(host.now_ns()),
+          start_ns_(next_due_ns_) {
+        const std::uint64_t pixels = std::uint64_t{width_} * height_;
+        bytes_ = (24 + 2 * pixels + 7) / 8 * 8;
+        host.declare_schema("pylabhub.frame", "1.0.0",
+                            "{seq@0:u64;t_ns@8:u64;width@16:u32;height@20:u32;pixels@24:u16[" + std::to_string(pixels) +
+                                "]}#" + std::to_string(bytes_));
+    }
+
+    WaitResult wait_next(std::chrono::nanoseconds timeout) override {
+        const std::uint64_t now = host().now_ns();
+        if (now < next_due_ns_) {
+            std::this_thread::sleep_for(std::min(std::chrono::nanoseconds(next_due_ns_ - now), timeout));
+            if (host().now_ns() < next_due_ns_) return WaitResult::not_yet;
+        }
+        return WaitResult::ready;
+    }
+
+    std::size_t fill(std::span<std::byte> slot) override {
+        if (slot.size() < bytes_) {
+            throw sdk::PluginError(PLH_ERR_CONFIG, std::to_string(width_) + "x" + std::to_string(height_) +
+                                                       " frames need slot_bytes of at least " + std::to_string(bytes_));
+        }
+        const std::uint64_t t_ns = next_due_ns_ - start_ns_;
+        std::memcpy(slot.data(), &sequence_, 8);
+        std::memcpy(slot.data() + 8, &t_ns, 8);
+        std::memcpy(slot.data() + 16, &width_, 4);
+        std::memcpy(slot.data() + 20, &height_, 4);
+        // A diagonal gradient that moves one pixel a frame: easy to see, cheap to make.
+        auto* pixels = reinterpret_cast<std::uint16_t*>(slot.data() + 24);
+        for (std::uint32_t y = 0; y < height_; ++y) {
+            const auto base = static_cast<std::uint16_t>((y + sequence_) * 64);
+            for (std::uint32_t x = 0; x < width_; ++x) pixels[std::size_t{y} * width_ + x] = static_cast<std::uint16_t>(base + x * 64);
+        }
+        ++sequence_;
+        next_due_ns_ += period_ns_;
+        return bytes_;
+    }
+
+private:
+    std::uint32_t width_;
+    std::uint32_t height_;
+    std::uint64_t period_ns_;
+    std::uint64_t next_due_ns_;
+    std::uint64_t start_ns_;
+    std::uint64_t bytes_ = 0;
+    std::uint64_t sequence_ = 0;
+};
+
+} // namespace
+
+PYLABHUB_PLUGIN_LIBRARY(Frames)
