@@ -35,7 +35,9 @@ TEST(InspectCli, ListsTheBuiltinPluginsFromTheInstallLayout) {
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("producer +sine +1\\.0\\.0 +1\\.0 +N sine channels"));
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("checksum +xxh3 "));
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("sync +sync_reader "));
-    EXPECT_THAT(listed.output, HasSubstr("9 plugins from 5 files"));
+    EXPECT_THAT(listed.output, ::testing::ContainsRegex("consumer +recorder "));
+    EXPECT_THAT(listed.output, ::testing::ContainsRegex("producer +frames "));
+    EXPECT_THAT(listed.output, HasSubstr("12 plugins from 8 files"));
 }
 
 TEST(InspectCli, ShowsOnePluginsConfigMapDefaultsAndSchema) {

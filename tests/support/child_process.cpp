@@ -16,11 +16,27 @@
 namespace pylabhub::test {
 
 ChildProcess ChildProcess::spawn_worker(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{PLH_TEST_WORKER};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return start(argv, false);
+}
+
+ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv) { return start(argv, true); }
+
+std::string ChildProcess::read_all(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string all;
+    while (auto line = read_line(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()))) {
+        all += *line + "\n";
+    }
+    all += std::exchange(buffer_, std::string());
+    return all;
+}
+
+ChildProcess ChildProcess::start(const std::vector<std::string>& argv_storage_in, bool merge_stderr) {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
-
-    std::vector<std::string> argv_storage{PLH_TEST_WORKER};
-    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<std::string> argv_storage = argv_storage_in;
     std::vector<char*> argv;
     for (auto& arg : argv_storage) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -29,6 +45,11 @@ ChildProcess ChildProcess::spawn_worker(const std::vector<std::string>& args) {
     if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
     if (pid == 0) {
         ::dup2(pipe_fds[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copy
+        if (merge_stderr) ::dup2(pipe_fds[1], STDERR_FILENO);
+        // The test runner may block signals; a child must see SIGTERM.
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }

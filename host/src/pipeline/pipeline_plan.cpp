@@ -125,6 +125,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
         ids[component.id] = kind;
     };
 
+    bool producer_reference_unresolved = false;  // then "no producer" may be that typo's echo
     for (const auto& producer : spec.producers) {
         check_id(producer, "producer");
         auto planned = resolve_component(producer, PLH_KIND_PRODUCER);
@@ -132,6 +133,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
             PlannedChannel* channel = find_channel(producer.channels[i]);
             if (channel == nullptr) {
                 unknown_channel(producer.channel_positions[i], producer.channels[i]);
+                producer_reference_unresolved = true;
                 continue;
             }
             if (channel->spec->external) {
@@ -188,7 +190,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
     }
 
     for (const auto& channel : plan.channels) {
-        if (!channel.spec->external && channel.producer_id.empty()) {
+        if (!channel.spec->external && channel.producer_id.empty() && !producer_reference_unresolved) {
             problem(channel.spec->position, "channel '" + channel.spec->name +
                                                 "' has no producer; give it one, or mark it 'external: true' to read a "
                                                 "channel another pylabhub process creates");

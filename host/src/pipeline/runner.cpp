@@ -139,6 +139,10 @@ void run_producer(ProducerRuntime& p) {
     p.done = true;
 }
 
+/// A consumer that stops reading leaves its channels at once, so that a
+/// lossless writer does not wait for it (the rest of the pipeline runs on).
+void leave_channels(ConsumerRuntime& c) { c.readers.clear(); }
+
 void run_consumer(ConsumerRuntime& c) {
     const auto* table = static_cast<const plh_consumer_vtable*>(c.plan->plugin->descriptor->vtable);
     void* handle = c.instance->handle();
@@ -157,6 +161,7 @@ void run_consumer(ConsumerRuntime& c) {
                 case ErrorCode::corrupt: ++c.stats[i].corrupt; break;  // counted and reported, never passed on
                 default:
                     c.fail(c.instance->describe() + ": input '" + c.inputs[i]->plan->spec->name + "': " + slot.error().message);
+                    leave_channels(c);
                     c.done = true;
                     return;
                 }
@@ -183,12 +188,15 @@ void run_consumer(ConsumerRuntime& c) {
             (void)slot->release();
             if (status != PLH_OK) {
                 c.fail(describe_status(*c.instance, "consume", status));
+                leave_channels(c);
+                c.end_ns = platform::monotonic_time_ns();
                 c.done = true;
                 return;
             }
             ++stats.slots;
         }
     }
+    leave_channels(c);
     if (PLH_HAS_FIELD(table, plh_consumer_vtable, flush) && table->flush != nullptr) {
         if (const plh_status status = table->flush(handle); status != PLH_OK) c.fail(describe_status(*c.instance, "flush", status));
     }
@@ -411,7 +419,13 @@ private:
         for (auto& channel : channels_) {
             if (channel->producer) close_channel(*channel);
         }
-        // Lossless consumers drain what was committed; give them a bound.
+        // Consumers of channels another host owns have nothing to drain: those
+        // channels go on. The others drain what was committed, within a bound.
+        for (auto& c : consumers_) {
+            const bool reads_external = std::any_of(c->inputs.begin(), c->inputs.end(),
+                                                    [](const ChannelRuntime* input) { return input->plan->spec->external; });
+            if (reads_external) c->instance->request_stop();
+        }
         const auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
         for (auto& c : consumers_) {
             while (!c->done && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);

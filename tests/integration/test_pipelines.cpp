@@ -1,0 +1,286 @@
+// `pylabhub validate`, `run` and `verify` as an operator uses them: the real
+// executable, real plugins, real shared memory, real signals.
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "child_process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using pylabhub::test::ChildProcess;
+using ::testing::HasSubstr;
+
+const std::string kPylabhub = PLH_PYLABHUB_EXE;
+const std::string kBroken = PLH_BROKEN_PIPELINES_DIR;
+
+struct Outcome {
+    int exit_code = -1;
+    std::string output;
+};
+
+Outcome pylabhub(std::vector<std::string> arguments, std::chrono::seconds timeout = 60s) {
+    arguments.insert(arguments.begin(), kPylabhub);
+    auto child = ChildProcess::spawn(arguments);
+    Outcome outcome;
+    outcome.output = child.read_all(timeout);
+    outcome.exit_code = child.wait(5s).value_or(-1);
+    return outcome;
+}
+
+/// A pipeline file written for one test, with channel names unique to this
+/// process (channels are machine-wide) and removed afterwards.
+class PipelineFile {
+public:
+    /// `channel_tag` names the channel '@' stands for; files use `tag`.
+    PipelineFile(const std::string& tag, std::string yaml, const std::string& channel_tag = "") {
+        const std::string prefix = "test." + std::to_string(::getpid()) + ".";
+        channel_ = prefix + (channel_tag.empty() ? tag : channel_tag);
+        yaml = std::regex_replace(yaml, std::regex("@"), channel_);
+        path_ = std::filesystem::temp_directory_path() / ("plh-" + prefix + tag + ".yaml");
+        recording_ = std::filesystem::temp_directory_path() / ("plh-" + prefix + tag + ".plhrec");
+        yaml = std::regex_replace(yaml, std::regex("RECORDING"), recording_.string());
+        std::ofstream(path_) << yaml;
+    }
+    ~PipelineFile() {
+        std::filesystem::remove(path_);
+        std::filesystem::remove(recording_);
+    }
+    std::string path() const { return path_.string(); }
+    std::string recording() const { return recording_.string(); }
+    /// The unique channel name '@' stood for.
+    const std::string& channel() const { return channel_; }
+
+private:
+    std::filesystem::path path_;
+    std::filesystem::path recording_;
+    std::string channel_;
+};
+
+std::uint64_t number_after(const std::string& text, const std::string& pattern) {
+    std::smatch match;
+    if (!std::regex_search(text, match, std::regex(pattern))) return UINT64_MAX;
+    return std::stoull(match[1]);
+}
+
+// --- validate: each broken pipeline names the exact place ------------------
+
+struct Broken {
+    const char* file;
+    const char* where_and_what;
+};
+
+class BrokenPipelines : public ::testing::TestWithParam<Broken> {};
+
+TEST_P(BrokenPipelines, ValidateNamesFileLineColumnAndExitsOne) {
+    const Broken& broken = GetParam();
+    const std::string path = kBroken + "/" + broken.file;
+    const Outcome outcome = pylabhub({"validate", path});
+    EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+    EXPECT_THAT(outcome.output, HasSubstr(path + ":" + broken.where_and_what));
+    EXPECT_THAT(outcome.output, ::testing::Not(HasSubstr("terminate called")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Corpus, BrokenPipelines,
+    ::testing::Values(
+        Broken{"01_yaml_syntax.yaml", "4:10: YAML syntax: end of map flow not found"},
+        Broken{"02_unknown_top_level_key.yaml", "2:1: unknown key 'chanels' at the top level (did you mean 'channels'?)"},
+        Broken{"03_unknown_channel_key.yaml", "3:12: unknown key 'slot' in channel 'sensor' (did you mean 'slots'?)"},
+        Broken{"04_wrong_type.yaml", "4:12: slots: 'many' is not an integer"},
+        Broken{"05_out_of_range.yaml", "3:19: slots: 0 is out of range 1 .. 1048576"},
+        Broken{"06_unknown_plugin.yaml", "5:17: unknown plugin 'sinee' (did you mean 'sine'?)"},
+        Broken{"07_unknown_channel_reference.yaml", "5:32: no channel 'sensr' in this pipeline (did you mean 'sensor'?)"},
+        Broken{"08_unknown_config_key.yaml", "9:16: producer 'gen' (plugin sine): unknown config key 'rate_hs' (did you mean 'rate_hz'?)"},
+        Broken{"09_config_out_of_range.yaml", "5:59: producer 'gen' (plugin sine): config 'channels': 0 is out of range 1 .. 1024"},
+        Broken{"10_two_producers.yaml", "6:33: channel 'sensor' already has producer 'a'"},
+        Broken{"11_channel_without_producer.yaml", "3:3: channel 'sensor' has no producer"},
+        Broken{"12_wrong_plugin_kind.yaml", "7:18: plugin 'sine' is a producer plugin, not a consumer"},
+        Broken{"13_single_reader_two_consumers.yaml", "3:18: channel 'sensor' is single_reader but has 2 consumers"},
+        Broken{"14_transports_not_supported.yaml", "6:1: transports: not supported yet"},
+        Broken{"15_missing_required_config.yaml", "7:3: consumer 'rec' (plugin recorder): missing required config 'path'"},
+        Broken{"16_too_big_for_dev_shm.yaml", "1:1: the channels need"},
+        Broken{"17_unknown_checksum.yaml", "3:22: checksum: 'crc32' is neither a built-in policy nor a checksum plugin"},
+        Broken{"18_bad_permissions.yaml", "3:25: permissions: '0400' must be an octal mode"},
+        Broken{"19_consumer_without_inputs.yaml", "7:3: consumer 'view' has no 'inputs:'"},
+        Broken{"20_missing_pipeline_name.yaml", "1:1: missing 'pipeline: NAME' at the top level"}),
+    [](const auto& test) { return std::string(test.param.file).substr(0, 2); });
+
+TEST(Validate, ReportsEveryProblemAtOnceAndATypoOnlyOnce) {
+    const Outcome typo = pylabhub({"validate", kBroken + "/07_unknown_channel_reference.yaml"});
+    EXPECT_THAT(typo.output, HasSubstr("1 problem in"));
+    PipelineFile many("many", "pipeline: x\nchannels:\n  @: {slots: 0, sync: fast}\nproducers:\n  g: {plugin: sinee, channel: @}\n");
+    const Outcome outcome = pylabhub({"validate", many.path()});
+    EXPECT_EQ(outcome.exit_code, 1);
+    EXPECT_THAT(outcome.output, HasSubstr("3 problems in"));
+}
+
+TEST(Validate, ACleanPipelineGetsAOneLineSummary) {
+    const Outcome outcome = pylabhub({"validate", PLH_CONFIGS_DIR "/quickstart.yaml"});
+    EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+    EXPECT_THAT(outcome.output, HasSubstr("quickstart.yaml: OK: pipeline 'quickstart', 1 channel, 1 producer, 2 consumers"));
+}
+
+TEST(Run, RefusesABrokenPipelineWithoutStartingAnything) {
+    const Outcome outcome = pylabhub({"run", kBroken + "/06_unknown_plugin.yaml", "--duration", "1"});
+    EXPECT_EQ(outcome.exit_code, 1);
+    EXPECT_THAT(outcome.output, HasSubstr("not started: 1 problem"));
+}
+
+// --- run: data flows, is recorded, verifies --------------------------------
+
+TEST(Run, CounterToRecorderThenVerifyNoGapNoCorruptionCountMatches) {
+    PipelineFile pipeline("rec", R"(pipeline: counter_to_recorder
+channels:
+  @: {slots: 32, slot_bytes: 128, sync: sync_reader, checksum: xxh3}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 20000, payload_bytes: 128}}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+  sink: {plugin: null, inputs: [@]}
+)");
+    const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "1.5"});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    const std::uint64_t written = number_after(run.output, "gen +([0-9]+) ");
+    ASSERT_NE(written, UINT64_MAX) << run.output;
+    EXPECT_GT(written, 1000U);
+    EXPECT_EQ(number_after(run.output, "rec\\.records = ([0-9]+)"), written);
+    EXPECT_EQ(number_after(run.output, "sink\\.slots = ([0-9]+)"), written);
+
+    const Outcome verify = pylabhub({"verify", pipeline.recording()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
+    EXPECT_EQ(number_after(verify.output, "records +([0-9]+) "), written);
+    EXPECT_THAT(verify.output, HasSubstr("corrupt   0"));
+    EXPECT_THAT(verify.output, HasSubstr("gaps      0 (0 slots missing)"));
+    EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel())) << "segment unlinked";
+}
+
+TEST(Run, SigtermMidRunExitsZeroWithAValidRecordingAndNoResidue) {
+    PipelineFile pipeline("term", R"(pipeline: sigterm
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: single_reader, checksum: blake2b}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 5000}}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)");
+    auto host = ChildProcess::spawn({kPylabhub, "run", pipeline.path()});
+    // Wait for data to flow, then stop the host the way an operator does.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline &&
+           (!std::filesystem::exists(pipeline.recording()) || std::filesystem::file_size(pipeline.recording()) < 10000)) {
+        std::this_thread::sleep_for(10ms);
+    }
+    host.signal(SIGTERM);
+    const std::string output = host.read_all(20s);
+    EXPECT_EQ(host.wait(10s), 0) << output;
+    EXPECT_THAT(output, HasSubstr("stopped: SIGTERM"));
+    const std::uint64_t written = number_after(output, "gen +([0-9]+) ");
+    EXPECT_EQ(number_after(output, "rec\\.records = ([0-9]+)"), written) << "every committed slot recorded";
+
+    const Outcome verify = pylabhub({"verify", pipeline.recording()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
+    EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel()));
+}
+
+TEST(Run, AFailingConsumerIsReportedAndTheRestKeepRunning) {
+    PipelineFile pipeline("fail", R"(pipeline: failing
+plugin_path: )" PLH_TEST_PLUGIN_DIR R"(
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: sync_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
+consumers:
+  flaky: {plugin: fails-after, inputs: [@], config: {after: 50}}
+  sink: {plugin: null, inputs: [@]}
+)");
+    const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "1"});
+    EXPECT_EQ(run.exit_code, 4) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("instance 'flaky'"));
+    EXPECT_THAT(run.output, HasSubstr("consume returned PLH_ERR_IO: injected failure after 50 slots"));
+    const std::uint64_t written = number_after(run.output, "gen +([0-9]+) ");
+    EXPECT_GT(written, 1000U) << "the producer kept going after the failure";
+    EXPECT_EQ(number_after(run.output, "sink\\.slots = ([0-9]+)"), written);
+    EXPECT_THAT(run.output, ::testing::ContainsRegex("flaky +@?[^\\n]*FAILED"));
+}
+
+TEST(Run, ASecondHostConsumesAChannelTheFirstCreated) {
+    PipelineFile first("creator", R"(pipeline: creator
+channels:
+  @: {slots: 64, slot_bytes: 64, sync: sync_reader, checksum: xxh3}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
+consumers:
+  local: {plugin: null, inputs: [@]}
+)", "shared");
+    PipelineFile second("reader", R"(pipeline: reader
+channels:
+  @: {external: true}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)", "shared");
+    auto creator = ChildProcess::spawn({kPylabhub, "run", first.path(), "--duration", "4"});
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline && !std::filesystem::exists("/dev/shm/plh." + first.channel())) {
+        std::this_thread::sleep_for(10ms);
+    }
+    std::this_thread::sleep_for(200ms);  // let the creator publish the channel's description too
+    const Outcome reader = pylabhub({"run", second.path(), "--duration", "1"});
+    EXPECT_EQ(reader.exit_code, 0) << reader.output;
+    const std::uint64_t recorded = number_after(reader.output, "rec\\.records = ([0-9]+)");
+    EXPECT_GT(recorded, 500U) << reader.output;
+    const Outcome verify = pylabhub({"verify", second.recording()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
+    EXPECT_THAT(verify.output, HasSubstr("pylabhub.counter")) << "the schema came from the creating host";
+    const std::string creator_output = creator.read_all(20s);
+    EXPECT_EQ(creator.wait(10s), 0) << creator_output;
+}
+
+TEST(Run, AnExternalChannelNobodyCreatedIsAClearError) {
+    PipelineFile pipeline("none", "pipeline: orphan\nchannels:\n  @: {external: true}\nconsumers:\n  s: {plugin: stats, inputs: [@]}\n");
+    const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "1"});
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_THAT(run.output, HasSubstr("is external, but no pylabhub process of this user has created it"));
+}
+
+TEST(Verify, DetectsCorruptionAndTruncation) {
+    PipelineFile pipeline("verify", R"(pipeline: v
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: single_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 0, count: 200}}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)");
+    const Outcome run = pylabhub({"run", pipeline.path()});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("stopped: every component finished")) << "count: 200 ends the stream";
+    ASSERT_EQ(pylabhub({"verify", pipeline.recording()}).exit_code, 0);
+
+    const auto size = std::filesystem::file_size(pipeline.recording());
+    {
+        std::fstream file(pipeline.recording(), std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(static_cast<std::streamoff>(size - 30));
+        file.put('\x55');
+    }
+    const Outcome corrupt = pylabhub({"verify", pipeline.recording()});
+    EXPECT_EQ(corrupt.exit_code, 1);
+    EXPECT_THAT(corrupt.output, HasSubstr("record with sequence 199"));
+    EXPECT_THAT(corrupt.output, HasSubstr("fails its checksum"));
+
+    std::filesystem::resize_file(pipeline.recording(), size - 10);
+    const Outcome truncated = pylabhub({"verify", pipeline.recording()});
+    EXPECT_EQ(truncated.exit_code, 1);
+    EXPECT_THAT(truncated.output, HasSubstr("is cut off"));
+    EXPECT_THAT(truncated.output, HasSubstr("the 199 records before it are intact"));
+}
+
+} // namespace
