@@ -126,5 +126,92 @@ TEST_F(DataBlockProcesses, SlowConsumerMakesTheWriterTimeOutAndItsDeathReleasesT
     EXPECT_EQ(producer.metrics().consumers, 0U);
 }
 
+TEST_F(DataBlockProcesses, ProducerKilledMidWriteIsRecoveredByARestartedProducerWithoutLoss) {
+    auto crashed = ChildProcess::spawn_worker({"produce-then-hang", name_.name(), "5"});
+    const auto secret_line = crashed.read_line(10s);
+    ASSERT_TRUE(secret_line && secret_line->rfind("secret ", 0) == 0) << secret_line.value_or("(nothing)");
+    ConsumerOptions options;
+    options.secret = crypto::from_hex_fixed<32>(secret_line->substr(7)).value();
+    auto consumer = Consumer::attach(name_.name(), options);  // sees what is committed after it joined
+    ASSERT_TRUE(consumer.has_value()) << consumer.error().message;
+    ASSERT_EQ(crashed.read_line(10s), "mid-write 5");
+    crashed.signal(SIGKILL);
+    ASSERT_TRUE(crashed.wait(10s).has_value());
+
+    // Nothing committed is lost, the torn slot is never handed out.
+    std::uint64_t next = 0;
+    for (;;) {
+        auto slot = consumer->acquire_read(50ms);
+        if (!slot) {
+            EXPECT_EQ(slot.error().code, ErrorCode::timeout) << "the half-written slot 5 must not be delivered";
+            break;
+        }
+        const auto& payload = *reinterpret_cast<const CounterPayload*>(slot->buffer().data());
+        EXPECT_EQ(test::check_counter(payload, slot->sequence()), "");
+        next = slot->sequence() + 1;
+    }
+    EXPECT_LE(next, 5U);
+
+    // The producer restarts under the same name: same layout, dead owner: reused.
+    DataBlockConfig config;
+    config.slot_count = 8;
+    config.slot_bytes = sizeof(CounterPayload);
+    config.sync = SyncPolicy::sync_reader;
+    config.checksum = ChecksumKind::xxh3;
+    auto restarted = Producer::create(name_.name(), config);
+    ASSERT_TRUE(restarted.has_value()) << restarted.error().message;
+    EXPECT_EQ(restarted->secret(), options.secret) << "reused, so attached consumers carry on";
+    EXPECT_EQ(restarted->next_sequence(), 5U);
+    EXPECT_GE(restarted->metrics().recovery_actions, 1U);
+    for (std::uint64_t expected = 5; expected < 25; ++expected) {
+        ASSERT_TRUE(write_counter(*restarted, 1s).has_value()) << expected;  // slot 5's dead write lock is reclaimed
+        auto slot = consumer->acquire_read(1s);
+        ASSERT_TRUE(slot.has_value()) << expected << ": " << slot.error().message;
+        EXPECT_EQ(slot->sequence(), expected);
+        EXPECT_EQ(test::check_counter(*reinterpret_cast<const CounterPayload*>(slot->buffer().data()), expected), "");
+    }
+}
+
+TEST_F(DataBlockProcesses, RestartWithAnotherLayoutReplacesTheSegmentAndEndsTheOldStream) {
+    auto crashed = ChildProcess::spawn_worker({"produce-then-hang", name_.name(), "2"});
+    const auto secret_line = crashed.read_line(10s);
+    ASSERT_TRUE(secret_line.has_value());
+    ConsumerOptions options;
+    options.secret = crypto::from_hex_fixed<32>(secret_line->substr(7)).value();
+    auto old_consumer = Consumer::attach(name_.name(), options);
+    ASSERT_TRUE(old_consumer.has_value());
+    ASSERT_EQ(crashed.read_line(10s), "mid-write 2");
+    crashed.kill_and_reap();
+
+    DataBlockConfig other;  // different geometry
+    other.slot_count = 4;
+    auto replaced = Producer::create(name_.name(), other);
+    ASSERT_TRUE(replaced.has_value()) << replaced.error().message;
+    EXPECT_NE(replaced->secret(), options.secret);
+    auto end = old_consumer->acquire_read(1s);
+    ASSERT_FALSE(end.has_value());
+    EXPECT_EQ(end.error().code, ErrorCode::closed) << "consumers of the old segment see its end";
+}
+
+TEST_F(DataBlockProcesses, ConsumerKilledWhileHoldingAReadNoLongerHoldsTheWriterBack) {
+    DataBlockConfig config;
+    config.slot_count = 4;
+    config.sync = SyncPolicy::sync_reader;
+    Producer producer = create(config);
+    auto reader = ChildProcess::spawn_worker({"hold-while-lapped", name_.name(), secret_hex(producer), "1000000"});
+    ASSERT_EQ(reader.read_line(10s), "attached");
+    ASSERT_TRUE(write_counter(producer, 10ms).has_value());
+    ASSERT_EQ(reader.read_line(10s), "holding 0");  // inside slot 0, reader_count 1, position 0
+    for (int i = 1; i < 4; ++i) ASSERT_TRUE(write_counter(producer, 10ms).has_value());
+    EXPECT_EQ(write_counter(producer, 20ms).error().code, ErrorCode::timeout) << "the live reader holds the ring";
+
+    reader.signal(SIGKILL);
+    auto written = write_counter(producer, 5s);
+    ASSERT_TRUE(written.has_value()) << written.error().message;
+    EXPECT_GE(producer.metrics().recovery_actions, 1U) << "the reclaim is counted";
+    EXPECT_EQ(producer.metrics().consumers, 0U);
+    for (int i = 0; i < 10; ++i) EXPECT_TRUE(write_counter(producer, 10ms).has_value()) << "no longer held back";
+}
+
 } // namespace
 } // namespace pylabhub::datablock

@@ -171,6 +171,32 @@ int hold_while_lapped(int argc, char** argv) {
     return 0;
 }
 
+// argv: NAME SLOTS. Creates a sync_reader DataBlock of counter slots,
+// prints "secret HEX", commits SLOTS slots, then takes the next slot and
+// writes half of it, says "mid-write SEQ" and waits to be killed there.
+int produce_then_hang_mid_write(int argc, char** argv) {
+    if (argc < 4) fail("usage: produce-then-hang NAME SLOTS");
+    db::DataBlockConfig config;
+    config.slot_count = 8;
+    config.slot_bytes = sizeof(pylabhub::test::CounterPayload);
+    config.sync = db::SyncPolicy::sync_reader;
+    config.checksum = db::ChecksumKind::xxh3;
+    auto producer = db::Producer::create(argv[2], config);
+    if (!producer) fail(producer.error().message);
+    say("secret " + pylabhub::crypto::to_hex(producer->secret()));
+    const std::uint64_t slots = std::stoull(argv[3]);
+    for (std::uint64_t i = 0; i < slots; ++i) {
+        auto written = db::with_typed_write<pylabhub::test::CounterPayload>(
+            *producer, 10s, [&](pylabhub::test::CounterPayload& p) { pylabhub::test::fill_counter(p, i); });
+        if (!written) fail(written.error().message);
+    }
+    auto slot = producer->acquire_write(10s);
+    if (!slot) fail(slot.error().message);
+    std::memset(slot->buffer().data(), 0xEE, slot->buffer().size() / 2);  // a torn, uncommitted write
+    say("mid-write " + std::to_string(slot->sequence()));
+    wait_to_be_killed();
+}
+
 // Stays alive, doing nothing, until killed: a live process to point at.
 int idle(int, char**) {
     say("idle");
@@ -187,7 +213,7 @@ int main(int argc, char** argv) {
         {"hold-spin-lock", hold_spin_lock}, {"futex-wait", futex_wait},
         {"idle", idle},
         {"consume-counter", consume_counter}, {"consume-nothing", consume_nothing},
-        {"hold-while-lapped", hold_while_lapped},
+        {"hold-while-lapped", hold_while_lapped}, {"produce-then-hang", produce_then_hang_mid_write},
     };
     if (argc < 2 || !roles.contains(argv[1])) {
         std::fprintf(stderr, "usage: plh_test_worker ROLE ARGS...\nroles:");

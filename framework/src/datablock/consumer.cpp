@@ -62,8 +62,6 @@ public:
 
 namespace {
 
-std::string hex(const std::uint8_t* bytes, std::size_t size) { return crypto::to_hex(std::span(bytes, size)); }
-
 std::string checksum_name(std::uint32_t id) {
     if (const ChecksumPolicy* builtin = builtin_checksum_by_id(id)) return builtin->name;
     return "plugin policy " + std::to_string(id);
@@ -79,54 +77,26 @@ Error differs(const std::string& name, const char* field, const T& segment, cons
                              std::string(expected));
 }
 
-/// Checks everything the header says before anything is written to it.
+/// Waits for the creator to finish the header, checks it, then the secret.
 Result<SegmentLayout> check_header(const platform::SharedMemory& shm, const ConsumerOptions& options) {
     const std::string& name = shm.name();
-    if (shm.size() < sizeof(SegmentHeader)) {
-        return refused(name, "segment too small: " + std::to_string(shm.size()) + " bytes, a DataBlock header alone is " +
-                                 std::to_string(sizeof(SegmentHeader)));
+    if (shm.size() >= sizeof(SegmentHeader)) {
+        const SegmentHeader& h = *reinterpret_cast<const SegmentHeader*>(shm.data());
+        const std::uint64_t deadline = deadline_after(options.attach_timeout);
+        while (h.magic.load(std::memory_order_acquire) == 0 && platform::monotonic_time_ns() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        if (h.magic.load(std::memory_order_acquire) == 0) {
+            return make_error(ErrorCode::timeout, "attach to datablock '" + name +
+                                                      "': its creator did not finish initialising it within " +
+                                                      std::to_string(options.attach_timeout.count()) + " ms");
+        }
     }
+    auto layout = read_segment_layout(shm);
+    if (!layout) return refused(name, layout.error().message);
     const SegmentHeader& h = *reinterpret_cast<const SegmentHeader*>(shm.data());
-    const std::uint64_t deadline = deadline_after(options.attach_timeout);
-    while (h.magic.load(std::memory_order_acquire) == 0 && platform::monotonic_time_ns() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    const std::uint64_t magic = h.magic.load(std::memory_order_acquire);
-    if (magic == 0) return make_error(ErrorCode::timeout, "attach to datablock '" + name + "': its creator did not finish initialising it within " + std::to_string(options.attach_timeout.count()) + " ms");
-    if (magic != kMagic) return refused(name, "not a pyLabHub DataBlock (magic 0x" + hex(reinterpret_cast<const std::uint8_t*>(&magic), 8) + ")");
-    if (h.layout_version != kLayoutVersion) {
-        return differs(name, "layout version", std::to_string(h.layout_version), std::to_string(kLayoutVersion));
-    }
-    if (h.header_bytes != sizeof(SegmentHeader) ||
-        std::memcmp(h.header_layout_hash, header_layout_hash().data(), 32) != 0) {
-        return refused(name, "header layout hash differs: the segment has " + hex(h.header_layout_hash, 32) +
-                                 ", this build " + crypto::to_hex(header_layout_hash()) +
-                                 " (made by another pyLabHub version or build settings)");
-    }
     if (!crypto::constant_time_equal(std::span(h.shared_secret), std::span(options.secret))) {
         return refused(name, "wrong shared secret");
-    }
-    if (h.slot_count == 0 || h.max_consumers == 0 || h.slot_bytes == 0 || h.flex_zone_count > 64 ||
-        h.digest_bytes > kMaxDigestBytes) {
-        return make_error(ErrorCode::corrupt, "datablock '" + name + "': header has an impossible config (slot_count " +
-                                                  std::to_string(h.slot_count) + ", slot_bytes " +
-                                                  std::to_string(h.slot_bytes) + ")");
-    }
-    std::vector<std::uint64_t> zone_bytes(h.flex_zone_count);
-    const auto* zones = reinterpret_cast<const FlexZoneEntry*>(
-        shm.data() + SegmentLayout::compute(h.slot_count, h.slot_bytes, h.max_consumers, h.digest_bytes, nullptr, 0)
-                          .zones_offset);
-    const std::uint64_t table_end = reinterpret_cast<const std::byte*>(zones + h.flex_zone_count) - shm.data();
-    if (table_end > shm.size()) {
-        return refused(name, "segment too small: " + std::to_string(shm.size()) + " bytes cannot hold its tables");
-    }
-    for (std::uint32_t i = 0; i < h.flex_zone_count; ++i) zone_bytes[i] = zones[i].bytes;
-    const SegmentLayout layout =
-        SegmentLayout::compute(h.slot_count, h.slot_bytes, h.max_consumers, h.digest_bytes, zone_bytes.data(),
-                               h.flex_zone_count);
-    if (h.total_bytes != layout.total_bytes || shm.size() < layout.total_bytes) {
-        return refused(name, "segment too small: " + std::to_string(shm.size()) + " bytes, its header describes " +
-                                 std::to_string(layout.total_bytes));
     }
     return layout;
 }

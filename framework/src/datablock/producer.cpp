@@ -160,6 +160,75 @@ SegmentLayout layout_for(const DataBlockConfig& config) {
 
 std::uint64_t Producer::segment_bytes(const DataBlockConfig& config) { return detail::layout_for(config).total_bytes; }
 
+namespace {
+
+/// True when the existing segment was made with exactly this configuration.
+bool same_layout(const detail::SegmentView& old, const DataBlockConfig& config, const ProducerOptions& options,
+                 const detail::SegmentLayout& layout) {
+    const detail::SegmentHeader& h = old.header();
+    const std::uint32_t checksum_id =
+        config.checksum_policy != nullptr ? config.checksum_policy->id : static_cast<std::uint32_t>(config.checksum);
+    if (h.total_bytes != layout.total_bytes || h.slot_count != config.slot_count || h.slot_bytes != config.slot_bytes ||
+        h.sync_policy != static_cast<std::uint32_t>(config.sync) || h.checksum_policy != checksum_id ||
+        h.checksum_mode != static_cast<std::uint32_t>(config.checksum_mode) ||
+        h.flex_zone_count != config.flex_zones.size() || (h.has_schema != 0) != options.schema.has_value()) {
+        return false;
+    }
+    if (options.schema && std::memcmp(h.schema_hash, options.schema->hash.data(), 32) != 0) return false;
+    for (std::size_t i = 0; i < config.flex_zones.size(); ++i) {
+        const detail::FlexZoneEntry& zone = old.zones()[i];
+        if (config.flex_zones[i].name != zone.name || config.flex_zones[i].bytes != zone.bytes) return false;
+    }
+    return true;
+}
+
+} // namespace
+
+/// A segment left by an earlier producer of this name: reused when that
+/// producer is dead and the layout is the same (consumers carry on), replaced
+/// when the layout differs, refused while its producer lives. nullptr when
+/// there is nothing to adopt (no segment, or it was replaced).
+Result<detail::ProducerState*> Producer::adopt_existing(std::string_view shm_name, const DataBlockConfig& config,
+                                                        ProducerOptions& options, const detail::SegmentLayout& layout) {
+    auto existing = platform::SharedMemory::attach(shm_name);
+    if (!existing) return static_cast<detail::ProducerState*>(nullptr);
+    auto old_layout = detail::read_segment_layout(*existing);
+    if (!old_layout) {
+        return make_error(ErrorCode::already_exists,
+                          "datablock '" + existing->name() + "' exists but is not usable (" + old_layout.error().message +
+                              "); it is never reused: remove it with 'pylabhub admin cleanup' or set replace_existing");
+    }
+    detail::SegmentView old{existing->data(), *old_layout};
+    detail::SegmentHeader& h = old.header();
+    const std::uint64_t previous = h.producer_owner.load(std::memory_order_acquire);
+    if (previous != 0 && platform::is_owner_word_alive(previous)) {
+        return make_error(ErrorCode::already_exists, "datablock '" + existing->name() + "' has a live producer (pid " +
+                                                         std::to_string(platform::owner_word_pid(previous)) +
+                                                         "); a channel has one producer");
+    }
+    if (!same_layout(old, config, options, layout)) {
+        // Its consumers see the end of the old stream; new ones find the new segment.
+        h.closed.store(1, std::memory_order_seq_cst);
+        h.commit_futex.fetch_add(1, std::memory_order_seq_cst);
+        platform::futex_wake_all(h.commit_futex);
+        (void)platform::SharedMemory::unlink(existing->name());
+        log::logger().warn("datablock '{}': replaced the segment of an earlier producer (pid {}) whose layout differs",
+                           existing->name(), h.creator_pid);
+        return static_cast<detail::ProducerState*>(nullptr);
+    }
+    crypto::SharedSecret secret{};
+    std::memcpy(secret.data(), h.shared_secret, secret.size());
+    auto* state = new ProducerState(std::move(existing).value(), *old_layout, config, std::move(options), secret);
+    detail::SegmentHeader& header = state->header();
+    state->next_sequence = header.commit_count.load(std::memory_order_acquire);
+    header.producer_owner.store(state->owner, std::memory_order_seq_cst);
+    header.closed.store(0, std::memory_order_seq_cst);
+    header.recovery_actions.fetch_add(1, std::memory_order_relaxed);
+    log::logger().warn("datablock '{}': producer pid {} is gone; reusing its segment, continuing at sequence {}",
+                       state->shm.name(), platform::owner_word_pid(previous), state->next_sequence);
+    return state;
+}
+
 Result<Producer> Producer::create(std::string_view shm_name, const DataBlockConfig& config, ProducerOptions options) {
     if (auto valid = config.validate(); !valid) return std::move(valid).error();
     if (options.schema && options.schema->struct_size > config.slot_bytes) {
@@ -168,16 +237,14 @@ Result<Producer> Producer::create(std::string_view shm_name, const DataBlockConf
                               options.schema->name + "' (" + std::to_string(options.schema->struct_size) + " bytes)");
     }
     const auto layout = detail::layout_for(config);
+    if (!options.replace_existing) {
+        auto adopted = adopt_existing(shm_name, config, options, layout);
+        if (!adopted) return std::move(adopted).error();
+        if (*adopted != nullptr) return Producer(*adopted);
+    }
     auto shm = platform::SharedMemory::create(
         shm_name, layout.total_bytes, {.mode = config.permissions, .replace_existing = options.replace_existing});
-    if (!shm) {
-        Error error = std::move(shm).error();
-        if (error.code == ErrorCode::already_exists) {
-            error.message += "; another producer may own it (or one crashed: set replace_existing, or run "
-                             "'pylabhub admin cleanup')";
-        }
-        return error;
-    }
+    if (!shm) return std::move(shm).error();
     const crypto::SharedSecret secret = crypto::generate_shared_secret();
     auto* state = new ProducerState(std::move(shm).value(), layout, config, std::move(options), secret);
     detail::initialise_header(state->view, state->config, state->options, secret, state->owner);

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace pylabhub::datablock::detail {
 namespace {
@@ -93,6 +94,48 @@ DataBlockMetrics read_metrics(const SegmentView& view) {
         m.slots_read += entry.slots_read.load(std::memory_order_relaxed);
     }
     return m;
+}
+
+Result<SegmentLayout> read_segment_layout(const platform::SharedMemory& shm) {
+    auto hex = [](const std::uint8_t* bytes, std::size_t size) { return crypto::to_hex(std::span(bytes, size)); };
+    auto wrong = [](std::string why) { return make_error(ErrorCode::mismatch, std::move(why)); };
+    if (shm.size() < sizeof(SegmentHeader)) {
+        return wrong("segment too small: " + std::to_string(shm.size()) + " bytes, a DataBlock header alone is " +
+                     std::to_string(sizeof(SegmentHeader)));
+    }
+    const SegmentHeader& h = *reinterpret_cast<const SegmentHeader*>(shm.data());
+    const std::uint64_t magic = h.magic.load(std::memory_order_acquire);
+    if (magic != kMagic) return wrong("not a pyLabHub DataBlock (magic 0x" + hex(reinterpret_cast<const std::uint8_t*>(&magic), 8) + ")");
+    if (h.layout_version != kLayoutVersion) {
+        return wrong("layout version differs: the segment has " + std::to_string(h.layout_version) + ", expected " +
+                     std::to_string(kLayoutVersion));
+    }
+    if (h.header_bytes != sizeof(SegmentHeader) || std::memcmp(h.header_layout_hash, header_layout_hash().data(), 32) != 0) {
+        return wrong("header layout hash differs: the segment has " + hex(h.header_layout_hash, 32) + ", this build " +
+                     crypto::to_hex(header_layout_hash()) + " (made by another pyLabHub version or build settings)");
+    }
+    if (h.slot_count == 0 || h.max_consumers == 0 || h.slot_bytes == 0 || h.flex_zone_count > 64 ||
+        h.digest_bytes > kMaxDigestBytes || h.slot_stride < h.slot_bytes) {
+        return make_error(ErrorCode::corrupt, "header config is impossible (slot_count " + std::to_string(h.slot_count) +
+                                                  ", slot_bytes " + std::to_string(h.slot_bytes) + ", slot_stride " +
+                                                  std::to_string(h.slot_stride) + ", max_consumers " +
+                                                  std::to_string(h.max_consumers) + ", digest_bytes " +
+                                                  std::to_string(h.digest_bytes) + ")");
+    }
+    const auto tables = SegmentLayout::compute(h.slot_count, h.slot_bytes, h.max_consumers, h.digest_bytes, nullptr, 0);
+    if (tables.zones_offset + std::uint64_t{h.flex_zone_count} * sizeof(FlexZoneEntry) > shm.size()) {
+        return wrong("segment too small: " + std::to_string(shm.size()) + " bytes cannot hold its tables");
+    }
+    const auto* zones = reinterpret_cast<const FlexZoneEntry*>(shm.data() + tables.zones_offset);
+    std::vector<std::uint64_t> zone_bytes(h.flex_zone_count);
+    for (std::uint32_t i = 0; i < h.flex_zone_count; ++i) zone_bytes[i] = zones[i].bytes;
+    const SegmentLayout layout = SegmentLayout::compute(h.slot_count, h.slot_bytes, h.max_consumers, h.digest_bytes,
+                                                        zone_bytes.data(), h.flex_zone_count);
+    if (h.total_bytes != layout.total_bytes || shm.size() < layout.total_bytes) {
+        return wrong("segment too small: " + std::to_string(shm.size()) + " bytes, its header describes " +
+                     std::to_string(layout.total_bytes));
+    }
+    return layout;
 }
 
 FlexZoneEntry* find_zone(const SegmentView& view, std::string_view name) {

@@ -148,6 +148,7 @@ struct SegmentView {
 #include <string_view>
 
 #include "pylabhub/datablock/metrics.hpp"
+#include "pylabhub/platform/shared_memory.hpp"
 
 namespace pylabhub::datablock::detail {
 
@@ -156,6 +157,11 @@ DataBlockMetrics read_metrics(const SegmentView& view);
 
 /// The zone entry called `name`, or nullptr.
 FlexZoneEntry* find_zone(const SegmentView& view, std::string_view name);
+
+/// Checks a mapped segment's header (size, magic, layout version, header
+/// layout hash, config sanity, total size) and returns its layout; the error
+/// names the field that is wrong. Reads only.
+Result<SegmentLayout> read_segment_layout(const platform::SharedMemory& shm);
 
 /// The layout a Producer creates for `config`.
 SegmentLayout layout_for(const DataBlockConfig& config);

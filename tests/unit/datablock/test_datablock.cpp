@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -236,7 +238,7 @@ TEST_F(DataBlockTest, SecondProducerOnTheSameNameIsRefusedWithAHint) {
     auto second = Producer::create(name_.name(), {});
     ASSERT_FALSE(second.has_value());
     EXPECT_EQ(second.error().code, ErrorCode::already_exists);
-    EXPECT_THAT(second.error().message, HasSubstr("replace_existing"));
+    EXPECT_THAT(second.error().message, HasSubstr("has a live producer (pid " + std::to_string(::getpid()) + ")"));
 }
 
 TEST_F(DataBlockTest, SingleReaderAdmitsOneConsumerSyncReaderMany) {

@@ -19,9 +19,16 @@
 
 namespace pylabhub::datablock {
 
+namespace detail {
+struct SegmentLayout;
+}
+
 struct ProducerOptions {
     WaitStrategy wait = WaitStrategy::spin_yield;
-    /// Unlink a segment of the same name first instead of failing.
+    /// Unlink a segment of the same name first, whatever it is. Without it, a
+    /// segment left by a dead producer is reused when its layout is the same
+    /// (its consumers carry on), replaced when it differs; a live producer's
+    /// segment is refused.
     bool replace_existing = false;
     /// Describes the slot payload; consumers that expect another schema are refused.
     std::optional<schema::SchemaInfo> schema;
@@ -30,7 +37,8 @@ struct ProducerOptions {
 class Producer {
 public:
     /// Creates segment `shm_name` (see SharedMemory for the name rules) with
-    /// a fresh shared secret; consumers need the name and the secret.
+    /// a fresh shared secret; consumers need the name and the secret. See
+    /// ProducerOptions::replace_existing for a segment that already exists.
     static Result<Producer> create(std::string_view shm_name, const DataBlockConfig& config,
                                    ProducerOptions options = {});
 
@@ -80,6 +88,8 @@ public:
 
 private:
     explicit Producer(detail::ProducerState* state) noexcept : state_(state) {}
+    static Result<detail::ProducerState*> adopt_existing(std::string_view shm_name, const DataBlockConfig& config,
+                                                         ProducerOptions& options, const detail::SegmentLayout& layout);
     void close() noexcept;
     detail::ProducerState* state_;
 };
