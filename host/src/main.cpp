@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/admin_command.hpp"
 #include "cli/inspect_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/validate_command.hpp"
@@ -55,6 +56,29 @@ int main(int argc, char** argv) {
     CLI::App* verify = app.add_subcommand("verify", "Check a recording's records and sequence; exit 1 on corruption or gaps");
     verify->add_option("RECORDING", recording_file, "file written by the recorder plugin")->required();
 
+    host::AdminRequest admin_request;
+    CLI::App* admin = app.add_subcommand("admin", "Find, diagnose, repair and clean up shared-memory segments");
+    admin->require_subcommand(1);
+    auto admin_action = [&](const char* name, const char* help, bool takes_segment) {
+        CLI::App* action = admin->add_subcommand(name, help);
+        if (takes_segment) action->add_option("SEGMENT", admin_request.segment, "channel name (sensor) or segment (/plh.sensor)")->required();
+        action->add_flag("--json", admin_request.json, "machine-readable output");
+        action->callback([&admin_request, name] { admin_request.action = name; });
+        return action;
+    };
+    auto* list_action = admin_action("list", "every pyLabHub segment on this machine, its producer and consumers", false);
+    list_action->add_option("PREFIX", admin_request.segment, "only channels whose name starts with this");
+    admin_action("diagnose", "slots, consumers and counters of one segment; exit 1 if something is stuck", true);
+    admin_action("cleanup-zombies", "retire dead consumers and free slots held by dead writers", true);
+    auto* validate_action = admin_action("validate", "check the header, table and every checksum; exit 1 on a problem", true);
+    validate_action->add_flag("--repair", admin_request.repair, "rewrite mismatching checksums (never payload)");
+    auto* reset_action = admin_action("force-reset", "return one slot to free (refused while a live writer holds it)", true);
+    reset_action->add_option("--slot", admin_request.slot, "slot index")->required();
+    reset_action->add_flag("--force", admin_request.force, "reset even while a live writer holds the slot");
+    auto* cleanup_action = admin_action("cleanup", "remove segments with no live producer or consumer", false);
+    cleanup_action->add_option("PREFIX", admin_request.segment, "only channels whose name starts with this");
+    cleanup_action->add_flag("--dry-run", admin_request.dry_run, "only say what would be removed");
+
     std::string inspect_id;
     CLI::App* inspect = app.add_subcommand("inspect", "List the plugins found, or show one plugin's config map and schema");
     inspect->add_option("ID", inspect_id, "plugin to show in detail");
@@ -83,6 +107,7 @@ int main(int argc, char** argv) {
         if (run->parsed()) return host::run_command(pipeline_file, plugin_paths, duration_s, std::cout, std::cerr);
         if (validate->parsed()) return host::validate_command(pipeline_file, plugin_paths, std::cout, std::cerr);
         if (verify->parsed()) return host::verify_command(recording_file, std::cout, std::cerr);
+        if (admin->parsed()) return host::admin_command(admin_request, std::cout, std::cerr);
         if (inspect->parsed()) {
             host::PluginRegistry registry;
             registry.load_directories(host::plugin_search_path(plugin_paths, {}));

@@ -71,6 +71,7 @@ plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owne
         return locked;
     }
 
+    field(slot->write_started_ns).store(monotonic_time_ns(), std::memory_order_relaxed);
     // Announce the write before looking at reader_count; readers announce
     // themselves before looking at state (both seq_cst), so either a reader
     // sees WRITING and backs off, or we see it and wait for it.

@@ -48,7 +48,8 @@ typedef struct plh_slot_rw_state {
     uint64_t payload_bytes; /* bytes committed */
     uint32_t reader_count;  /* readers inside acquire_read..release_read */
     uint32_t state;         /* PLH_SLOT_FREE / WRITING / COMMITTED */
-    uint64_t reserved[2];
+    uint64_t write_started_ns; /* when the current or last writer took the lock (diagnostics) */
+    uint64_t reserved;
 } plh_slot_rw_state;
 
 /* Counters the protocol updates; any of them may be shared by many slots

@@ -1,0 +1,98 @@
+// Looking into a DataBlock from outside, and repairing it: what
+// `pylabhub admin` is built on (docs/recovery.md).
+//
+// An Inspector opens a segment by name without the shared secret: access is
+// governed by the segment's file permissions (0600 by default, so the same
+// user or root). It never changes payload bytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pylabhub/core/result.hpp"
+#include "pylabhub/datablock/config.hpp"
+#include "pylabhub/datablock/metrics.hpp"
+
+namespace pylabhub::datablock {
+
+struct SlotDiagnostic {
+    std::uint32_t index = 0;
+    std::string state;            ///< "free", "writing", "committed"
+    std::uint64_t sequence = 0;   ///< of the committed content
+    std::uint64_t generation = 0;
+    std::uint32_t readers = 0;
+    std::uint64_t writer_pid = 0; ///< 0 when no writer holds it
+    bool writer_alive = false;
+    std::uint64_t age_ns = 0;     ///< since its commit (committed) or since the write began (writing)
+    bool stuck = false;           ///< held by a dead writer, or readers the table cannot account for
+};
+
+struct ConsumerDiagnostic {
+    std::uint32_t row = 0;
+    std::uint64_t pid = 0;
+    bool alive = false;
+    std::uint64_t position = 0;  ///< next sequence it will read
+    std::optional<std::uint64_t> reading;
+    std::uint64_t heartbeat_age_ns = 0;
+    std::uint64_t slots_read = 0;
+};
+
+struct SegmentDiagnostic {
+    std::string shm_name;
+    std::uint64_t bytes = 0;
+    DataBlockConfig config;  ///< checksum id in `checksum_id` when it is a plugin's
+    std::uint32_t checksum_id = 0;
+    std::string schema_name;
+    std::string schema_version;
+    std::string schema_hash_hex;
+    std::uint64_t producer_pid = 0;  ///< the live producer's, else the creator's
+    bool producer_alive = false;
+    bool closed = false;
+    DataBlockMetrics metrics;
+    std::vector<SlotDiagnostic> slots;
+    std::vector<ConsumerDiagnostic> consumers;  ///< occupied rows
+};
+
+struct IntegrityReport {
+    std::vector<std::string> problems;  ///< empty: the segment is sound
+    std::vector<std::string> repairs;   ///< what --repair changed (checksums only)
+    std::uint64_t slots_checked = 0;
+};
+
+class Inspector {
+public:
+    /// Opens and checks the header; the error names the field that is wrong.
+    static Result<Inspector> open(std::string_view shm_name);
+    Inspector(Inspector&&) noexcept;
+    Inspector& operator=(Inspector&&) noexcept;
+    ~Inspector();
+
+    SegmentDiagnostic diagnose() const;
+    Result<SlotDiagnostic> diagnose_slot(std::uint32_t index) const;
+
+    /// Returns the slot to FREE with no readers. Refused while a live writer
+    /// holds it, unless `force`. The slot's content is gone; counted.
+    Result<void> force_reset_slot(std::uint32_t index, bool force);
+    /// Retires consumer rows of dead processes (and the slot each was
+    /// reading), and takes slot write locks held by dead writers; returns
+    /// a line per action.
+    std::vector<std::string> cleanup_zombies();
+
+    /// Checks the header, the consumer table, and every committed slot's and
+    /// flexible zone's checksum. With `repair`, rewrites mismatching
+    /// checksums (never payload) and reports each.
+    IntegrityReport validate(bool repair);
+
+    /// Neither a live producer nor a live consumer: safe to remove.
+    bool orphaned() const;
+
+private:
+    struct State;
+    explicit Inspector(State* state) noexcept : state_(state) {}
+    State* state_;
+};
+
+} // namespace pylabhub::datablock

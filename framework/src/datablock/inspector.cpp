@@ -1,0 +1,264 @@
+#include "pylabhub/datablock/diagnostics.hpp"
+
+#include <atomic>
+#include <cstring>
+
+#include "pylabhub/crypto/crypto.hpp"
+#include "pylabhub/datablock/checksum.hpp"
+#include "pylabhub/log.hpp"
+#include "pylabhub/platform/clock.hpp"
+#include "pylabhub/platform/process.hpp"
+#include "pylabhub/platform/shared_memory.hpp"
+#include "segment.hpp"
+
+namespace pylabhub::datablock {
+
+struct Inspector::State {
+    platform::SharedMemory shm;
+    detail::SegmentView view;
+};
+
+namespace {
+
+template <typename T>
+T load(const T& field) {
+    return std::atomic_ref<T>(const_cast<T&>(field)).load(std::memory_order_acquire);
+}
+
+const char* state_name(std::uint32_t state) {
+    switch (state) {
+    case PLH_SLOT_FREE: return "free";
+    case PLH_SLOT_WRITING: return "writing";
+    case PLH_SLOT_COMMITTED: return "committed";
+    default: return "invalid";
+    }
+}
+
+} // namespace
+
+Result<Inspector> Inspector::open(std::string_view shm_name) {
+    auto shm = platform::SharedMemory::attach(shm_name);
+    if (!shm) return std::move(shm).error();
+    auto layout = detail::read_segment_layout(*shm);
+    if (!layout) return make_error(layout.error().code, "datablock '" + shm->name() + "': " + layout.error().message);
+    auto* state = new State{std::move(shm).value(), {}};
+    state->view = detail::SegmentView{state->shm.data(), *layout};
+    return Inspector(state);
+}
+
+Inspector::Inspector(Inspector&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+Inspector& Inspector::operator=(Inspector&& other) noexcept {
+    if (this != &other) {
+        delete state_;
+        state_ = std::exchange(other.state_, nullptr);
+    }
+    return *this;
+}
+Inspector::~Inspector() { delete state_; }
+
+Result<SlotDiagnostic> Inspector::diagnose_slot(std::uint32_t index) const {
+    const detail::SegmentHeader& h = state_->view.header();
+    if (index >= h.slot_count) {
+        return make_error(ErrorCode::invalid_argument, "slot " + std::to_string(index) + " does not exist (the ring has " +
+                                                           std::to_string(h.slot_count) + " slots)");
+    }
+    const plh_slot_rw_state& slot = *state_->view.slot_state(index);
+    SlotDiagnostic d;
+    d.index = index;
+    const std::uint32_t state = load(slot.state);
+    d.state = state_name(state);
+    d.sequence = load(slot.sequence);
+    d.generation = load(slot.generation);
+    d.readers = load(slot.reader_count);
+    const std::uint64_t writer = load(slot.write_lock);
+    d.writer_pid = platform::owner_word_pid(writer);
+    d.writer_alive = writer != 0 && platform::is_owner_word_alive(writer);
+    const std::uint64_t now = platform::monotonic_time_ns();
+    const std::uint64_t since = state == PLH_SLOT_WRITING ? load(slot.write_started_ns) : load(slot.commit_ns);
+    d.age_ns = since != 0 && now > since ? now - since : 0;
+    // Readers the consumer table cannot account for were left by the dead.
+    std::uint32_t accounted = 0;
+    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+        const detail::ConsumerEntry& e = state_->view.consumers()[i];
+        const std::uint64_t reading = e.reading.load(std::memory_order_acquire);
+        if (e.owner.load(std::memory_order_acquire) != 0 && reading != detail::kNoSequence &&
+            reading % h.slot_count == index && platform::is_owner_word_alive(e.owner.load())) {
+            ++accounted;
+        }
+    }
+    d.stuck = (writer != 0 && !d.writer_alive) || d.readers > accounted;
+    return d;
+}
+
+SegmentDiagnostic Inspector::diagnose() const {
+    const detail::SegmentHeader& h = state_->view.header();
+    SegmentDiagnostic d;
+    d.shm_name = state_->shm.name();
+    d.bytes = state_->shm.size();
+    d.config.slot_count = h.slot_count;
+    d.config.slot_bytes = h.slot_bytes;
+    d.config.sync = static_cast<SyncPolicy>(h.sync_policy);
+    d.config.checksum = h.checksum_policy < kFirstPluginChecksumId ? static_cast<ChecksumKind>(h.checksum_policy) : ChecksumKind::none;
+    d.checksum_id = h.checksum_policy;
+    d.config.checksum_mode = static_cast<ChecksumMode>(h.checksum_mode);
+    d.config.max_consumers = h.max_consumers;
+    for (std::uint32_t i = 0; i < h.flex_zone_count; ++i) {
+        const detail::FlexZoneEntry& zone = state_->view.zones()[i];
+        d.config.flex_zones.push_back({std::string(zone.name, ::strnlen(zone.name, sizeof zone.name)), zone.bytes});
+    }
+    if (h.has_schema != 0) {
+        d.schema_name = std::string(h.schema_name, ::strnlen(h.schema_name, sizeof h.schema_name));
+        d.schema_version = std::to_string(h.schema_version[0]) + "." + std::to_string(h.schema_version[1]) + "." +
+                           std::to_string(h.schema_version[2]);
+        d.schema_hash_hex = crypto::to_hex(std::span(h.schema_hash));
+    }
+    const std::uint64_t producer = h.producer_owner.load(std::memory_order_acquire);
+    d.producer_pid = producer != 0 ? platform::owner_word_pid(producer) : h.creator_pid;
+    d.producer_alive = producer != 0 && platform::is_owner_word_alive(producer);
+    d.closed = h.closed.load(std::memory_order_acquire) != 0;
+    d.metrics = detail::read_metrics(state_->view);
+    for (std::uint32_t i = 0; i < h.slot_count; ++i) d.slots.push_back(diagnose_slot(i).value());
+    const std::uint64_t now = platform::monotonic_time_ns();
+    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+        const detail::ConsumerEntry& e = state_->view.consumers()[i];
+        const std::uint64_t owner = e.owner.load(std::memory_order_acquire);
+        if (owner == 0) continue;
+        ConsumerDiagnostic c;
+        c.row = i;
+        c.pid = platform::owner_word_pid(owner);
+        c.alive = platform::is_owner_word_alive(owner);
+        c.position = e.position.load();
+        if (const auto reading = e.reading.load(); reading != detail::kNoSequence) c.reading = reading;
+        const std::uint64_t beat = e.last_heartbeat_ns.load();
+        c.heartbeat_age_ns = beat != 0 && now > beat ? now - beat : 0;
+        c.slots_read = e.slots_read.load();
+        d.consumers.push_back(c);
+    }
+    return d;
+}
+
+Result<void> Inspector::force_reset_slot(std::uint32_t index, bool force) {
+    auto slot_info = diagnose_slot(index);
+    if (!slot_info) return std::move(slot_info).error();
+    if (slot_info->writer_alive && !force) {
+        return make_error(ErrorCode::busy, "slot " + std::to_string(index) + " is being written by live pid " +
+                                               std::to_string(slot_info->writer_pid) +
+                                               "; refusing to reset it (add --force to do it anyway)");
+    }
+    plh_slot_rw_state& slot = *state_->view.slot_state(index);
+    std::atomic_ref<std::uint32_t>(slot.state).store(PLH_SLOT_FREE, std::memory_order_relaxed);
+    std::atomic_ref<std::uint32_t>(slot.reader_count).store(0, std::memory_order_relaxed);
+    auto generation = std::atomic_ref<std::uint64_t>(slot.generation);
+    generation.store((generation.load() | 1U) + 1U, std::memory_order_release);  // even and new: readers inside fail validation
+    std::atomic_ref<std::uint64_t>(slot.write_lock).store(0, std::memory_order_release);
+    state_->view.header().recovery_actions.fetch_add(1, std::memory_order_relaxed);
+    log::logger().warn("datablock '{}': slot {} force-reset{}", state_->shm.name(), index, force ? " (forced)" : "");
+    return {};
+}
+
+std::vector<std::string> Inspector::cleanup_zombies() {
+    std::vector<std::string> actions;
+    detail::SegmentHeader& h = state_->view.header();
+    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+        detail::ConsumerEntry& e = state_->view.consumers()[i];
+        std::uint64_t owner = e.owner.load(std::memory_order_acquire);
+        if (owner == 0 || platform::is_owner_word_alive(owner)) continue;
+        const std::uint64_t reading = e.reading.load();
+        e.active.store(0, std::memory_order_seq_cst);
+        if (reading != detail::kNoSequence) plh_slot_rw_release_read(state_->view.slot_state(reading), nullptr);
+        h.slots_read_retired.fetch_add(e.slots_read.load(), std::memory_order_relaxed);
+        e.slots_read.store(0);
+        e.reading.store(detail::kNoSequence);
+        if (e.owner.compare_exchange_strong(owner, 0)) {
+            h.recovery_actions.fetch_add(1, std::memory_order_relaxed);
+            actions.push_back("retired consumer row " + std::to_string(i) + " of dead pid " +
+                              std::to_string(platform::owner_word_pid(owner)) +
+                              (reading != detail::kNoSequence ? " and released the slot it was reading" : ""));
+        }
+    }
+    for (std::uint32_t i = 0; i < h.slot_count; ++i) {
+        plh_slot_rw_state& slot = *state_->view.slot_state(i);
+        std::uint64_t writer = std::atomic_ref<std::uint64_t>(slot.write_lock).load();
+        if (writer == 0 || platform::is_owner_word_alive(writer)) continue;
+        // A dead writer's half-written slot: free it (its partial content was never visible).
+        if (std::atomic_ref<std::uint64_t>(slot.write_lock).compare_exchange_strong(writer, 0)) {
+            std::atomic_ref<std::uint32_t>(slot.state).store(PLH_SLOT_FREE);
+            auto generation = std::atomic_ref<std::uint64_t>(slot.generation);
+            generation.store((generation.load() | 1U) + 1U, std::memory_order_release);
+            h.recovery_actions.fetch_add(1, std::memory_order_relaxed);
+            actions.push_back("released slot " + std::to_string(i) + " from dead writer pid " +
+                              std::to_string(platform::owner_word_pid(writer)));
+        }
+    }
+    return actions;
+}
+
+IntegrityReport Inspector::validate(bool repair) {
+    IntegrityReport report;
+    const detail::SegmentView& view = state_->view;
+    detail::SegmentHeader& h = view.header();
+    const std::uint64_t committed = h.commit_count.load();
+    if (h.write_sequence.load() > committed) {
+        report.problems.push_back("write_sequence " + std::to_string(h.write_sequence.load()) + " is past commit_count " +
+                                  std::to_string(committed));
+    }
+    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+        const detail::ConsumerEntry& e = view.consumers()[i];
+        if (e.active.load() != 0 && e.position.load() > committed) {
+            report.problems.push_back("consumer row " + std::to_string(i) + " is at position " +
+                                      std::to_string(e.position.load()) + ", past commit_count " + std::to_string(committed));
+        }
+    }
+    const ChecksumPolicy* policy = builtin_checksum_by_id(h.checksum_policy);
+    if (policy == nullptr) {
+        report.problems.push_back("checksum policy id " + std::to_string(h.checksum_policy) +
+                                  " belongs to a plugin this tool does not load: checksums not checked");
+        return report;
+    }
+    if (policy->compute == nullptr) return report;  // no checksums to check
+    std::uint8_t digest[kMaxDigestBytes];
+    for (std::uint32_t i = 0; i < h.slot_count; ++i) {
+        plh_slot_rw_state& slot = *view.slot_state(i);
+        if (load(slot.state) != PLH_SLOT_COMMITTED) continue;
+        const std::uint64_t sequence = load(slot.sequence);
+        const std::uint64_t generation = load(slot.generation);
+        const auto bytes = std::min<std::uint64_t>(load(slot.payload_bytes), h.slot_bytes);
+        policy->compute(view.slot_data(i), bytes, digest);
+        ++report.slots_checked;
+        if (std::memcmp(digest, view.digest(i), policy->digest_bytes) == 0) continue;
+        if (load(slot.generation) != generation) continue;  // rewritten while we looked: not corruption
+        report.problems.push_back("slot " + std::to_string(i) + " (sequence " + std::to_string(sequence) + ") fails its " +
+                                  policy->name + " checksum");
+        if (repair) {
+            std::memcpy(view.digest(i), digest, policy->digest_bytes);
+            report.repairs.push_back("slot " + std::to_string(i) + " (sequence " + std::to_string(sequence) +
+                                     "): rewrote its " + policy->name + " checksum; the payload is unchanged");
+        }
+    }
+    for (std::uint32_t z = 0; z < h.flex_zone_count; ++z) {
+        detail::FlexZoneEntry& zone = view.zones()[z];
+        if (zone.digest_valid.load() == 0) continue;
+        policy->compute(view.base + zone.offset, zone.bytes, digest);
+        if (std::memcmp(digest, zone.digest, policy->digest_bytes) == 0) continue;
+        const std::string name(zone.name, ::strnlen(zone.name, sizeof zone.name));
+        report.problems.push_back("flexible zone '" + name + "' fails its " + policy->name + " checksum");
+        if (repair) {
+            std::memcpy(zone.digest, digest, policy->digest_bytes);
+            report.repairs.push_back("flexible zone '" + name + "': rewrote its checksum; the data is unchanged");
+        }
+    }
+    return report;
+}
+
+bool Inspector::orphaned() const {
+    const detail::SegmentHeader& h = state_->view.header();
+    const std::uint64_t producer = h.producer_owner.load();
+    if (producer != 0 && platform::is_owner_word_alive(producer)) return false;
+    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+        const std::uint64_t owner = state_->view.consumers()[i].owner.load();
+        if (owner != 0 && platform::is_owner_word_alive(owner)) return false;
+    }
+    return true;
+}
+
+} // namespace pylabhub::datablock
