@@ -43,11 +43,7 @@ test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j2 $(CTEST_ARGS)
 
 bench: build
-	@if [ -d $(BUILD_DIR)/tests/bench ] && ls $(BUILD_DIR)/tests/bench/plh_bench* >/dev/null 2>&1; then \
-	  for b in $(BUILD_DIR)/tests/bench/plh_bench*; do $$b; done; \
-	else \
-	  echo "make bench: no benchmarks yet (issue 'Benchmarks side by side')."; exit 1; \
-	fi
+	@$(BUILD_DIR)/bin/plh_bench $(BUILD_DIR)/bench/results.json
 
 clean:
 	rm -rf $(BUILD_DIR)

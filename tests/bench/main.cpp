@@ -1,0 +1,105 @@
+// make bench: every case in one run, each figure the median of 3
+// repetitions, printed as a table with the targets as ratios, and written to
+// build/bench/results.json (docs/performance.md).
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <sys/utsname.h>
+
+#include "harness.hpp"
+#include "pylabhub/log.hpp"
+
+namespace {
+
+using namespace pylabhub::bench;
+
+std::string cpu_model() {
+    std::ifstream info("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(info, line)) {
+        if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+    }
+    return "unknown";
+}
+
+struct Target {
+    std::string name;
+    double value;
+    std::string comparison;  // "<=" or ">="
+    double target;
+    std::string note;
+    bool met() const { return !std::isnan(value) && (comparison == "<=" ? value <= target : value >= target); }
+};
+
+std::vector<Target> targets(const Results& r) {
+    const std::uint64_t MiB = 1 << 20;
+    const double db64 = r.get("latency", "datablock", 64, "p50");
+    return {
+        {"latency p50 64 B / raw shm ping-pong", db64 / r.get("latency", "raw shm ping-pong", 8, "p50"), "<=", 2.5, "x"},
+        {"zeromq ipc p50 64 B / datablock p50 64 B", r.get("latency", "zeromq ipc req/rep", 64, "p50") / db64, ">=", 100, "x better"},
+        {"latency p50 1 MiB / 64 B (zero-copy read)", r.get("latency", "datablock", MiB, "p50") / db64, "<=", 2, "x"},
+        {"throughput 64 B / zeromq push-pull", r.get("throughput", "datablock none", 64, "slots/s") / r.get("throughput", "zeromq ipc push/pull", 64, "slots/s"), ">=", 10, "x"},
+        {"throughput 1 MiB / memcpy 1 MiB", r.get("throughput", "datablock none", MiB, "GB/s") / r.get("throughput", "memcpy (1 core)", MiB, "GB/s"), ">=", 0.8, "x"},
+        {"xxh3 at 1 MiB (raw)", r.get("hash", "xxh3 (raw)", MiB, "GB/s"), ">=", 10, "GB/s"},
+        {"raw blake2b / datablock blake2b at 1 MiB", r.get("hash", "blake2b (raw libsodium)", MiB, "GB/s") / r.get("throughput", "datablock blake2b", MiB, "GB/s"), "<=", 1.1, "x"},
+        {"fan-out 1->10 p99", r.get("fanout", "datablock 1->10 blocking", 64, "p99") / 1000.0, "<=", 100, "us"},
+        {"fan-out 1->10 lost slots", r.get("fanout", "datablock 1->10 blocking", 64, "lost"), "<=", 0, "slots"},
+        {"host path / direct API", r.get("host", "pylabhub run counter->null", 64, "slots/s") / r.get("host", "direct API (2 threads)", 64, "slots/s"), ">=", 0.9, "x"},
+        {"segment overhead at 4 KiB slots", r.get("memory", "segment overhead (64 x 4 KiB, 8 consumers)", 4096, "overhead"), "<=", 2, "%"},
+        {"quickstart host peak RSS", r.get("memory", "quickstart host", 0, "peak RSS"), "<=", 32, "MB"},
+    };
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    pylabhub::log::set_level(pylabhub::log::Level::error);
+    const std::string output = argc > 1 ? argv[1] : "build/bench/results.json";
+    Results results;
+    std::cerr << "running benchmarks (a few minutes; keep the machine otherwise idle)...\n";
+    std::cerr << "  datablock cases\n";
+    run_datablock_cases(results);
+    std::cerr << "  baselines\n";
+    run_baseline_cases(results);
+    std::cerr << "  host path\n";
+    run_host_cases(results);
+
+    std::printf("%-12s %-34s %8s %-10s %14s %s\n", "GROUP", "SYSTEM", "SIZE", "METRIC", "VALUE", "UNIT");
+    for (const auto& r : results.all()) {
+        std::printf("%-12s %-34s %8s %-10s %14.3f %s\n", r.group.c_str(), r.system.c_str(),
+                    r.bytes ? human_bytes(r.bytes).c_str() : "", r.metric.c_str(), r.value, r.unit.c_str());
+    }
+    std::printf("\n%-44s %12s %4s %8s  %s\n", "TARGET", "MEASURED", "", "TARGET", "");
+    const auto checked = targets(results);
+    for (const auto& t : checked) {
+        std::printf("%-44s %12.3f %4s %8.3g  %-9s %s\n", t.name.c_str(), t.value, t.comparison.c_str(), t.target, t.note.c_str(),
+                    t.met() ? "met" : "NOT MET");
+    }
+
+    nlohmann::json doc;
+    utsname machine{};
+    ::uname(&machine);
+    doc["machine"] = {{"cpu", cpu_model()}, {"cores", std::thread::hardware_concurrency()},
+                      {"kernel", std::string(machine.sysname) + " " + machine.release}, {"time", std::time(nullptr)}};
+    doc["repetitions"] = kRepetitions;
+    for (const auto& r : results.all()) {
+        doc["results"].push_back({{"group", r.group}, {"system", r.system}, {"bytes", r.bytes}, {"metric", r.metric},
+                                  {"value", std::isnan(r.value) ? nlohmann::json(nullptr) : nlohmann::json(r.value)},
+                                  {"unit", r.unit}});
+    }
+    for (const auto& t : checked) {
+        doc["targets"].push_back({{"name", t.name}, {"measured", std::isnan(t.value) ? nlohmann::json(nullptr) : nlohmann::json(t.value)},
+                                  {"comparison", t.comparison}, {"target", t.target}, {"unit", t.note}, {"met", t.met()}});
+    }
+    std::filesystem::create_directories(std::filesystem::path(output).parent_path());
+    std::ofstream(output) << doc.dump(2) << "\n";
+    std::printf("\nwritten: %s\n", output.c_str());
+    return 0;
+}
