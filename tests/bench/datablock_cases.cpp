@@ -1,5 +1,6 @@
 // DataBlock between two (or eleven) real processes.
 #include <atomic>
+#include <memory>
 #include <chrono>
 #include <cstring>
 #include <numeric>
@@ -151,9 +152,12 @@ FanOut fan_out(int consumers, double rate, double seconds) {
     db::Producer& producer = *created;  // closed below, after the last write
     const auto total = static_cast<std::uint64_t>(rate * seconds);
     Pipe ready;
-    Pipe samples;
+    // One pipe per child: writes larger than PIPE_BUF from several writers interleave.
+    std::vector<std::unique_ptr<Pipe>> sample_pipes;
     std::vector<int> children;
     for (int c = 0; c < consumers; ++c) {
+        sample_pipes.push_back(std::make_unique<Pipe>());
+        const Pipe& samples = *sample_pipes.back();
         children.push_back(fork_child([&] {
             db::Consumer consumer = attach(name, producer.secret(), db::WaitStrategy::blocking);
             const std::uint8_t yes = 1;
@@ -195,6 +199,7 @@ FanOut fan_out(int consumers, double rate, double seconds) {
     { db::Producer finished = std::move(created).value(); }
     std::vector<double> all;
     for (int c = 0; c < consumers; ++c) {
+        const Pipe& samples = *sample_pipes[static_cast<std::size_t>(c)];
         std::uint64_t header[2] = {};
         samples.read_all(header, sizeof header);
         std::vector<float> latencies(header[0]);
