@@ -34,6 +34,23 @@ double memcpy_gbps(std::uint64_t bytes) {
     return double(rounds * bytes) / double(monotonic_time_ns() - start);
 }
 
+/// memcpy of `bytes` chunks into a ring of `ring_bytes`, like a producer
+/// filling successive slots: shows the memory bandwidth once the ring
+/// outgrows the caches.
+double memcpy_ring_gbps(std::uint64_t bytes, std::uint64_t ring_bytes) {
+    std::vector<std::byte> source(bytes, std::byte{1});
+    std::vector<std::byte> ring(ring_bytes);
+    const std::uint64_t slots = ring_bytes / bytes;
+    const std::uint64_t rounds = std::max<std::uint64_t>(4'000'000'000ULL / bytes, 2 * slots);
+    const std::uint64_t start = monotonic_time_ns();
+    for (std::uint64_t i = 0; i < rounds; ++i) {
+        std::byte* target = ring.data() + (i % slots) * bytes;
+        std::memcpy(target, source.data(), bytes);
+        asm volatile("" : : "r"(target) : "memory");
+    }
+    return double(rounds * bytes) / double(monotonic_time_ns() - start);
+}
+
 /// Two processes bounce a counter on one cache line: the floor for any IPC.
 std::vector<double> shm_ping_pong(int iterations) {
     auto* line = static_cast<std::atomic<std::uint64_t>*>(
@@ -210,6 +227,9 @@ void run_baseline_cases(Results& results) {
         std::vector<double> gbps;
         for (int r = 0; r < kRepetitions; ++r) gbps.push_back(memcpy_gbps(bytes));
         results.add({"throughput", "memcpy (1 core)", bytes, "GB/s", median(gbps), "GB/s"});
+        std::vector<double> ring;
+        for (int r = 0; r < kRepetitions; ++r) ring.push_back(memcpy_ring_gbps(bytes, 64 * bytes));
+        results.add({"throughput", "memcpy into a 64-slot ring", bytes, "GB/s", median(ring), "GB/s"});
     }
     {
         std::vector<double> p50s, p99s;
