@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/admin_command.hpp"
+#include "cli/broker_commands.hpp"
+#include "pylabhub/messagehub/client.hpp"
 #include "cli/inspect_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/validate_command.hpp"
@@ -79,6 +81,14 @@ int main(int argc, char** argv) {
     cleanup_action->add_option("PREFIX", admin_request.segment, "only channels whose name starts with this");
     cleanup_action->add_flag("--dry-run", admin_request.dry_run, "only say what would be removed");
 
+    std::string broker_endpoint = messagehub::default_endpoint();
+    CLI::App* broker = app.add_subcommand("broker", "Run a standalone MessageHub broker until SIGINT/SIGTERM");
+    broker->add_option("--bind", broker_endpoint, "endpoint to serve (ipc://PATH or tcp://127.0.0.1:PORT)")->capture_default_str();
+    bool channels_json = false;
+    CLI::App* channels = app.add_subcommand("channels", "The channels registered at the broker and their producers");
+    channels->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
+    channels->add_flag("--json", channels_json, "machine-readable output");
+
     std::string inspect_id;
     CLI::App* inspect = app.add_subcommand("inspect", "List the plugins found, or show one plugin's config map and schema");
     inspect->add_option("ID", inspect_id, "plugin to show in detail");
@@ -108,6 +118,8 @@ int main(int argc, char** argv) {
         if (validate->parsed()) return host::validate_command(pipeline_file, plugin_paths, std::cout, std::cerr);
         if (verify->parsed()) return host::verify_command(recording_file, std::cout, std::cerr);
         if (admin->parsed()) return host::admin_command(admin_request, std::cout, std::cerr);
+        if (broker->parsed()) return host::broker_command(broker_endpoint, std::cerr);
+        if (channels->parsed()) return host::channels_command(broker_endpoint, channels_json, std::cout, std::cerr);
         if (inspect->parsed()) {
             host::PluginRegistry registry;
             registry.load_directories(host::plugin_search_path(plugin_paths, {}));

@@ -1,0 +1,51 @@
+// The MessageHub client: talks to a broker (ZeroMQ DEALER, JSON).
+// Every call has a timeout and returns a value or an Error; a broker that
+// restarts is reconnected to by ZeroMQ underneath.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pylabhub/core/result.hpp"
+#include "pylabhub/messagehub/registry.hpp"
+
+namespace pylabhub::messagehub {
+
+/// ipc://<runtime dir>/pylabhub/broker.ipc: one broker per user and machine.
+std::string default_endpoint();
+
+class Client {
+public:
+    /// Connects lazily: the first request says whether a broker answers.
+    explicit Client(std::string endpoint, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+    Client(Client&&) noexcept;
+    Client& operator=(Client&&) noexcept;
+    ~Client();
+
+    [[nodiscard]] Result<void> register_producer(const ChannelRecord& record);
+    /// The channel's record; with `expected_schema_hash`, a mismatch is an
+    /// error naming both hashes and schema names, before anything attaches.
+    [[nodiscard]] Result<ChannelRecord> discover(const std::string& channel,
+                                                 const std::optional<std::string>& expected_schema_hash = std::nullopt,
+                                                 const std::string& expected_schema_name = "");
+    [[nodiscard]] Result<void> deregister(const std::string& channel, std::uint64_t producer_pid);
+    [[nodiscard]] Result<void> heartbeat(const std::string& channel, std::uint64_t producer_pid);
+    [[nodiscard]] Result<std::vector<ChannelRecord>> list();
+    /// Any request as JSON text (tools and tests).
+    [[nodiscard]] Result<std::string> request(const std::string& json);
+
+    const std::string& endpoint() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Runs a broker on `endpoint` until `should_stop` returns true (checked
+/// every 100 ms). Logs each registration. An error if it cannot bind.
+Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop);
+
+} // namespace pylabhub::messagehub

@@ -1,0 +1,58 @@
+// The broker's registry of channels, and its JSON protocol (docs/protocol.md),
+// as a pure function of requests: no sockets, so every rule is testable.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pylabhub::messagehub {
+
+/// Largest request the broker reads; bigger ones get an error reply.
+inline constexpr std::size_t kMaxRequestBytes = 1 << 20;
+
+struct ChannelRecord {
+    std::string channel;
+    std::string shm_name;
+    std::string secret_hex;  ///< the DataBlock's shared secret: a consumer needs it to attach
+    std::string schema_name;
+    std::string schema_version;
+    std::string schema_hash;  ///< 64 hex digits, or "" without schema
+    std::string schema_blds;
+    std::uint64_t producer_pid = 0;
+    std::string producer_host;
+    std::uint64_t registered_ms = 0;  ///< wall clock, for people
+    std::uint64_t last_heartbeat_ms = 0;
+};
+
+struct RegistryOptions {
+    std::uint64_t heartbeat_timeout_ms = 10'000;  ///< a producer silent this long is dropped
+    std::string host;                             ///< this machine's name: pids are checked only for local producers
+    /// Whether a local producer process is alive (injectable for tests).
+    std::function<bool(std::uint64_t pid)> is_alive;
+    std::function<std::uint64_t()> now_ms;
+};
+
+class Registry {
+public:
+    explicit Registry(RegistryOptions options);
+
+    /// One request (JSON text) in, one reply (JSON text) out. Never throws:
+    /// malformed input gets {"status":"error","message":...}.
+    std::string handle(const std::string& request);
+
+    /// Drops channels whose local producer is dead or whose producer has
+    /// been silent past the heartbeat timeout; returns what was dropped.
+    std::vector<std::string> expire();
+
+    const std::map<std::string, ChannelRecord>& channels() const { return channels_; }
+
+private:
+    RegistryOptions options_;
+    std::map<std::string, ChannelRecord> channels_;
+};
+
+} // namespace pylabhub::messagehub

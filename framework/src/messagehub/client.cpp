@@ -1,0 +1,222 @@
+#include "pylabhub/messagehub/client.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "pylabhub/log.hpp"
+
+namespace pylabhub::messagehub {
+namespace {
+
+using nlohmann::json;
+
+ChannelRecord record_from(const json& j) {
+    ChannelRecord r;
+    r.channel = j.value("channel", "");
+    r.shm_name = j.value("shm_name", "");
+    r.secret_hex = j.value("secret", "");
+    if (j.contains("schema") && j["schema"].is_object()) {
+        const json& s = j["schema"];
+        r.schema_name = s.value("name", "");
+        r.schema_version = s.value("version", "");
+        r.schema_hash = s.value("hash", "");
+        r.schema_blds = s.value("blds", "");
+    }
+    r.producer_pid = j.value("producer_pid", 0ULL);
+    r.producer_host = j.value("producer_host", "");
+    r.registered_ms = j.value("registered_ms", 0ULL);
+    r.last_heartbeat_ms = j.value("last_heartbeat_ms", 0ULL);
+    return r;
+}
+
+} // namespace
+
+std::string default_endpoint() {
+    std::filesystem::path directory;
+    if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && *runtime != '\0') {
+        directory = std::filesystem::path(runtime) / "pylabhub";
+    } else {
+        directory = std::filesystem::path("/tmp") / ("pylabhub-" + std::to_string(::getuid()));
+    }
+    return "ipc://" + (directory / "broker.ipc").string();
+}
+
+struct Client::Impl {
+    std::string endpoint;
+    std::chrono::milliseconds timeout;
+    zmq::context_t context{1};
+    std::optional<zmq::socket_t> socket;
+    std::uint64_t next_id = 1;
+
+    void ensure_socket() {
+        if (socket) return;
+        socket.emplace(context, zmq::socket_type::dealer);
+        socket->set(zmq::sockopt::linger, 0);
+        socket->connect(endpoint);
+    }
+
+    Result<json> call(json request) {
+        try {
+            ensure_socket();
+            const std::uint64_t id = next_id++;
+            request["id"] = id;
+            const std::string text = request.dump();
+            socket->send(zmq::message_t(), zmq::send_flags::sndmore);
+            socket->send(zmq::buffer(text), zmq::send_flags::none);
+            const auto deadline = std::chrono::steady_clock::now() + timeout;
+            for (;;) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+                zmq::pollitem_t item{static_cast<void*>(*socket), 0, ZMQ_POLLIN, 0};
+                if (left.count() <= 0 || zmq::poll(&item, 1, left) == 0) {
+                    socket.reset();  // drop whatever is queued; a fresh socket next time
+                    return make_error(ErrorCode::timeout, "no answer from the broker at " + endpoint + " within " +
+                                                              std::to_string(timeout.count()) +
+                                                              " ms (is 'pylabhub broker' running?)");
+                }
+                zmq::message_t delimiter;
+                zmq::message_t payload;
+                if (!socket->recv(delimiter) || !delimiter.more() || !socket->recv(payload)) continue;
+                json reply = json::parse(payload.to_string(), nullptr, false);
+                if (reply.is_discarded() || !reply.is_object()) {
+                    return make_error(ErrorCode::corrupt, "the broker at " + endpoint + " answered something that is not JSON");
+                }
+                if (reply.value("id", 0ULL) != id) continue;  // a late answer to an earlier request
+                if (reply.value("status", "") != "ok") {
+                    return make_error(ErrorCode::invalid_argument, "broker: " + reply.value("message", std::string("error")));
+                }
+                return reply;
+            }
+        } catch (const zmq::error_t& e) {
+            socket.reset();
+            return make_error(ErrorCode::system, "broker at " + endpoint + ": " + e.what());
+        }
+    }
+};
+
+Client::Client(std::string endpoint, std::chrono::milliseconds timeout) : impl_(std::make_unique<Impl>()) {
+    impl_->endpoint = std::move(endpoint);
+    impl_->timeout = timeout;
+}
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+Client::~Client() = default;
+
+const std::string& Client::endpoint() const { return impl_->endpoint; }
+
+Result<void> Client::register_producer(const ChannelRecord& r) {
+    auto reply = impl_->call({{"type", "REG_REQ"},
+                              {"channel", r.channel},
+                              {"shm_name", r.shm_name},
+                              {"secret", r.secret_hex},
+                              {"producer_pid", r.producer_pid},
+                              {"producer_host", r.producer_host},
+                              {"schema", {{"name", r.schema_name}, {"version", r.schema_version}, {"hash", r.schema_hash}, {"blds", r.schema_blds}}}});
+    if (!reply) return std::move(reply).error();
+    return {};
+}
+
+Result<ChannelRecord> Client::discover(const std::string& channel, const std::optional<std::string>& expected_schema_hash,
+                                       const std::string& expected_schema_name) {
+    auto reply = impl_->call({{"type", "DISC_REQ"}, {"channel", channel}});
+    if (!reply) return std::move(reply).error();
+    ChannelRecord record = record_from(*reply);
+    if (expected_schema_hash && record.schema_hash != *expected_schema_hash) {
+        return make_error(ErrorCode::mismatch, "channel '" + channel + "': schema mismatch: expected '" + expected_schema_name +
+                                                   "' hash " + *expected_schema_hash + ", the producer registered '" +
+                                                   record.schema_name + "' hash " + record.schema_hash);
+    }
+    return record;
+}
+
+Result<void> Client::deregister(const std::string& channel, std::uint64_t producer_pid) {
+    auto reply = impl_->call({{"type", "DEREG_REQ"}, {"channel", channel}, {"producer_pid", producer_pid}});
+    if (!reply) return std::move(reply).error();
+    return {};
+}
+
+Result<void> Client::heartbeat(const std::string& channel, std::uint64_t producer_pid) {
+    auto reply = impl_->call({{"type", "HEARTBEAT_REQ"}, {"channel", channel}, {"producer_pid", producer_pid}});
+    if (!reply) return std::move(reply).error();
+    return {};
+}
+
+Result<std::vector<ChannelRecord>> Client::list() {
+    auto reply = impl_->call({{"type", "LIST_REQ"}});
+    if (!reply) return std::move(reply).error();
+    std::vector<ChannelRecord> all;
+    for (const auto& item : reply->value("channels", json::array())) all.push_back(record_from(item));
+    return all;
+}
+
+Result<std::string> Client::request(const std::string& text) {
+    try {
+        impl_->ensure_socket();
+        impl_->socket->send(zmq::message_t(), zmq::send_flags::sndmore);
+        impl_->socket->send(zmq::buffer(text), zmq::send_flags::none);
+        zmq::pollitem_t item{static_cast<void*>(*impl_->socket), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, impl_->timeout) == 0) {
+            impl_->socket.reset();
+            return make_error(ErrorCode::timeout, "no answer from the broker at " + impl_->endpoint);
+        }
+        zmq::message_t delimiter;
+        zmq::message_t payload;
+        (void)impl_->socket->recv(delimiter);
+        (void)impl_->socket->recv(payload);
+        return payload.to_string();
+    } catch (const zmq::error_t& e) {
+        impl_->socket.reset();
+        return make_error(ErrorCode::system, e.what());
+    }
+}
+
+Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop) {
+    Registry registry(std::move(options));
+    zmq::context_t context(1);
+    zmq::socket_t router(context, zmq::socket_type::router);
+    router.set(zmq::sockopt::linger, 0);
+    router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxRequestBytes + 4096));
+    if (endpoint.rfind("ipc://", 0) == 0) {
+        std::error_code error;
+        std::filesystem::create_directories(std::filesystem::path(endpoint.substr(6)).parent_path(), error);
+    }
+    try {
+        router.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+        return make_error(ErrorCode::busy, "broker: cannot bind " + endpoint + ": " + e.what() +
+                                               (e.num() == EADDRINUSE ? " (another broker is running there?)" : ""));
+    }
+    log::logger().info("broker: serving on {}", endpoint);
+    auto last_expiry = std::chrono::steady_clock::now();
+    while (!should_stop()) {
+        zmq::pollitem_t item{static_cast<void*>(router), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) > 0) {
+            std::vector<zmq::message_t> frames;
+            zmq::message_t frame;
+            do {
+                if (!router.recv(frame, zmq::recv_flags::dontwait)) break;
+                frames.emplace_back(std::move(frame));
+            } while (frames.back().more());
+            if (frames.size() < 2) continue;
+            // [identity, (empty delimiter,) payload]
+            const std::string payload = frames.back().to_string();
+            const std::string answer = registry.handle(payload);
+            router.send(zmq::buffer(frames.front().data(), frames.front().size()), zmq::send_flags::sndmore);
+            if (frames.size() >= 3) router.send(zmq::message_t(), zmq::send_flags::sndmore);
+            router.send(zmq::buffer(answer), zmq::send_flags::none);
+        }
+        if (std::chrono::steady_clock::now() - last_expiry > std::chrono::seconds(1)) {
+            registry.expire();
+            last_expiry = std::chrono::steady_clock::now();
+        }
+    }
+    if (endpoint.rfind("ipc://", 0) == 0) std::filesystem::remove(endpoint.substr(6));
+    log::logger().info("broker: stopped");
+    return {};
+}
+
+} // namespace pylabhub::messagehub

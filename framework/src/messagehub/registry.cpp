@@ -1,0 +1,174 @@
+#include "pylabhub/messagehub/registry.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "pylabhub/log.hpp"
+
+namespace pylabhub::messagehub {
+namespace {
+
+using nlohmann::json;
+
+/// A request field that is wrong: the reply says which and why.
+struct BadRequest {
+    std::string message;
+};
+
+std::string text_field(const json& request, const char* name, bool required = true) {
+    if (!request.contains(name)) {
+        if (required) throw BadRequest{std::string("field '") + name + "' is missing"};
+        return {};
+    }
+    if (!request[name].is_string()) throw BadRequest{std::string("field '") + name + "' must be a string"};
+    return request[name].get<std::string>();
+}
+
+std::uint64_t number_field(const json& request, const char* name) {
+    if (!request.contains(name)) throw BadRequest{std::string("field '") + name + "' is missing"};
+    if (!request[name].is_number_unsigned()) throw BadRequest{std::string("field '") + name + "' must be a non-negative integer"};
+    return request[name].get<std::uint64_t>();
+}
+
+json record_json(const ChannelRecord& r, bool with_secret) {
+    json out = {{"channel", r.channel},
+                {"shm_name", r.shm_name},
+                {"schema", {{"name", r.schema_name}, {"version", r.schema_version}, {"hash", r.schema_hash}, {"blds", r.schema_blds}}},
+                {"producer_pid", r.producer_pid},
+                {"producer_host", r.producer_host},
+                {"registered_ms", r.registered_ms},
+                {"last_heartbeat_ms", r.last_heartbeat_ms}};
+    if (with_secret) out["secret"] = r.secret_hex;
+    return out;
+}
+
+std::string reply(const std::string& type, const json& request, json body) {
+    body["type"] = type;
+    if (request.is_object() && request.contains("id")) body["id"] = request["id"];
+    if (!body.contains("status")) body["status"] = "ok";
+    return body.dump();
+}
+
+std::string error_reply(const std::string& type, const json& request, const std::string& message) {
+    return reply(type, request, {{"status", "error"}, {"message", message}});
+}
+
+} // namespace
+
+Registry::Registry(RegistryOptions options) : options_(std::move(options)) {}
+
+std::vector<std::string> Registry::expire() {
+    std::vector<std::string> dropped;
+    const std::uint64_t now = options_.now_ms();
+    for (auto it = channels_.begin(); it != channels_.end();) {
+        const ChannelRecord& r = it->second;
+        const bool local = r.producer_host == options_.host;
+        const bool dead = local && options_.is_alive && !options_.is_alive(r.producer_pid);
+        const bool silent = now > r.last_heartbeat_ms && now - r.last_heartbeat_ms > options_.heartbeat_timeout_ms;
+        if (dead || silent) {
+            dropped.push_back(r.channel + " (" + (dead ? "producer pid " + std::to_string(r.producer_pid) + " is dead"
+                                                       : "no heartbeat for " + std::to_string((now - r.last_heartbeat_ms) / 1000) + " s") + ")");
+            it = channels_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (const auto& d : dropped) log::logger().info("broker: dropped channel {}", d);
+    return dropped;
+}
+
+std::string Registry::handle(const std::string& text) {
+    if (text.size() > kMaxRequestBytes) {
+        return error_reply("ERROR", json(), "request of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
+                                                std::to_string(kMaxRequestBytes));
+    }
+    json request;
+    try {
+        request = json::parse(text);
+    } catch (const json::parse_error& e) {
+        return error_reply("ERROR", json(), std::string("not JSON: ") + e.what());
+    }
+    if (!request.is_object()) return error_reply("ERROR", json(), "a request is a JSON object");
+    if (!request.contains("type") || !request["type"].is_string()) {
+        return error_reply("ERROR", request, "field 'type' is missing or not a string");
+    }
+    const std::string type = request["type"].get<std::string>();
+    std::string reply_type = type;
+    if (const auto at = reply_type.rfind("_REQ"); at != std::string::npos && at + 4 == reply_type.size()) {
+        reply_type = reply_type.substr(0, at) + "_RESP";
+    } else {
+        reply_type = "ERROR";
+    }
+    try {
+        expire();
+        if (type == "REG_REQ") {
+            ChannelRecord r;
+            r.channel = text_field(request, "channel");
+            r.shm_name = text_field(request, "shm_name");
+            r.secret_hex = text_field(request, "secret");
+            r.producer_pid = number_field(request, "producer_pid");
+            r.producer_host = text_field(request, "producer_host");
+            if (request.contains("schema")) {
+                const json& s = request["schema"];
+                if (!s.is_object()) throw BadRequest{"field 'schema' must be an object"};
+                r.schema_name = text_field(s, "name", false);
+                r.schema_version = text_field(s, "version", false);
+                r.schema_hash = text_field(s, "hash", false);
+                r.schema_blds = text_field(s, "blds", false);
+            }
+            if (r.channel.empty()) throw BadRequest{"field 'channel' is empty"};
+            r.registered_ms = r.last_heartbeat_ms = options_.now_ms();
+            if (auto found = channels_.find(r.channel); found != channels_.end()) {
+                const ChannelRecord& old = found->second;
+                const bool same_producer = old.producer_pid == r.producer_pid && old.producer_host == r.producer_host;
+                if (!same_producer) {
+                    return error_reply(reply_type, request, "channel '" + r.channel + "' already has a live producer (pid " +
+                                                                std::to_string(old.producer_pid) + " on " + old.producer_host + ")");
+                }
+            }
+            log::logger().info("broker: channel '{}' registered by pid {} on {} (shm {}, schema '{}')", r.channel,
+                               r.producer_pid, r.producer_host, r.shm_name, r.schema_name);
+            channels_[r.channel] = r;
+            return reply(reply_type, request, json::object());
+        }
+        if (type == "DISC_REQ" || type == "GET_SCHEMA_REQ") {
+            const std::string channel = text_field(request, "channel");
+            auto found = channels_.find(channel);
+            if (found == channels_.end()) {
+                return error_reply(reply_type, request, "no channel '" + channel + "' is registered");
+            }
+            json body = record_json(found->second, type == "DISC_REQ");
+            if (type == "GET_SCHEMA_REQ") body = {{"channel", channel}, {"schema", body["schema"]}};
+            return reply(reply_type, request, body);
+        }
+        if (type == "DEREG_REQ" || type == "HEARTBEAT_REQ") {
+            const std::string channel = text_field(request, "channel");
+            const std::uint64_t pid = number_field(request, "producer_pid");
+            auto found = channels_.find(channel);
+            if (found == channels_.end()) return error_reply(reply_type, request, "no channel '" + channel + "' is registered");
+            if (found->second.producer_pid != pid) {
+                return error_reply(reply_type, request, "channel '" + channel + "' belongs to pid " +
+                                                            std::to_string(found->second.producer_pid) + ", not " + std::to_string(pid));
+            }
+            if (type == "DEREG_REQ") {
+                channels_.erase(found);
+                log::logger().info("broker: channel '{}' deregistered by pid {}", channel, pid);
+            } else {
+                found->second.last_heartbeat_ms = options_.now_ms();
+            }
+            return reply(reply_type, request, json::object());
+        }
+        if (type == "LIST_REQ") {
+            json list = json::array();
+            for (const auto& [name, record] : channels_) list.push_back(record_json(record, false));
+            return reply(reply_type, request, {{"channels", list}});
+        }
+        return error_reply("ERROR", request, "unknown request type '" + type +
+                                                 "' (known: REG_REQ, DISC_REQ, DEREG_REQ, GET_SCHEMA_REQ, LIST_REQ, HEARTBEAT_REQ)");
+    } catch (const BadRequest& bad) {
+        return error_reply(reply_type, request, type + ": " + bad.message);
+    } catch (const std::exception& e) {
+        return error_reply(reply_type, request, type + ": " + e.what());
+    }
+}
+
+} // namespace pylabhub::messagehub

@@ -1,0 +1,76 @@
+#include "cli/broker_commands.hpp"
+
+#include <chrono>
+#include <iomanip>
+#include <ostream>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "pylabhub/messagehub/client.hpp"
+#include "pylabhub/platform/process.hpp"
+#include "pylabhub/platform/signals.hpp"
+
+namespace pylabhub::host {
+namespace {
+
+std::string host_name() {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    return name;
+}
+
+std::uint64_t wall_ms() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+} // namespace
+
+int broker_command(const std::string& endpoint, std::ostream& err) {
+    messagehub::RegistryOptions options;
+    options.host = host_name();
+    options.is_alive = [](std::uint64_t pid) { return platform::is_process_alive(pid); };
+    options.now_ms = wall_ms;
+    bool stop = false;
+    auto served = messagehub::run_broker(endpoint, options, [&] {
+        if (platform::wait_for_shutdown_signal(std::chrono::milliseconds(0))) stop = true;
+        return stop;
+    });
+    if (!served) {
+        err << "error: " << served.error().message << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+int channels_command(const std::string& endpoint, bool json, std::ostream& out, std::ostream& err) {
+    messagehub::Client client(endpoint);
+    auto channels = client.list();
+    if (!channels) {
+        err << "error: " << channels.error().message << "\n";
+        return 1;
+    }
+    if (json) {
+        nlohmann::json all = nlohmann::json::array();
+        for (const auto& c : *channels) {
+            all.push_back({{"channel", c.channel}, {"shm_name", c.shm_name}, {"schema", c.schema_name},
+                           {"schema_version", c.schema_version}, {"schema_hash", c.schema_hash},
+                           {"producer_pid", c.producer_pid}, {"producer_host", c.producer_host}});
+        }
+        out << all.dump(2) << "\n";
+        return 0;
+    }
+    out << std::left << std::setw(20) << "CHANNEL" << std::setw(24) << "SEGMENT" << std::setw(24) << "SCHEMA"
+        << std::setw(10) << "PID" << "HOST\n";
+    for (const auto& c : *channels) {
+        out << std::left << std::setw(20) << c.channel << std::setw(24) << c.shm_name << std::setw(24)
+            << (c.schema_name.empty() ? "-" : c.schema_name + " " + c.schema_version) << std::setw(10) << c.producer_pid
+            << c.producer_host << "\n";
+    }
+    out << channels->size() << " channel" << (channels->size() == 1 ? "" : "s") << " at " << endpoint << "\n";
+    return 0;
+}
+
+} // namespace pylabhub::host
