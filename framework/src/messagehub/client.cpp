@@ -179,7 +179,9 @@ Result<void> run_broker(const std::string& endpoint, RegistryOptions options, co
     zmq::context_t context(1);
     zmq::socket_t router(context, zmq::socket_type::router);
     router.set(zmq::sockopt::linger, 0);
-    router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxRequestBytes + 4096));
+    // Requests over kMaxRequestBytes get an error reply from the registry;
+    // absurd ones (over 16x that) are cut off by ZeroMQ to bound memory.
+    router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(16 * kMaxRequestBytes));
     if (endpoint.rfind("ipc://", 0) == 0) {
         std::error_code error;
         std::filesystem::create_directories(std::filesystem::path(endpoint.substr(6)).parent_path(), error);

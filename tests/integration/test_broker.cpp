@@ -1,0 +1,123 @@
+// A real broker process (`pylabhub broker`) and the client over real
+// ZeroMQ sockets: ipc:// and tcp on 127.0.0.1.
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "child_process.hpp"
+#include "pylabhub/messagehub/client.hpp"
+#include "pylabhub/platform/clock.hpp"
+
+namespace pylabhub::messagehub {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ChildProcess;
+using ::testing::HasSubstr;
+
+std::string endpoint() { return "ipc:///tmp/plh-test-broker-" + std::to_string(::getpid()) + ".ipc"; }
+
+ChildProcess start_broker(const std::string& at) {
+    auto broker = ChildProcess::spawn({PLH_PYLABHUB_EXE, "broker", "--bind", at});
+    // Ready when it answers.
+    Client probe(at, 200ms);
+    for (int i = 0; i < 50 && !probe.list(); ++i) std::this_thread::sleep_for(20ms);
+    return broker;
+}
+
+ChannelRecord record(const std::string& channel, const std::string& hash) {
+    ChannelRecord r;
+    r.channel = channel;
+    r.shm_name = "/plh." + channel;
+    r.secret_hex = std::string(64, 'a');
+    r.schema_name = "lab.Sample";
+    r.schema_version = "1.0.0";
+    r.schema_hash = hash;
+    r.schema_blds = "{a@0:u64}#8";
+    r.producer_pid = static_cast<std::uint64_t>(::getpid());
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    r.producer_host = host;
+    return r;
+}
+
+TEST(Broker, RegisterDiscoverDeregisterCarrySchemaHashAndVersionEndToEnd) {
+    auto broker = start_broker(endpoint());
+    Client producer(endpoint());
+    Client consumer(endpoint());
+    ASSERT_TRUE(producer.register_producer(record("sensor", std::string(64, '1'))).has_value());
+    auto found = consumer.discover("sensor", std::string(64, '1'), "lab.Sample");
+    ASSERT_TRUE(found.has_value()) << found.error().message;
+    EXPECT_EQ(found->shm_name, "/plh.sensor");
+    EXPECT_EQ(found->schema_version, "1.0.0");
+    EXPECT_EQ(found->schema_hash, std::string(64, '1'));
+    EXPECT_EQ(found->secret_hex, std::string(64, 'a'));
+
+    auto mismatch = consumer.discover("sensor", std::string(64, '2'), "lab.Other");
+    ASSERT_FALSE(mismatch.has_value());
+    EXPECT_EQ(mismatch.error().code, ErrorCode::mismatch);
+    EXPECT_THAT(mismatch.error().message, HasSubstr(std::string(64, '1')));
+    EXPECT_THAT(mismatch.error().message, HasSubstr(std::string(64, '2')));
+    EXPECT_THAT(mismatch.error().message, HasSubstr("'lab.Other'"));
+    EXPECT_THAT(mismatch.error().message, HasSubstr("'lab.Sample'"));
+
+    ASSERT_TRUE(producer.deregister("sensor", static_cast<std::uint64_t>(::getpid())).has_value());
+    EXPECT_FALSE(consumer.discover("sensor").has_value());
+    broker.signal(SIGTERM);
+    EXPECT_EQ(broker.wait(5s), 0) << "stops cleanly on SIGTERM";
+}
+
+TEST(Broker, MalformedInputGetsAnErrorReplyAndTheBrokerKeepsServing) {
+    auto broker = start_broker(endpoint());
+    Client client(endpoint());
+    const std::vector<std::string> requests = {"{oops", R"({"type":"NOPE_REQ"})", R"({"type":"DISC_REQ","channel":1})", std::string(2 << 20, 'x')};
+    for (const std::string& bad : requests) {
+        auto reply = client.request(bad);
+        ASSERT_TRUE(reply.has_value()) << reply.error().message;
+        EXPECT_THAT(*reply, HasSubstr("\"status\":\"error\""));
+    }
+    EXPECT_TRUE(client.list().has_value()) << "still serving";
+}
+
+TEST(Broker, AnUnreachableBrokerIsAClearErrorWithinTheTimeout) {
+    Client client("ipc:///tmp/plh-test-nobody-" + std::to_string(::getpid()) + ".ipc", 300ms);
+    const std::uint64_t start = platform::monotonic_time_ns();
+    auto listed = client.list();
+    const double waited_ms = double(platform::monotonic_time_ns() - start) / 1e6;
+    ASSERT_FALSE(listed.has_value());
+    EXPECT_EQ(listed.error().code, ErrorCode::timeout);
+    EXPECT_THAT(listed.error().message, HasSubstr("is 'pylabhub broker' running?"));
+    EXPECT_LT(waited_ms, 5000) << "no hang";
+}
+
+TEST(Broker, ClientsCarryOnAfterABrokerRestartAndReRegister) {
+    const std::string at = "tcp://127.0.0.1:" + std::to_string(20000 + ::getpid() % 20000);
+    auto broker = std::make_optional(start_broker(at));
+    Client client(at, 1000ms);
+    ASSERT_TRUE(client.register_producer(record("cam", "")).has_value());
+    broker.reset();  // killed: its registry is gone
+    broker.emplace(start_broker(at));
+    auto lost = client.discover("cam");
+    ASSERT_FALSE(lost.has_value()) << "the new broker starts empty";
+    ASSERT_TRUE(client.register_producer(record("cam", "")).has_value()) << "the same client, reconnected";
+    EXPECT_TRUE(client.discover("cam").has_value());
+}
+
+TEST(Broker, ChannelsCommandShowsTheRegistry) {
+    auto broker = start_broker(endpoint());
+    Client client(endpoint());
+    ASSERT_TRUE(client.register_producer(record("thermo", std::string(64, 'f'))).has_value());
+    auto listing = ChildProcess::spawn({PLH_PYLABHUB_EXE, "channels", "--broker", endpoint()});
+    const std::string output = listing.read_all(10s);
+    EXPECT_EQ(listing.wait(5s), 0) << output;
+    EXPECT_THAT(output, ::testing::ContainsRegex("thermo +/plh.thermo +lab.Sample 1.0.0 +" + std::to_string(::getpid())));
+    EXPECT_THAT(output, HasSubstr("1 channel at " + endpoint()));
+}
+
+} // namespace
+} // namespace pylabhub::messagehub

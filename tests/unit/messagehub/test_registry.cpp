@@ -1,0 +1,114 @@
+// The broker's rules, without sockets.
+#include <set>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "pylabhub/messagehub/registry.hpp"
+
+namespace pylabhub::messagehub {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+class RegistryTest : public ::testing::Test {
+protected:
+    std::uint64_t now = 1'000'000;
+    std::set<std::uint64_t> alive{100, 200};
+    Registry registry{RegistryOptions{5'000, "lab1", [this](std::uint64_t pid) { return alive.count(pid) > 0; },
+                                      [this] { return now; }}};
+
+    json call(const json& request) { return json::parse(registry.handle(request.dump())); }
+    json reg(const std::string& channel, std::uint64_t pid, const std::string& host = "lab1") {
+        return call({{"type", "REG_REQ"}, {"id", 1}, {"channel", channel}, {"shm_name", "/plh." + channel}, {"secret", "ab"},
+                     {"producer_pid", pid}, {"producer_host", host},
+                     {"schema", {{"name", "lab.S"}, {"version", "1.0.0"}, {"hash", "h1"}, {"blds", "{a@0:u8}#1"}}}});
+    }
+};
+
+TEST_F(RegistryTest, RegisterDiscoverDeregisterRoundTripCarriesTheSchema) {
+    EXPECT_EQ(reg("sensor", 100)["status"], "ok");
+    const json found = call({{"type", "DISC_REQ"}, {"id", 2}, {"channel", "sensor"}});
+    EXPECT_EQ(found["type"], "DISC_RESP");
+    EXPECT_EQ(found["id"], 2);
+    EXPECT_EQ(found["shm_name"], "/plh.sensor");
+    EXPECT_EQ(found["secret"], "ab");
+    EXPECT_EQ(found["schema"]["hash"], "h1");
+    EXPECT_EQ(found["schema"]["version"], "1.0.0");
+    const json schema = call({{"type", "GET_SCHEMA_REQ"}, {"channel", "sensor"}});
+    EXPECT_EQ(schema["schema"]["blds"], "{a@0:u8}#1");
+    EXPECT_FALSE(schema.contains("secret"));
+    const json listed = call({{"type", "LIST_REQ"}});
+    ASSERT_EQ(listed["channels"].size(), 1U);
+    EXPECT_FALSE(listed["channels"][0].contains("secret")) << "a list never shows secrets";
+    EXPECT_EQ(call({{"type", "DEREG_REQ"}, {"channel", "sensor"}, {"producer_pid", 100}})["status"], "ok");
+    const json gone = call({{"type", "DISC_REQ"}, {"channel", "sensor"}});
+    EXPECT_EQ(gone["status"], "error");
+    EXPECT_THAT(gone["message"].get<std::string>(), HasSubstr("no channel 'sensor' is registered"));
+}
+
+TEST_F(RegistryTest, ASecondLiveProducerIsRefusedAndARestartedOneReplacesItsEntry) {
+    ASSERT_EQ(reg("sensor", 100)["status"], "ok");
+    const json second = reg("sensor", 200);
+    EXPECT_EQ(second["status"], "error");
+    EXPECT_THAT(second["message"].get<std::string>(), HasSubstr("already has a live producer (pid 100 on lab1)"));
+    EXPECT_EQ(reg("sensor", 100)["status"], "ok") << "the same producer re-registers (e.g. after a broker restart)";
+    alive.erase(100);  // the producer dies; a restarted one takes over
+    EXPECT_EQ(reg("sensor", 200)["status"], "ok");
+    EXPECT_EQ(call({{"type", "DISC_REQ"}, {"channel", "sensor"}})["producer_pid"], 200);
+}
+
+TEST_F(RegistryTest, DeadOrSilentProducersAreDropped) {
+    ASSERT_EQ(reg("local", 100)["status"], "ok");
+    ASSERT_EQ(reg("remote", 999, "lab2")["status"], "ok");  // another host's pid is not checked here
+    alive.erase(100);
+    auto dropped = registry.expire();
+    ASSERT_EQ(dropped.size(), 1U);
+    EXPECT_THAT(dropped[0], HasSubstr("local (producer pid 100 is dead)"));
+    now += 4'000;
+    EXPECT_EQ(call({{"type", "HEARTBEAT_REQ"}, {"channel", "remote"}, {"producer_pid", 999}})["status"], "ok");
+    now += 4'000;
+    EXPECT_TRUE(registry.expire().empty()) << "the heartbeat kept it";
+    now += 6'000;
+    dropped = registry.expire();
+    ASSERT_EQ(dropped.size(), 1U);
+    EXPECT_THAT(dropped[0], HasSubstr("no heartbeat for 10 s"));
+}
+
+TEST_F(RegistryTest, MalformedRequestsGetAnErrorReplyNamingTheProblem) {
+    struct Case {
+        std::string request;
+        std::string says;
+    };
+    const Case cases[] = {
+        {"{not json", "not JSON"},
+        {"[1,2]", "a request is a JSON object"},
+        {R"({"id":1})", "field 'type' is missing"},
+        {R"({"type":"FLY_REQ"})", "unknown request type 'FLY_REQ'"},
+        {R"({"type":"REG_REQ","channel":"x"})", "REG_REQ: field 'shm_name' is missing"},
+        {R"({"type":"REG_REQ","channel":"x","shm_name":"/plh.x","secret":"s","producer_pid":"7","producer_host":"h"})",
+         "field 'producer_pid' must be a non-negative integer"},
+        {R"({"type":"DISC_REQ","channel":5})", "field 'channel' must be a string"},
+        {R"({"type":"REG_REQ","channel":"x","shm_name":"/plh.x","secret":"s","producer_pid":1,"producer_host":"h","schema":3})",
+         "field 'schema' must be an object"},
+        {std::string(kMaxRequestBytes + 1, ' '), "exceeds the limit"},
+    };
+    for (const auto& c : cases) {
+        const json reply = json::parse(registry.handle(c.request));
+        EXPECT_EQ(reply["status"], "error") << c.says;
+        EXPECT_THAT(reply["message"].get<std::string>(), HasSubstr(c.says));
+    }
+    EXPECT_EQ(reg("still-serving", 100)["status"], "ok");
+}
+
+TEST_F(RegistryTest, OnlyTheOwnerMayDeregisterOrHeartbeat) {
+    ASSERT_EQ(reg("sensor", 100)["status"], "ok");
+    const json wrong = call({{"type", "DEREG_REQ"}, {"channel", "sensor"}, {"producer_pid", 200}});
+    EXPECT_EQ(wrong["status"], "error");
+    EXPECT_THAT(wrong["message"].get<std::string>(), HasSubstr("belongs to pid 100, not 200"));
+}
+
+} // namespace
+} // namespace pylabhub::messagehub
