@@ -20,6 +20,22 @@ using pylabhub::test::ChildProcess;
 using ::testing::HasSubstr;
 
 const std::string kPylabhub = PLH_PYLABHUB_EXE;
+
+/// Each test process gets its own runtime directory, so the hosts it starts
+/// share one default broker endpoint, and parallel tests never share one.
+class IsolatedRuntimeDirectory : public ::testing::Environment {
+public:
+    void SetUp() override {
+        directory_ = std::filesystem::temp_directory_path() / ("plh-runtime-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(directory_);
+        ::setenv("XDG_RUNTIME_DIR", directory_.c_str(), 1);
+    }
+    void TearDown() override { std::filesystem::remove_all(directory_); }
+
+private:
+    std::filesystem::path directory_;
+};
+[[maybe_unused]] auto* const kRuntimeDirectory = ::testing::AddGlobalTestEnvironment(new IsolatedRuntimeDirectory);
 const std::string kBroken = PLH_BROKEN_PIPELINES_DIR;
 
 struct Outcome {
@@ -227,12 +243,14 @@ channels:
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
 )", "shared");
+    // The creator embeds a broker (none runs on this test's default endpoint)
+    // and registers its channel there; the reader finds it by name.
     auto creator = ChildProcess::spawn({kPylabhub, "run", first.path(), "--duration", "4"});
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < deadline && !std::filesystem::exists("/dev/shm/plh." + first.channel())) {
         std::this_thread::sleep_for(10ms);
     }
-    std::this_thread::sleep_for(200ms);  // let the creator publish the channel's description too
+    std::this_thread::sleep_for(300ms);  // creating the segment comes just before registering it
     const Outcome reader = pylabhub({"run", second.path(), "--duration", "1"});
     EXPECT_EQ(reader.exit_code, 0) << reader.output;
     const std::uint64_t recorded = number_after(reader.output, "rec\\.records = ([0-9]+)");
@@ -248,7 +266,18 @@ TEST(Run, AnExternalChannelNobodyCreatedIsAClearError) {
     PipelineFile pipeline("none", "pipeline: orphan\nchannels:\n  @: {external: true}\nconsumers:\n  s: {plugin: stats, inputs: [@]}\n");
     const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "1"});
     EXPECT_EQ(run.exit_code, 1);
-    EXPECT_THAT(run.output, HasSubstr("is external, but no pylabhub process of this user has created it"));
+    EXPECT_THAT(run.output, HasSubstr("is external, but the broker at ipc://"));
+    EXPECT_THAT(run.output, HasSubstr("does not know it"));
+    EXPECT_THAT(run.output, HasSubstr("start the pipeline that produces it first"));
+}
+
+TEST(Run, ANamedBrokerThatDoesNotAnswerIsAClearError) {
+    PipelineFile pipeline("nobroker", "pipeline: x\nbroker: ipc:///tmp/plh-no-broker-here.ipc\nchannels:\n  @: {}\n"
+                                      "producers:\n  g: {plugin: sine, channel: @}\n");
+    const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "1"});
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_THAT(run.output, HasSubstr("broker: no answer from ipc:///tmp/plh-no-broker-here.ipc"));
+    EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel())) << "nothing half-started";
 }
 
 TEST(Verify, DetectsCorruptionAndTruncation) {

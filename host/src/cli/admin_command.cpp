@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pipeline/channel_directory.hpp"
 #include "pylabhub/datablock/diagnostics.hpp"
 #include "pylabhub/platform/process.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
@@ -167,15 +166,6 @@ int cleanup(const AdminRequest& request, std::ostream& out, std::ostream& err) {
         if (!request.dry_run) (void)platform::SharedMemory::unlink(name);
         out << (request.dry_run ? "would remove " : "removed  ") << name << " (no live producer or consumer)\n";
         ++removed;
-    }
-    // Channel descriptions left by hosts that died.
-    std::error_code error;
-    for (const auto& item : std::filesystem::directory_iterator(channel_directory(), error)) {
-        if (item.path().extension() != ".json" || item.path().stem().string().rfind(request.segment, 0) != 0) continue;
-        auto published = find_published_channel(item.path().stem().string());
-        if (published && platform::is_process_alive(published->producer_pid)) continue;
-        if (!request.dry_run) std::filesystem::remove(item.path(), error);
-        out << (request.dry_run ? "would remove " : "removed  ") << item.path().string() << " (its host is gone)\n";
     }
     out << removed << " segment" << (removed == 1 ? "" : "s") << (request.dry_run ? " would be" : "") << " removed\n";
     return 0;

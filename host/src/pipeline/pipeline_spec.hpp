@@ -43,6 +43,8 @@ struct PipelineSpec {
     std::filesystem::path file;
     std::vector<std::string> plugin_path;  ///< resolved against the file's directory
     bool stop_on_failure = false;
+    /// The pipeline's `broker:`; none: the default endpoint, embedded if absent.
+    std::optional<std::string> broker;
     std::vector<ChannelSpec> channels;
     std::vector<ComponentSpec> producers;
     std::vector<ComponentSpec> consumers;

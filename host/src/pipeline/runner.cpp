@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "pipeline/channel_directory.hpp"
+#include "pipeline/broker_link.hpp"
 #include "plugins/plugin_instance.hpp"
 #include "pylabhub/datablock.hpp"
 #include "pylabhub/log.hpp"
@@ -35,7 +35,6 @@ struct ChannelRuntime {
     crypto::SharedSecret secret{};
     std::optional<SchemaDescription> schema;
     std::string schema_hash_hex;
-    std::filesystem::path published;
     datablock::DataBlockMetrics final_metrics;  // taken when the channel closes
 };
 
@@ -224,6 +223,9 @@ public:
     Pipeline(const PipelineSpec& spec, const PipelinePlan& plan, std::ostream& err) : spec_(spec), plan_(plan), err_(err) {}
 
     bool set_up() {
+        auto link = BrokerLink::open(spec_.broker);
+        if (!link) return fail_setup(link.error().message);
+        broker_ = std::move(link).value();
         for (const auto& planned : plan_.channels) {
             auto channel = std::make_unique<ChannelRuntime>();
             channel->plan = &planned;
@@ -273,9 +275,7 @@ public:
         for (auto* component : all_components()) {
             component->instance.reset();  // destroy on the control thread, after its thread ended
         }
-        for (auto& channel : channels_) {
-            if (!channel->published.empty()) std::filesystem::remove(channel->published);
-        }
+        broker_.reset();  // deregisters this host's channels
     }
 
 private:
@@ -318,23 +318,39 @@ private:
         channel.producer.emplace(std::move(created).value());
         channel.secret = channel.producer->secret();
         producer.instance->bind_producer(&*channel.producer);
-        PublishedChannel published{channel.plan->spec->name, channel.plan->shm_name, channel.secret, channel.schema,
-                                   channel.schema_hash_hex, platform::current_pid(), spec_.name};
-        if (auto path = publish_channel(published)) {
-            channel.published = *path;
-        } else {
-            log::logger().warn("channel '{}': {}; other hosts cannot attach to it", channel.plan->spec->name,
-                               path.error().message);
+        messagehub::ChannelRecord record;
+        record.channel = channel.plan->spec->name;
+        record.shm_name = channel.plan->shm_name;
+        record.secret_hex = crypto::to_hex(channel.secret);
+        if (channel.schema) {
+            record.schema_name = channel.schema->name;
+            record.schema_version = channel.schema->version;
+            record.schema_blds = channel.schema->blds;
+            record.schema_hash = channel.schema_hash_hex;
+        }
+        record.producer_pid = platform::current_pid();
+        record.producer_host = host_name();
+        if (auto registered = broker_->register_channel(record); !registered) {
+            return fail_setup("channel '" + record.channel + "': " + registered.error().message);
         }
         return true;
     }
 
     bool find_external(ChannelRuntime& channel) {
-        auto found = find_published_channel(channel.plan->spec->name);
-        if (!found) return fail_setup(found.error().message);
-        channel.secret = found->secret;
-        channel.schema = found->schema;
-        channel.schema_hash_hex = found->schema_hash_hex;
+        const std::string& name = channel.plan->spec->name;
+        auto found = broker_->discover(name);
+        if (!found) {
+            return fail_setup("channel '" + name + "' is external, but the broker at " + broker_->endpoint() +
+                              " does not know it (" + found.error().message +
+                              "): start the pipeline that produces it first");
+        }
+        auto secret = crypto::from_hex_fixed<32>(found->secret_hex);
+        if (!secret) return fail_setup("channel '" + name + "': the broker gave a malformed secret");
+        channel.secret = *secret;
+        if (!found->schema_blds.empty()) {
+            channel.schema = SchemaDescription{found->schema_name, found->schema_version, found->schema_blds};
+        }
+        channel.schema_hash_hex = found->schema_hash;
         return true;
     }
 
@@ -478,6 +494,7 @@ private:
     const PipelineSpec& spec_;
     const PipelinePlan& plan_;
     std::ostream& err_;
+    std::unique_ptr<BrokerLink> broker_;
     std::vector<std::unique_ptr<ChannelRuntime>> channels_;
     std::vector<std::unique_ptr<ProducerRuntime>> producers_;
     std::vector<std::unique_ptr<ConsumerRuntime>> consumers_;

@@ -132,8 +132,15 @@ private:
             } else if (key == "plugin_path") {
                 read_plugin_path(value);
             } else if (key == "broker") {
-                problem(where, "broker: not supported yet: this version shares channels between hosts by name on one "
-                               "machine (mark them 'external: true'); the MessageHub broker comes later");
+                std::string endpoint;
+                if (scalar(value, "broker", endpoint)) {
+                    if (endpoint.rfind("ipc://", 0) != 0 && endpoint.rfind("tcp://", 0) != 0) {
+                        problem(at(value.Mark()), "broker: '" + endpoint + "' is not an endpoint (ipc://PATH or tcp://HOST:PORT)");
+                    } else {
+                        result_.spec.broker = endpoint;
+                    }
+                }
+                (void)where;
             } else if (key == "transports") {
                 problem(where, "transports: not supported yet (the cross-host transport work); remove the section");
             } else if (key == "on_failure") {

@@ -1,0 +1,125 @@
+#include "pipeline/broker_link.hpp"
+
+#include <chrono>
+
+#include <unistd.h>
+
+#include "pylabhub/log.hpp"
+#include "pylabhub/platform/process.hpp"
+
+namespace pylabhub::host {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::uint64_t wall_ms() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+bool answers(const std::string& endpoint, std::chrono::milliseconds timeout) {
+    messagehub::Client probe(endpoint, timeout);
+    return probe.list().has_value();
+}
+
+constexpr auto kHeartbeatInterval = 2s;
+
+} // namespace
+
+std::string host_name() {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    return name;
+}
+
+Result<std::unique_ptr<BrokerLink>> BrokerLink::open(const std::optional<std::string>& endpoint) {
+    if (endpoint) {
+        if (!answers(*endpoint, 2000ms)) {
+            return make_error(ErrorCode::timeout, "broker: no answer from " + *endpoint +
+                                                      " (the pipeline's 'broker:'); start it with 'pylabhub broker --bind " +
+                                                      *endpoint + "', or remove the key to embed one");
+        }
+        std::unique_ptr<BrokerLink> link(new BrokerLink(*endpoint));
+        link->heartbeat_ = std::thread([raw = link.get()] { raw->keep_alive(); });
+        return link;
+    }
+    const std::string fallback = messagehub::default_endpoint();
+    std::unique_ptr<BrokerLink> link(new BrokerLink(fallback));
+    if (!answers(fallback, 300ms)) {
+        messagehub::RegistryOptions options;
+        options.host = host_name();
+        options.is_alive = [](std::uint64_t pid) { return platform::is_process_alive(pid); };
+        options.now_ms = wall_ms;
+        auto* raw = link.get();
+        raw->embedded_ = std::thread([raw, fallback, options] {
+            auto served = messagehub::run_broker(fallback, options, [raw] { return raw->stop_.load(); });
+            if (!served) log::logger().debug("embedded broker: {}", served.error().message);  // another host won the race
+        });
+        for (int i = 0; i < 50 && !answers(fallback, 100ms); ++i) std::this_thread::sleep_for(10ms);
+        log::logger().info("embedded a broker at {}", fallback);
+    }
+    link->heartbeat_ = std::thread([raw = link.get()] { raw->keep_alive(); });
+    return link;
+}
+
+BrokerLink::~BrokerLink() {
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& record : registered_) (void)client_.deregister(record.channel, record.producer_pid);
+        registered_.clear();
+    }
+    stop_ = true;
+    if (heartbeat_.joinable()) heartbeat_.join();
+    if (embedded_.joinable()) embedded_.join();
+}
+
+Result<void> BrokerLink::register_channel(const messagehub::ChannelRecord& record) {
+    std::lock_guard lock(mutex_);
+    auto registered = client_.register_producer(record);
+    if (!registered) return registered;
+    registered_.push_back(record);
+    return {};
+}
+
+Result<messagehub::ChannelRecord> BrokerLink::discover(const std::string& channel) {
+    std::lock_guard lock(mutex_);
+    return client_.discover(channel);
+}
+
+void BrokerLink::deregister(const std::string& channel) {
+    std::lock_guard lock(mutex_);
+    for (auto it = registered_.begin(); it != registered_.end(); ++it) {
+        if (it->channel == channel) {
+            (void)client_.deregister(channel, it->producer_pid);
+            registered_.erase(it);
+            return;
+        }
+    }
+}
+
+void BrokerLink::keep_alive() {
+    auto next = std::chrono::steady_clock::now() + kHeartbeatInterval;
+    bool warned = false;
+    while (!stop_) {
+        std::this_thread::sleep_for(50ms);
+        if (std::chrono::steady_clock::now() < next) continue;
+        next = std::chrono::steady_clock::now() + kHeartbeatInterval;
+        std::lock_guard lock(mutex_);
+        for (const auto& record : registered_) {
+            auto beat = client_.heartbeat(record.channel, record.producer_pid);
+            if (beat) {
+                warned = false;
+                continue;
+            }
+            if (beat.error().code == ErrorCode::timeout) {
+                if (!warned) log::logger().warn("broker at {} does not answer; channels stay usable, registration retried", endpoint_);
+                warned = true;
+                break;
+            }
+            // A restarted broker forgot us: register again.
+            if (client_.register_producer(record)) log::logger().info("re-registered channel '{}' with the broker", record.channel);
+        }
+    }
+}
+
+} // namespace pylabhub::host

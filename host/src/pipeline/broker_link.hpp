@@ -1,0 +1,50 @@
+// A host's connection to the MessageHub: registers the channels it
+// creates, keeps them alive, finds the channels it reads. Embeds a broker on
+// the default endpoint when none answers there (so one host needs nothing
+// else, and the next host on the machine finds the first one's channels).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pylabhub/core/result.hpp"
+#include "pylabhub/messagehub/client.hpp"
+
+namespace pylabhub::host {
+
+class BrokerLink {
+public:
+    /// `endpoint`: the pipeline's `broker:` (must answer), or nullopt for
+    /// the default endpoint (a broker is embedded when none answers).
+    static Result<std::unique_ptr<BrokerLink>> open(const std::optional<std::string>& endpoint);
+    ~BrokerLink();  ///< deregisters, stops heartbeats and the embedded broker
+
+    Result<void> register_channel(const messagehub::ChannelRecord& record);
+    Result<messagehub::ChannelRecord> discover(const std::string& channel);
+    void deregister(const std::string& channel);
+
+    const std::string& endpoint() const { return endpoint_; }
+    bool embedded() const { return embedded_.joinable(); }
+
+private:
+    explicit BrokerLink(std::string endpoint) : endpoint_(std::move(endpoint)), client_(endpoint_) {}
+    void keep_alive();
+
+    std::string endpoint_;
+    std::mutex mutex_;  // the client's socket is used by the control and heartbeat threads
+    messagehub::Client client_;
+    std::vector<messagehub::ChannelRecord> registered_;
+    std::atomic<bool> stop_{false};
+    std::thread heartbeat_;
+    std::thread embedded_;
+};
+
+/// This machine's host name, as recorded with producers.
+std::string host_name();
+
+} // namespace pylabhub::host
