@@ -9,6 +9,7 @@
 
 #include "cli/admin_command.hpp"
 #include "cli/broker_commands.hpp"
+#include "cli/observe_commands.hpp"
 #include "pylabhub/messagehub/client.hpp"
 #include "cli/inspect_command.hpp"
 #include "cli/run_command.hpp"
@@ -89,6 +90,18 @@ int main(int argc, char** argv) {
     channels->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
     channels->add_flag("--json", channels_json, "machine-readable output");
 
+    std::string watched_channel;
+    std::uint64_t echo_count = 0;
+    CLI::App* echo = app.add_subcommand("echo", "Print a channel's newest slots, decoded with its schema (never slows its producer)");
+    echo->add_option("CHANNEL", watched_channel, "channel name")->required();
+    echo->add_option("-n,--count", echo_count, "stop after N slots (0: until Ctrl-C)")->capture_default_str();
+    echo->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
+    double hz_duration = 0;
+    CLI::App* hz = app.add_subcommand("hz", "A channel's rate and period jitter every second");
+    hz->add_option("CHANNEL", watched_channel, "channel name")->required();
+    hz->add_option("--duration", hz_duration, "stop after S seconds (0: until Ctrl-C)")->capture_default_str();
+    hz->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
+
     std::string inspect_id;
     CLI::App* inspect = app.add_subcommand("inspect", "List the plugins found, or show one plugin's config map and schema");
     inspect->add_option("ID", inspect_id, "plugin to show in detail");
@@ -120,6 +133,8 @@ int main(int argc, char** argv) {
         if (admin->parsed()) return host::admin_command(admin_request, std::cout, std::cerr);
         if (broker->parsed()) return host::broker_command(broker_endpoint, std::cerr);
         if (channels->parsed()) return host::channels_command(broker_endpoint, channels_json, std::cout, std::cerr);
+        if (echo->parsed()) return host::echo_command(watched_channel, echo_count, broker_endpoint, std::cout, std::cerr);
+        if (hz->parsed()) return host::hz_command(watched_channel, hz_duration, broker_endpoint, std::cout, std::cerr);
         if (inspect->parsed()) {
             host::PluginRegistry registry;
             registry.load_directories(host::plugin_search_path(plugin_paths, {}));

@@ -271,6 +271,43 @@ TEST(Run, AnExternalChannelNobodyCreatedIsAClearError) {
     EXPECT_THAT(run.output, HasSubstr("start the pipeline that produces it first"));
 }
 
+TEST(Observe, EchoDecodesAndHzMeasuresALiveChannelWithoutSlowingIt) {
+    PipelineFile pipeline("watch", R"(pipeline: watched
+channels:
+  @: {slots: 8, slot_bytes: 64, sync: single_reader}
+producers:
+  gen: {plugin: sine, channel: @, config: {channels: 2, rate_hz: 500}}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)");
+    auto host = ChildProcess::spawn({kPylabhub, "run", pipeline.path(), "--duration", "3"});
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline && !std::filesystem::exists("/dev/shm/plh." + pipeline.channel())) {
+        std::this_thread::sleep_for(10ms);
+    }
+    std::this_thread::sleep_for(300ms);
+
+    const Outcome echo = pylabhub({"echo", pipeline.channel(), "-n", "3"});
+    EXPECT_EQ(echo.exit_code, 0) << echo.output;
+    EXPECT_THAT(echo.output, HasSubstr("pylabhub.sine 1.0.0 {seq@0:u64;t_ns@8:u64;value@16:f32[2]}#24"));
+    EXPECT_THAT(echo.output, ::testing::ContainsRegex("seq [0-9]+: seq=[0-9]+ t_ns=[0-9]+ value=\\[[-0-9.e]+, [-0-9.e]+\\]"));
+
+    const Outcome hz = pylabhub({"hz", pipeline.channel(), "--duration", "1.5"});
+    EXPECT_EQ(hz.exit_code, 0) << hz.output;
+    EXPECT_THAT(hz.output, ::testing::ContainsRegex("average rate: [0-9.]+/s"));
+    EXPECT_THAT(hz.output, HasSubstr("std dev:"));
+
+    const Outcome unknown = pylabhub({"echo", "no-such-channel-here", "-n", "1"});  // while the host's broker runs
+    EXPECT_EQ(unknown.exit_code, 1);
+    EXPECT_THAT(unknown.output, HasSubstr("no channel 'no-such-channel-here' is registered"));
+
+    const std::string output = host.read_all(20s);
+    EXPECT_EQ(host.wait(10s), 0) << output;
+    const std::uint64_t written = number_after(output, "gen +([0-9]+) ");
+    EXPECT_EQ(number_after(output, "rec\\.records = ([0-9]+)"), written) << "the single_reader consumer kept every slot";
+    EXPECT_EQ(number_after(output, "gen +[0-9]+ +[0-9.]+ +([0-9]+) "), 0U) << "no waits on a full ring";
+}
+
 TEST(Run, ANamedBrokerThatDoesNotAnswerIsAClearError) {
     PipelineFile pipeline("nobroker", "pipeline: x\nbroker: ipc:///tmp/plh-no-broker-here.ipc\nchannels:\n  @: {}\n"
                                       "producers:\n  g: {plugin: sine, channel: @}\n");

@@ -1,5 +1,7 @@
 #include "pylabhub/schema/blds.hpp"
 
+#include <cstdio>
+#include <cstring>
 #include <set>
 
 namespace pylabhub::schema {
@@ -14,7 +16,7 @@ public:
 
     Result<BldsSummary> parse() {
         BldsSummary summary;
-        auto size = parse_struct(0, &summary.member_count);
+        auto size = parse_struct(0, &summary.member_count, &summary.fields);
         if (!size) return std::move(size).error();
         if (pos_ != text_.size()) return fail("unexpected text after the closing '#size'");
         summary.struct_size = *size;
@@ -59,10 +61,10 @@ private:
         return text_.substr(start, pos_ - start);
     }
 
-    Result<std::size_t> parse_type(int depth) {
+    Result<std::size_t> parse_type(int depth, BldsField& field) {
         std::size_t size = 0;
         if (peek('{')) {
-            auto nested = parse_struct(depth + 1, nullptr);
+            auto nested = parse_struct(depth + 1, nullptr, &field.members);
             if (!nested) return nested;
             size = *nested;
         } else {
@@ -73,13 +75,17 @@ private:
             const std::size_t start = pos_;
             const std::string_view id = identifier();
             for (const auto& [name, bytes] : scalars) {
-                if (id == name) size = bytes;
+                if (id == name) {
+                    size = bytes;
+                    field.scalar = std::string(name);
+                }
             }
             if (size == 0) {
                 pos_ = start;
                 return fail("expected a scalar type (i8..i64, u8..u64, f32, f64, bool, char) or '{'");
             }
         }
+        field.element_size = size;
         while (accept('[')) {
             auto count = number("array length");
             if (!count) return count;
@@ -87,11 +93,12 @@ private:
             if (!accept(']')) return fail("expected ']'");
             if (size > SIZE_MAX / *count) return fail("array size overflows");
             size *= *count;
+            field.dims.push_back(*count);
         }
         return size;
     }
 
-    Result<std::size_t> parse_struct(int depth, std::size_t* member_count) {
+    Result<std::size_t> parse_struct(int depth, std::size_t* member_count, std::vector<BldsField>* fields) {
         if (depth > kMaxNesting) return fail("structs nested deeper than " + std::to_string(kMaxNesting));
         if (!accept('{')) return fail("expected '{'");
         std::set<std::string_view> names;
@@ -107,8 +114,12 @@ private:
                 if (!offset) return offset;
                 if (*offset < end) return fail("member '" + std::string(name) + "' overlaps the member before it");
                 if (!accept(':')) return fail("expected ':' after the offset");
-                auto size = parse_type(depth);
+                BldsField field;
+                field.name = std::string(name);
+                field.offset = *offset;
+                auto size = parse_type(depth, field);
                 if (!size) return size;
+                if (fields != nullptr) fields->push_back(std::move(field));
                 end = *offset + *size;
                 ++count;
             } while (accept(';'));
@@ -129,5 +140,87 @@ private:
 } // namespace
 
 Result<BldsSummary> parse_blds(std::string_view text) { return BldsParser(text).parse(); }
+
+namespace {
+
+template <typename T>
+T read_as(const std::byte* at) {
+    T value;
+    std::memcpy(&value, at, sizeof value);
+    return value;
+}
+
+std::string scalar_text(const std::string& id, const std::byte* at) {
+    char text[64];
+    if (id == "f32") std::snprintf(text, sizeof text, "%g", double(read_as<float>(at)));
+    else if (id == "f64") std::snprintf(text, sizeof text, "%g", read_as<double>(at));
+    else if (id == "u8") std::snprintf(text, sizeof text, "%u", unsigned(read_as<std::uint8_t>(at)));
+    else if (id == "u16") std::snprintf(text, sizeof text, "%u", unsigned(read_as<std::uint16_t>(at)));
+    else if (id == "u32") std::snprintf(text, sizeof text, "%u", read_as<std::uint32_t>(at));
+    else if (id == "u64") std::snprintf(text, sizeof text, "%llu", static_cast<unsigned long long>(read_as<std::uint64_t>(at)));
+    else if (id == "i8") std::snprintf(text, sizeof text, "%d", int(read_as<std::int8_t>(at)));
+    else if (id == "i16") std::snprintf(text, sizeof text, "%d", int(read_as<std::int16_t>(at)));
+    else if (id == "i32") std::snprintf(text, sizeof text, "%d", read_as<std::int32_t>(at));
+    else if (id == "i64") std::snprintf(text, sizeof text, "%lld", static_cast<long long>(read_as<std::int64_t>(at)));
+    else if (id == "bool") return read_as<std::uint8_t>(at) != 0 ? "true" : "false";
+    else if (id == "char") {
+        const char c = read_as<char>(at);
+        return c >= 32 && c < 127 ? std::string(1, c) : "\\x" + std::to_string(static_cast<unsigned char>(c));
+    }
+    else return "?";
+    return text;
+}
+
+void format_fields(const std::vector<BldsField>& fields, const std::byte* base, std::size_t max_elements, std::string& out);
+
+std::string element_text(const BldsField& field, const std::byte* at, std::size_t max_elements) {
+    if (!field.scalar.empty()) return scalar_text(field.scalar, at);
+    std::string nested = "{";
+    format_fields(field.members, at, max_elements, nested);
+    return nested + "}";
+}
+
+void format_fields(const std::vector<BldsField>& fields, const std::byte* base, std::size_t max_elements, std::string& out) {
+    bool first = true;
+    for (const auto& field : fields) {
+        if (!first) out += ' ';
+        first = false;
+        out += field.name + "=";
+        const std::byte* at = base + field.offset;
+        std::size_t count = 1;
+        for (std::size_t d : field.dims) count *= d;
+        if (field.dims.empty()) {
+            out += element_text(field, at, max_elements);
+            continue;
+        }
+        if (field.scalar == "char") {  // text: print as a string up to its NUL
+            std::string text(reinterpret_cast<const char*>(at), count);
+            out += "\"" + text.substr(0, text.find('\0')) + "\"";
+            continue;
+        }
+        out += '[';
+        for (std::size_t i = 0; i < std::min(count, max_elements); ++i) {
+            if (i > 0) out += ", ";
+            out += element_text(field, at + i * field.element_size, max_elements);
+        }
+        if (count > max_elements) out += ", …" + std::to_string(count - max_elements) + " more";
+        out += ']';
+    }
+}
+
+} // namespace
+
+Result<std::string> format_payload(std::string_view blds, std::span<const std::byte> payload, std::size_t max_elements) {
+    auto summary = parse_blds(blds);
+    if (!summary) return std::move(summary).error();
+    if (payload.size() < summary->struct_size) {
+        return make_error(ErrorCode::mismatch, "payload of " + std::to_string(payload.size()) +
+                                                   " bytes is smaller than its schema (" +
+                                                   std::to_string(summary->struct_size) + ")");
+    }
+    std::string out;
+    format_fields(summary->fields, payload.data(), max_elements, out);
+    return out;
+}
 
 } // namespace pylabhub::schema

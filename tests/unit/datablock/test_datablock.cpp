@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "pylabhub/datablock.hpp"
+#include "pylabhub/datablock/observer.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
 #include "shm_names.hpp"
 
@@ -458,6 +459,32 @@ TEST_F(DataBlockTest, GuardsMayOutliveTheirProducerAndConsumer) {
     EXPECT_EQ(text_of(read->buffer()), "kept") << "the mapping outlives the consumer";
     EXPECT_TRUE(read->release().has_value());
     EXPECT_EQ(write->commit(1).error().code, ErrorCode::closed);
+}
+
+TEST_F(DataBlockTest, AnObserverSeesTheNewestSlotAndNeverHoldsTheWriterBack) {
+    DataBlockConfig config;
+    config.slot_count = 4;
+    config.sync = SyncPolicy::single_reader;
+    Producer producer = make_producer(config);
+    Consumer consumer = must_attach(producer);  // single_reader's one consumer
+    auto observer = Observer::attach(name_.name(), producer.secret());
+    ASSERT_TRUE(observer.has_value()) << observer.error().message;
+    EXPECT_EQ(producer.metrics().consumers, 1U) << "an observer takes no row";
+    EXPECT_FALSE(Observer::attach(name_.name(), crypto::generate_shared_secret()).has_value()) << "the secret still counts";
+
+    EXPECT_EQ(observer->next(UINT64_MAX, 5ms).error().code, ErrorCode::timeout);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(producer.write(bytes_of("v" + std::to_string(i)), 10ms).has_value());
+    auto newest = observer->next(UINT64_MAX, 10ms);
+    ASSERT_TRUE(newest.has_value());
+    EXPECT_EQ(newest->sequence, 2U);
+    EXPECT_EQ(text_of(newest->payload), "v2");
+    EXPECT_EQ(observer->next(2, 5ms).error().code, ErrorCode::timeout) << "nothing newer yet";
+
+    // The consumer reads everything; the observer does not delay the writer.
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(consumer.acquire_read(10ms).has_value());
+    for (int i = 3; i < 7; ++i) ASSERT_TRUE(producer.write(bytes_of("v" + std::to_string(i)), 10ms).has_value());
+    EXPECT_EQ(producer.metrics().writer_backpressure_timeouts, 0U);
+    EXPECT_EQ(text_of(observer->next(2, 10ms)->payload), "v6") << "the newest, skipping what it missed";
 }
 
 TEST_F(DataBlockTest, SlotRangeReadsUntilTheFirstError) {

@@ -1,5 +1,7 @@
 #include <array>
 #include <cstdint>
+#include <cstring>
+#include <span>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -236,6 +238,22 @@ TEST(BldsParse, RejectsMalformedTextWithPosition) {
         EXPECT_THAT(parsed.error().message, HasSubstr(c.says)) << c.text;
         EXPECT_THAT(parsed.error().message, HasSubstr("BLDS position")) << c.text;
     }
+}
+
+TEST(BldsFormat, PrintsEveryFieldByNameNestedAndArraysCutShort) {
+    Track track{};
+    track.id = 7;
+    for (int i = 0; i < 4; ++i) track.pts[i] = Point{float(i), float(-i)};
+    track.flags = {1, -2, 3};
+    track.valid = true;
+    std::memcpy(track.tag, "cam0", 5);
+    auto text = format_payload(blds_of<Track>(), std::as_bytes(std::span(&track, 1)), 2);
+    ASSERT_TRUE(text.has_value()) << text.error().message;
+    EXPECT_EQ(*text, "id=7 pts=[{x=0 y=0}, {x=1 y=-1}, …2 more] flags=[1, -2, …1 more] valid=true tag=\"cam0\"");
+
+    auto short_payload = format_payload(blds_of<Track>(), std::as_bytes(std::span(&track, 1)).first(10));
+    ASSERT_FALSE(short_payload.has_value());
+    EXPECT_THAT(short_payload.error().message, HasSubstr("smaller than its schema (48)"));
 }
 
 } // namespace

@@ -1,0 +1,76 @@
+#include "pylabhub/datablock/observer.hpp"
+
+#include <atomic>
+#include <cstring>
+
+#include "pylabhub/platform/seqlock.hpp"
+#include "pylabhub/platform/shared_memory.hpp"
+#include "segment.hpp"
+#include "wait.hpp"
+
+namespace pylabhub::datablock {
+
+struct Observer::State {
+    platform::SharedMemory shm;
+    detail::SegmentView view;
+};
+
+Result<Observer> Observer::attach(std::string_view shm_name, const crypto::SharedSecret& secret) {
+    auto shm = platform::SharedMemory::attach(shm_name, platform::ShmAccess::read_write);
+    if (!shm) return std::move(shm).error();
+    auto layout = detail::read_segment_layout(*shm);
+    if (!layout) return make_error(layout.error().code, "observe datablock '" + shm->name() + "': " + layout.error().message);
+    const auto& header = *reinterpret_cast<const detail::SegmentHeader*>(shm->data());
+    if (!crypto::constant_time_equal(std::span(header.shared_secret), std::span(secret))) {
+        return make_error(ErrorCode::mismatch, "observe datablock '" + shm->name() + "' refused: wrong shared secret");
+    }
+    auto* state = new State{std::move(shm).value(), {}};
+    state->view = detail::SegmentView{state->shm.data(), *layout};
+    return Observer(state);
+}
+
+Observer::Observer(Observer&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+Observer& Observer::operator=(Observer&& other) noexcept {
+    if (this != &other) {
+        delete state_;
+        state_ = std::exchange(other.state_, nullptr);
+    }
+    return *this;
+}
+Observer::~Observer() { delete state_; }
+
+Result<ObservedSlot> Observer::next(std::uint64_t after, std::chrono::nanoseconds timeout) {
+    detail::SegmentHeader& h = state_->view.header();
+    const std::uint64_t deadline = detail::deadline_after(timeout);
+    auto fresh = [&] {
+        const std::uint64_t committed = h.commit_count.load(std::memory_order_acquire);
+        return committed > 0 && (after == UINT64_MAX || committed - 1 > after);
+    };
+    for (;;) {
+        if (!fresh()) {
+            if (h.closed.load() != 0) return make_error(ErrorCode::closed, "datablock '" + state_->shm.name() + "' is closed");
+            auto ready = [&] { return fresh() || h.closed.load() != 0; };
+            if (!detail::wait_until(WaitStrategy::blocking, h.commit_futex, h.commit_waiters, deadline, ready, [] {})) {
+                return make_error(ErrorCode::timeout, "datablock '" + state_->shm.name() + "': nothing new within the timeout");
+            }
+            continue;
+        }
+        const std::uint64_t target = h.commit_count.load(std::memory_order_acquire) - 1;
+        const plh_slot_rw_state& slot = *state_->view.slot_state(target);
+        // A seqlock read: copy, then check that nobody wrote meanwhile.
+        const std::uint64_t generation = std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot.generation)).load(std::memory_order_acquire);
+        const auto field = [](const std::uint64_t& f) { return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(f)).load(std::memory_order_relaxed); };
+        const std::uint32_t state = std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(slot.state)).load(std::memory_order_relaxed);
+        if ((generation & 1U) != 0 || state != PLH_SLOT_COMMITTED || field(slot.sequence) != target) continue;
+        ObservedSlot observed;
+        observed.sequence = target;
+        observed.commit_ns = field(slot.commit_ns);
+        const auto bytes = std::min<std::uint64_t>(field(slot.payload_bytes), h.slot_bytes);
+        observed.payload.resize(bytes);
+        std::memcpy(observed.payload.data(), state_->view.slot_data(target), bytes);
+        if (platform::load_after_plain_reads(slot.generation) != generation) continue;  // overtaken: take the newest again
+        return observed;
+    }
+}
+
+} // namespace pylabhub::datablock
