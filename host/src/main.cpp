@@ -83,12 +83,22 @@ int main(int argc, char** argv) {
     cleanup_action->add_flag("--dry-run", admin_request.dry_run, "only say what would be removed");
 
     std::string broker_endpoint = messagehub::default_endpoint();
+    host::CurveFiles curve_files;
+    auto add_client_keys = [&](CLI::App* command) {
+        command->add_option("--curve-server", curve_files.server_public, "the broker's public key file (NAME.pub)");
+        command->add_option("--curve-client", curve_files.client_secret, "this client's secret key file (NAME.key)");
+    };
     CLI::App* broker = app.add_subcommand("broker", "Run a standalone MessageHub broker until SIGINT/SIGTERM");
     broker->add_option("--bind", broker_endpoint, "endpoint to serve (ipc://PATH or tcp://127.0.0.1:PORT)")->capture_default_str();
+    broker->add_option("--curve-secret", curve_files.broker_secret, "require CurveZMQ, with this secret key file (NAME.key)");
+    std::string keygen_base;
+    CLI::App* keygen = app.add_subcommand("keygen", "Write a CurveZMQ key pair: NAME.pub and NAME.key (0600)");
+    keygen->add_option("NAME", keygen_base, "path and name of the files to write")->required();
     bool channels_json = false;
     CLI::App* channels = app.add_subcommand("channels", "The channels registered at the broker and their producers");
     channels->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
     channels->add_flag("--json", channels_json, "machine-readable output");
+    add_client_keys(channels);
 
     std::string watched_channel;
     std::uint64_t echo_count = 0;
@@ -96,11 +106,13 @@ int main(int argc, char** argv) {
     echo->add_option("CHANNEL", watched_channel, "channel name")->required();
     echo->add_option("-n,--count", echo_count, "stop after N slots (0: until Ctrl-C)")->capture_default_str();
     echo->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
+    add_client_keys(echo);
     double hz_duration = 0;
     CLI::App* hz = app.add_subcommand("hz", "A channel's rate and period jitter every second");
     hz->add_option("CHANNEL", watched_channel, "channel name")->required();
     hz->add_option("--duration", hz_duration, "stop after S seconds (0: until Ctrl-C)")->capture_default_str();
     hz->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
+    add_client_keys(hz);
 
     std::string inspect_id;
     CLI::App* inspect = app.add_subcommand("inspect", "List the plugins found, or show one plugin's config map and schema");
@@ -131,10 +143,11 @@ int main(int argc, char** argv) {
         if (validate->parsed()) return host::validate_command(pipeline_file, plugin_paths, std::cout, std::cerr);
         if (verify->parsed()) return host::verify_command(recording_file, std::cout, std::cerr);
         if (admin->parsed()) return host::admin_command(admin_request, std::cout, std::cerr);
-        if (broker->parsed()) return host::broker_command(broker_endpoint, std::cerr);
-        if (channels->parsed()) return host::channels_command(broker_endpoint, channels_json, std::cout, std::cerr);
-        if (echo->parsed()) return host::echo_command(watched_channel, echo_count, broker_endpoint, std::cout, std::cerr);
-        if (hz->parsed()) return host::hz_command(watched_channel, hz_duration, broker_endpoint, std::cout, std::cerr);
+        if (broker->parsed()) return host::broker_command(broker_endpoint, curve_files, std::cerr);
+        if (keygen->parsed()) return host::keygen_command(keygen_base, std::cout, std::cerr);
+        if (channels->parsed()) return host::channels_command(broker_endpoint, curve_files, channels_json, std::cout, std::cerr);
+        if (echo->parsed()) return host::echo_command(watched_channel, echo_count, broker_endpoint, curve_files, std::cout, std::cerr);
+        if (hz->parsed()) return host::hz_command(watched_channel, hz_duration, broker_endpoint, curve_files, std::cout, std::cerr);
         if (inspect->parsed()) {
             host::PluginRegistry registry;
             registry.load_directories(host::plugin_search_path(plugin_paths, {}));

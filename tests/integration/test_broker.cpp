@@ -11,6 +11,7 @@
 
 #include "child_process.hpp"
 #include "pylabhub/messagehub/client.hpp"
+#include "pylabhub/messagehub/curve.hpp"
 #include "pylabhub/platform/clock.hpp"
 
 namespace pylabhub::messagehub {
@@ -117,6 +118,55 @@ TEST(Broker, ChannelsCommandShowsTheRegistry) {
     EXPECT_EQ(listing.wait(5s), 0) << output;
     EXPECT_THAT(output, ::testing::ContainsRegex("thermo +/plh.thermo +lab.Sample 1.0.0 +" + std::to_string(::getpid())));
     EXPECT_THAT(output, HasSubstr("1 channel at " + endpoint()));
+}
+
+class Curve : public ::testing::Test {
+protected:
+    void SetUp() override {
+        directory_ = std::filesystem::temp_directory_path() / ("plh-curve-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(directory_);
+    }
+    void TearDown() override { std::filesystem::remove_all(directory_); }
+    std::string keygen(const std::string& name) {
+        auto child = ChildProcess::spawn({PLH_PYLABHUB_EXE, "keygen", (directory_ / name).string()});
+        const std::string output = child.read_all(10s);
+        EXPECT_EQ(child.wait(5s), 0) << output;
+        return (directory_ / name).string();
+    }
+    std::filesystem::path directory_;
+};
+
+TEST_F(Curve, KeygenWritesAPublicAndAPrivateFileAndNeverOverwrites) {
+    const std::string base = keygen("broker");
+    using std::filesystem::perms;
+    EXPECT_EQ(std::filesystem::status(base + ".key").permissions() & perms::all, perms::owner_read | perms::owner_write);
+    EXPECT_TRUE(read_curve_key(base + ".pub").has_value());
+    EXPECT_TRUE(read_curve_key(base + ".key").has_value());
+    EXPECT_EQ(curve_public_of(*read_curve_key(base + ".key")).value(), *read_curve_key(base + ".pub"));
+    auto again = ChildProcess::spawn({PLH_PYLABHUB_EXE, "keygen", base});
+    EXPECT_THAT(again.read_all(10s), HasSubstr("not overwritten"));
+    EXPECT_EQ(again.wait(5s), 1);
+}
+
+TEST_F(Curve, ABrokerWithKeysServesOnlyClientsWithItsPublicKey) {
+    const std::string server = keygen("broker");
+    const std::string client = keygen("client");
+    const std::string at = "tcp://127.0.0.1:" + std::to_string(40000 + ::getpid() % 20000);
+    auto broker = ChildProcess::spawn({PLH_PYLABHUB_EXE, "broker", "--bind", at, "--curve-secret", server + ".key"});
+    const CurveClientKeys right{*read_curve_key(server + ".pub"), *read_curve_key(client + ".key")};
+    Client trusted(at, 1000ms, right);
+    for (int i = 0; i < 50 && !trusted.list(); ++i) std::this_thread::sleep_for(20ms);
+    ASSERT_TRUE(trusted.register_producer(record("secure", "")).has_value());
+    EXPECT_TRUE(trusted.discover("secure").has_value());
+
+    Client plain(at, 300ms);
+    auto refused = plain.discover("secure");
+    ASSERT_FALSE(refused.has_value()) << "no keys: no answer";
+    EXPECT_THAT(refused.error().message, HasSubstr("does it require CurveZMQ keys"));
+    Client impostor(at, 300ms, CurveClientKeys{*read_curve_key(client + ".pub"), *read_curve_key(client + ".key")});
+    EXPECT_FALSE(impostor.register_producer(record("secure", "")).has_value()) << "the wrong server key: no answer";
+    broker.signal(SIGTERM);
+    EXPECT_EQ(broker.wait(5s), 0);
 }
 
 } // namespace

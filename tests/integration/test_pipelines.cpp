@@ -127,7 +127,8 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"17_unknown_checksum.yaml", "3:22: checksum: 'crc32' is neither a built-in policy nor a checksum plugin"},
         Broken{"18_bad_permissions.yaml", "3:25: permissions: '0400' must be an octal mode"},
         Broken{"19_consumer_without_inputs.yaml", "7:3: consumer 'view' has no 'inputs:'"},
-        Broken{"20_missing_pipeline_name.yaml", "1:1: missing 'pipeline: NAME' at the top level"}),
+        Broken{"20_missing_pipeline_name.yaml", "1:1: missing 'pipeline: NAME' at the top level"},
+        Broken{"21_broker_keys_without_broker.yaml", "1:1: broker_keys needs 'broker: ENDPOINT'"}),
     [](const auto& test) { return std::string(test.param.file).substr(0, 2); });
 
 TEST(Validate, ReportsEveryProblemAtOnceAndATypoOnlyOnce) {

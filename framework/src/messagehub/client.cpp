@@ -52,11 +52,18 @@ struct Client::Impl {
     zmq::context_t context{1};
     std::optional<zmq::socket_t> socket;
     std::uint64_t next_id = 1;
+    std::optional<CurveClientKeys> curve;
+    std::string curve_public;
 
     void ensure_socket() {
         if (socket) return;
         socket.emplace(context, zmq::socket_type::dealer);
         socket->set(zmq::sockopt::linger, 0);
+        if (curve) {
+            socket->set(zmq::sockopt::curve_serverkey, curve->server_public);
+            socket->set(zmq::sockopt::curve_publickey, curve_public);
+            socket->set(zmq::sockopt::curve_secretkey, curve->client_secret);
+        }
         socket->connect(endpoint);
     }
 
@@ -76,7 +83,8 @@ struct Client::Impl {
                     socket.reset();  // drop whatever is queued; a fresh socket next time
                     return make_error(ErrorCode::timeout, "no answer from the broker at " + endpoint + " within " +
                                                               std::to_string(timeout.count()) +
-                                                              " ms (is 'pylabhub broker' running?)");
+                                                              " ms (is 'pylabhub broker' running? does it require CurveZMQ keys" +
+                                                              (curve ? ", and are these the right ones?)" : "?)"));
                 }
                 zmq::message_t delimiter;
                 zmq::message_t payload;
@@ -98,9 +106,15 @@ struct Client::Impl {
     }
 };
 
-Client::Client(std::string endpoint, std::chrono::milliseconds timeout) : impl_(std::make_unique<Impl>()) {
+Client::Client(std::string endpoint, std::chrono::milliseconds timeout, std::optional<CurveClientKeys> curve)
+    : impl_(std::make_unique<Impl>()) {
     impl_->endpoint = std::move(endpoint);
     impl_->timeout = timeout;
+    if (curve) {
+        auto derived = curve_public_of(curve->client_secret);
+        impl_->curve_public = derived ? *derived : std::string();
+        impl_->curve = std::move(curve);
+    }
 }
 Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
@@ -174,11 +188,16 @@ Result<std::string> Client::request(const std::string& text) {
     }
 }
 
-Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop) {
+Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
+                        const std::optional<std::string>& curve_secret) {
     Registry registry(std::move(options));
     zmq::context_t context(1);
     zmq::socket_t router(context, zmq::socket_type::router);
     router.set(zmq::sockopt::linger, 0);
+    if (curve_secret) {
+        router.set(zmq::sockopt::curve_server, 1);
+        router.set(zmq::sockopt::curve_secretkey, *curve_secret);
+    }
     // Requests over kMaxRequestBytes get an error reply from the registry;
     // absurd ones (over 16x that) are cut off by ZeroMQ to bound memory.
     router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(16 * kMaxRequestBytes));
@@ -192,7 +211,7 @@ Result<void> run_broker(const std::string& endpoint, RegistryOptions options, co
         return make_error(ErrorCode::busy, "broker: cannot bind " + endpoint + ": " + e.what() +
                                                (e.num() == EADDRINUSE ? " (another broker is running there?)" : ""));
     }
-    log::logger().info("broker: serving on {}", endpoint);
+    log::logger().info("broker: serving on {}{}", endpoint, curve_secret ? " (CurveZMQ required)" : "");
     auto last_expiry = std::chrono::steady_clock::now();
     while (!should_stop()) {
         zmq::pollitem_t item{static_cast<void*>(router), 0, ZMQ_POLLIN, 0};

@@ -28,16 +28,56 @@ std::uint64_t wall_ms() {
 
 } // namespace
 
-int broker_command(const std::string& endpoint, std::ostream& err) {
+Result<std::optional<messagehub::CurveClientKeys>> client_keys(const CurveFiles& files) {
+    if (files.server_public.empty() && files.client_secret.empty()) return std::optional<messagehub::CurveClientKeys>{};
+    if (files.server_public.empty() || files.client_secret.empty()) {
+        return make_error(ErrorCode::invalid_argument,
+                          "CurveZMQ needs both --curve-server (the broker's .pub) and --curve-client (your .key)");
+    }
+    auto server = messagehub::read_curve_key(files.server_public);
+    if (!server) return std::move(server).error();
+    auto secret = messagehub::read_curve_key(files.client_secret);
+    if (!secret) return std::move(secret).error();
+    return std::optional<messagehub::CurveClientKeys>(messagehub::CurveClientKeys{*server, *secret});
+}
+
+int keygen_command(const std::string& base, std::ostream& out, std::ostream& err) {
+    auto pair = messagehub::generate_curve_keypair();
+    if (!pair) {
+        err << "error: " << pair.error().message << "\n";
+        return 3;
+    }
+    if (auto written = messagehub::write_curve_keypair(base, *pair); !written) {
+        err << "error: " << written.error().message << "\n";
+        return 1;
+    }
+    out << "wrote " << base << ".pub (public: give it to clients, or to the broker's operator) and " << base
+        << ".key (secret, 0600: keep it)\n";
+    return 0;
+}
+
+int broker_command(const std::string& endpoint, const CurveFiles& curve, std::ostream& err) {
+    std::optional<std::string> secret;
+    if (!curve.broker_secret.empty()) {
+        auto key = messagehub::read_curve_key(curve.broker_secret);
+        if (!key) {
+            err << "error: " << key.error().message << "\n";
+            return 1;
+        }
+        secret = *key;
+    }
     messagehub::RegistryOptions options;
     options.host = host_name();
     options.is_alive = [](std::uint64_t pid) { return platform::is_process_alive(pid); };
     options.now_ms = wall_ms;
     bool stop = false;
-    auto served = messagehub::run_broker(endpoint, options, [&] {
-        if (platform::wait_for_shutdown_signal(std::chrono::milliseconds(0))) stop = true;
-        return stop;
-    });
+    auto served = messagehub::run_broker(
+        endpoint, options,
+        [&] {
+            if (platform::wait_for_shutdown_signal(std::chrono::milliseconds(0))) stop = true;
+            return stop;
+        },
+        secret);
     if (!served) {
         err << "error: " << served.error().message << "\n";
         return 1;
@@ -45,8 +85,13 @@ int broker_command(const std::string& endpoint, std::ostream& err) {
     return 0;
 }
 
-int channels_command(const std::string& endpoint, bool json, std::ostream& out, std::ostream& err) {
-    messagehub::Client client(endpoint);
+int channels_command(const std::string& endpoint, const CurveFiles& curve, bool json, std::ostream& out, std::ostream& err) {
+    auto keys = client_keys(curve);
+    if (!keys) {
+        err << "error: " << keys.error().message << "\n";
+        return 1;
+    }
+    messagehub::Client client(endpoint, std::chrono::milliseconds(2000), *keys);
     auto channels = client.list();
     if (!channels) {
         err << "error: " << channels.error().message << "\n";

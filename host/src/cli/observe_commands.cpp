@@ -23,8 +23,14 @@ struct Watched {
     datablock::Observer observer;
 };
 
-std::optional<Watched> watch(const std::string& channel, const std::string& broker, std::ostream& err) {
-    messagehub::Client client(broker);
+std::optional<Watched> watch(const std::string& channel, const std::string& broker, const CurveFiles& curve,
+                             std::ostream& err) {
+    auto keys = client_keys(curve);
+    if (!keys) {
+        err << "error: " << keys.error().message << "\n";
+        return std::nullopt;
+    }
+    messagehub::Client client(broker, 2000ms, *keys);
     auto record = client.discover(channel);
     if (!record) {
         err << "error: " << record.error().message << "\n";
@@ -47,9 +53,9 @@ bool interrupted() { return platform::wait_for_shutdown_signal(0ms).has_value();
 
 } // namespace
 
-int echo_command(const std::string& channel, std::uint64_t count, const std::string& broker, std::ostream& out,
-                 std::ostream& err) {
-    auto watched = watch(channel, broker, err);
+int echo_command(const std::string& channel, std::uint64_t count, const std::string& broker, const CurveFiles& curve,
+                 std::ostream& out, std::ostream& err) {
+    auto watched = watch(channel, broker, curve, err);
     if (!watched) return 1;
     const auto& record = watched->record;
     out << "# " << channel << ": " << (record.schema_name.empty() ? "no schema" : record.schema_name + " " + record.schema_version)
@@ -84,8 +90,9 @@ int echo_command(const std::string& channel, std::uint64_t count, const std::str
     return 0;
 }
 
-int hz_command(const std::string& channel, double duration_s, const std::string& broker, std::ostream& out, std::ostream& err) {
-    auto watched = watch(channel, broker, err);
+int hz_command(const std::string& channel, double duration_s, const std::string& broker, const CurveFiles& curve,
+               std::ostream& out, std::ostream& err) {
+    auto watched = watch(channel, broker, curve, err);
     if (!watched) return 1;
     const std::uint64_t start = platform::monotonic_time_ns();
     std::uint64_t window_start = start;

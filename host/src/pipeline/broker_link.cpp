@@ -17,8 +17,9 @@ std::uint64_t wall_ms() {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-bool answers(const std::string& endpoint, std::chrono::milliseconds timeout) {
-    messagehub::Client probe(endpoint, timeout);
+bool answers(const std::string& endpoint, std::chrono::milliseconds timeout,
+             const std::optional<messagehub::CurveClientKeys>& curve = std::nullopt) {
+    messagehub::Client probe(endpoint, timeout, curve);
     return probe.list().has_value();
 }
 
@@ -32,19 +33,20 @@ std::string host_name() {
     return name;
 }
 
-Result<std::unique_ptr<BrokerLink>> BrokerLink::open(const std::optional<std::string>& endpoint) {
+Result<std::unique_ptr<BrokerLink>> BrokerLink::open(const std::optional<std::string>& endpoint,
+                                                     const std::optional<messagehub::CurveClientKeys>& curve) {
     if (endpoint) {
-        if (!answers(*endpoint, 2000ms)) {
+        if (!answers(*endpoint, 2000ms, curve)) {
             return make_error(ErrorCode::timeout, "broker: no answer from " + *endpoint +
                                                       " (the pipeline's 'broker:'); start it with 'pylabhub broker --bind " +
-                                                      *endpoint + "', or remove the key to embed one");
+                                                      *endpoint + "', check its CurveZMQ keys, or remove the key to embed one");
         }
-        std::unique_ptr<BrokerLink> link(new BrokerLink(*endpoint));
+        std::unique_ptr<BrokerLink> link(new BrokerLink(*endpoint, curve));
         link->heartbeat_ = std::thread([raw = link.get()] { raw->keep_alive(); });
         return link;
     }
     const std::string fallback = messagehub::default_endpoint();
-    std::unique_ptr<BrokerLink> link(new BrokerLink(fallback));
+    std::unique_ptr<BrokerLink> link(new BrokerLink(fallback, std::nullopt));
     if (!answers(fallback, 300ms)) {
         messagehub::RegistryOptions options;
         options.host = host_name();

@@ -21,7 +21,8 @@ class BrokerLink {
 public:
     /// `endpoint`: the pipeline's `broker:` (must answer), or nullopt for
     /// the default endpoint (a broker is embedded when none answers).
-    static Result<std::unique_ptr<BrokerLink>> open(const std::optional<std::string>& endpoint);
+    static Result<std::unique_ptr<BrokerLink>> open(const std::optional<std::string>& endpoint,
+                                                     const std::optional<messagehub::CurveClientKeys>& curve = std::nullopt);
     ~BrokerLink();  ///< deregisters, stops heartbeats and the embedded broker
 
     Result<void> register_channel(const messagehub::ChannelRecord& record);
@@ -32,7 +33,8 @@ public:
     bool embedded() const { return embedded_.joinable(); }
 
 private:
-    explicit BrokerLink(std::string endpoint) : endpoint_(std::move(endpoint)), client_(endpoint_) {}
+    BrokerLink(std::string endpoint, const std::optional<messagehub::CurveClientKeys>& curve)
+        : endpoint_(std::move(endpoint)), client_(endpoint_, std::chrono::milliseconds(2000), curve) {}
     void keep_alive();
 
     std::string endpoint_;

@@ -45,6 +45,9 @@ struct PipelineSpec {
     bool stop_on_failure = false;
     /// The pipeline's `broker:`; none: the default endpoint, embedded if absent.
     std::optional<std::string> broker;
+    /// CurveZMQ key files for the broker: its public key, this host's secret key.
+    std::string broker_server_key;
+    std::string broker_client_key;
     std::vector<ChannelSpec> channels;
     std::vector<ComponentSpec> producers;
     std::vector<ComponentSpec> consumers;

@@ -223,7 +223,15 @@ public:
     Pipeline(const PipelineSpec& spec, const PipelinePlan& plan, std::ostream& err) : spec_(spec), plan_(plan), err_(err) {}
 
     bool set_up() {
-        auto link = BrokerLink::open(spec_.broker);
+        std::optional<messagehub::CurveClientKeys> curve;
+        if (!spec_.broker_server_key.empty()) {
+            auto server = messagehub::read_curve_key(spec_.broker_server_key);
+            auto secret = messagehub::read_curve_key(spec_.broker_client_key);
+            if (!server) return fail_setup(server.error().message);
+            if (!secret) return fail_setup(secret.error().message);
+            curve = messagehub::CurveClientKeys{*server, *secret};
+        }
+        auto link = BrokerLink::open(spec_.broker, curve);
         if (!link) return fail_setup(link.error().message);
         broker_ = std::move(link).value();
         for (const auto& planned : plan_.channels) {

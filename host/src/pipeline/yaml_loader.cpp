@@ -125,7 +125,7 @@ private:
 
     void read_root(const YAML::Node& root) {
         bool has_name = false;
-        for_each_key(root, {"pipeline", "plugin_path", "broker", "on_failure", "channels", "producers", "consumers", "transports"},
+        for_each_key(root, {"pipeline", "plugin_path", "broker", "broker_keys", "on_failure", "channels", "producers", "consumers", "transports"},
                      " at the top level", [&](const std::string& key, const YAML::Node& value, const SourcePosition& where) {
             if (key == "pipeline") {
                 has_name = scalar(value, "pipeline", result_.spec.name);
@@ -141,6 +141,22 @@ private:
                     }
                 }
                 (void)where;
+            } else if (key == "broker_keys") {
+                if (!value.IsMap()) {
+                    problem(at(value.Mark()), "broker_keys must be {server: BROKER.pub, client: HOST.key}");
+                    return;
+                }
+                for_each_key(value, {"server", "client"}, " in broker_keys", [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
+                    std::string file;
+                    if (!scalar(v, k, file)) return;
+                    std::filesystem::path path(file);
+                    if (path.is_relative()) path = file_.parent_path() / path;
+                    if (!std::filesystem::exists(path)) problem(at(v.Mark()), "broker_keys." + k + ": " + path.string() + " does not exist");
+                    (k == "server" ? result_.spec.broker_server_key : result_.spec.broker_client_key) = path.string();
+                });
+                if (result_.spec.broker_server_key.empty() != result_.spec.broker_client_key.empty()) {
+                    problem(at(value.Mark()), "broker_keys needs both 'server' (the broker's .pub) and 'client' (this host's .key)");
+                }
             } else if (key == "transports") {
                 problem(where, "transports: not supported yet (the cross-host transport work); remove the section");
             } else if (key == "on_failure") {
@@ -156,6 +172,9 @@ private:
             }
         });
         if (!has_name) problem({file_.string(), 1, 1}, "missing 'pipeline: NAME' at the top level");
+        if (!result_.spec.broker_server_key.empty() && !result_.spec.broker) {
+            problem({file_.string(), 1, 1}, "broker_keys needs 'broker: ENDPOINT' (an embedded broker does not use CurveZMQ)");
+        }
     }
 
     bool expect_map(const YAML::Node& node, const std::string& what) {

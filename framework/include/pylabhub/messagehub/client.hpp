@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pylabhub/core/result.hpp"
+#include "pylabhub/messagehub/curve.hpp"
 #include "pylabhub/messagehub/registry.hpp"
 
 namespace pylabhub::messagehub {
@@ -20,7 +21,10 @@ std::string default_endpoint();
 class Client {
 public:
     /// Connects lazily: the first request says whether a broker answers.
-    explicit Client(std::string endpoint, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+    /// With `curve`, the connection is authenticated and encrypted; a broker
+    /// that requires CurveZMQ does not answer clients without the right keys.
+    explicit Client(std::string endpoint, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
+                    std::optional<CurveClientKeys> curve = std::nullopt);
     Client(Client&&) noexcept;
     Client& operator=(Client&&) noexcept;
     ~Client();
@@ -45,7 +49,10 @@ private:
 };
 
 /// Runs a broker on `endpoint` until `should_stop` returns true (checked
-/// every 100 ms). Logs each registration. An error if it cannot bind.
-Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop);
+/// every 100 ms). Logs each registration. An error if it cannot bind. With
+/// `curve_secret` (the broker's secret key) only clients that know the
+/// broker's public key are served.
+Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
+                        const std::optional<std::string>& curve_secret = std::nullopt);
 
 } // namespace pylabhub::messagehub
