@@ -4,6 +4,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <string>
 
@@ -307,6 +308,87 @@ consumers:
     const std::uint64_t written = number_after(output, "gen +([0-9]+) ");
     EXPECT_EQ(number_after(output, "rec\\.records = ([0-9]+)"), written) << "the single_reader consumer kept every slot";
     EXPECT_EQ(number_after(output, "gen +[0-9]+ +[0-9.]+ +([0-9]+) "), 0U) << "no waits on a full ring";
+}
+
+/// A standalone broker for one test, on its own endpoint.
+class StandaloneBroker {
+public:
+    StandaloneBroker()
+        : endpoint_("ipc://" + (std::filesystem::temp_directory_path() / ("plh-broker-" + std::to_string(::getpid()) + ".ipc")).string()) {
+        start();
+    }
+    void start() {
+        process_.emplace(ChildProcess::spawn({kPylabhub, "broker", "--bind", endpoint_}));
+        for (int i = 0; i < 100; ++i) {
+            if (pylabhub({"channels", "--broker", endpoint_}).exit_code == 0) return;
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    void kill() { process_.reset(); }  // SIGKILL: its registry is lost
+    const std::string& endpoint() const { return endpoint_; }
+
+private:
+    std::string endpoint_;
+    std::optional<ChildProcess> process_;
+};
+
+TEST(Broker, TwoPipelinesConnectedOnlyByChannelNameThroughAStandaloneBroker) {
+    StandaloneBroker broker;
+    PipelineFile producer("named-producer", "pipeline: producer\nbroker: " + broker.endpoint() + R"(
+channels:
+  @: {slots: 32, slot_bytes: 64, sync: sync_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 1000}}
+)", "named");
+    PipelineFile consumer("named-consumer", "pipeline: consumer\nbroker: " + broker.endpoint() + R"(
+channels:
+  @: {external: true}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)", "named");
+    auto host = ChildProcess::spawn({kPylabhub, "run", producer.path(), "--duration", "4"});
+    for (int i = 0; i < 100 && pylabhub({"channels", "--broker", broker.endpoint()}).output.find(producer.channel()) == std::string::npos; ++i) {
+        std::this_thread::sleep_for(20ms);
+    }
+    auto reader = ChildProcess::spawn({kPylabhub, "run", consumer.path(), "--duration", "1.5"});
+    std::this_thread::sleep_for(500ms);
+    const Outcome listed = pylabhub({"channels", "--broker", broker.endpoint()});
+    EXPECT_THAT(listed.output, ::testing::ContainsRegex(producer.channel() + " .*rec \\(pid [0-9]+\\)")) << listed.output;
+    const std::string reader_output = reader.read_all(20s);
+    EXPECT_EQ(reader.wait(10s), 0) << reader_output;
+    EXPECT_GT(number_after(reader_output, "rec\\.records = ([0-9]+)"), 500U);
+    EXPECT_EQ(pylabhub({"verify", consumer.recording()}).exit_code, 0);
+    EXPECT_EQ(host.wait(20s), 0);
+}
+
+TEST(Broker, RestartedMidRunHostsReRegisterAndDataKeepsFlowing) {
+    StandaloneBroker broker;
+    PipelineFile pipeline("restart", "pipeline: steady\nbroker: " + broker.endpoint() + R"(
+channels:
+  @: {slots: 32, slot_bytes: 64, sync: sync_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)");
+    auto host = ChildProcess::spawn({kPylabhub, "run", pipeline.path(), "--duration", "6"});
+    std::this_thread::sleep_for(1s);
+    ASSERT_THAT(pylabhub({"channels", "--broker", broker.endpoint()}).output, HasSubstr(pipeline.channel()));
+    broker.kill();
+    std::this_thread::sleep_for(500ms);
+    broker.start();  // empty registry
+    bool back = false;
+    for (int i = 0; i < 60 && !back; ++i) {  // heartbeats every 2 s re-register
+        back = pylabhub({"channels", "--broker", broker.endpoint()}).output.find(pipeline.channel()) != std::string::npos;
+        if (!back) std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_TRUE(back) << "the host registered its channel with the new broker";
+    EXPECT_THAT(pylabhub({"channels", "--broker", broker.endpoint()}).output, HasSubstr("rec (pid")) << "and its consumer";
+    const std::string output = host.read_all(30s);
+    EXPECT_EQ(host.wait(10s), 0) << output;
+    const std::uint64_t written = number_after(output, "gen +([0-9]+) ");
+    EXPECT_EQ(number_after(output, "rec\\.records = ([0-9]+)"), written) << "data flowed through the DataBlock meanwhile";
+    EXPECT_EQ(pylabhub({"verify", pipeline.recording()}).exit_code, 0);
 }
 
 TEST(Run, ANamedBrokerThatDoesNotAnswerIsAClearError) {

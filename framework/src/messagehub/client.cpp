@@ -31,6 +31,9 @@ ChannelRecord record_from(const json& j) {
     r.producer_host = j.value("producer_host", "");
     r.registered_ms = j.value("registered_ms", 0ULL);
     r.last_heartbeat_ms = j.value("last_heartbeat_ms", 0ULL);
+    for (const auto& c : j.value("consumers", json::array())) {
+        r.consumers.push_back({c.value("id", ""), c.value("pid", 0ULL), c.value("host", "")});
+    }
     return r;
 }
 
@@ -149,6 +152,20 @@ Result<ChannelRecord> Client::discover(const std::string& channel, const std::op
 
 Result<void> Client::deregister(const std::string& channel, std::uint64_t producer_pid) {
     auto reply = impl_->call({{"type", "DEREG_REQ"}, {"channel", channel}, {"producer_pid", producer_pid}});
+    if (!reply) return std::move(reply).error();
+    return {};
+}
+
+Result<void> Client::register_consumer(const std::string& channel, const ConsumerRecord& consumer) {
+    auto reply = impl_->call({{"type", "CONSUMER_REG_REQ"}, {"channel", channel}, {"consumer_id", consumer.id},
+                              {"consumer_pid", consumer.pid}, {"consumer_host", consumer.host}});
+    if (!reply) return std::move(reply).error();
+    return {};
+}
+
+Result<void> Client::deregister_consumer(const std::string& channel, const ConsumerRecord& consumer) {
+    auto reply = impl_->call({{"type", "CONSUMER_DEREG_REQ"}, {"channel", channel}, {"consumer_id", consumer.id},
+                              {"consumer_pid", consumer.pid}, {"consumer_host", consumer.host}});
     if (!reply) return std::move(reply).error();
     return {};
 }

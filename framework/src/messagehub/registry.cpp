@@ -1,5 +1,7 @@
 #include "pylabhub/messagehub/registry.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "pylabhub/log.hpp"
@@ -30,13 +32,16 @@ std::uint64_t number_field(const json& request, const char* name) {
 }
 
 json record_json(const ChannelRecord& r, bool with_secret) {
+    json consumers = json::array();
+    for (const auto& c : r.consumers) consumers.push_back({{"id", c.id}, {"pid", c.pid}, {"host", c.host}});
     json out = {{"channel", r.channel},
                 {"shm_name", r.shm_name},
                 {"schema", {{"name", r.schema_name}, {"version", r.schema_version}, {"hash", r.schema_hash}, {"blds", r.schema_blds}}},
                 {"producer_pid", r.producer_pid},
                 {"producer_host", r.producer_host},
                 {"registered_ms", r.registered_ms},
-                {"last_heartbeat_ms", r.last_heartbeat_ms}};
+                {"last_heartbeat_ms", r.last_heartbeat_ms},
+                {"consumers", consumers}};
     if (with_secret) out["secret"] = r.secret_hex;
     return out;
 }
@@ -64,6 +69,13 @@ std::vector<std::string> Registry::expire() {
         const bool local = r.producer_host == options_.host;
         const bool dead = local && options_.is_alive && !options_.is_alive(r.producer_pid);
         const bool silent = now > r.last_heartbeat_ms && now - r.last_heartbeat_ms > options_.heartbeat_timeout_ms;
+        // Consumers of this broker's host whose process is gone.
+        auto& consumers = it->second.consumers;
+        consumers.erase(std::remove_if(consumers.begin(), consumers.end(),
+                                       [&](const ConsumerRecord& c) {
+                                           return c.host == options_.host && options_.is_alive && !options_.is_alive(c.pid);
+                                       }),
+                        consumers.end());
         if (dead || silent) {
             dropped.push_back(r.channel + " (" + (dead ? "producer pid " + std::to_string(r.producer_pid) + " is dead"
                                                        : "no heartbeat for " + std::to_string((now - r.last_heartbeat_ms) / 1000) + " s") + ")");
@@ -127,6 +139,7 @@ std::string Registry::handle(const std::string& text) {
             }
             log::logger().info("broker: channel '{}' registered by pid {} on {} (shm {}, schema '{}')", r.channel,
                                r.producer_pid, r.producer_host, r.shm_name, r.schema_name);
+            if (auto found = channels_.find(r.channel); found != channels_.end()) r.consumers = found->second.consumers;
             channels_[r.channel] = r;
             return reply(reply_type, request, json::object());
         }
@@ -157,13 +170,29 @@ std::string Registry::handle(const std::string& text) {
             }
             return reply(reply_type, request, json::object());
         }
+        if (type == "CONSUMER_REG_REQ" || type == "CONSUMER_DEREG_REQ") {
+            const std::string channel = text_field(request, "channel");
+            ConsumerRecord consumer{text_field(request, "consumer_id"), number_field(request, "consumer_pid"),
+                                    text_field(request, "consumer_host")};
+            auto found = channels_.find(channel);
+            if (found == channels_.end()) return error_reply(reply_type, request, "no channel '" + channel + "' is registered");
+            auto& consumers = found->second.consumers;
+            consumers.erase(std::remove_if(consumers.begin(), consumers.end(),
+                                           [&](const ConsumerRecord& c) {
+                                               return c.id == consumer.id && c.pid == consumer.pid && c.host == consumer.host;
+                                           }),
+                            consumers.end());
+            if (type == "CONSUMER_REG_REQ") consumers.push_back(consumer);
+            return reply(reply_type, request, json::object());
+        }
         if (type == "LIST_REQ") {
             json list = json::array();
             for (const auto& [name, record] : channels_) list.push_back(record_json(record, false));
             return reply(reply_type, request, {{"channels", list}});
         }
         return error_reply("ERROR", request, "unknown request type '" + type +
-                                                 "' (known: REG_REQ, DISC_REQ, DEREG_REQ, GET_SCHEMA_REQ, LIST_REQ, HEARTBEAT_REQ)");
+                                                 "' (known: REG_REQ, DISC_REQ, DEREG_REQ, GET_SCHEMA_REQ, LIST_REQ, HEARTBEAT_REQ, "
+                                                 "CONSUMER_REG_REQ, CONSUMER_DEREG_REQ)");
     } catch (const BadRequest& bad) {
         return error_reply(reply_type, request, type + ": " + bad.message);
     } catch (const std::exception& e) {

@@ -102,17 +102,22 @@ int channels_command(const std::string& endpoint, const CurveFiles& curve, bool 
         for (const auto& c : *channels) {
             all.push_back({{"channel", c.channel}, {"shm_name", c.shm_name}, {"schema", c.schema_name},
                            {"schema_version", c.schema_version}, {"schema_hash", c.schema_hash},
-                           {"producer_pid", c.producer_pid}, {"producer_host", c.producer_host}});
+                           {"producer_pid", c.producer_pid}, {"producer_host", c.producer_host},
+                           {"consumers", c.consumers.size()}});
         }
         out << all.dump(2) << "\n";
         return 0;
     }
     out << std::left << std::setw(20) << "CHANNEL" << std::setw(24) << "SEGMENT" << std::setw(24) << "SCHEMA"
-        << std::setw(10) << "PID" << "HOST\n";
+        << std::setw(10) << "PID" << std::setw(16) << "HOST" << "CONSUMERS\n";
     for (const auto& c : *channels) {
+        std::string consumers;
+        for (const auto& consumer : c.consumers) {
+            consumers += (consumers.empty() ? "" : ", ") + consumer.id + " (pid " + std::to_string(consumer.pid) + ")";
+        }
         out << std::left << std::setw(20) << c.channel << std::setw(24) << c.shm_name << std::setw(24)
             << (c.schema_name.empty() ? "-" : c.schema_name + " " + c.schema_version) << std::setw(10) << c.producer_pid
-            << c.producer_host << "\n";
+            << std::setw(16) << c.producer_host << (consumers.empty() ? "-" : consumers) << "\n";
     }
     out << channels->size() << " channel" << (channels->size() == 1 ? "" : "s") << " at " << endpoint << "\n";
     return 0;

@@ -67,6 +67,8 @@ Result<std::unique_ptr<BrokerLink>> BrokerLink::open(const std::optional<std::st
 BrokerLink::~BrokerLink() {
     {
         std::lock_guard lock(mutex_);
+        for (const auto& [channel, consumer] : consumers_) (void)client_.deregister_consumer(channel, consumer);
+        consumers_.clear();
         for (const auto& record : registered_) (void)client_.deregister(record.channel, record.producer_pid);
         registered_.clear();
     }
@@ -99,6 +101,12 @@ void BrokerLink::deregister(const std::string& channel) {
     }
 }
 
+void BrokerLink::register_consumer(const std::string& channel, const std::string& consumer_id) {
+    std::lock_guard lock(mutex_);
+    messagehub::ConsumerRecord consumer{consumer_id, platform::current_pid(), host_name()};
+    if (client_.register_consumer(channel, consumer)) consumers_.emplace_back(channel, consumer);
+}
+
 void BrokerLink::keep_alive() {
     auto next = std::chrono::steady_clock::now() + kHeartbeatInterval;
     bool warned = false;
@@ -118,8 +126,13 @@ void BrokerLink::keep_alive() {
                 warned = true;
                 break;
             }
-            // A restarted broker forgot us: register again.
-            if (client_.register_producer(record)) log::logger().info("re-registered channel '{}' with the broker", record.channel);
+            // A restarted broker forgot us: register again, with our consumers.
+            if (client_.register_producer(record)) {
+                log::logger().info("re-registered channel '{}' with the broker", record.channel);
+                for (const auto& [channel, consumer] : consumers_) {
+                    if (channel == record.channel) (void)client_.register_consumer(channel, consumer);
+                }
+            }
         }
     }
 }

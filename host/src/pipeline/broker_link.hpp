@@ -28,6 +28,8 @@ public:
     Result<void> register_channel(const messagehub::ChannelRecord& record);
     Result<messagehub::ChannelRecord> discover(const std::string& channel);
     void deregister(const std::string& channel);
+    /// Best effort: a consumer's registration is informational.
+    void register_consumer(const std::string& channel, const std::string& consumer_id);
 
     const std::string& endpoint() const { return endpoint_; }
     bool embedded() const { return embedded_.joinable(); }
@@ -41,6 +43,7 @@ private:
     std::mutex mutex_;  // the client's socket is used by the control and heartbeat threads
     messagehub::Client client_;
     std::vector<messagehub::ChannelRecord> registered_;
+    std::vector<std::pair<std::string, messagehub::ConsumerRecord>> consumers_;
     std::atomic<bool> stop_{false};
     std::thread heartbeat_;
     std::thread embedded_;

@@ -398,6 +398,7 @@ private:
             if (!reader) return fail_setup("consumer '" + planned.spec->id + "': " + reader.error().message);
             runtime->readers.push_back(std::move(reader).value());
             runtime->stats.emplace_back();
+            broker_->register_consumer(input->plan->spec->name, planned.spec->id);
         }
         consumers_.push_back(std::move(runtime));
         return true;

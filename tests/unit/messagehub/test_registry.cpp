@@ -103,6 +103,24 @@ TEST_F(RegistryTest, MalformedRequestsGetAnErrorReplyNamingTheProblem) {
     EXPECT_EQ(reg("still-serving", 100)["status"], "ok");
 }
 
+TEST_F(RegistryTest, ConsumersAreListedWithTheirChannelAndDroppedWhenDead) {
+    ASSERT_EQ(reg("sensor", 100)["status"], "ok");
+    const json consumer = {{"type", "CONSUMER_REG_REQ"}, {"channel", "sensor"}, {"consumer_id", "rec"},
+                           {"consumer_pid", 200}, {"consumer_host", "lab1"}};
+    EXPECT_EQ(call(consumer)["status"], "ok");
+    EXPECT_EQ(call(consumer)["status"], "ok") << "registering twice is one registration";
+    json listed = call({{"type", "LIST_REQ"}});
+    ASSERT_EQ(listed["channels"][0]["consumers"].size(), 1U);
+    EXPECT_EQ(listed["channels"][0]["consumers"][0]["id"], "rec");
+    EXPECT_EQ(reg("sensor", 100)["status"], "ok");
+    EXPECT_EQ(call({{"type", "LIST_REQ"}})["channels"][0]["consumers"].size(), 1U) << "kept across re-registration";
+    alive.erase(200);
+    registry.expire();
+    EXPECT_TRUE(call({{"type", "LIST_REQ"}})["channels"][0]["consumers"].empty());
+    EXPECT_EQ(call({{"type", "CONSUMER_REG_REQ"}, {"channel", "nope"}, {"consumer_id", "x"}, {"consumer_pid", 1},
+                    {"consumer_host", "h"}})["status"], "error");
+}
+
 TEST_F(RegistryTest, OnlyTheOwnerMayDeregisterOrHeartbeat) {
     ASSERT_EQ(reg("sensor", 100)["status"], "ok");
     const json wrong = call({{"type", "DEREG_REQ"}, {"channel", "sensor"}, {"producer_pid", 200}});

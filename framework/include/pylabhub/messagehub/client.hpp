@@ -36,6 +36,9 @@ public:
                                                  const std::optional<std::string>& expected_schema_hash = std::nullopt,
                                                  const std::string& expected_schema_name = "");
     [[nodiscard]] Result<void> deregister(const std::string& channel, std::uint64_t producer_pid);
+    /// Tells the broker a consumer reads `channel` (shown by `pylabhub channels`).
+    [[nodiscard]] Result<void> register_consumer(const std::string& channel, const ConsumerRecord& consumer);
+    [[nodiscard]] Result<void> deregister_consumer(const std::string& channel, const ConsumerRecord& consumer);
     [[nodiscard]] Result<void> heartbeat(const std::string& channel, std::uint64_t producer_pid);
     [[nodiscard]] Result<std::vector<ChannelRecord>> list();
     /// Any request as JSON text (tools and tests).

@@ -14,6 +14,12 @@ namespace pylabhub::messagehub {
 /// Largest request the broker reads; bigger ones get an error reply.
 inline constexpr std::size_t kMaxRequestBytes = 1 << 20;
 
+struct ConsumerRecord {
+    std::string id;  ///< the consumer's id in its pipeline
+    std::uint64_t pid = 0;
+    std::string host;
+};
+
 struct ChannelRecord {
     std::string channel;
     std::string shm_name;
@@ -26,6 +32,7 @@ struct ChannelRecord {
     std::string producer_host;
     std::uint64_t registered_ms = 0;  ///< wall clock, for people
     std::uint64_t last_heartbeat_ms = 0;
+    std::vector<ConsumerRecord> consumers;  ///< registered with CONSUMER_REG_REQ
 };
 
 struct RegistryOptions {
