@@ -62,15 +62,29 @@ std::vector<Target> targets(const Results& r) {
 
 int main(int argc, char** argv) {
     pylabhub::log::set_level(pylabhub::log::Level::error);
+    // plh_bench [RESULTS.json] [datablock|baselines|host ...]: all groups by default.
     const std::string output = argc > 1 ? argv[1] : "build/bench/results.json";
+    auto wanted = [&](const std::string& group) {
+        if (argc <= 2) return true;
+        for (int i = 2; i < argc; ++i) {
+            if (group == argv[i]) return true;
+        }
+        return false;
+    };
     Results results;
     std::cerr << "running benchmarks (a few minutes; keep the machine otherwise idle)...\n";
-    std::cerr << "  datablock cases\n";
-    run_datablock_cases(results);
-    std::cerr << "  baselines\n";
-    run_baseline_cases(results);
-    std::cerr << "  host path\n";
-    run_host_cases(results);
+    if (wanted("datablock")) {
+        std::cerr << "  datablock cases\n";
+        run_datablock_cases(results);
+    }
+    if (wanted("baselines")) {
+        std::cerr << "  baselines\n";
+        run_baseline_cases(results);
+    }
+    if (wanted("host")) {
+        std::cerr << "  host path\n";
+        run_host_cases(results);
+    }
 
     std::printf("%-12s %-34s %8s %-10s %14s %s\n", "GROUP", "SYSTEM", "SIZE", "METRIC", "VALUE", "UNIT");
     for (const auto& r : results.all()) {
