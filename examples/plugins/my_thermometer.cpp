@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cstring>
 #include <string>
-#include <thread>
 
+#include <pylabhub/sdk/pacer.hpp>
 #include <pylabhub/sdk/plugin.hpp>
 
 namespace sdk = pylabhub::sdk;
@@ -24,19 +24,14 @@ public:
                                             "{t_ns@0:u64;celsius@8:f64}#16"};
 
     explicit Thermometer(sdk::Host host)
-        : Producer(host), period_ns_(static_cast<std::uint64_t>(1e9 / host.config_float("rate_hz"))),
-          sensor_(host.config_string("sensor")), next_ns_(host.now_ns()) {
+        : Producer(host), pacer_(host, host.config_float("rate_hz")), sensor_(host.config_string("sensor")) {
         host.info("reading " + sensor_);
         // Throwing here (sdk::ConfigError, sdk::PluginError, anything) fails
         // `create`: the host reports your message and keeps running.
     }
 
     // Called on the producer thread: wait until the next sample is due.
-    WaitResult wait_next(std::chrono::nanoseconds timeout) override {
-        const std::uint64_t now = host().now_ns();
-        if (now < next_ns_) std::this_thread::sleep_for(std::min(std::chrono::nanoseconds(next_ns_ - now), timeout));
-        return host().now_ns() >= next_ns_ ? WaitResult::ready : WaitResult::not_yet;
-    }
+    WaitResult wait_next(std::chrono::nanoseconds timeout) override { return pacer_.wait(timeout); }
 
     // Then write the sample straight into the shared-memory slot.
     std::size_t fill(std::span<std::byte> slot) override {
@@ -44,14 +39,13 @@ public:
         const double celsius = 21.5;  // read the device here
         std::memcpy(slot.data(), &t, 8);
         std::memcpy(slot.data() + 8, &celsius, 8);
-        next_ns_ += period_ns_;
+        pacer_.advance();
         return 16;
     }
 
 private:
-    std::uint64_t period_ns_;
+    sdk::Pacer pacer_;  // samples due every 1/rate_hz, catching up if late
     std::string sensor_;
-    std::uint64_t next_ns_;
 };
 
 PYLABHUB_PLUGIN_LIBRARY(Thermometer)  // one line: the entry symbol

@@ -37,12 +37,10 @@ const char* state_name(std::uint32_t state) {
 } // namespace
 
 Result<Inspector> Inspector::open(std::string_view shm_name) {
-    auto shm = platform::SharedMemory::attach(shm_name);
-    if (!shm) return std::move(shm).error();
-    auto layout = detail::read_segment_layout(*shm);
-    if (!layout) return make_error(layout.error().code, "datablock '" + shm->name() + "': " + layout.error().message);
-    auto* state = new State{std::move(shm).value(), {}};
-    state->view = detail::SegmentView{state->shm.data(), *layout};
+    auto opened = detail::open_segment(shm_name, "");
+    if (!opened) return std::move(opened).error();
+    auto* state = new State{std::move(opened->shm), {}};
+    state->view = detail::SegmentView{state->shm.data(), opened->layout};
     return Inspector(state);
 }
 

@@ -16,16 +16,14 @@ struct Observer::State {
 };
 
 Result<Observer> Observer::attach(std::string_view shm_name, const crypto::SharedSecret& secret) {
-    auto shm = platform::SharedMemory::attach(shm_name, platform::ShmAccess::read_write);
-    if (!shm) return std::move(shm).error();
-    auto layout = detail::read_segment_layout(*shm);
-    if (!layout) return make_error(layout.error().code, "observe datablock '" + shm->name() + "': " + layout.error().message);
-    const auto& header = *reinterpret_cast<const detail::SegmentHeader*>(shm->data());
+    auto opened = detail::open_segment(shm_name, "observe ");
+    if (!opened) return std::move(opened).error();
+    const auto& header = *reinterpret_cast<const detail::SegmentHeader*>(opened->shm.data());
     if (!crypto::constant_time_equal(std::span(header.shared_secret), std::span(secret))) {
-        return make_error(ErrorCode::mismatch, "observe datablock '" + shm->name() + "' refused: wrong shared secret");
+        return make_error(ErrorCode::mismatch, "observe datablock '" + opened->shm.name() + "' refused: wrong shared secret");
     }
-    auto* state = new State{std::move(shm).value(), {}};
-    state->view = detail::SegmentView{state->shm.data(), *layout};
+    auto* state = new State{std::move(opened->shm), {}};
+    state->view = detail::SegmentView{state->shm.data(), opened->layout};
     return Observer(state);
 }
 

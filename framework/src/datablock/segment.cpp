@@ -138,6 +138,16 @@ Result<SegmentLayout> read_segment_layout(const platform::SharedMemory& shm) {
     return layout;
 }
 
+Result<OpenedSegment> open_segment(std::string_view shm_name, std::string_view what) {
+    auto shm = platform::SharedMemory::attach(shm_name);
+    if (!shm) return std::move(shm).error();
+    auto layout = read_segment_layout(*shm);
+    if (!layout) {
+        return make_error(layout.error().code, std::string(what) + "datablock '" + shm->name() + "': " + layout.error().message);
+    }
+    return OpenedSegment{std::move(shm).value(), *layout};
+}
+
 FlexZoneEntry* find_zone(const SegmentView& view, std::string_view name) {
     for (std::uint32_t i = 0; i < view.header().flex_zone_count; ++i) {
         FlexZoneEntry& zone = view.zones()[i];

@@ -163,6 +163,14 @@ FlexZoneEntry* find_zone(const SegmentView& view, std::string_view name);
 /// names the field that is wrong. Reads only.
 Result<SegmentLayout> read_segment_layout(const platform::SharedMemory& shm);
 
+/// Attaches `shm_name` and checks its header: the mapping and its layout,
+/// or an error that starts with "<what> datablock '<name>': ".
+struct OpenedSegment {
+    platform::SharedMemory shm;
+    SegmentLayout layout;
+};
+Result<OpenedSegment> open_segment(std::string_view shm_name, std::string_view what);
+
 /// The layout a Producer creates for `config`.
 SegmentLayout layout_for(const DataBlockConfig& config);
 

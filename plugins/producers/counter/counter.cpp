@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cstring>
 #include <string>
-#include <thread>
 
+#include <pylabhub/sdk/pacer.hpp>
 #include <pylabhub/sdk/plugin.hpp>
 
 namespace {
@@ -22,24 +22,16 @@ public:
     };
 
     explicit Counter(sdk::Host host)
-        : Producer(host), period_ns_(period(host.config_float("rate_hz"))),
+        : Producer(host), pacer_(host, host.config_float("rate_hz")),
           count_(static_cast<std::uint64_t>(host.config_int("count"))), payload_(host.config_size("payload_bytes")) {
         host.declare_schema("pylabhub.counter", "1.0.0",
                             "{seq@0:u64;counter@8:u64;pattern@16:u8[" + std::to_string(payload_ - 16) + "]}#" +
                                 std::to_string(payload_));
-        next_due_ns_ = host.now_ns();
     }
 
     WaitResult wait_next(std::chrono::nanoseconds timeout) override {
         if (count_ != 0 && sequence_ >= count_) return WaitResult::end_of_stream;
-        if (period_ns_ == 0) return WaitResult::ready;
-        const std::uint64_t now = host().now_ns();
-        if (now < next_due_ns_) {
-            std::this_thread::sleep_for(std::chrono::nanoseconds(
-                std::min<std::uint64_t>(next_due_ns_ - now, static_cast<std::uint64_t>(timeout.count()))));
-            if (host().now_ns() < next_due_ns_) return WaitResult::not_yet;
-        }
-        return WaitResult::ready;
+        return pacer_.wait(timeout);
     }
 
     std::size_t fill(std::span<std::byte> slot) override {
@@ -53,18 +45,15 @@ public:
         auto* pattern = reinterpret_cast<std::uint8_t*>(slot.data() + 16);
         for (std::size_t i = 0; i < payload_ - 16; ++i) pattern[i] = static_cast<std::uint8_t>(sequence_ + i * 7);
         ++sequence_;
-        next_due_ns_ += period_ns_;
+        pacer_.advance();
         return payload_;
     }
 
 private:
-    static std::uint64_t period(double rate_hz) { return rate_hz > 0 ? static_cast<std::uint64_t>(1e9 / rate_hz) : 0; }
-
-    std::uint64_t period_ns_;
+    sdk::Pacer pacer_;
     std::uint64_t count_;
     std::uint64_t payload_;
     std::uint64_t sequence_ = 0;
-    std::uint64_t next_due_ns_ = 0;
 };
 
 } // namespace

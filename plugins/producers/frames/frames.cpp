@@ -2,8 +2,8 @@
 #include <chrono>
 #include <cstring>
 #include <string>
-#include <thread>
 
+#include <pylabhub/sdk/pacer.hpp>
 #include <pylabhub/sdk/plugin.hpp>
 
 namespace {
@@ -22,8 +22,7 @@ public:
     explicit Frames(sdk::Host host)
         : Producer(host), width_(static_cast<std::uint32_t>(host.config_int("width"))),
           height_(static_cast<std::uint32_t>(host.config_int("height"))),
-          period_ns_(static_cast<std::uint64_t>(1e9 / host.config_float("fps"))), next_due_ns_(host.now_ns()),
-          start_ns_(next_due_ns_) {
+          pacer_(host, host.config_float("fps")) {
         const std::uint64_t pixels = std::uint64_t{width_} * height_;
         bytes_ = (24 + 2 * pixels + 7) / 8 * 8;
         host.declare_schema("pylabhub.frame", "1.0.0",
@@ -31,21 +30,14 @@ public:
                                 "]}#" + std::to_string(bytes_));
     }
 
-    WaitResult wait_next(std::chrono::nanoseconds timeout) override {
-        const std::uint64_t now = host().now_ns();
-        if (now < next_due_ns_) {
-            std::this_thread::sleep_for(std::min(std::chrono::nanoseconds(next_due_ns_ - now), timeout));
-            if (host().now_ns() < next_due_ns_) return WaitResult::not_yet;
-        }
-        return WaitResult::ready;
-    }
+    WaitResult wait_next(std::chrono::nanoseconds timeout) override { return pacer_.wait(timeout); }
 
     std::size_t fill(std::span<std::byte> slot) override {
         if (slot.size() < bytes_) {
             throw sdk::PluginError(PLH_ERR_CONFIG, std::to_string(width_) + "x" + std::to_string(height_) +
                                                        " frames need slot_bytes of at least " + std::to_string(bytes_));
         }
-        const std::uint64_t t_ns = next_due_ns_ - start_ns_;
+        const std::uint64_t t_ns = pacer_.due_since_start_ns();
         std::memcpy(slot.data(), &sequence_, 8);
         std::memcpy(slot.data() + 8, &t_ns, 8);
         std::memcpy(slot.data() + 16, &width_, 4);
@@ -57,16 +49,14 @@ public:
             for (std::uint32_t x = 0; x < width_; ++x) pixels[std::size_t{y} * width_ + x] = static_cast<std::uint16_t>(base + x * 64);
         }
         ++sequence_;
-        next_due_ns_ += period_ns_;
+        pacer_.advance();
         return bytes_;
     }
 
 private:
     std::uint32_t width_;
     std::uint32_t height_;
-    std::uint64_t period_ns_;
-    std::uint64_t next_due_ns_;
-    std::uint64_t start_ns_;
+    sdk::Pacer pacer_;
     std::uint64_t bytes_ = 0;
     std::uint64_t sequence_ = 0;
 };

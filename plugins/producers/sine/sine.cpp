@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstring>
 #include <string>
-#include <thread>
 
+#include <pylabhub/sdk/pacer.hpp>
 #include <pylabhub/sdk/plugin.hpp>
 
 namespace {
@@ -23,24 +23,16 @@ public:
 
     explicit Sine(sdk::Host host)
         : Producer(host), channels_(static_cast<std::size_t>(host.config_int("channels"))),
-          period_ns_(static_cast<std::uint64_t>(1e9 / host.config_float("rate_hz"))),
-          frequency_hz_(host.config_float("frequency_hz")), amplitude_(host.config_float("amplitude")) {
+          pacer_(host, host.config_float("rate_hz")), frequency_hz_(host.config_float("frequency_hz")),
+          amplitude_(host.config_float("amplitude")) {
         // {seq, t_ns, value[N]}: the layout depends on `channels`.
         const std::size_t size = (16 + 4 * channels_ + 7) / 8 * 8;
         host.declare_schema("pylabhub.sine", "1.0.0",
                             "{seq@0:u64;t_ns@8:u64;value@16:f32[" + std::to_string(channels_) + "]}#" +
                                 std::to_string(size));
-        next_due_ns_ = host.now_ns();
-        start_ns_ = next_due_ns_;
     }
 
-    WaitResult wait_next(std::chrono::nanoseconds timeout) override {
-        const std::uint64_t now = host().now_ns();
-        if (now >= next_due_ns_) return WaitResult::ready;
-        const auto wait = std::min<std::uint64_t>(next_due_ns_ - now, static_cast<std::uint64_t>(timeout.count()));
-        std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
-        return host().now_ns() >= next_due_ns_ ? WaitResult::ready : WaitResult::not_yet;
-    }
+    WaitResult wait_next(std::chrono::nanoseconds timeout) override { return pacer_.wait(timeout); }
 
     std::size_t fill(std::span<std::byte> slot) override {
         const std::size_t size = 16 + 4 * channels_;
@@ -48,7 +40,7 @@ public:
             throw sdk::PluginError(PLH_ERR_CONFIG, "slot of " + std::to_string(slot.size()) + " bytes is too small for " +
                                                        std::to_string(channels_) + " channels (" + std::to_string(size) + " needed)");
         }
-        const std::uint64_t t_ns = next_due_ns_ - start_ns_;
+        const std::uint64_t t_ns = pacer_.due_since_start_ns();
         std::memcpy(slot.data(), &sequence_, 8);
         std::memcpy(slot.data() + 8, &t_ns, 8);
         const double t = static_cast<double>(t_ns) * 1e-9;
@@ -57,18 +49,16 @@ public:
             std::memcpy(slot.data() + 16 + 4 * k, &value, 4);
         }
         ++sequence_;
-        next_due_ns_ += period_ns_;
+        pacer_.advance();
         return size;
     }
 
 private:
     std::size_t channels_;
-    std::uint64_t period_ns_;
+    sdk::Pacer pacer_;
     double frequency_hz_;
     double amplitude_;
     std::uint64_t sequence_ = 0;
-    std::uint64_t next_due_ns_ = 0;
-    std::uint64_t start_ns_ = 0;
 };
 
 } // namespace
