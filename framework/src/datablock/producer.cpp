@@ -287,11 +287,13 @@ Result<WriteTransactionGuard> Producer::acquire_write(std::chrono::nanoseconds t
         return make_error(ErrorCode::busy, "datablock '" + s.shm.name() +
                                                "': a slot is already being written; commit or abandon it first");
     }
-    const std::uint64_t deadline = detail::deadline_after(timeout);
     const std::uint64_t sequence = s.next_sequence;
     const std::uint64_t capacity = s.header().slot_count;
+    // The clock is read only when this call has to wait for space.
+    std::uint64_t slot_timeout = static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
 
     if (s.lossless() && sequence >= s.min_position_bound + capacity) {
+        const std::uint64_t deadline = detail::deadline_after(timeout);
         auto has_space = [&] {
             s.min_position_bound = s.min_consumer_position(sequence);
             return sequence < s.min_position_bound + capacity;
@@ -304,12 +306,12 @@ Result<WriteTransactionGuard> Producer::acquire_write(std::chrono::nanoseconds t
                                   std::to_string(timeout.count() / 1'000'000) + " ms; the slowest consumer is at " +
                                   std::to_string(s.min_position_bound) + ", the writer at " + std::to_string(sequence));
         }
+        const std::uint64_t now = platform::monotonic_time_ns();
+        slot_timeout = deadline > now ? deadline - now : 0;
     }
 
-    const std::uint64_t now = platform::monotonic_time_ns();
-    const plh_slot_result acquired = plh_slot_rw_acquire_write(
-        s.view.slot_state(sequence), s.owner, deadline > now ? deadline - now : 0, s.lossless() ? 1 : 0,
-        &s.header().producer_metrics);
+    const plh_slot_result acquired = plh_slot_rw_acquire_write(s.view.slot_state(sequence), s.owner, slot_timeout,
+                                                               s.lossless() ? 1 : 0, &s.header().producer_metrics);
     if (acquired != PLH_SLOT_OK) {
         return make_error(acquired == PLH_SLOT_TIMEOUT || acquired == PLH_SLOT_LOCKED ? ErrorCode::timeout
                                                                                       : ErrorCode::unrecoverable,

@@ -32,8 +32,9 @@ void count(plh_slot_metrics* metrics, uint64_t plh_slot_metrics::*counter) noexc
 // Liveness reads procfs; a waiting writer looks only this often.
 constexpr uint64_t kLivenessCheckIntervalNs = 1'000'000;
 
-plh_slot_result take_write_lock(plh_slot_rw_state* slot, uint64_t owner, uint64_t deadline,
+plh_slot_result take_write_lock(plh_slot_rw_state* slot, uint64_t owner, uint64_t started, uint64_t timeout_ns,
                                 plh_slot_metrics* metrics) noexcept {
+    const uint64_t deadline = started + timeout_ns;
     Backoff backoff;
     uint64_t next_liveness_check = 0;
     for (;;) {
@@ -66,12 +67,14 @@ extern "C" {
 plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t timeout_ns,
                                           int wait_for_readers, plh_slot_metrics* metrics) {
     if (slot == nullptr || owner_word == 0) return PLH_SLOT_ERROR;
-    const uint64_t deadline = monotonic_time_ns() + timeout_ns;
-    if (const plh_slot_result locked = take_write_lock(slot, owner_word, deadline, metrics); locked != PLH_SLOT_OK) {
+    // One clock read: the write's start time, which also starts the timeout.
+    const uint64_t started = monotonic_time_ns();
+    if (const plh_slot_result locked = take_write_lock(slot, owner_word, started, timeout_ns, metrics); locked != PLH_SLOT_OK) {
         return locked;
     }
+    const uint64_t deadline = started + timeout_ns;
 
-    field(slot->write_started_ns).store(monotonic_time_ns(), std::memory_order_relaxed);
+    field(slot->write_started_ns).store(started, std::memory_order_relaxed);
     // Announce the write before looking at reader_count; readers announce
     // themselves before looking at state (both seq_cst), so either a reader
     // sees WRITING and backs off, or we see it and wait for it.

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -67,16 +68,15 @@ template <>
 class [[nodiscard]] Result<void> {
 public:
     Result() = default;
-    Result(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT
+    Result(Error error) : error_(std::move(error)) {}  // NOLINT
 
-    bool has_value() const noexcept { return !failed_; }
-    explicit operator bool() const noexcept { return !failed_; }
-    const Error& error() const& { return error_; }
-    Error&& error() && { return std::move(error_); }
+    bool has_value() const noexcept { return !error_.has_value(); }
+    explicit operator bool() const noexcept { return has_value(); }
+    const Error& error() const& { return *error_; }
+    Error&& error() && { return std::move(*error_); }
 
 private:
-    Error error_{ErrorCode::system, {}};
-    bool failed_ = false;
+    std::optional<Error> error_;  // success costs no string: hot paths return Result<void>
 };
 
 /// Shorthand for `return make_error(ErrorCode::x, "...")` in Result-returning functions.
