@@ -209,6 +209,35 @@ consumers:
     EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel()));
 }
 
+TEST(Run, AHostKilledWithSigkillIsRecoveredByTheNextRunOfThePipeline) {
+    PipelineFile pipeline("kill9", R"(pipeline: crashy
+channels:
+  @: {slots: 32, slot_bytes: 64, sync: sync_reader, checksum: xxh3}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)");
+    auto crashed = ChildProcess::spawn({kPylabhub, "run", pipeline.path()});
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline &&
+           (!std::filesystem::exists(pipeline.recording()) || std::filesystem::file_size(pipeline.recording()) < 5000)) {
+        std::this_thread::sleep_for(10ms);
+    }
+    crashed.kill_and_reap();  // SIGKILL: segment, consumer rows and the embedded broker's socket are left behind
+    ASSERT_TRUE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel()));
+
+    const Outcome again = pylabhub({"run", pipeline.path(), "--duration", "1"});
+    EXPECT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_THAT(again.output, HasSubstr("reusing its segment"));
+    EXPECT_THAT(again.output, HasSubstr("took over the consumer row of dead pid"));
+    const std::uint64_t written = number_after(again.output, "gen +([0-9]+) ");
+    EXPECT_GT(written, 500U);
+    EXPECT_EQ(number_after(again.output, "rec\\.records = ([0-9]+)"), written) << "this run's writes, all recorded";
+    EXPECT_EQ(pylabhub({"verify", pipeline.recording()}).exit_code, 0);
+    EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel())) << "cleaned up this time";
+}
+
 TEST(Run, AFailingConsumerIsReportedAndTheRestKeepRunning) {
     PipelineFile pipeline("fail", R"(pipeline: failing
 plugin_path: )" PLH_TEST_PLUGIN_DIR R"(

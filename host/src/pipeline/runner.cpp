@@ -35,6 +35,7 @@ struct ChannelRuntime {
     crypto::SharedSecret secret{};
     std::optional<SchemaDescription> schema;
     std::string schema_hash_hex;
+    std::uint64_t written_before = 0;           // a reused segment counts an earlier producer's writes too
     datablock::DataBlockMetrics final_metrics;  // taken when the channel closes
 };
 
@@ -324,6 +325,7 @@ private:
         }
         if (!created) return fail_setup("channel '" + channel.plan->spec->name + "': " + created.error().message);
         channel.producer.emplace(std::move(created).value());
+        channel.written_before = channel.producer->metrics().slots_written;
         channel.secret = channel.producer->secret();
         producer.instance->bind_producer(&*channel.producer);
         messagehub::ChannelRecord record;
@@ -471,10 +473,11 @@ private:
             << "\n";
         for (auto& p : producers_) {
             const auto& m = p->channel->final_metrics;
+            const std::uint64_t written = m.slots_written - p->channel->written_before;
             const double secs = seconds(p->start_ns, p->end_ns);
             out << std::left << std::setw(16) << p->channel->plan->spec->name << std::setw(12) << p->plan->spec->id
-                << std::right << std::setw(12) << m.slots_written << std::setw(12) << std::setprecision(1)
-                << (secs > 0 ? double(m.slots_written) / secs : 0.0) << std::setw(12) << p->backpressure_waits
+                << std::right << std::setw(12) << written << std::setw(12) << std::setprecision(1)
+                << (secs > 0 ? double(written) / secs : 0.0) << std::setw(12) << p->backpressure_waits
                 << std::setw(11) << m.checksum_failures << "\n";
         }
         out << "\n" << std::left << std::setw(16) << "CONSUMER" << std::setw(12) << "INPUT" << std::right << std::setw(12)
