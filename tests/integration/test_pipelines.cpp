@@ -88,6 +88,23 @@ std::uint64_t number_after(const std::string& text, const std::string& pattern) 
     return std::stoull(match[1]);
 }
 
+/// Waits (at most 10 s) until the host has created the channel's segment.
+void wait_for_segment(const std::string& channel) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline && !std::filesystem::exists("/dev/shm/plh." + channel)) {
+        std::this_thread::sleep_for(10ms);
+    }
+}
+
+/// Waits (at most 10 s) until a recording holds at least `bytes`: data flows.
+void wait_for_recording(const std::string& file, std::uintmax_t bytes) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline &&
+           (!std::filesystem::exists(file) || std::filesystem::file_size(file) < bytes)) {
+        std::this_thread::sleep_for(10ms);
+    }
+}
+
 // --- validate: each broken pipeline names the exact place ------------------
 
 struct Broken {
@@ -191,12 +208,7 @@ consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
 )");
     auto host = ChildProcess::spawn({kPylabhub, "run", pipeline.path()});
-    // Wait for data to flow, then stop the host the way an operator does.
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline &&
-           (!std::filesystem::exists(pipeline.recording()) || std::filesystem::file_size(pipeline.recording()) < 10000)) {
-        std::this_thread::sleep_for(10ms);
-    }
+    wait_for_recording(pipeline.recording(), 10000);  // data flows; now stop it as an operator does
     host.signal(SIGTERM);
     const std::string output = host.read_all(20s);
     EXPECT_EQ(host.wait(10s), 0) << output;
@@ -219,11 +231,7 @@ consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
 )");
     auto crashed = ChildProcess::spawn({kPylabhub, "run", pipeline.path()});
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline &&
-           (!std::filesystem::exists(pipeline.recording()) || std::filesystem::file_size(pipeline.recording()) < 5000)) {
-        std::this_thread::sleep_for(10ms);
-    }
+    wait_for_recording(pipeline.recording(), 5000);
     crashed.kill_and_reap();  // SIGKILL: segment, consumer rows and the embedded broker's socket are left behind
     ASSERT_TRUE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel()));
 
@@ -277,10 +285,7 @@ consumers:
     // The creator embeds a broker (none runs on this test's default endpoint)
     // and registers its channel there; the reader finds it by name.
     auto creator = ChildProcess::spawn({kPylabhub, "run", first.path(), "--duration", "4"});
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline && !std::filesystem::exists("/dev/shm/plh." + first.channel())) {
-        std::this_thread::sleep_for(10ms);
-    }
+    wait_for_segment(first.channel());
     std::this_thread::sleep_for(300ms);  // creating the segment comes just before registering it
     const Outcome reader = pylabhub({"run", second.path(), "--duration", "1"});
     EXPECT_EQ(reader.exit_code, 0) << reader.output;
@@ -312,10 +317,7 @@ consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
 )");
     auto host = ChildProcess::spawn({kPylabhub, "run", pipeline.path(), "--duration", "3"});
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline && !std::filesystem::exists("/dev/shm/plh." + pipeline.channel())) {
-        std::this_thread::sleep_for(10ms);
-    }
+    wait_for_segment(pipeline.channel());
     std::this_thread::sleep_for(300ms);
 
     const Outcome echo = pylabhub({"echo", pipeline.channel(), "-n", "3"});
