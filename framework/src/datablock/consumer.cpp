@@ -177,10 +177,7 @@ Result<ConsumerEntry*> join_table(ConsumerState& s) {
         if (stale) {
             // The row of a consumer that died: what it read still counts,
             // and a slot it was inside must not stay blocked.
-            const std::uint64_t inside = entry.reading.load(std::memory_order_seq_cst);
-            if (inside != kNoSequence) plh_slot_rw_release_read(s.view.slot_state(inside), nullptr);
-            h.slots_read_retired.fetch_add(entry.slots_read.load(std::memory_order_relaxed), std::memory_order_relaxed);
-            h.recovery_actions.fetch_add(1, std::memory_order_relaxed);
+            settle_dead_consumer(s.view, entry);
             log::logger().warn("datablock '{}': took over the consumer row of dead pid {}", s.shm.name(),
                                platform::owner_word_pid(who));
         }

@@ -34,6 +34,14 @@ const char* state_name(std::uint32_t state) {
     }
 }
 
+/// Returns a slot to FREE; the generation moves on (even), so anyone inside
+/// fails validation. Its content is gone.
+void free_slot(plh_slot_rw_state& slot) {
+    std::atomic_ref<std::uint32_t>(slot.state).store(PLH_SLOT_FREE, std::memory_order_relaxed);
+    auto generation = std::atomic_ref<std::uint64_t>(slot.generation);
+    generation.store((generation.load() | 1U) + 1U, std::memory_order_release);
+}
+
 } // namespace
 
 Result<Inspector> Inspector::open(std::string_view shm_name) {
@@ -144,10 +152,8 @@ Result<void> Inspector::force_reset_slot(std::uint32_t index, bool force) {
                                                "; refusing to reset it (add --force to do it anyway)");
     }
     plh_slot_rw_state& slot = *state_->view.slot_state(index);
-    std::atomic_ref<std::uint32_t>(slot.state).store(PLH_SLOT_FREE, std::memory_order_relaxed);
     std::atomic_ref<std::uint32_t>(slot.reader_count).store(0, std::memory_order_relaxed);
-    auto generation = std::atomic_ref<std::uint64_t>(slot.generation);
-    generation.store((generation.load() | 1U) + 1U, std::memory_order_release);  // even and new: readers inside fail validation
+    free_slot(slot);
     std::atomic_ref<std::uint64_t>(slot.write_lock).store(0, std::memory_order_release);
     state_->view.header().recovery_actions.fetch_add(1, std::memory_order_relaxed);
     log::logger().warn("datablock '{}': slot {} force-reset{}", state_->shm.name(), index, force ? " (forced)" : "");
@@ -159,19 +165,14 @@ std::vector<std::string> Inspector::cleanup_zombies() {
     detail::SegmentHeader& h = state_->view.header();
     for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
         detail::ConsumerEntry& e = state_->view.consumers()[i];
-        std::uint64_t owner = e.owner.load(std::memory_order_acquire);
+        const std::uint64_t owner = e.owner.load(std::memory_order_acquire);
         if (owner == 0 || platform::is_owner_word_alive(owner)) continue;
-        const std::uint64_t reading = e.reading.load();
-        e.active.store(0, std::memory_order_seq_cst);
-        if (reading != detail::kNoSequence) plh_slot_rw_release_read(state_->view.slot_state(reading), nullptr);
-        h.slots_read_retired.fetch_add(e.slots_read.load(), std::memory_order_relaxed);
-        e.slots_read.store(0);
-        e.reading.store(detail::kNoSequence);
-        if (e.owner.compare_exchange_strong(owner, 0)) {
-            h.recovery_actions.fetch_add(1, std::memory_order_relaxed);
+        bool was_reading = false;
+        if (detail::retire_dead_consumer(state_->view, e, owner, platform::owner_word(platform::current_process()),
+                                         &was_reading)) {
             actions.push_back("retired consumer row " + std::to_string(i) + " of dead pid " +
                               std::to_string(platform::owner_word_pid(owner)) +
-                              (reading != detail::kNoSequence ? " and released the slot it was reading" : ""));
+                              (was_reading ? " and released the slot it was reading" : ""));
         }
     }
     for (std::uint32_t i = 0; i < h.slot_count; ++i) {
@@ -180,9 +181,7 @@ std::vector<std::string> Inspector::cleanup_zombies() {
         if (writer == 0 || platform::is_owner_word_alive(writer)) continue;
         // A dead writer's half-written slot: free it (its partial content was never visible).
         if (std::atomic_ref<std::uint64_t>(slot.write_lock).compare_exchange_strong(writer, 0)) {
-            std::atomic_ref<std::uint32_t>(slot.state).store(PLH_SLOT_FREE);
-            auto generation = std::atomic_ref<std::uint64_t>(slot.generation);
-            generation.store((generation.load() | 1U) + 1U, std::memory_order_release);
+            free_slot(slot);
             h.recovery_actions.fetch_add(1, std::memory_order_relaxed);
             actions.push_back("released slot " + std::to_string(i) + " from dead writer pid " +
                               std::to_string(platform::owner_word_pid(writer)));

@@ -53,19 +53,11 @@ public:
             ConsumerEntry& entry = view.consumers()[i];
             const std::uint64_t who = entry.owner.load(std::memory_order_acquire);
             if (who == 0 || platform::is_owner_word_alive(who)) continue;
-            const std::uint64_t inside = entry.reading.load(std::memory_order_seq_cst);
-            entry.active.store(0, std::memory_order_seq_cst);
-            if (inside != kNoSequence) plh_slot_rw_release_read(view.slot_state(inside), nullptr);
-            header().slots_read_retired.fetch_add(entry.slots_read.load(std::memory_order_relaxed),
-                                                  std::memory_order_relaxed);
-            entry.slots_read.store(0, std::memory_order_relaxed);
-            entry.reading.store(kNoSequence, std::memory_order_relaxed);
-            std::uint64_t expected = who;
-            if (entry.owner.compare_exchange_strong(expected, 0, std::memory_order_release)) {
-                header().recovery_actions.fetch_add(1, std::memory_order_relaxed);
+            bool was_reading = false;
+            if (retire_dead_consumer(view, entry, who, owner, &was_reading)) {
                 log::logger().warn("datablock '{}': consumer pid {} is dead; retired it{}", shm.name(),
                                    platform::owner_word_pid(who),
-                                   inside != kNoSequence ? " and released the slot it was reading" : "");
+                                   was_reading ? " and released the slot it was reading" : "");
             }
         }
     }

@@ -148,6 +148,27 @@ Result<OpenedSegment> open_segment(std::string_view shm_name, std::string_view w
     return OpenedSegment{std::move(shm).value(), *layout};
 }
 
+bool settle_dead_consumer(const SegmentView& view, ConsumerEntry& entry) {
+    const std::uint64_t inside = entry.reading.load(std::memory_order_seq_cst);
+    if (inside != kNoSequence) plh_slot_rw_release_read(view.slot_state(inside), nullptr);
+    view.header().slots_read_retired.fetch_add(entry.slots_read.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    entry.slots_read.store(0, std::memory_order_relaxed);
+    entry.reading.store(kNoSequence, std::memory_order_relaxed);
+    view.header().recovery_actions.fetch_add(1, std::memory_order_relaxed);
+    return inside != kNoSequence;
+}
+
+bool retire_dead_consumer(const SegmentView& view, ConsumerEntry& entry, std::uint64_t dead, std::uint64_t retirer,
+                          bool* was_reading) {
+    std::uint64_t expected = dead;
+    if (!entry.owner.compare_exchange_strong(expected, retirer, std::memory_order_acq_rel)) return false;
+    entry.active.store(0, std::memory_order_seq_cst);  // the writer stops waiting for it
+    const bool inside = settle_dead_consumer(view, entry);
+    if (was_reading != nullptr) *was_reading = inside;
+    entry.owner.store(0, std::memory_order_release);
+    return true;
+}
+
 FlexZoneEntry* find_zone(const SegmentView& view, std::string_view name) {
     for (std::uint32_t i = 0; i < view.header().flex_zone_count; ++i) {
         FlexZoneEntry& zone = view.zones()[i];

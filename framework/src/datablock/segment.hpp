@@ -171,6 +171,17 @@ struct OpenedSegment {
 };
 Result<OpenedSegment> open_segment(std::string_view shm_name, std::string_view what);
 
+/// For a row whose consumer `dead` has died, claimed by the caller: gives
+/// back the slot it was inside, keeps what it read in the totals, counts the
+/// recovery. True if it was inside a slot.
+bool settle_dead_consumer(const SegmentView& view, ConsumerEntry& entry);
+
+/// Retires the row of dead consumer `dead`: claims it for `retirer` (an
+/// owner word of a live process) so only one retirer settles it, settles
+/// it, frees it. False if another process got the row first.
+bool retire_dead_consumer(const SegmentView& view, ConsumerEntry& entry, std::uint64_t dead, std::uint64_t retirer,
+                          bool* was_reading);
+
 /// The layout a Producer creates for `config`.
 SegmentLayout layout_for(const DataBlockConfig& config);
 
