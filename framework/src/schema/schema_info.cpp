@@ -47,17 +47,10 @@ Result<SchemaInfo> SchemaInfo::from_blds(std::string_view name, std::string_view
     if (!summary) {
         return make_error(ErrorCode::invalid_argument, "schema '" + std::string(name) + "': " + summary.error().message);
     }
-    auto parsed = SchemaVersion::parse(version);
-    if (!parsed) {
+    if (auto parsed = SchemaVersion::parse(version); !parsed) {
         return make_error(ErrorCode::invalid_argument, "schema '" + std::string(name) + "': " + parsed.error().message);
     }
-    SchemaInfo info;
-    info.name = std::string(name);
-    info.blds = std::string(blds);
-    info.hash = crypto::blake2b_256(blds);
-    info.version = *parsed;
-    info.struct_size = summary->struct_size;
-    return info;
+    return detail::make_schema_info(name, std::string(blds), version, summary->struct_size);
 }
 
 std::string SchemaMismatch::message() const {

@@ -4,29 +4,15 @@
 #include <iomanip>
 #include <ostream>
 
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/broker_link.hpp"
 #include "pylabhub/messagehub/client.hpp"
 #include "pylabhub/platform/process.hpp"
 #include "pylabhub/platform/signals.hpp"
 
 namespace pylabhub::host {
-namespace {
-
-std::string host_name() {
-    char name[256] = {};
-    ::gethostname(name, sizeof name - 1);
-    return name;
-}
-
-std::uint64_t wall_ms() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
-} // namespace
 
 Result<std::optional<messagehub::CurveClientKeys>> client_keys(const CurveFiles& files) {
     if (files.server_public.empty() && files.client_secret.empty()) return std::optional<messagehub::CurveClientKeys>{};
@@ -66,10 +52,7 @@ int broker_command(const std::string& endpoint, const CurveFiles& curve, std::os
         }
         secret = *key;
     }
-    messagehub::RegistryOptions options;
-    options.host = host_name();
-    options.is_alive = [](std::uint64_t pid) { return platform::is_process_alive(pid); };
-    options.now_ms = wall_ms;
+    const messagehub::RegistryOptions options = local_registry_options();
     bool stop = false;
     auto served = messagehub::run_broker(
         endpoint, options,

@@ -33,6 +33,14 @@ std::string host_name() {
     return name;
 }
 
+messagehub::RegistryOptions local_registry_options() {
+    messagehub::RegistryOptions options;
+    options.host = host_name();
+    options.is_alive = [](std::uint64_t pid) { return platform::is_process_alive(pid); };
+    options.now_ms = wall_ms;
+    return options;
+}
+
 Result<std::unique_ptr<BrokerLink>> BrokerLink::open(const std::optional<std::string>& endpoint,
                                                      const std::optional<messagehub::CurveClientKeys>& curve) {
     if (endpoint) {
@@ -48,10 +56,7 @@ Result<std::unique_ptr<BrokerLink>> BrokerLink::open(const std::optional<std::st
     const std::string fallback = messagehub::default_endpoint();
     std::unique_ptr<BrokerLink> link(new BrokerLink(fallback, std::nullopt));
     if (!answers(fallback, 300ms)) {
-        messagehub::RegistryOptions options;
-        options.host = host_name();
-        options.is_alive = [](std::uint64_t pid) { return platform::is_process_alive(pid); };
-        options.now_ms = wall_ms;
+        const messagehub::RegistryOptions options = local_registry_options();
         auto* raw = link.get();
         raw->embedded_ = std::thread([raw, fallback, options] {
             auto served = messagehub::run_broker(fallback, options, [raw] { return raw->stop_.load(); });

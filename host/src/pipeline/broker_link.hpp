@@ -52,4 +52,8 @@ private:
 /// This machine's host name, as recorded with producers.
 std::string host_name();
 
+/// Options for a broker on this machine: its host name, local pid liveness,
+/// the wall clock. Shared by `pylabhub broker` and the embedded broker.
+messagehub::RegistryOptions local_registry_options();
+
 } // namespace pylabhub::host

@@ -27,6 +27,18 @@ std::string mib(std::uint64_t bytes) {
 
 std::string channel_shm_name(const std::string& channel) { return "/plh." + channel; }
 
+Result<void> check_consumer_schema(const std::string& consumer, const std::string& channel,
+                                   const SchemaDescription& wanted, const SchemaDescription& carried) {
+    auto want = schema::SchemaInfo::from_blds(wanted.name, wanted.blds, wanted.version);
+    auto have = schema::SchemaInfo::from_blds(carried.name, carried.blds, carried.version);
+    if (!want || !have) return {};  // malformed schemas are reported where they are declared
+    if (auto compatible = schema::check_compatible(*want, *have); !compatible) {
+        return make_error(ErrorCode::mismatch, "consumer '" + consumer + "' cannot read channel '" + channel + "': " +
+                                                   compatible.error().message);
+    }
+    return {};
+}
+
 std::string format_problems(std::vector<PipelineProblem> problems) {
     std::stable_sort(problems.begin(), problems.end(), [](const PipelineProblem& a, const PipelineProblem& b) {
         return std::tie(a.position.line, a.position.column) < std::tie(b.position.line, b.position.column);
@@ -175,15 +187,10 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
                 if (p.spec->id == channel->producer_id) producer_plugin = p.plugin;
             }
             if (producer_plugin == nullptr || !producer_plugin->schema) continue;
-            auto wanted = schema::SchemaInfo::from_blds(planned->plugin->schema->name, planned->plugin->schema->blds,
-                                                        planned->plugin->schema->version);
-            auto written = schema::SchemaInfo::from_blds(producer_plugin->schema->name, producer_plugin->schema->blds,
-                                                         producer_plugin->schema->version);
-            if (wanted && written) {
-                if (auto mismatch = schema::check_compatible(*wanted, *written); !mismatch) {
-                    problem(consumer.channel_positions[i], "consumer '" + consumer.id + "' cannot read channel '" +
-                                                               channel->spec->name + "': " + mismatch.error().message);
-                }
+            if (auto fits = check_consumer_schema(consumer.id, channel->spec->name, *planned->plugin->schema,
+                                                  *producer_plugin->schema);
+                !fits) {
+                problem(consumer.channel_positions[i], fits.error().message);
             }
         }
         if (planned) plan.consumers.push_back(std::move(*planned));

@@ -31,14 +31,13 @@ struct PipelinePlan {
     std::vector<PlannedComponent> producers;
     std::vector<PlannedComponent> consumers;
     std::uint64_t shared_memory_bytes = 0;  ///< of the channels this pipeline creates
-
-    const PlannedChannel* channel(const std::string& name) const {
-        for (const auto& c : channels) {
-            if (c.spec->name == name) return &c;
-        }
-        return nullptr;
-    }
 };
+
+/// Whether a consumer that declares `wanted` may read a channel carrying
+/// `carried` (docs/schema.md); the error says "consumer 'ID' cannot read
+/// channel 'NAME': ..." with both schemas and hashes.
+Result<void> check_consumer_schema(const std::string& consumer, const std::string& channel,
+                                   const SchemaDescription& wanted, const SchemaDescription& carried);
 
 /// The segment name of a channel: channel names are machine-wide.
 std::string channel_shm_name(const std::string& channel);

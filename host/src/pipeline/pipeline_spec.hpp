@@ -51,13 +51,6 @@ struct PipelineSpec {
     std::vector<ChannelSpec> channels;
     std::vector<ComponentSpec> producers;
     std::vector<ComponentSpec> consumers;
-
-    const ChannelSpec* channel(const std::string& channel_name) const {
-        for (const auto& c : channels) {
-            if (c.name == channel_name) return &c;
-        }
-        return nullptr;
-    }
 };
 
 /// A problem with the pipeline, at a place in its file.

@@ -377,14 +377,8 @@ private:
                               config.checksum_policy ? config.checksum_policy->id : static_cast<std::uint32_t>(config.checksum)});
             // The consumer's declared schema against what the channel carries.
             if (planned.plugin->schema && input->schema) {
-                auto wanted = schema::SchemaInfo::from_blds(planned.plugin->schema->name, planned.plugin->schema->blds,
-                                                            planned.plugin->schema->version);
-                auto carried = schema::SchemaInfo::from_blds(input->schema->name, input->schema->blds, input->schema->version);
-                if (wanted && carried) {
-                    if (auto ok = schema::check_compatible(*wanted, *carried); !ok) {
-                        return fail_setup("consumer '" + planned.spec->id + "' cannot read channel '" + name + "': " +
-                                          ok.error().message);
-                    }
+                if (auto fits = check_consumer_schema(planned.spec->id, name, *planned.plugin->schema, *input->schema); !fits) {
+                    return fail_setup(fits.error().message);
                 }
             }
         }
