@@ -61,14 +61,21 @@ std::string error_reply(const std::string& type, const json& request, const std:
 
 Registry::Registry(RegistryOptions options) : options_(std::move(options)) {}
 
+std::string Registry::gone(const ChannelRecord& r, std::uint64_t now) const {
+    const bool local = r.producer_host == options_.host;
+    if (local && options_.is_alive && !options_.is_alive(r.producer_pid)) {
+        return "producer pid " + std::to_string(r.producer_pid) + " is dead";
+    }
+    if (now > r.last_heartbeat_ms && now - r.last_heartbeat_ms > options_.heartbeat_timeout_ms) {
+        return "no heartbeat for " + std::to_string((now - r.last_heartbeat_ms) / 1000) + " s";
+    }
+    return {};
+}
+
 std::vector<std::string> Registry::expire() {
     std::vector<std::string> dropped;
     const std::uint64_t now = options_.now_ms();
     for (auto it = channels_.begin(); it != channels_.end();) {
-        const ChannelRecord& r = it->second;
-        const bool local = r.producer_host == options_.host;
-        const bool dead = local && options_.is_alive && !options_.is_alive(r.producer_pid);
-        const bool silent = now > r.last_heartbeat_ms && now - r.last_heartbeat_ms > options_.heartbeat_timeout_ms;
         // Consumers of this broker's host whose process is gone.
         auto& consumers = it->second.consumers;
         consumers.erase(std::remove_if(consumers.begin(), consumers.end(),
@@ -76,9 +83,8 @@ std::vector<std::string> Registry::expire() {
                                            return c.host == options_.host && options_.is_alive && !options_.is_alive(c.pid);
                                        }),
                         consumers.end());
-        if (dead || silent) {
-            dropped.push_back(r.channel + " (" + (dead ? "producer pid " + std::to_string(r.producer_pid) + " is dead"
-                                                       : "no heartbeat for " + std::to_string((now - r.last_heartbeat_ms) / 1000) + " s") + ")");
+        if (const std::string why = gone(it->second, now); !why.empty()) {
+            dropped.push_back(it->second.channel + " (" + why + ")");
             it = channels_.erase(it);
         } else {
             ++it;
@@ -111,7 +117,6 @@ std::string Registry::handle(const std::string& text) {
         reply_type = "ERROR";
     }
     try {
-        expire();
         if (type == "REG_REQ") {
             ChannelRecord r;
             r.channel = text_field(request, "channel");
@@ -132,7 +137,8 @@ std::string Registry::handle(const std::string& text) {
             if (auto found = channels_.find(r.channel); found != channels_.end()) {
                 const ChannelRecord& old = found->second;
                 const bool same_producer = old.producer_pid == r.producer_pid && old.producer_host == r.producer_host;
-                if (!same_producer) {
+                // Only this entry's liveness matters here; expire() sweeps the rest every second.
+                if (!same_producer && gone(old, r.registered_ms).empty()) {
                     return error_reply(reply_type, request, "channel '" + r.channel + "' already has a live producer (pid " +
                                                                 std::to_string(old.producer_pid) + " on " + old.producer_host + ")");
                 }

@@ -53,11 +53,15 @@ public:
 
     /// Drops channels whose local producer is dead or whose producer has
     /// been silent past the heartbeat timeout; returns what was dropped.
+    /// The broker calls it every second.
     std::vector<std::string> expire();
 
     const std::map<std::string, ChannelRecord>& channels() const { return channels_; }
 
 private:
+    /// Why `record`'s producer no longer counts ("" while it does).
+    std::string gone(const ChannelRecord& record, std::uint64_t now) const;
+
     RegistryOptions options_;
     std::map<std::string, ChannelRecord> channels_;
 };
