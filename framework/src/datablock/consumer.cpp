@@ -140,23 +140,8 @@ DataBlockInfo describe(const platform::SharedMemory& shm, const SegmentView& vie
     const SegmentHeader& h = view.header();
     DataBlockInfo info;
     info.shm_name = shm.name();
-    info.config.slot_count = h.slot_count;
-    info.config.slot_bytes = h.slot_bytes;
-    info.config.sync = static_cast<SyncPolicy>(h.sync_policy);
-    info.config.checksum = static_cast<ChecksumKind>(h.checksum_policy);
-    info.config.checksum_mode = static_cast<ChecksumMode>(h.checksum_mode);
-    info.config.max_consumers = h.max_consumers;
-    for (std::uint32_t i = 0; i < h.flex_zone_count; ++i) {
-        const FlexZoneEntry& zone = view.zones()[i];
-        info.config.flex_zones.push_back({std::string(zone.name, ::strnlen(zone.name, sizeof zone.name)), zone.bytes});
-    }
-    if (h.has_schema != 0) {
-        schema::SchemaInfo s;
-        s.name = std::string(h.schema_name, ::strnlen(h.schema_name, sizeof h.schema_name));
-        std::memcpy(s.hash.data(), h.schema_hash, s.hash.size());
-        s.version = {h.schema_version[0], h.schema_version[1], h.schema_version[2]};
-        info.schema = std::move(s);
-    }
+    info.config = recorded_config(view);
+    info.schema = recorded_schema(view);
     info.producer_pid = h.creator_pid;
     return info;
 }

@@ -101,22 +101,13 @@ SegmentDiagnostic Inspector::diagnose() const {
     SegmentDiagnostic d;
     d.shm_name = state_->shm.name();
     d.bytes = state_->shm.size();
-    d.config.slot_count = h.slot_count;
-    d.config.slot_bytes = h.slot_bytes;
-    d.config.sync = static_cast<SyncPolicy>(h.sync_policy);
-    d.config.checksum = h.checksum_policy < kFirstPluginChecksumId ? static_cast<ChecksumKind>(h.checksum_policy) : ChecksumKind::none;
+    d.config = detail::recorded_config(state_->view);
     d.checksum_id = h.checksum_policy;
-    d.config.checksum_mode = static_cast<ChecksumMode>(h.checksum_mode);
-    d.config.max_consumers = h.max_consumers;
-    for (std::uint32_t i = 0; i < h.flex_zone_count; ++i) {
-        const detail::FlexZoneEntry& zone = state_->view.zones()[i];
-        d.config.flex_zones.push_back({std::string(zone.name, ::strnlen(zone.name, sizeof zone.name)), zone.bytes});
-    }
-    if (h.has_schema != 0) {
-        d.schema_name = std::string(h.schema_name, ::strnlen(h.schema_name, sizeof h.schema_name));
-        d.schema_version = std::to_string(h.schema_version[0]) + "." + std::to_string(h.schema_version[1]) + "." +
-                           std::to_string(h.schema_version[2]);
-        d.schema_hash_hex = crypto::to_hex(std::span(h.schema_hash));
+    if (h.checksum_policy >= kFirstPluginChecksumId) d.config.checksum = ChecksumKind::none;  // a plugin's: see checksum_id
+    if (const auto schema = detail::recorded_schema(state_->view)) {
+        d.schema_name = schema->name;
+        d.schema_version = schema->version.to_string();
+        d.schema_hash_hex = schema->hash_hex();
     }
     const std::uint64_t producer = h.producer_owner.load(std::memory_order_acquire);
     d.producer_pid = producer != 0 ? platform::owner_word_pid(producer) : h.creator_pid;

@@ -148,6 +148,32 @@ Result<OpenedSegment> open_segment(std::string_view shm_name, std::string_view w
     return OpenedSegment{std::move(shm).value(), *layout};
 }
 
+DataBlockConfig recorded_config(const SegmentView& view) {
+    const SegmentHeader& h = view.header();
+    DataBlockConfig config;
+    config.slot_count = h.slot_count;
+    config.slot_bytes = h.slot_bytes;
+    config.sync = static_cast<SyncPolicy>(h.sync_policy);
+    config.checksum = static_cast<ChecksumKind>(h.checksum_policy);
+    config.checksum_mode = static_cast<ChecksumMode>(h.checksum_mode);
+    config.max_consumers = h.max_consumers;
+    for (std::uint32_t i = 0; i < h.flex_zone_count; ++i) {
+        const FlexZoneEntry& zone = view.zones()[i];
+        config.flex_zones.push_back({std::string(zone.name, ::strnlen(zone.name, sizeof zone.name)), zone.bytes});
+    }
+    return config;
+}
+
+std::optional<schema::SchemaInfo> recorded_schema(const SegmentView& view) {
+    const SegmentHeader& h = view.header();
+    if (h.has_schema == 0) return std::nullopt;
+    schema::SchemaInfo s;
+    s.name = std::string(h.schema_name, ::strnlen(h.schema_name, sizeof h.schema_name));
+    std::memcpy(s.hash.data(), h.schema_hash, s.hash.size());
+    s.version = {h.schema_version[0], h.schema_version[1], h.schema_version[2]};
+    return s;
+}
+
 bool settle_dead_consumer(const SegmentView& view, ConsumerEntry& entry) {
     const std::uint64_t inside = entry.reading.load(std::memory_order_seq_cst);
     if (inside != kNoSequence) plh_slot_rw_release_read(view.slot_state(inside), nullptr);

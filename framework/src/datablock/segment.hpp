@@ -149,6 +149,9 @@ struct SegmentView {
 
 #include "pylabhub/datablock/metrics.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
+#include "pylabhub/schema/schema_info.hpp"
+
+#include <optional>
 
 namespace pylabhub::datablock::detail {
 
@@ -170,6 +173,12 @@ struct OpenedSegment {
     SegmentLayout layout;
 };
 Result<OpenedSegment> open_segment(std::string_view shm_name, std::string_view what);
+
+/// The configuration a segment's header records (`checksum` is the raw
+/// policy id cast, whatever it is; flexible zones by name and size).
+DataBlockConfig recorded_config(const SegmentView& view);
+/// The schema a header records (name, hash, version; the BLDS is not kept there).
+std::optional<schema::SchemaInfo> recorded_schema(const SegmentView& view);
 
 /// For a row whose consumer `dead` has died, claimed by the caller: gives
 /// back the slot it was inside, keeps what it read in the totals, counts the
