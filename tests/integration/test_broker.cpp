@@ -76,7 +76,14 @@ TEST(Broker, RegisterDiscoverDeregisterCarrySchemaHashAndVersionEndToEnd) {
 TEST(Broker, MalformedInputGetsAnErrorReplyAndTheBrokerKeepsServing) {
     auto broker = start_broker(endpoint());
     Client client(endpoint());
-    const std::vector<std::string> requests = {"{oops", R"({"type":"NOPE_REQ"})", R"({"type":"DISC_REQ","channel":1})", std::string(2 << 20, 'x')};
+    const std::vector<std::string> requests = {"{oops",
+                                               R"({"type":"NOPE_REQ"})",
+                                               R"({"type":"DISC_REQ","channel":1})",
+                                               std::string(2 << 20, 'x'),
+                                               "\xff",
+                                               "\xc3\xa9",
+                                               R"({"type":"LIST_REQ"})" "\xff",
+                                               R"({"type":"LIST_REQ","id":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}"};
     for (const std::string& bad : requests) {
         auto reply = client.request(bad);
         ASSERT_TRUE(reply.has_value()) << reply.error().message;

@@ -46,15 +46,51 @@ json record_json(const ChannelRecord& r, bool with_secret) {
     return out;
 }
 
+/// Only a scalar id is echoed, and a string id only up to this length: a
+/// client correlates replies with it, and echoing a structure would let one
+/// request make the broker copy (recursively) whatever it sent.
+constexpr std::size_t kMaxEchoedIdBytes = 256;
+
+bool echoable_id(const json& id) {
+    if (id.is_string()) return id.get_ref<const std::string&>().size() <= kMaxEchoedIdBytes;
+    return id.is_number() || id.is_boolean() || id.is_null();
+}
+
 std::string reply(const std::string& type, const json& request, json body) {
     body["type"] = type;
-    if (request.is_object() && request.contains("id")) body["id"] = request["id"];
+    if (request.is_object() && request.contains("id") && echoable_id(request["id"])) body["id"] = request["id"];
     if (!body.contains("status")) body["status"] = "ok";
-    return body.dump();
+    // Messages can quote what a client sent (a parse error names the bad
+    // byte): never let invalid UTF-8 turn building the reply into a throw.
+    return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string error_reply(const std::string& type, const json& request, const std::string& message) {
     return reply(type, request, {{"status", "error"}, {"message", message}});
+}
+
+/// How deeply a request may nest arrays and objects; the protocol needs 2.
+/// Checked before parsing so no deep structure is ever built or destroyed.
+constexpr int kMaxRequestDepth = 16;
+
+bool nests_deeper_than(const std::string& text, int limit) {
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (const char c : text) {
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) return true;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return false;
 }
 
 } // namespace
@@ -94,10 +130,29 @@ std::vector<std::string> Registry::expire() {
     return dropped;
 }
 
-std::string Registry::handle(const std::string& text) {
+std::string Registry::handle(const std::string& text) noexcept {
+    try {
+        return handle_request(text);
+    } catch (const std::exception& e) {
+        // The last line of defence: a request must never take the broker
+        // (or a host embedding it) down.
+        try {
+            log::logger().error("broker: internal error answering a request: {}", e.what());
+        } catch (...) {
+        }
+    } catch (...) {
+    }
+    return R"({"type":"ERROR","status":"error","message":"internal error answering this request"})";
+}
+
+std::string Registry::handle_request(const std::string& text) {
     if (text.size() > kMaxRequestBytes) {
         return error_reply("ERROR", json(), "request of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
                                                 std::to_string(kMaxRequestBytes));
+    }
+    if (nests_deeper_than(text, kMaxRequestDepth)) {
+        return error_reply("ERROR", json(), "request nests arrays/objects deeper than " + std::to_string(kMaxRequestDepth) +
+                                                " levels");
     }
     json request;
     try {

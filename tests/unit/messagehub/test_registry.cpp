@@ -103,6 +103,38 @@ TEST_F(RegistryTest, MalformedRequestsGetAnErrorReplyNamingTheProblem) {
     EXPECT_EQ(reg("still-serving", 100)["status"], "ok");
 }
 
+TEST_F(RegistryTest, NonUtf8BytesGetAValidJsonErrorReply) {
+    const std::string requests[] = {"\xff", "\xe9", R"({"type":"LIST_REQ"})" "\xff", R"({"type":"DISC_REQ","channel":"x)" "\xe9\"}"};
+    for (const std::string& bad : requests) {
+        const std::string text = registry.handle(bad);
+        const json reply = json::parse(text, nullptr, false);
+        ASSERT_FALSE(reply.is_discarded()) << "the reply is valid JSON (UTF-8): " << text;
+        EXPECT_EQ(reply["status"], "error");
+    }
+    EXPECT_EQ(reg("still-serving", 100)["status"], "ok");
+}
+
+TEST_F(RegistryTest, DeepNestingIsRefusedAndOnlyAScalarIdIsEchoed) {
+    const std::string deep_id = R"({"type":"LIST_REQ","id":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+    json reply = json::parse(registry.handle(deep_id));
+    EXPECT_EQ(reply["status"], "error");
+    EXPECT_THAT(reply["message"].get<std::string>(), HasSubstr("deeper than"));
+    EXPECT_FALSE(reply.contains("id"));
+
+    // Brackets inside strings do not count.
+    reply = call({{"type", "DISC_REQ"}, {"id", "[[[[[[[[[[[[[[[[[[[[[[[["}, {"channel", "{{{{{{{{{{{{{{{{{{{{{{{{"}});
+    EXPECT_THAT(reply["message"].get<std::string>(), HasSubstr("no channel"));
+    EXPECT_EQ(reply["id"], "[[[[[[[[[[[[[[[[[[[[[[[[");
+
+    reply = call({{"type", "LIST_REQ"}, {"id", {{"a", {1, 2}}}}});
+    EXPECT_EQ(reply["status"], "ok");
+    EXPECT_FALSE(reply.contains("id")) << "a structured id is not echoed";
+    reply = call({{"type", "LIST_REQ"}, {"id", std::string(10'000, 'x')}});
+    EXPECT_FALSE(reply.contains("id")) << "an overlong id is not echoed";
+    reply = call({{"type", "LIST_REQ"}, {"id", 42}});
+    EXPECT_EQ(reply["id"], 42);
+}
+
 TEST_F(RegistryTest, ConsumersAreListedWithTheirChannelAndDroppedWhenDead) {
     ASSERT_EQ(reg("sensor", 100)["status"], "ok");
     const json consumer = {{"type", "CONSUMER_REG_REQ"}, {"channel", "sensor"}, {"consumer_id", "rec"},

@@ -49,7 +49,9 @@ public:
 
     /// One request (JSON text) in, one reply (JSON text) out. Never throws:
     /// malformed input gets {"status":"error","message":...}.
-    std::string handle(const std::string& request);
+    /// Bounded: nesting deeper than 16 levels is refused unparsed, only a
+    /// scalar "id" is echoed, and invalid UTF-8 in a reply is replaced.
+    std::string handle(const std::string& request) noexcept;
 
     /// Drops channels whose local producer is dead or whose producer has
     /// been silent past the heartbeat timeout; returns what was dropped.
@@ -59,6 +61,7 @@ public:
     const std::map<std::string, ChannelRecord>& channels() const { return channels_; }
 
 private:
+    std::string handle_request(const std::string& request);
     /// Why `record`'s producer no longer counts ("" while it does).
     std::string gone(const ChannelRecord& record, std::uint64_t now) const;
 
