@@ -26,14 +26,12 @@
 
 int main(int argc, char** argv) {
     using namespace pylabhub;
-    // Before any thread exists, so that every thread inherits the mask and
-    // `run` receives SIGINT/SIGTERM synchronously.
-    platform::block_shutdown_signals();
     CLI::App app{"pyLabHub data exchange hub: shared-memory data channels between lab processes"};
     app.set_version_flag("--version", std::string("pylabhub " PYLABHUB_VERSION " (plugin ABI ") +
                                           std::to_string(PLH_ABI_MAJOR) + "." + std::to_string(PLH_ABI_MINOR) + ")");
-    std::string log_level = "info";
-    app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+    std::optional<std::string> log_level;
+    app.add_option("--log-level", log_level,
+                   "trace, debug, info, warn, error, off (default: PYLABHUB_LOG_LEVEL, else info)");
     app.require_subcommand(1);
 
     std::vector<std::string> plugin_paths;
@@ -131,12 +129,19 @@ int main(int argc, char** argv) {
         app.exit(e);
         return 2;
     }
-    auto level = log::parse_level(log_level);
-    if (!level) {
-        std::cerr << "error: --log-level: " << level.error().message << "\n";
-        return 2;
+    if (log_level) {
+        auto level = log::parse_level(*log_level);
+        if (!level) {
+            std::cerr << "error: --log-level: " << level.error().message << "\n";
+            return 2;
+        }
+        log::set_level(*level);
     }
-    log::set_level(*level);
+    // Only the commands that wait for SIGINT/SIGTERM themselves (and stop
+    // cleanly on them) block the signals, before any of their threads exists
+    // so that every thread inherits the mask. Every other command keeps the
+    // default action: Ctrl-C or `timeout` ends it at once.
+    if (run->parsed() || broker->parsed() || echo->parsed() || hz->parsed()) platform::block_shutdown_signals();
 
     try {
         if (run->parsed()) return host::run_command(pipeline_file, plugin_paths, duration_s, std::cout, std::cerr);

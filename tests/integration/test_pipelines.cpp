@@ -13,97 +13,14 @@
 #include <unistd.h>
 
 #include "child_process.hpp"
+#include "host_harness.hpp"
 
+namespace pylabhub::test {
 namespace {
 
-using namespace std::chrono_literals;
-using pylabhub::test::ChildProcess;
 using ::testing::HasSubstr;
 
-const std::string kPylabhub = PLH_PYLABHUB_EXE;
-
-/// Each test process gets its own runtime directory, so the hosts it starts
-/// share one default broker endpoint, and parallel tests never share one.
-class IsolatedRuntimeDirectory : public ::testing::Environment {
-public:
-    void SetUp() override {
-        directory_ = std::filesystem::temp_directory_path() / ("plh-runtime-" + std::to_string(::getpid()));
-        std::filesystem::create_directories(directory_);
-        ::setenv("XDG_RUNTIME_DIR", directory_.c_str(), 1);
-    }
-    void TearDown() override { std::filesystem::remove_all(directory_); }
-
-private:
-    std::filesystem::path directory_;
-};
-[[maybe_unused]] auto* const kRuntimeDirectory = ::testing::AddGlobalTestEnvironment(new IsolatedRuntimeDirectory);
 const std::string kBroken = PLH_BROKEN_PIPELINES_DIR;
-
-struct Outcome {
-    int exit_code = -1;
-    std::string output;
-};
-
-Outcome pylabhub(std::vector<std::string> arguments, std::chrono::seconds timeout = 60s) {
-    arguments.insert(arguments.begin(), kPylabhub);
-    auto child = ChildProcess::spawn(arguments);
-    Outcome outcome;
-    outcome.output = child.read_all(timeout);
-    outcome.exit_code = child.wait(5s).value_or(-1);
-    return outcome;
-}
-
-/// A pipeline file written for one test, with channel names unique to this
-/// process (channels are machine-wide) and removed afterwards.
-class PipelineFile {
-public:
-    /// `channel_tag` names the channel '@' stands for; files use `tag`.
-    PipelineFile(const std::string& tag, std::string yaml, const std::string& channel_tag = "") {
-        const std::string prefix = "test." + std::to_string(::getpid()) + ".";
-        channel_ = prefix + (channel_tag.empty() ? tag : channel_tag);
-        yaml = std::regex_replace(yaml, std::regex("@"), channel_);
-        path_ = std::filesystem::temp_directory_path() / ("plh-" + prefix + tag + ".yaml");
-        recording_ = std::filesystem::temp_directory_path() / ("plh-" + prefix + tag + ".plhrec");
-        yaml = std::regex_replace(yaml, std::regex("RECORDING"), recording_.string());
-        std::ofstream(path_) << yaml;
-    }
-    ~PipelineFile() {
-        std::filesystem::remove(path_);
-        std::filesystem::remove(recording_);
-    }
-    std::string path() const { return path_.string(); }
-    std::string recording() const { return recording_.string(); }
-    /// The unique channel name '@' stood for.
-    const std::string& channel() const { return channel_; }
-
-private:
-    std::filesystem::path path_;
-    std::filesystem::path recording_;
-    std::string channel_;
-};
-
-std::uint64_t number_after(const std::string& text, const std::string& pattern) {
-    std::smatch match;
-    if (!std::regex_search(text, match, std::regex(pattern))) return UINT64_MAX;
-    return std::stoull(match[1]);
-}
-
-/// Waits (at most 10 s) until the host has created the channel's segment.
-void wait_for_segment(const std::string& channel) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline && !std::filesystem::exists("/dev/shm/plh." + channel)) {
-        std::this_thread::sleep_for(10ms);
-    }
-}
-
-/// Waits (at most 10 s) until a recording holds at least `bytes`: data flows.
-void wait_for_recording(const std::string& file, std::uintmax_t bytes) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline &&
-           (!std::filesystem::exists(file) || std::filesystem::file_size(file) < bytes)) {
-        std::this_thread::sleep_for(10ms);
-    }
-}
 
 // --- validate: each broken pipeline names the exact place ------------------
 
@@ -207,7 +124,7 @@ producers:
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
 )");
-    auto host = ChildProcess::spawn({kPylabhub, "run", pipeline.path()});
+    auto host = ChildProcess::spawn({pylabhub_exe(), "run", pipeline.path()});
     wait_for_recording(pipeline.recording(), 10000);  // data flows; now stop it as an operator does
     host.signal(SIGTERM);
     const std::string output = host.read_all(20s);
@@ -230,7 +147,7 @@ producers:
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
 )");
-    auto crashed = ChildProcess::spawn({kPylabhub, "run", pipeline.path()});
+    auto crashed = ChildProcess::spawn({pylabhub_exe(), "run", pipeline.path()});
     wait_for_recording(pipeline.recording(), 5000);
     crashed.kill_and_reap();  // SIGKILL: segment, consumer rows and the embedded broker's socket are left behind
     ASSERT_TRUE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel()));
@@ -284,7 +201,7 @@ consumers:
 )", "shared");
     // The creator embeds a broker (none runs on this test's default endpoint)
     // and registers its channel there; the reader finds it by name.
-    auto creator = ChildProcess::spawn({kPylabhub, "run", first.path(), "--duration", "4"});
+    auto creator = ChildProcess::spawn({pylabhub_exe(), "run", first.path(), "--duration", "4"});
     wait_for_segment(first.channel());
     std::this_thread::sleep_for(300ms);  // creating the segment comes just before registering it
     const Outcome reader = pylabhub({"run", second.path(), "--duration", "1"});
@@ -316,7 +233,7 @@ producers:
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
 )");
-    auto host = ChildProcess::spawn({kPylabhub, "run", pipeline.path(), "--duration", "3"});
+    auto host = ChildProcess::spawn({pylabhub_exe(), "run", pipeline.path(), "--duration", "3"});
     wait_for_segment(pipeline.channel());
     std::this_thread::sleep_for(300ms);
 
@@ -349,7 +266,7 @@ public:
         start();
     }
     void start() {
-        process_.emplace(ChildProcess::spawn({kPylabhub, "broker", "--bind", endpoint_}));
+        process_.emplace(ChildProcess::spawn({pylabhub_exe(), "broker", "--bind", endpoint_}));
         for (int i = 0; i < 100; ++i) {
             if (pylabhub({"channels", "--broker", endpoint_}).exit_code == 0) return;
             std::this_thread::sleep_for(20ms);
@@ -377,11 +294,11 @@ channels:
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
 )", "named");
-    auto host = ChildProcess::spawn({kPylabhub, "run", producer.path(), "--duration", "4"});
+    auto host = ChildProcess::spawn({pylabhub_exe(), "run", producer.path(), "--duration", "4"});
     for (int i = 0; i < 100 && pylabhub({"channels", "--broker", broker.endpoint()}).output.find(producer.channel()) == std::string::npos; ++i) {
         std::this_thread::sleep_for(20ms);
     }
-    auto reader = ChildProcess::spawn({kPylabhub, "run", consumer.path(), "--duration", "1.5"});
+    auto reader = ChildProcess::spawn({pylabhub_exe(), "run", consumer.path(), "--duration", "1.5"});
     std::this_thread::sleep_for(500ms);
     const Outcome listed = pylabhub({"channels", "--broker", broker.endpoint()});
     EXPECT_THAT(listed.output, ::testing::ContainsRegex(producer.channel() + " .*rec \\(pid [0-9]+\\)")) << listed.output;
@@ -402,7 +319,7 @@ producers:
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
 )");
-    auto host = ChildProcess::spawn({kPylabhub, "run", pipeline.path(), "--duration", "6"});
+    auto host = ChildProcess::spawn({pylabhub_exe(), "run", pipeline.path(), "--duration", "6"});
     std::this_thread::sleep_for(1s);
     ASSERT_THAT(pylabhub({"channels", "--broker", broker.endpoint()}).output, HasSubstr(pipeline.channel()));
     broker.kill();
@@ -464,3 +381,4 @@ consumers:
 }
 
 } // namespace
+} // namespace pylabhub::test

@@ -1,6 +1,7 @@
 #include "cli/verify_command.hpp"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <vector>
@@ -13,6 +14,13 @@ namespace pylabhub::host {
 
 int verify_command(const std::string& file, std::ostream& out, std::ostream& err) {
     namespace rec = recording;
+    // A FIFO or a device would block the read below (or never end).
+    std::error_code status_error;
+    const auto status = std::filesystem::status(file, status_error);
+    if (!status_error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+        err << "error: " << file << ": not a regular file (a recording is a file the recorder wrote)\n";
+        return 1;
+    }
     std::ifstream in(file, std::ios::binary);
     if (!in) {
         err << "error: " << file << ": cannot open: " << std::strerror(errno) << "\n";

@@ -1,0 +1,83 @@
+#include "host_harness.hpp"
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "child_process.hpp"
+
+namespace pylabhub::test {
+namespace {
+
+/// Each test process gets its own runtime directory, so the hosts it starts
+/// share one default broker endpoint, and parallel tests never share one.
+class IsolatedRuntimeDirectory : public ::testing::Environment {
+public:
+    void SetUp() override {
+        directory_ = std::filesystem::temp_directory_path() / ("plh-runtime-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(directory_);
+        ::setenv("XDG_RUNTIME_DIR", directory_.c_str(), 1);
+    }
+    void TearDown() override { std::filesystem::remove_all(directory_); }
+
+private:
+    std::filesystem::path directory_;
+};
+[[maybe_unused]] auto* const kRuntimeDirectory = ::testing::AddGlobalTestEnvironment(new IsolatedRuntimeDirectory);
+
+} // namespace
+
+const std::string& pylabhub_exe() {
+    static const std::string exe = PLH_PYLABHUB_EXE;
+    return exe;
+}
+
+Outcome pylabhub(std::vector<std::string> arguments, std::chrono::seconds timeout) {
+    arguments.insert(arguments.begin(), pylabhub_exe());
+    auto child = ChildProcess::spawn(arguments);
+    Outcome outcome;
+    outcome.output = child.read_all(timeout);
+    outcome.exit_code = child.wait(5s).value_or(-1);
+    return outcome;
+}
+
+PipelineFile::PipelineFile(const std::string& tag, std::string yaml, const std::string& channel_tag) {
+    const std::string prefix = "test." + std::to_string(::getpid()) + ".";
+    channel_ = prefix + (channel_tag.empty() ? tag : channel_tag);
+    yaml = std::regex_replace(yaml, std::regex("@"), channel_);
+    path_ = std::filesystem::temp_directory_path() / ("plh-" + prefix + tag + ".yaml");
+    recording_ = std::filesystem::temp_directory_path() / ("plh-" + prefix + tag + ".plhrec");
+    yaml = std::regex_replace(yaml, std::regex("RECORDING"), recording_.string());
+    std::ofstream(path_) << yaml;
+}
+
+PipelineFile::~PipelineFile() {
+    std::filesystem::remove(path_);
+    std::filesystem::remove(recording_);
+}
+
+std::uint64_t number_after(const std::string& text, const std::string& pattern) {
+    std::smatch match;
+    if (!std::regex_search(text, match, std::regex(pattern))) return UINT64_MAX;
+    return std::stoull(match[1]);
+}
+
+void wait_for_segment(const std::string& channel) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline && !std::filesystem::exists("/dev/shm/plh." + channel)) {
+        std::this_thread::sleep_for(10ms);
+    }
+}
+
+void wait_for_recording(const std::string& file, std::uintmax_t bytes) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline &&
+           (!std::filesystem::exists(file) || std::filesystem::file_size(file) < bytes)) {
+        std::this_thread::sleep_for(10ms);
+    }
+}
+
+} // namespace pylabhub::test
