@@ -63,7 +63,12 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"18_bad_permissions.yaml", "3:25: permissions: '0400' must be an octal mode"},
         Broken{"19_consumer_without_inputs.yaml", "7:3: consumer 'view' has no 'inputs:'"},
         Broken{"20_missing_pipeline_name.yaml", "1:1: missing 'pipeline: NAME' at the top level"},
-        Broken{"21_broker_keys_without_broker.yaml", "1:1: broker_keys needs 'broker: ENDPOINT'"}),
+        Broken{"21_broker_keys_without_broker.yaml", "1:1: broker_keys needs 'broker: ENDPOINT'"},
+        Broken{"22_duplicate_channel.yaml", "4:3: channel 'sensor' is defined twice (first at line 3)"},
+        Broken{"23_input_listed_twice.yaml", "7:42: inputs: channel 'sensor' is listed twice"},
+        Broken{"24_duplicate_component_id.yaml", "7:3: component id 'gen' is used twice (first at line 5)"},
+        Broken{"25_unterminated_quote.yaml", "1:11: YAML syntax: this quoted value is never closed"},
+        Broken{"26_nothing_to_run.yaml", "1:1: the pipeline has no producers and no consumers"}),
     [](const auto& test) { return std::string(test.param.file).substr(0, 2); });
 
 TEST(Validate, ReportsEveryProblemAtOnceAndATypoOnlyOnce) {
@@ -73,6 +78,17 @@ TEST(Validate, ReportsEveryProblemAtOnceAndATypoOnlyOnce) {
     const Outcome outcome = pylabhub({"validate", many.path()});
     EXPECT_EQ(outcome.exit_code, 1);
     EXPECT_THAT(outcome.output, HasSubstr("3 problems in"));
+}
+
+TEST(Validate, AByteOrderMarkChangesNothing) {
+    const std::string yaml = "pipeline: bom\nchannels:\n  @: {sync: sync_reader}\nproducers:\n  g: {plugin: sine, channel: @}\n"
+                             "consumers:\n  n: {plugin: null, inputs: [@]}\n";
+    PipelineFile with_bom("bom", "\xEF\xBB\xBF" + yaml);
+    const Outcome outcome = pylabhub({"validate", with_bom.path()});
+    EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+    EXPECT_THAT(outcome.output, HasSubstr("OK: pipeline 'bom'"));
+    PipelineFile broken_with_bom("bombad", "\xEF\xBB\xBFpipeline: bom\nchanels: {}\n");
+    EXPECT_THAT(pylabhub({"validate", broken_with_bom.path()}).output, HasSubstr(":2:1: unknown key 'chanels'"));
 }
 
 TEST(Validate, ACleanPipelineGetsAOneLineSummary) {

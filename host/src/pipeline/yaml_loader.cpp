@@ -1,6 +1,7 @@
 #include "pipeline/yaml_loader.hpp"
 
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -22,6 +23,9 @@ public:
         std::ostringstream text;
         text << in.rdbuf();
         source_ = text.str();
+        // Editors on Windows save a UTF-8 byte-order mark; it is no part of the
+        // YAML and would shift every position on the first line.
+        if (source_.rfind("\xEF\xBB\xBF", 0) == 0) source_.erase(0, 3);
         YAML::Node root;
         try {
             root = YAML::Load(source_);
@@ -34,11 +38,54 @@ public:
                     "a pipeline is a mapping with keys pipeline, channels, producers, consumers");
             return std::move(result_);
         }
+        // yaml-cpp accepts a quoted scalar that runs to the end of the file
+        // (it swallows the rest of the pipeline): refuse it, as YAML does.
+        if (const auto unterminated = find_unterminated_quote(root, 0)) {
+            problem(at(*unterminated), "YAML syntax: this quoted value is never closed (it runs to the end of the file)");
+            return std::move(result_);
+        }
         read_root(root);
         return std::move(result_);
     }
 
 private:
+    /// Whether the quote opening at `pos` closes before the end of the file.
+    bool quote_closes(std::size_t pos) const {
+        const char quote = source_[pos];
+        for (std::size_t i = pos + 1; i < source_.size(); ++i) {
+            if (quote == '"' && source_[i] == '\\') {
+                ++i;
+            } else if (source_[i] == quote) {
+                if (quote == '\'' && i + 1 < source_.size() && source_[i + 1] == '\'') ++i;  // '' is a quote inside
+                else return true;
+            }
+        }
+        return false;
+    }
+
+    std::optional<YAML::Mark> find_unterminated_quote(const YAML::Node& node, int depth) const {
+        if (depth > 64) return std::nullopt;
+        if (node.IsScalar()) {
+            const YAML::Mark mark = node.Mark();
+            if (!mark.is_null() && mark.pos >= 0 && static_cast<std::size_t>(mark.pos) < source_.size()) {
+                const char first = source_[static_cast<std::size_t>(mark.pos)];
+                if ((first == '"' || first == '\'') && !quote_closes(static_cast<std::size_t>(mark.pos))) return mark;
+            }
+            return std::nullopt;
+        }
+        if (node.IsMap()) {
+            for (const auto& item : node) {
+                if (auto found = find_unterminated_quote(item.first, depth + 1)) return found;
+                if (auto found = find_unterminated_quote(item.second, depth + 1)) return found;
+            }
+        } else if (node.IsSequence()) {
+            for (const auto& item : node) {
+                if (auto found = find_unterminated_quote(item, depth + 1)) return found;
+            }
+        }
+        return std::nullopt;
+    }
+
     SourcePosition at(const YAML::Mark& mark) const {
         if (mark.is_null()) return {file_.string(), 0, 0};
         return {file_.string(), mark.line + 1, mark.column + 1};
@@ -172,6 +219,9 @@ private:
             }
         });
         if (!has_name) problem({file_.string(), 1, 1}, "missing 'pipeline: NAME' at the top level");
+        if (result_.problems.empty() && result_.spec.producers.empty() && result_.spec.consumers.empty()) {
+            problem({file_.string(), 1, 1}, "the pipeline has no producers and no consumers: nothing to run");
+        }
         if (!result_.spec.broker_server_key.empty() && !result_.spec.broker) {
             problem({file_.string(), 1, 1}, "broker_keys needs 'broker: ENDPOINT' (an embedded broker does not use CurveZMQ)");
         }
@@ -208,6 +258,13 @@ private:
         ChannelSpec channel;
         channel.name = key.Scalar();
         channel.position = at(key.Mark());
+        for (const auto& earlier : result_.spec.channels) {
+            if (earlier.name == channel.name) {
+                problem(channel.position, "channel '" + channel.name + "' is defined twice (first at line " +
+                                              std::to_string(earlier.position.line) + ")");
+                return;
+            }
+        }
         if (!valid_name(channel.name)) {
             problem(channel.position, "channel name '" + channel.name + "' may use letters, digits, '_', '-', '.' only");
         }
@@ -265,6 +322,15 @@ private:
         component.id = key.Scalar();
         component.position = at(key.Mark());
         const std::string kind = producer ? "producer" : "consumer";
+        for (const auto* list : {&result_.spec.producers, &result_.spec.consumers}) {
+            for (const auto& earlier : *list) {
+                if (earlier.id == component.id) {
+                    problem(component.position, "component id '" + component.id + "' is used twice (first at line " +
+                                                    std::to_string(earlier.position.line) + "); ids name log lines and metrics");
+                    return;
+                }
+            }
+        }
         if (!valid_name(component.id)) {
             problem(component.position, kind + " id '" + component.id + "' may use letters, digits, '_', '-', '.' only");
         }
@@ -296,6 +362,10 @@ private:
                 for (const auto& item : v) {
                     std::string channel;
                     if (!scalar(item, "inputs entry", channel)) continue;
+                    if (std::find(component.channels.begin(), component.channels.end(), channel) != component.channels.end()) {
+                        problem(at(item.Mark()), "inputs: channel '" + channel + "' is listed twice (every slot would be delivered twice)");
+                        continue;
+                    }
                     component.channels.push_back(channel);
                     component.channel_positions.push_back(at(item.Mark()));
                 }
