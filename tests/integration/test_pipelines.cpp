@@ -66,7 +66,7 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"21_broker_keys_without_broker.yaml", "1:1: broker_keys needs 'broker: ENDPOINT'"},
         Broken{"22_duplicate_channel.yaml", "4:3: channel 'sensor' is defined twice (first at line 3)"},
         Broken{"23_input_listed_twice.yaml", "7:42: inputs: channel 'sensor' is listed twice"},
-        Broken{"24_duplicate_component_id.yaml", "7:3: component id 'gen' is used twice (first at line 5)"},
+        Broken{"24_duplicate_component_id.yaml", "7:3: id 'gen' is already used by a producer"},
         Broken{"25_unterminated_quote.yaml", "1:11: YAML syntax: this quoted value is never closed"},
         Broken{"26_nothing_to_run.yaml", "1:1: the pipeline has no producers and no consumers"}),
     [](const auto& test) { return std::string(test.param.file).substr(0, 2); });

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "pylabhub/datablock/checksum.hpp"
+#include "pylabhub/datablock/diagnostics.hpp"
 #include "pylabhub/datablock/producer.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
 #include "pylabhub/schema/schema_info.hpp"
@@ -26,6 +27,37 @@ std::string mib(std::uint64_t bytes) {
 } // namespace
 
 std::string channel_shm_name(const std::string& channel) { return "/plh." + channel; }
+
+Result<datablock::DataBlockConfig> existing_channel_layout(const std::string& shm_name,
+                                                           const std::vector<const datablock::ChecksumPolicy*>& checksum_plugins) {
+    auto segment = datablock::Inspector::open(shm_name);
+    if (!segment) return std::move(segment).error();
+    const datablock::SegmentDiagnostic seen = segment->diagnose();
+    datablock::DataBlockConfig config = seen.config;
+    if (seen.checksum_id >= datablock::kFirstPluginChecksumId) {
+        for (const datablock::ChecksumPolicy* policy : checksum_plugins) {
+            if (policy->id == seen.checksum_id) config.checksum_policy = policy;
+        }
+        if (config.checksum_policy == nullptr) {
+            return make_error(ErrorCode::not_found, "datablock '" + shm_name + "' uses checksum plugin id " +
+                                                        std::to_string(seen.checksum_id) +
+                                                        ", which no checksum plugin found here provides (add its directory to plugin_path)");
+        }
+    }
+    return config;
+}
+
+std::string consumer_count_problem(const std::string& channel, const datablock::DataBlockConfig& config, std::size_t consumers) {
+    if (config.sync == datablock::SyncPolicy::single_reader && consumers > 1) {
+        return "channel '" + channel + "' is single_reader but has " + std::to_string(consumers) +
+               " consumers; use sync_reader (lossless, several) or latest_only";
+    }
+    if (config.sync == datablock::SyncPolicy::sync_reader && consumers > config.max_consumers) {
+        return "channel '" + channel + "' has " + std::to_string(consumers) + " consumers but max_consumers " +
+               std::to_string(config.max_consumers);
+    }
+    return {};
+}
 
 Result<void> check_consumer_schema(const std::string& consumer, const std::string& channel,
                                    const SchemaDescription& wanted, const SchemaDescription& carried) {
@@ -55,6 +87,9 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
 
     std::vector<std::string> channel_names;
     for (const auto& c : spec.channels) channel_names.push_back(c.name);
+    for (const auto& p : registry.plugins()) {
+        if (p.checksum) plan.checksum_plugins.push_back(&*p.checksum);
+    }
 
     for (const auto& channel : spec.channels) {
         PlannedChannel planned;
@@ -67,6 +102,16 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
         config.checksum_mode = channel.checksum_mode == "manual" ? datablock::ChecksumMode::manual : datablock::ChecksumMode::enforced;
         config.max_consumers = channel.max_consumers;
         config.permissions = channel.permissions;
+        if (channel.external) {
+            // Its creator chose the layout. When its segment exists already,
+            // check against that; else the run checks once it attaches.
+            auto existing = existing_channel_layout(planned.shm_name, plan.checksum_plugins);
+            if (existing) config = *existing;
+            else if (existing.error().code != ErrorCode::not_found) problem(channel.position, "channel '" + channel.name + "': " + existing.error().message);
+            planned.layout_known = existing.has_value();
+            plan.channels.push_back(std::move(planned));
+            continue;
+        }
         if (auto builtin = datablock::parse_checksum_kind(channel.checksum)) {
             config.checksum = *builtin;
         } else if (const PluginInfo* plugin = registry.find(channel.checksum); plugin != nullptr && plugin->checksum) {
@@ -202,16 +247,10 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
                                                 "' has no producer; give it one, or mark it 'external: true' to read a "
                                                 "channel another pylabhub process creates");
         }
-        if (channel.config.sync == datablock::SyncPolicy::single_reader && channel.consumer_ids.size() > 1) {
-            problem(key_position(*channel.spec, "sync"),
-                    "channel '" + channel.spec->name + "' is single_reader but has " +
-                        std::to_string(channel.consumer_ids.size()) + " consumers; use sync_reader (lossless, several) or latest_only");
-        }
-        if (channel.consumer_ids.size() > channel.config.max_consumers && channel.config.sync == datablock::SyncPolicy::sync_reader) {
-            problem(key_position(*channel.spec, "max_consumers"), "channel '" + channel.spec->name + "' has " +
-                                                                      std::to_string(channel.consumer_ids.size()) +
-                                                                      " consumers but max_consumers " +
-                                                                      std::to_string(channel.config.max_consumers));
+        if (!channel.layout_known) continue;
+        if (auto why = consumer_count_problem(channel.spec->name, channel.config, channel.consumer_ids.size()); !why.empty()) {
+            const bool too_many = channel.config.sync == datablock::SyncPolicy::sync_reader;
+            problem(key_position(*channel.spec, too_many ? "max_consumers" : "sync"), why);
         }
     }
 

@@ -18,6 +18,9 @@ struct PlannedChannel {
     datablock::DataBlockConfig config;
     std::string producer_id;  ///< empty for external channels
     std::vector<std::string> consumer_ids;
+    /// False for an external channel whose segment does not exist yet: its
+    /// `config` is then a placeholder until the run attaches to it.
+    bool layout_known = true;
 };
 
 struct PlannedComponent {
@@ -31,7 +34,19 @@ struct PipelinePlan {
     std::vector<PlannedComponent> producers;
     std::vector<PlannedComponent> consumers;
     std::uint64_t shared_memory_bytes = 0;  ///< of the channels this pipeline creates
+    /// Every checksum plugin found: an external channel may use any of them.
+    std::vector<const datablock::ChecksumPolicy*> checksum_plugins;
 };
+
+/// The layout an existing segment was created with (geometry, sync,
+/// checksum and mode), its plugin checksum resolved among `checksum_plugins`.
+/// An external channel is consumed with this, never with YAML defaults.
+Result<datablock::DataBlockConfig> existing_channel_layout(const std::string& shm_name,
+                                                           const std::vector<const datablock::ChecksumPolicy*>& checksum_plugins);
+
+/// Why `consumers` readers cannot share a channel of this layout (its sync
+/// policy or consumer table), or "" when they can.
+std::string consumer_count_problem(const std::string& channel, const datablock::DataBlockConfig& config, std::size_t consumers);
 
 /// Whether a consumer that declares `wanted` may read a channel carrying
 /// `carried` (docs/schema.md); the error says "consumer 'ID' cannot read

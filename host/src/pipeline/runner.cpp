@@ -31,6 +31,9 @@ constexpr std::size_t kMaxLatencySamples = 1 << 20;
 
 struct ChannelRuntime {
     const PlannedChannel* plan = nullptr;
+    /// The layout in force: the plan's for a channel this host creates, the
+    /// segment's own for an external one (never YAML defaults).
+    datablock::DataBlockConfig config;
     std::optional<datablock::Producer> producer;  // channels this host creates
     crypto::SharedSecret secret{};
     std::optional<SchemaDescription> schema;
@@ -174,7 +177,7 @@ void run_consumer(ConsumerRuntime& c) {
             stats.seen = true;
             stats.last_sequence = sequence;
             std::span<const std::byte> data = slot->buffer();
-            if (c.inputs[i]->plan->config.sync == datablock::SyncPolicy::latest_only) {
+            if (c.inputs[i]->config.sync == datablock::SyncPolicy::latest_only) {
                 copy.resize(data.size());
                 auto whole = slot->copy_to(copy);
                 (void)slot->release();
@@ -238,6 +241,7 @@ public:
         for (const auto& planned : plan_.channels) {
             auto channel = std::make_unique<ChannelRuntime>();
             channel->plan = &planned;
+            channel->config = planned.config;
             channels_.push_back(std::move(channel));
         }
         // Producers first: a producer may declare its schema when created,
@@ -361,6 +365,13 @@ private:
             channel.schema = SchemaDescription{found->schema_name, found->schema_version, found->schema_blds};
         }
         channel.schema_hash_hex = found->schema_hash;
+        // Read it as its creator made it: sync, geometry, checksum and mode.
+        auto layout = existing_channel_layout(channel.plan->shm_name, plan_.checksum_plugins);
+        if (!layout) return fail_setup("channel '" + name + "' (external): " + layout.error().message);
+        channel.config = *layout;
+        if (auto why = consumer_count_problem(name, channel.config, channel.plan->consumer_ids.size()); !why.empty()) {
+            return fail_setup(channel.plan->spec->position.to_string() + why + " (as its creator made it)");
+        }
         return true;
     }
 
@@ -371,7 +382,7 @@ private:
         for (const auto& name : planned.spec->channels) {
             ChannelRuntime* input = channel(name);
             runtime->inputs.push_back(input);
-            const auto& config = input->plan->config;
+            const auto& config = input->config;
             inputs.push_back({name, input->schema, input->schema_hash_hex, config.slot_bytes, config.slot_count,
                               static_cast<std::uint32_t>(config.sync),
                               config.checksum_policy ? config.checksum_policy->id : static_cast<std::uint32_t>(config.checksum)});
@@ -389,7 +400,7 @@ private:
             datablock::ConsumerOptions options;
             options.secret = input->secret;
             options.wait = datablock::WaitStrategy::blocking;
-            if (input->plan->config.checksum_policy != nullptr) options.checksum_policies = {input->plan->config.checksum_policy};
+            options.checksum_policies = plan_.checksum_plugins;
             auto reader = datablock::Consumer::attach(input->plan->shm_name, std::move(options));
             if (!reader) return fail_setup("consumer '" + planned.spec->id + "': " + reader.error().message);
             runtime->readers.push_back(std::move(reader).value());

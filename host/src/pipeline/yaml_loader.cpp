@@ -322,15 +322,6 @@ private:
         component.id = key.Scalar();
         component.position = at(key.Mark());
         const std::string kind = producer ? "producer" : "consumer";
-        for (const auto* list : {&result_.spec.producers, &result_.spec.consumers}) {
-            for (const auto& earlier : *list) {
-                if (earlier.id == component.id) {
-                    problem(component.position, "component id '" + component.id + "' is used twice (first at line " +
-                                                    std::to_string(earlier.position.line) + "); ids name log lines and metrics");
-                    return;
-                }
-            }
-        }
         if (!valid_name(component.id)) {
             problem(component.position, kind + " id '" + component.id + "' may use letters, digits, '_', '-', '.' only");
         }
