@@ -82,6 +82,19 @@ Result<SharedMemory> SharedMemory::create(std::string_view name, std::size_t siz
     };
     if (::fchmod(fd, options.mode) != 0) return fail("fchmod");  // undo the umask
     if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return fail("resize");
+    // A sized segment is still sparse: without reserving its pages now, a
+    // full /dev/shm shows up later as SIGBUS in whichever process touches
+    // a page first. Reserve them, so running out is an error here.
+    if (const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size)); err != 0) {
+        ::close(fd);
+        ::shm_unlink(shm_name.c_str());
+        if (err == ENOSPC) {
+            return make_error(ErrorCode::system, describe(shm_name) + ": cannot reserve " + std::to_string(size) +
+                                                       " bytes: /dev/shm is full (free space: 'df -h /dev/shm'; "
+                                                       "leftover segments: 'pylabhub admin cleanup')");
+        }
+        return detail::errno_error(describe(shm_name), "reserve", err);
+    }
 
     auto data = map(fd, size, ShmAccess::read_write, shm_name);
     if (!data) {

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 #include <gmock/gmock.h>
@@ -132,6 +133,18 @@ TEST(SharedMemory, InvalidNamesAreRefusedWithTheReason) {
     }
     EXPECT_TRUE(SharedMemory::normalize_name(std::string(255, 'x')).has_value()) << "255 is allowed";
     EXPECT_EQ(SharedMemory::normalize_name("plh.a-b_c").value(), "/plh.a-b_c");
+}
+
+// Run by tests/integration/small_dev_shm.sh inside a mount namespace whose
+// /dev/shm is a 64 MiB tmpfs; skipped elsewhere (on the real /dev/shm the
+// reservation would take half the machine's memory before failing).
+TEST(SharedMemory, CreationFailsAtOnceWhenDevShmCannotHoldTheSegment) {
+    if (std::getenv("PLH_TEST_SMALL_DEV_SHM") == nullptr) GTEST_SKIP() << "needs tests/integration/small_dev_shm.sh";
+    ShmNameGuard name("toobig");
+    auto created = SharedMemory::create(name.name(), std::size_t{100} << 20);
+    ASSERT_FALSE(created.has_value()) << "a segment larger than /dev/shm must fail when created, not with SIGBUS on use";
+    EXPECT_THAT(created.error().message, HasSubstr("/dev/shm is full"));
+    EXPECT_EQ(file_mode(name.name()), 0U) << "nothing was left behind";
 }
 
 TEST(SharedMemory, ZeroSizeAndBadModeAreRefused) {
