@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
     admin_action("cleanup-zombies", "retire dead consumers and free slots held by dead writers", true);
     auto* validate_action = admin_action("validate", "check the header, table and every checksum; exit 1 on a problem", true);
     validate_action->add_flag("--repair", admin_request.repair, "rewrite mismatching checksums (never payload)");
+    validate_action->add_option("--plugin-path", admin_request.plugin_paths,
+                                "directory with the segment's checksum plugin (repeatable); then PYLABHUB_PLUGIN_PATH "
+                                "and the install directory");
     auto* reset_action = admin_action("force-reset", "return one slot to free (refused while a live writer holds it)", true);
     reset_action->add_option("--slot", admin_request.slot, "slot index")->required();
     reset_action->add_flag("--force", admin_request.force, "reset even while a live writer holds the slot");

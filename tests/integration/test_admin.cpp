@@ -121,6 +121,24 @@ TEST_F(Admin, ValidateNamesTheCorruptSlotAndRepairsItsChecksumOnlyWhenAsked) {
     EXPECT_EQ(admin({"validate", name_.name()}).exit_code, 0);
 }
 
+TEST_F(Admin, ValidateLeavesManualModeSlotDigestsUncheckedAndSaysSo) {
+    DataBlockConfig config;
+    config.slot_count = 4;
+    config.checksum = ChecksumKind::blake2b;
+    config.checksum_mode = ChecksumMode::manual;
+    auto producer = Producer::create(name_.name(), config);
+    ASSERT_TRUE(producer.has_value());
+    for (int i = 0; i < 3; ++i) {
+        const std::string text = "no digest written " + std::to_string(i);
+        ASSERT_TRUE(producer->write(std::as_bytes(std::span(text.data(), text.size())), 10ms).has_value());
+    }
+    const Outcome checked = admin({"validate", name_.name()});
+    EXPECT_EQ(checked.exit_code, 0) << "a digest the producer chose not to write is not corruption: " << checked.output;
+    EXPECT_THAT(checked.output, HasSubstr("note: checksum mode manual"));
+    const Outcome repair = admin({"validate", name_.name(), "--repair"});
+    EXPECT_THAT(repair.output, HasSubstr("0 repaired")) << "nothing is rewritten";
+}
+
 TEST_F(Admin, CorruptedHeaderBytesAreRefusedNamingTheField) {
     auto producer = Producer::create(name_.name(), {});
     ASSERT_TRUE(producer.has_value());

@@ -68,7 +68,8 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"23_input_listed_twice.yaml", "7:42: inputs: channel 'sensor' is listed twice"},
         Broken{"24_duplicate_component_id.yaml", "7:3: id 'gen' is already used by a producer"},
         Broken{"25_unterminated_quote.yaml", "1:11: YAML syntax: this quoted value is never closed"},
-        Broken{"26_nothing_to_run.yaml", "1:1: the pipeline has no producers and no consumers"}),
+        Broken{"26_nothing_to_run.yaml", "1:1: the pipeline has no producers and no consumers"},
+        Broken{"27_manual_checksum_mode.yaml", "3:46: checksum_mode: manual is for programs that use the DataBlock API"}),
     [](const auto& test) { return std::string(test.param.file).substr(0, 2); });
 
 TEST(Validate, ReportsEveryProblemAtOnceAndATypoOnlyOnce) {
@@ -362,6 +363,27 @@ TEST(Run, ANamedBrokerThatDoesNotAnswerIsAClearError) {
     EXPECT_EQ(run.exit_code, 1);
     EXPECT_THAT(run.output, HasSubstr("broker: no answer from ipc:///tmp/plh-no-broker-here.ipc"));
     EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel())) << "nothing half-started";
+}
+
+TEST(Admin, ValidateChecksASegmentWithItsChecksumPlugin) {
+    PipelineFile pipeline("adminfl", R"(pipeline: x
+plugin_path: )" PLH_TEST_PLUGIN_DIR R"(
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: latest_only, checksum: fletcher32}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 500}}
+)");
+    auto host = ChildProcess::spawn({pylabhub_exe(), "run", pipeline.path(), "--duration", "3"});
+    wait_for_segment(pipeline.channel());
+    std::this_thread::sleep_for(300ms);
+    const Outcome without = pylabhub({"admin", "validate", pipeline.channel()});
+    EXPECT_EQ(without.exit_code, 1) << without.output;
+    EXPECT_THAT(without.output, HasSubstr("belongs to a checksum plugin not found here (--plugin-path DIR)"));
+    const Outcome with = pylabhub({"admin", "validate", pipeline.channel(), "--plugin-path", PLH_TEST_PLUGIN_DIR});
+    EXPECT_EQ(with.exit_code, 0) << with.output;
+    EXPECT_THAT(with.output, ::testing::ContainsRegex(" ([1-9][0-9]*) committed slots checked, 0 problems"));
+    host.read_all(20s);
+    EXPECT_EQ(host.wait(10s), 0);
 }
 
 TEST(Verify, DetectsCorruptionAndTruncation) {

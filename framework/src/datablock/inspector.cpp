@@ -181,7 +181,7 @@ std::vector<std::string> Inspector::cleanup_zombies() {
     return actions;
 }
 
-IntegrityReport Inspector::validate(bool repair) {
+IntegrityReport Inspector::validate(bool repair, const std::vector<const ChecksumPolicy*>& checksum_plugins) {
     IntegrityReport report;
     const detail::SegmentView& view = state_->view;
     detail::SegmentHeader& h = view.header();
@@ -198,14 +198,27 @@ IntegrityReport Inspector::validate(bool repair) {
         }
     }
     const ChecksumPolicy* policy = builtin_checksum_by_id(h.checksum_policy);
+    for (const ChecksumPolicy* plugin : checksum_plugins) {
+        if (policy == nullptr && plugin != nullptr && plugin->id == h.checksum_policy) policy = plugin;
+    }
     if (policy == nullptr) {
         report.problems.push_back("checksum policy id " + std::to_string(h.checksum_policy) +
-                                  " belongs to a plugin this tool does not load: checksums not checked");
+                                  " belongs to a checksum plugin not found here (--plugin-path DIR): checksums not checked");
+        return report;
+    }
+    if (policy->digest_bytes != h.digest_bytes) {
+        report.problems.push_back(std::string("checksum policy '") + policy->name + "' makes " + std::to_string(policy->digest_bytes) +
+                                  "-byte digests, the segment holds " + std::to_string(h.digest_bytes) + ": checksums not checked");
         return report;
     }
     if (policy->compute == nullptr) return report;  // no checksums to check
+    const bool manual = h.checksum_mode == static_cast<std::uint32_t>(ChecksumMode::manual);
+    if (manual) {
+        report.notes.push_back("checksum mode manual: the producer writes slot digests when it chooses, so slot digests are "
+                               "not checked");
+    }
     std::uint8_t digest[kMaxDigestBytes];
-    for (std::uint32_t i = 0; i < h.slot_count; ++i) {
+    for (std::uint32_t i = 0; i < h.slot_count && !manual; ++i) {
         plh_slot_rw_state& slot = *view.slot_state(i);
         if (load(slot.state) != PLH_SLOT_COMMITTED) continue;
         const std::uint64_t sequence = load(slot.sequence);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/plugin_registry.hpp"
 #include "pylabhub/datablock/diagnostics.hpp"
 #include "pylabhub/platform/process.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
@@ -131,10 +132,21 @@ int diagnose(Inspector& inspector, const AdminRequest& request, std::ostream& ou
 }
 
 int validate(Inspector& inspector, const AdminRequest& request, std::ostream& out, std::ostream& err) {
-    const auto report = inspector.validate(request.repair);
+    // A segment may use a checksum plugin: load them all, it is found by id.
+    PluginRegistry plugins;
+    plugins.load_directories(plugin_search_path(request.plugin_paths, {}));
+    std::vector<const datablock::ChecksumPolicy*> checksum_plugins;
+    for (const auto& plugin : plugins.plugins()) {
+        if (plugin.checksum) checksum_plugins.push_back(&*plugin.checksum);
+    }
+    const auto report = inspector.validate(request.repair, checksum_plugins);
     if (request.json) {
-        out << json{{"problems", report.problems}, {"repairs", report.repairs}, {"slots_checked", report.slots_checked}}.dump(2) << "\n";
+        out << json{{"problems", report.problems}, {"repairs", report.repairs}, {"notes", report.notes},
+                    {"slots_checked", report.slots_checked}}
+                   .dump(2)
+            << "\n";
     } else {
+        for (const auto& n : report.notes) out << "note: " << n << "\n";
         for (const auto& p : report.problems) err << "problem: " << p << "\n";
         for (const auto& r : report.repairs) out << "repaired: " << r << "\n";
         out << request.segment << ": " << report.slots_checked << " committed slots checked, " << report.problems.size()

@@ -3,6 +3,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace pylabhub::host {
 
@@ -14,6 +15,7 @@ struct AdminRequest {
     bool repair = false;
     bool json = false;
     bool dry_run = false;
+    std::vector<std::string> plugin_paths;  ///< validate: where to find a segment's checksum plugin
 };
 
 /// Exit 0 when all is well (or was done), 1 when problems were found or an

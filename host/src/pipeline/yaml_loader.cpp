@@ -282,7 +282,16 @@ private:
                 else if (k == "slot_bytes") number(v, "slot_bytes", channel.slot_bytes, parse_size, 1, 1073741824);
                 else if (k == "sync") one_of(v, "sync", channel.sync, {"latest_only", "single_reader", "sync_reader"});
                 else if (k == "checksum") scalar(v, "checksum", channel.checksum);  // a built-in or a checksum plugin
-                else if (k == "checksum_mode") one_of(v, "checksum_mode", channel.checksum_mode, {"enforced", "manual"});
+                else if (k == "checksum_mode") {
+                    one_of(v, "checksum_mode", channel.checksum_mode, {"enforced", "manual"});
+                    if (channel.checksum_mode == "manual") {
+                        // The SDK has no call to compute or check a digest, so
+                        // in a pipeline manual would mean: never written, never checked.
+                        problem(at(v.Mark()), "checksum_mode: manual is for programs that use the DataBlock API directly "
+                                              "(they compute and check digests themselves); no plugin can, so use "
+                                              "enforced, or 'checksum: none' for no checksums");
+                    }
+                }
                 else if (k == "max_consumers") number(v, "max_consumers", channel.max_consumers, parse_int, 1, 1024);
                 else if (k == "permissions") read_permissions(v, channel.permissions);
                 else if (k == "external") {

@@ -59,6 +59,7 @@ struct SegmentDiagnostic {
 struct IntegrityReport {
     std::vector<std::string> problems;  ///< empty: the segment is sound
     std::vector<std::string> repairs;   ///< what --repair changed (checksums only)
+    std::vector<std::string> notes;     ///< what was not checked, and why
     std::uint64_t slots_checked = 0;
 };
 
@@ -82,9 +83,12 @@ public:
     std::vector<std::string> cleanup_zombies();
 
     /// Checks the header, the consumer table, and every committed slot's and
-    /// flexible zone's checksum. With `repair`, rewrites mismatching
-    /// checksums (never payload) and reports each.
-    IntegrityReport validate(bool repair);
+    /// flexible zone's checksum, with the segment's policy: a built-in one,
+    /// or the one of `checksum_plugins` whose id the header names. With
+    /// `repair`, rewrites mismatching checksums (never payload) and reports
+    /// each. In manual checksum mode the producer writes slot digests when it
+    /// chooses, so slot digests are not checked (a note says so).
+    IntegrityReport validate(bool repair, const std::vector<const ChecksumPolicy*>& checksum_plugins = {});
 
     /// Neither a live producer nor a live consumer: safe to remove.
     bool orphaned() const;
