@@ -2,6 +2,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -62,6 +63,44 @@ TEST(Cli, LogLevelComesFromTheEnvironmentUnlessTheOptionIsGiven) {
     EXPECT_THAT(option_wins.output, Not(HasSubstr(" info  [")));
     EXPECT_THAT(default_info.output, HasSubstr(" info  ["));
     EXPECT_THAT(default_info.output, Not(HasSubstr(" debug [")));
+}
+
+// With a low limit on threads (`ulimit -u`, enforced for an unprivileged
+// user), a run either works or fails cleanly: never a crash, never a
+// leftover segment. libzmq aborts when it cannot start its own thread; the
+// host starts ZeroMQ before creating any segment, so that leaves nothing.
+TEST(Cli, ALowThreadLimitIsASetUpErrorNeverACrashOrResidue) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the host as an unprivileged user";
+    PipelineFile pipeline("threads", "pipeline: x\nchannels:\n  @: {sync: sync_reader}\nproducers:\n  g: {plugin: sine, channel: @}\n"
+                                     "consumers:\n  a: {plugin: null, inputs: [@]}\n  b: {plugin: stats, inputs: [@]}\n");
+    const auto runtime = std::filesystem::temp_directory_path() / ("plh-nobody-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(runtime);
+    std::filesystem::permissions(runtime, std::filesystem::perms::all);
+    bool saw_thread_error = false;
+    bool saw_success = false;
+    for (int limit = 1; limit <= 14; ++limit) {
+        auto child = ChildProcess::spawn({"/usr/bin/env", "XDG_RUNTIME_DIR=" + runtime.string(), "/usr/bin/setpriv",
+                                          "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/prlimit",
+                                          "--nproc=" + std::to_string(limit), pylabhub_exe(), "run", pipeline.path(),
+                                          "--duration", "0.3"});
+        const std::string output = child.read_all(30s);
+        const int code = child.wait(5s).value_or(-1);
+        if (code == 126 || code == 127 || output.find("Permission denied") != std::string::npos) {
+            std::filesystem::remove_all(runtime);
+            GTEST_SKIP() << "the build is not readable by an unprivileged user here: " << output;
+        }
+        EXPECT_TRUE(code == 0 || code == 1 || code == 128 + SIGABRT) << "limit " << limit << ": exit " << code << "\n" << output;
+        if (code == 128 + SIGABRT) {
+            EXPECT_THAT(output, HasSubstr("src/thread.cpp")) << "only libzmq may abort";
+        }
+        EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel())) << "limit " << limit << " left its segment";
+        std::filesystem::remove("/dev/shm/plh." + pipeline.channel());
+        saw_thread_error = saw_thread_error || (code == 1 && output.find("cannot start a thread") != std::string::npos);
+        saw_success = saw_success || code == 0;
+    }
+    std::filesystem::remove_all(runtime);
+    EXPECT_TRUE(saw_thread_error) << "some limit should stop a component thread from starting";
+    EXPECT_TRUE(saw_success) << "a limit of 14 threads is enough to run";
 }
 
 } // namespace

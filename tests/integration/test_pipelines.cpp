@@ -356,6 +356,42 @@ consumers:
     EXPECT_EQ(pylabhub({"verify", pipeline.recording()}).exit_code, 0);
 }
 
+TEST(Broker, AConsumerOnlyHostIsRegisteredAgainAfterABrokerRestart) {
+    StandaloneBroker broker;
+    PipelineFile producer("co-producer", "pipeline: producer\nbroker: " + broker.endpoint() + R"(
+channels:
+  @: {slots: 32, slot_bytes: 64, sync: sync_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 1000}}
+)", "co");
+    PipelineFile consumer("co-consumer", "pipeline: consumer\nbroker: " + broker.endpoint() + R"(
+channels:
+  @: {external: true}
+consumers:
+  watcher: {plugin: null, inputs: [@]}
+)", "co");
+    auto host = ChildProcess::spawn({pylabhub_exe(), "run", producer.path(), "--duration", "9"});
+    for (int i = 0; i < 100 && pylabhub({"channels", "--broker", broker.endpoint()}).output.find(producer.channel()) == std::string::npos; ++i) {
+        std::this_thread::sleep_for(20ms);
+    }
+    auto reader = ChildProcess::spawn({pylabhub_exe(), "run", consumer.path(), "--duration", "7"});
+    std::this_thread::sleep_for(1s);
+    ASSERT_THAT(pylabhub({"channels", "--broker", broker.endpoint()}).output, HasSubstr("watcher (pid"));
+    broker.kill();
+    std::this_thread::sleep_for(500ms);
+    broker.start();  // empty registry
+    bool back = false;
+    for (int i = 0; i < 80 && !back; ++i) {  // the producer host re-registers, then the consumer-only host
+        back = pylabhub({"channels", "--broker", broker.endpoint()}).output.find("watcher (pid") != std::string::npos;
+        if (!back) std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_TRUE(back) << "the consumer-only host registered its consumer with the new broker";
+    const std::string reader_output = reader.read_all(30s);
+    EXPECT_EQ(reader.wait(10s), 0) << reader_output;
+    host.read_all(30s);
+    EXPECT_EQ(host.wait(10s), 0);
+}
+
 TEST(Run, ANamedBrokerThatDoesNotAnswerIsAClearError) {
     PipelineFile pipeline("nobroker", "pipeline: x\nbroker: ipc:///tmp/plh-no-broker-here.ipc\nchannels:\n  @: {}\n"
                                       "producers:\n  g: {plugin: sine, channel: @}\n");

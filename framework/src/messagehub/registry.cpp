@@ -112,11 +112,15 @@ std::vector<std::string> Registry::expire() {
     std::vector<std::string> dropped;
     const std::uint64_t now = options_.now_ms();
     for (auto it = channels_.begin(); it != channels_.end();) {
-        // Consumers of this broker's host whose process is gone.
         auto& consumers = it->second.consumers;
+        // Consumers of this broker's host whose process is gone, and any
+        // consumer whose host stopped repeating its registration.
         consumers.erase(std::remove_if(consumers.begin(), consumers.end(),
                                        [&](const ConsumerRecord& c) {
-                                           return c.host == options_.host && options_.is_alive && !options_.is_alive(c.pid);
+                                           const bool dead = c.host == options_.host && options_.is_alive && !options_.is_alive(c.pid);
+                                           const bool silent = now > c.last_heartbeat_ms &&
+                                                               now - c.last_heartbeat_ms > options_.heartbeat_timeout_ms;
+                                           return dead || silent;
                                        }),
                         consumers.end());
         if (const std::string why = gone(it->second, now); !why.empty()) {
@@ -234,7 +238,7 @@ std::string Registry::handle_request(const std::string& text) {
         if (type == "CONSUMER_REG_REQ" || type == "CONSUMER_DEREG_REQ") {
             const std::string channel = text_field(request, "channel");
             ConsumerRecord consumer{text_field(request, "consumer_id"), number_field(request, "consumer_pid"),
-                                    text_field(request, "consumer_host")};
+                                    text_field(request, "consumer_host"), options_.now_ms()};
             auto found = channels_.find(channel);
             if (found == channels_.end()) return error_reply(reply_type, request, "no channel '" + channel + "' is registered");
             auto& consumers = found->second.consumers;

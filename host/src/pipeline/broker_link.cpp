@@ -1,6 +1,7 @@
 #include "pipeline/broker_link.hpp"
 
 #include <chrono>
+#include <system_error>
 
 #include <unistd.h>
 
@@ -43,6 +44,21 @@ messagehub::RegistryOptions local_registry_options() {
 
 Result<std::unique_ptr<BrokerLink>> BrokerLink::open(const std::optional<std::string>& endpoint,
                                                      const std::optional<messagehub::CurveClientKeys>& curve) {
+    try {
+        auto link = connect(endpoint, curve);
+        if (!link) return link;
+        // The first request starts ZeroMQ's own threads: do it now, before
+        // any segment exists, since libzmq aborts when it cannot start one.
+        (void)(*link)->client_.list();
+        return link;
+    } catch (const std::system_error& e) {
+        return make_error(ErrorCode::system, std::string("broker: cannot start a thread: ") + e.what() +
+                                                 " (the process or user thread limit, 'ulimit -u'?)");
+    }
+}
+
+Result<std::unique_ptr<BrokerLink>> BrokerLink::connect(const std::optional<std::string>& endpoint,
+                                                        const std::optional<messagehub::CurveClientKeys>& curve) {
     if (endpoint) {
         if (!answers(*endpoint, 2000ms, curve)) {
             return make_error(ErrorCode::timeout, "broker: no answer from " + *endpoint +
@@ -109,7 +125,8 @@ void BrokerLink::deregister(const std::string& channel) {
 void BrokerLink::register_consumer(const std::string& channel, const std::string& consumer_id) {
     std::lock_guard lock(mutex_);
     messagehub::ConsumerRecord consumer{consumer_id, platform::current_pid(), host_name()};
-    if (client_.register_consumer(channel, consumer)) consumers_.emplace_back(channel, consumer);
+    (void)client_.register_consumer(channel, consumer);  // a failure is retried with the next heartbeat
+    consumers_.emplace_back(channel, consumer);
 }
 
 void BrokerLink::keep_alive() {
@@ -120,26 +137,33 @@ void BrokerLink::keep_alive() {
         if (std::chrono::steady_clock::now() < next) continue;
         next = std::chrono::steady_clock::now() + kHeartbeatInterval;
         std::lock_guard lock(mutex_);
-        for (const auto& record : registered_) {
-            auto beat = client_.heartbeat(record.channel, record.producer_pid);
-            if (beat) {
-                warned = false;
-                continue;
-            }
-            if (beat.error().code == ErrorCode::timeout) {
-                if (!warned) log::logger().warn("broker at {} does not answer; channels stay usable, registration retried", endpoint_);
-                warned = true;
-                break;
-            }
-            // A restarted broker forgot us: register again, with our consumers.
-            if (client_.register_producer(record)) {
-                log::logger().info("re-registered channel '{}' with the broker", record.channel);
-                for (const auto& [channel, consumer] : consumers_) {
-                    if (channel == record.channel) (void)client_.register_consumer(channel, consumer);
-                }
-            }
-        }
+        const bool answered = beat_channels() && beat_consumers();
+        if (!answered && !warned) log::logger().warn("broker at {} does not answer; channels stay usable, registration retried", endpoint_);
+        warned = !answered;
     }
+}
+
+bool BrokerLink::beat_channels() {
+    for (const auto& record : registered_) {
+        auto beat = client_.heartbeat(record.channel, record.producer_pid);
+        if (beat) continue;
+        if (beat.error().code == ErrorCode::timeout) return false;
+        // A restarted broker forgot us: register again (our consumers follow below).
+        if (client_.register_producer(record)) log::logger().info("re-registered channel '{}' with the broker", record.channel);
+    }
+    return true;
+}
+
+bool BrokerLink::beat_consumers() {
+    // Repeating a consumer's registration is its heartbeat, and registers it
+    // again with a broker that restarted (once its channel is back there).
+    for (const auto& [channel, consumer] : consumers_) {
+        auto beat = client_.register_consumer(channel, consumer);
+        if (beat) continue;
+        if (beat.error().code == ErrorCode::timeout) return false;
+        log::logger().debug("consumer '{}' of channel '{}': {}; retried", consumer.id, channel, beat.error().message);
+    }
+    return true;
 }
 
 } // namespace pylabhub::host

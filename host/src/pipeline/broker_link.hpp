@@ -28,7 +28,8 @@ public:
     Result<void> register_channel(const messagehub::ChannelRecord& record);
     Result<messagehub::ChannelRecord> discover(const std::string& channel);
     void deregister(const std::string& channel);
-    /// Best effort: a consumer's registration is informational.
+    /// Best effort: a consumer's registration is informational. It is
+    /// repeated with every heartbeat (so a restarted broker learns it again).
     void register_consumer(const std::string& channel, const std::string& consumer_id);
 
     const std::string& endpoint() const { return endpoint_; }
@@ -37,7 +38,12 @@ public:
 private:
     BrokerLink(std::string endpoint, const std::optional<messagehub::CurveClientKeys>& curve)
         : endpoint_(std::move(endpoint)), client_(endpoint_, std::chrono::milliseconds(2000), curve) {}
+    static Result<std::unique_ptr<BrokerLink>> connect(const std::optional<std::string>& endpoint,
+                                                        const std::optional<messagehub::CurveClientKeys>& curve);
     void keep_alive();
+    /// One heartbeat each; false when the broker does not answer.
+    bool beat_channels();
+    bool beat_consumers();
 
     std::string endpoint_;
     std::mutex mutex_;  // the client's socket is used by the control and heartbeat threads

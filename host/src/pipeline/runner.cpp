@@ -10,6 +10,7 @@
 #include <ostream>
 #include <random>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "pipeline/broker_link.hpp"
@@ -266,8 +267,14 @@ public:
     }
 
     int run(const RunOptions& options, std::ostream& out) {
-        for (auto& c : consumers_) c->thread = std::thread(run_consumer, std::ref(*c));
-        for (auto& p : producers_) p->thread = std::thread(run_producer, std::ref(*p));
+        if (const std::string failed = start_threads(); !failed.empty()) {
+            err_ << "error: " << failed << "\n";
+            RunOptions no_drain = options;
+            no_drain.drain_timeout = std::chrono::milliseconds(0);
+            shut_down(no_drain);  // what started stops; the channels are removed with the pipeline
+            err_ << "not started: the components that did start were stopped and every channel removed\n";
+            return run_setup_failed;
+        }
         const std::uint64_t start = platform::monotonic_time_ns();
         std::string reason = wait_for_end(options, start);
         log::logger().info("pipeline '{}': stopping ({})", spec_.name, reason);
@@ -409,6 +416,28 @@ private:
         }
         consumers_.push_back(std::move(runtime));
         return true;
+    }
+
+    /// One thread per component; "" when all started, else why not. A
+    /// component whose thread did not start counts as done.
+    std::string start_threads() {
+        std::string failure;
+        auto start = [&](ComponentRuntime& component, auto body) {
+            if (!failure.empty()) {
+                component.done = true;
+                return;
+            }
+            try {
+                component.thread = std::thread(body);
+            } catch (const std::system_error& e) {
+                failure = "cannot start a thread for '" + component.plan->spec->id + "': " + e.what() +
+                          " (the process or user thread limit, 'ulimit -u'?)";
+                component.done = true;
+            }
+        };
+        for (auto& c : consumers_) start(*c, [c = c.get()] { run_consumer(*c); });
+        for (auto& p : producers_) start(*p, [p = p.get()] { run_producer(*p); });
+        return failure;
     }
 
     std::vector<ComponentRuntime*> all_components() {

@@ -153,6 +153,24 @@ TEST_F(RegistryTest, ConsumersAreListedWithTheirChannelAndDroppedWhenDead) {
                     {"consumer_host", "h"}})["status"], "error");
 }
 
+TEST_F(RegistryTest, AConsumerWhoseHostStopsRepeatingItsRegistrationIsDropped) {
+    const json consumer = {{"type", "CONSUMER_REG_REQ"}, {"channel", "sensor"}, {"consumer_id", "far"},
+                           {"consumer_pid", 7}, {"consumer_host", "lab2"}};  // another host: no pid check
+    ASSERT_EQ(reg("sensor", 100)["status"], "ok");
+    ASSERT_EQ(call(consumer)["status"], "ok");
+    auto consumers = [&] { return call({{"type", "LIST_REQ"}})["channels"][0]["consumers"].size(); };
+    now += 4'000;
+    ASSERT_EQ(call({{"type", "HEARTBEAT_REQ"}, {"channel", "sensor"}, {"producer_pid", 100}})["status"], "ok");
+    ASSERT_EQ(call(consumer)["status"], "ok") << "repeated: its heartbeat";
+    now += 4'000;
+    registry.expire();
+    EXPECT_EQ(consumers(), 1U) << "repeated 4 s ago: still there";
+    ASSERT_EQ(call({{"type", "HEARTBEAT_REQ"}, {"channel", "sensor"}, {"producer_pid", 100}})["status"], "ok");
+    now += 2'000;
+    registry.expire();
+    EXPECT_EQ(consumers(), 0U) << "silent for 6 s past a 5 s timeout";
+}
+
 TEST_F(RegistryTest, OnlyTheOwnerMayDeregisterOrHeartbeat) {
     ASSERT_EQ(reg("sensor", 100)["status"], "ok");
     const json wrong = call({{"type", "DEREG_REQ"}, {"channel", "sensor"}, {"producer_pid", 200}});

@@ -18,6 +18,7 @@ struct ConsumerRecord {
     std::string id;  ///< the consumer's id in its pipeline
     std::uint64_t pid = 0;
     std::string host;
+    std::uint64_t last_heartbeat_ms = 0;  ///< a host repeats CONSUMER_REG_REQ as its consumers' heartbeat
 };
 
 struct ChannelRecord {
