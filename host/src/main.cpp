@@ -9,6 +9,7 @@
 
 #include "cli/admin_command.hpp"
 #include "cli/broker_commands.hpp"
+#include "cli/dump_command.hpp"
 #include "cli/observe_commands.hpp"
 #include "pylabhub/messagehub/client.hpp"
 #include "cli/inspect_command.hpp"
@@ -54,8 +55,20 @@ int main(int argc, char** argv) {
     add_plugin_path(validate);
 
     std::string recording_file;
-    CLI::App* verify = app.add_subcommand("verify", "Check a recording's records and sequence; exit 1 on corruption or gaps");
+    bool repair_recording = false;
+    CLI::App* verify = app.add_subcommand("verify", "Check a recording's records and sequence; exit 1 on corruption or gaps, "
+                                                    "5 when only the last record is torn (a crash)");
     verify->add_option("RECORDING", recording_file, "file written by the recorder plugin")->required();
+    verify->add_flag("--repair", repair_recording, "cut a torn last record off (only when everything before it is intact)");
+
+    host::DumpRequest dump_request;
+    CLI::App* dump = app.add_subcommand("dump", "Print a recording's records field by field, with UTC times");
+    dump->add_option("RECORDING", dump_request.file, "file written by the recorder plugin")->required();
+    auto* dump_csv = dump->add_flag_callback("--csv", [&] { dump_request.format = host::DumpFormat::csv; }, "CSV: a header row, one row a record");
+    auto* dump_json = dump->add_flag_callback("--json", [&] { dump_request.format = host::DumpFormat::json; }, "JSON lines: one object a record");
+    dump_csv->excludes(dump_json);
+    auto* dump_head = dump->add_option("--head", dump_request.head, "only the first N records");
+    dump->add_option("--tail", dump_request.tail, "only the last N records")->excludes(dump_head);
 
     host::AdminRequest admin_request;
     CLI::App* admin = app.add_subcommand("admin", "Find, diagnose, repair and clean up shared-memory segments");
@@ -149,7 +162,8 @@ int main(int argc, char** argv) {
     try {
         if (run->parsed()) return host::run_command(pipeline_file, plugin_paths, duration_s, std::cout, std::cerr);
         if (validate->parsed()) return host::validate_command(pipeline_file, plugin_paths, std::cout, std::cerr);
-        if (verify->parsed()) return host::verify_command(recording_file, std::cout, std::cerr);
+        if (verify->parsed()) return host::verify_command(recording_file, repair_recording, std::cout, std::cerr);
+        if (dump->parsed()) return host::dump_command(dump_request, std::cout, std::cerr);
         if (admin->parsed()) return host::admin_command(admin_request, std::cout, std::cerr);
         if (broker->parsed()) return host::broker_command(broker_endpoint, curve_files, std::cerr);
         if (keygen->parsed()) return host::keygen_command(keygen_base, std::cout, std::cerr);

@@ -51,6 +51,7 @@ PipelineFile::PipelineFile(const std::string& tag, std::string yaml, const std::
     path_ = std::filesystem::temp_directory_path() / ("plh-" + prefix + tag + ".yaml");
     recording_ = std::filesystem::temp_directory_path() / ("plh-" + prefix + tag + ".plhrec");
     yaml = std::regex_replace(yaml, std::regex("RECORDING"), recording_.string());
+    std::filesystem::remove(recording_);  // left by an earlier, killed run of this test
     std::ofstream(path_) << yaml;
 }
 

@@ -2,10 +2,12 @@
 // executable, real plugins, real shared memory, real signals.
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -19,6 +21,7 @@ namespace pylabhub::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kBroken = PLH_BROKEN_PIPELINES_DIR;
 
@@ -156,28 +159,46 @@ consumers:
 }
 
 TEST(Run, AHostKilledWithSigkillIsRecoveredByTheNextRunOfThePipeline) {
-    PipelineFile pipeline("kill9", R"(pipeline: crashy
+    const std::string yaml = R"(pipeline: crashy
 channels:
   @: {slots: 32, slot_bytes: 64, sync: sync_reader, checksum: xxh3}
 producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
 consumers:
-  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
-)");
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING IF_EXISTS}}
+)";
+    PipelineFile pipeline("kill9", std::regex_replace(yaml, std::regex(" IF_EXISTS"), ""));
     auto crashed = ChildProcess::spawn({pylabhub_exe(), "run", pipeline.path()});
     wait_for_recording(pipeline.recording(), 5000);
     crashed.kill_and_reap();  // SIGKILL: segment, consumer rows and the embedded broker's socket are left behind
     ASSERT_TRUE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel()));
 
-    const Outcome again = pylabhub({"run", pipeline.path(), "--duration", "1"});
+    // if_exists: append continues it after its intact prefix.
+    PipelineFile resumed("kill9-resume",
+                         std::regex_replace(std::regex_replace(yaml, std::regex("RECORDING"), pipeline.recording()),
+                                            std::regex(" IF_EXISTS"), ", if_exists: append"),
+                         "kill9");
+    const Outcome again = pylabhub({"run", resumed.path(), "--duration", "1"});
     EXPECT_EQ(again.exit_code, 0) << again.output;
     EXPECT_THAT(again.output, HasSubstr("reusing its segment"));
     EXPECT_THAT(again.output, HasSubstr("took over the consumer row of dead pid"));
+    EXPECT_THAT(again.output, HasSubstr("appending to '" + pipeline.recording() + "' after "));
     const std::uint64_t written = number_after(again.output, "gen +([0-9]+) ");
     EXPECT_GT(written, 500U);
     EXPECT_EQ(number_after(again.output, "rec\\.records = ([0-9]+)"), written) << "this run's writes, all recorded";
-    EXPECT_EQ(pylabhub({"verify", pipeline.recording()}).exit_code, 0);
+    const Outcome verify = pylabhub({"verify", pipeline.recording()});
+    EXPECT_THAT(verify.output, HasSubstr("corrupt   0"));
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
+    EXPECT_THAT(verify.output, Not(HasSubstr("disorder"))) << "the second run continued the sequence";
+    EXPECT_GT(number_after(verify.output, "records +([0-9]+)"), written) << "both runs' records: " << verify.output;
     EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel())) << "cleaned up this time";
+
+    const auto recorded_bytes = std::filesystem::file_size(pipeline.recording());
+    // By default a recording is never replaced: the pipeline does not start.
+    const Outcome refused = pylabhub({"run", pipeline.path(), "--duration", "1"});
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_THAT(refused.output, HasSubstr("exists (an earlier recording?) and if_exists is refuse"));
+    EXPECT_EQ(std::filesystem::file_size(pipeline.recording()), recorded_bytes) << "not a byte of it lost";
 }
 
 TEST(Run, AFailingConsumerIsReportedAndTheRestKeepRunning) {
@@ -437,21 +458,133 @@ consumers:
     ASSERT_EQ(pylabhub({"verify", pipeline.recording()}).exit_code, 0);
 
     const auto size = std::filesystem::file_size(pipeline.recording());
+    char original = 0;
     {
         std::fstream file(pipeline.recording(), std::ios::in | std::ios::out | std::ios::binary);
+        file.seekg(static_cast<std::streamoff>(size - 30));
+        file.get(original);
         file.seekp(static_cast<std::streamoff>(size - 30));
-        file.put('\x55');
+        file.put(static_cast<char>(original ^ 0x55));
     }
     const Outcome corrupt = pylabhub({"verify", pipeline.recording()});
     EXPECT_EQ(corrupt.exit_code, 1);
     EXPECT_THAT(corrupt.output, HasSubstr("record with sequence 199"));
     EXPECT_THAT(corrupt.output, HasSubstr("fails its checksum"));
 
+    const Outcome no_repair = pylabhub({"verify", "--repair", pipeline.recording()});
+    EXPECT_EQ(no_repair.exit_code, 1) << "--repair never touches a corrupt record";
+    {
+        std::fstream file(pipeline.recording(), std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(static_cast<std::streamoff>(size - 30));
+        file.put(original);
+    }
+
+    // A crash: only the tail is torn. Its own exit code, and --repair cuts it.
     std::filesystem::resize_file(pipeline.recording(), size - 10);
-    const Outcome truncated = pylabhub({"verify", pipeline.recording()});
-    EXPECT_EQ(truncated.exit_code, 1);
-    EXPECT_THAT(truncated.output, HasSubstr("is cut off"));
-    EXPECT_THAT(truncated.output, HasSubstr("the 199 records before it are intact"));
+    const Outcome torn = pylabhub({"verify", pipeline.recording()});
+    EXPECT_EQ(torn.exit_code, 5) << torn.output;
+    EXPECT_THAT(torn.output, HasSubstr("is cut off"));
+    EXPECT_THAT(torn.output, HasSubstr("the 199 records before it are intact"));
+    EXPECT_THAT(torn.output, HasSubstr("TORN: a crash cut the last record short"));
+    const Outcome repaired = pylabhub({"verify", "--repair", pipeline.recording()});
+    EXPECT_EQ(repaired.exit_code, 0) << repaired.output;
+    EXPECT_THAT(repaired.output, HasSubstr("repaired: removed the torn last record"));
+    const Outcome clean = pylabhub({"verify", pipeline.recording()});
+    EXPECT_EQ(clean.exit_code, 0) << clean.output;
+    EXPECT_THAT(clean.output, HasSubstr("records   199 "));
+}
+
+TEST(Recorder, TwoRecordersOfOnePathAreRefusedAndAppendedRunsVerify) {
+    PipelineFile pipeline("tworec", R"(pipeline: r
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: sync_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 1000, count: 300}}
+consumers:
+  a: {plugin: recorder, inputs: [@], config: {path: RECORDING, if_exists: append}}
+  b: {plugin: recorder, inputs: [@], config: {path: RECORDING, if_exists: append}}
+)");
+    const Outcome both = pylabhub({"run", pipeline.path()});
+    EXPECT_EQ(both.exit_code, 1) << both.output;
+    EXPECT_THAT(both.output, HasSubstr("is being written by another recorder"));
+
+    PipelineFile single("onerec", "pipeline: r\nchannels:\n  @: {slots: 16, slot_bytes: 64, sync: sync_reader}\nproducers:\n"
+                                  "  gen: {plugin: counter, channel: @, config: {rate_hz: 0, count: 100}}\nconsumers:\n"
+                                  "  a: {plugin: recorder, inputs: [@], config: {path: " + pipeline.recording() + ", if_exists: append}}\n",
+                        "tworec");
+    for (int run = 0; run < 2; ++run) ASSERT_EQ(pylabhub({"run", single.path()}).exit_code, 0);
+    const Outcome verify = pylabhub({"verify", pipeline.recording()});
+    EXPECT_EQ(verify.exit_code, 0) << "each run's sequence starts anew after its start marker: " << verify.output;
+    EXPECT_THAT(verify.output, HasSubstr("records   200 "));
+    EXPECT_THAT(verify.output, HasSubstr("in 2 runs"));
+}
+
+TEST(Verify, AnImpossibleLengthFieldIsCorruptionNotAnAllocation) {
+    PipelineFile pipeline("verifylen", R"(pipeline: v
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: single_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 0, count: 20}}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)");
+    ASSERT_EQ(pylabhub({"run", pipeline.path()}).exit_code, 0);
+    const auto size = std::filesystem::file_size(pipeline.recording());
+    {
+        // The last record (32-byte header + 64-byte payload): its length field says 4 GiB - 1.
+        std::fstream file(pipeline.recording(), std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(static_cast<std::streamoff>(size - 96 + 4));
+        const std::uint32_t huge = 0xFFFFFFFF;
+        file.write(reinterpret_cast<const char*>(&huge), sizeof huge);
+    }
+    const Outcome verify = pylabhub({"verify", pipeline.recording()});
+    EXPECT_EQ(verify.exit_code, 1) << verify.output;
+    EXPECT_THAT(verify.output, HasSubstr("more than a slot holds"));
+    EXPECT_THAT(verify.output, HasSubstr("records   19 "));
+}
+
+TEST(Dump, CsvRoundTripsTheCounterValuesWithUtcTimes) {
+    PipelineFile pipeline("dump", R"(pipeline: d
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: single_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 1000, count: 50}}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)");
+    const auto before = std::chrono::system_clock::now();
+    ASSERT_EQ(pylabhub({"run", pipeline.path()}).exit_code, 0);
+    const auto after = std::chrono::system_clock::now();
+    const Outcome csv = pylabhub({"dump", "--csv", pipeline.recording()});
+    ASSERT_EQ(csv.exit_code, 0) << csv.output;
+    std::istringstream lines(csv.output);
+    std::string line;
+    std::getline(lines, line);
+    EXPECT_EQ(line.rfind("sequence,commit_ns,time_utc,seq,counter,pattern[0],", 0), 0U) << line;
+    std::uint64_t rows = 0;
+    while (std::getline(lines, line)) {
+        std::vector<std::string> cells;
+        std::stringstream split(line);
+        for (std::string cell; std::getline(split, cell, ',');) cells.push_back(cell);
+        ASSERT_GE(cells.size(), 5U) << line;
+        EXPECT_EQ(cells[0], std::to_string(rows)) << "sequence";
+        EXPECT_EQ(cells[3], std::to_string(rows)) << "the counter's seq field, decoded";
+        // The UTC time of each record lies within the run's wall-clock window.
+        std::tm parts{};
+        ASSERT_NE(::strptime(cells[2].c_str(), "%Y-%m-%dT%H:%M:%S", &parts), nullptr) << cells[2];
+        const auto at = std::chrono::system_clock::from_time_t(::timegm(&parts));
+        EXPECT_GE(at, std::chrono::time_point_cast<std::chrono::seconds>(before) - 1s) << cells[2];
+        EXPECT_LE(at, after + 1s) << cells[2];
+        ++rows;
+    }
+    EXPECT_EQ(rows, 50U);
+    const Outcome tail = pylabhub({"dump", "--json", "--tail", "2", pipeline.recording()});
+    EXPECT_THAT(tail.output, HasSubstr("\"sequence\":48"));
+    EXPECT_THAT(tail.output, HasSubstr("\"sequence\":49"));
+    EXPECT_THAT(tail.output, Not(HasSubstr("\"sequence\":47")));
+    const Outcome head = pylabhub({"dump", "--head", "1", pipeline.recording()});
+    EXPECT_THAT(head.output, HasSubstr("#0 20"));
+    EXPECT_THAT(head.output, HasSubstr(" seq=0 counter="));
 }
 
 } // namespace

@@ -150,10 +150,11 @@ T read_as(const std::byte* at) {
     return value;
 }
 
-std::string scalar_text(const std::string& id, const std::byte* at) {
+/// `exact`: floating point with every digit needed to read the value back.
+std::string scalar_text(const std::string& id, const std::byte* at, bool exact = false) {
     char text[64];
-    if (id == "f32") std::snprintf(text, sizeof text, "%g", double(read_as<float>(at)));
-    else if (id == "f64") std::snprintf(text, sizeof text, "%g", read_as<double>(at));
+    if (id == "f32") std::snprintf(text, sizeof text, exact ? "%.9g" : "%g", double(read_as<float>(at)));
+    else if (id == "f64") std::snprintf(text, sizeof text, exact ? "%.17g" : "%g", read_as<double>(at));
     else if (id == "u8") std::snprintf(text, sizeof text, "%u", unsigned(read_as<std::uint8_t>(at)));
     else if (id == "u16") std::snprintf(text, sizeof text, "%u", unsigned(read_as<std::uint16_t>(at)));
     else if (id == "u32") std::snprintf(text, sizeof text, "%u", read_as<std::uint32_t>(at));
@@ -208,7 +209,43 @@ void format_fields(const std::vector<BldsField>& fields, const std::byte* base, 
     }
 }
 
+void flatten_fields(const std::vector<BldsField>& fields, const std::byte* base, const std::string& prefix,
+                    std::vector<PayloadField>& out) {
+    for (const auto& field : fields) {
+        const std::string name = prefix + field.name;
+        const std::byte* at = base + field.offset;
+        std::size_t count = 1;
+        for (std::size_t d : field.dims) count *= d;
+        if (field.scalar == "char" && !field.dims.empty()) {
+            std::string text(reinterpret_cast<const char*>(at), count);
+            out.push_back({name, text.substr(0, text.find('\0')), true});
+            continue;
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::string element = field.dims.empty() ? name : name + "[" + std::to_string(i) + "]";
+            const std::byte* element_at = at + i * field.element_size;
+            if (field.scalar.empty()) {
+                flatten_fields(field.members, element_at, element + ".", out);
+            } else {
+                out.push_back({element, scalar_text(field.scalar, element_at, true), field.scalar == "char"});
+            }
+        }
+    }
+}
+
 } // namespace
+
+Result<std::vector<PayloadField>> payload_fields(std::string_view blds, std::span<const std::byte> payload) {
+    auto summary = parse_blds(blds);
+    if (!summary) return std::move(summary).error();
+    if (payload.size() < summary->struct_size) {
+        return make_error(ErrorCode::mismatch, "payload of " + std::to_string(payload.size()) +
+                                                   " bytes is smaller than its schema (" + std::to_string(summary->struct_size) + ")");
+    }
+    std::vector<PayloadField> out;
+    flatten_fields(summary->fields, payload.data(), "", out);
+    return out;
+}
 
 Result<std::string> format_payload(std::string_view blds, std::span<const std::byte> payload, std::size_t max_elements) {
     auto summary = parse_blds(blds);

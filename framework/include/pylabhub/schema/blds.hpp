@@ -217,6 +217,18 @@ Result<BldsSummary> parse_blds(std::string_view text);
 /// pos={x=1 y=2}". Arrays longer than `max_elements` are cut short.
 Result<std::string> format_payload(std::string_view blds, std::span<const std::byte> payload, std::size_t max_elements = 8);
 
+/// One scalar of a payload: its flattened name ("value[3]", "pos.x") and
+/// its value as text. A char array is one field, a string.
+struct PayloadField {
+    std::string name;
+    std::string value;
+    bool is_text = false;  ///< a char array or a char: quote it in CSV/JSON
+};
+
+/// Every scalar of a payload, in layout order, no array cut short: what
+/// `pylabhub dump` writes as CSV columns or JSON members.
+Result<std::vector<PayloadField>> payload_fields(std::string_view blds, std::span<const std::byte> payload);
+
 } // namespace pylabhub::schema
 
 /// Registers `Type` (use at global namespace scope, after the struct):

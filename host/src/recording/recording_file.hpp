@@ -1,0 +1,40 @@
+// A recording opened for reading, with its description checked: what
+// `verify` and `dump` share.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "pylabhub/core/result.hpp"
+#include "pylabhub/recording/reader.hpp"
+
+namespace pylabhub::host {
+
+/// What a recording's header says about its data.
+struct RecordingDescription {
+    std::string channel;
+    std::string sync;  ///< latest_only, single_reader, sync_reader
+    std::uint64_t slot_bytes = 0;
+    std::string schema_name;
+    std::string schema_version;
+    std::string schema_blds;
+    std::string schema_hash;
+};
+
+struct OpenedRecording {
+    recording::Reader reader;
+    RecordingDescription description;
+};
+
+/// Opens `path`: not_found/invalid_argument when it is not a recording,
+/// corrupt when its description is not what the recorder writes.
+Result<OpenedRecording> open_recording(const std::string& path);
+
+/// `text` with control characters escaped (\x1b...), safe to print on a
+/// terminal whatever a file or a peer put in it.
+std::string terminal_safe(const std::string& text);
+
+/// Unix time in ns as ISO 8601 UTC with microseconds: 2026-11-30T11:24:20.123456Z.
+std::string utc_text(std::int64_t unix_ns);
+
+} // namespace pylabhub::host
