@@ -95,26 +95,14 @@ int hz_command(const std::string& channel, double duration_s, const std::string&
     auto watched = watch(channel, broker, curve, err);
     if (!watched) return 1;
     const std::uint64_t start = platform::monotonic_time_ns();
-    std::uint64_t window_start = start;
+    std::uint64_t window_end = start + 1'000'000'000ULL;  // windows of one second from the start
     std::uint64_t after = UINT64_MAX;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;  // (sequence, commit_ns) this window
     bool reported = false;
-    for (;;) {
-        if (interrupted()) break;
-        const std::uint64_t now = platform::monotonic_time_ns();
-        if (duration_s > 0 && double(now - start) * 1e-9 >= duration_s) break;
-        auto slot = watched->observer.next(after, 100ms);
-        if (slot) {
-            after = slot->sequence;
-            seen.emplace_back(slot->sequence, slot->commit_ns);
-        } else if (slot.error().code == ErrorCode::closed) {
-            break;
-        }
-        if (now - window_start < 1'000'000'000ULL) continue;
-        window_start = now;
+    auto report = [&] {
         if (seen.size() < 2) {
             out << "no new slots\n" << std::flush;
-            continue;
+            return;
         }
         // Periods from commit timestamps, per slot (an observer may skip some).
         std::vector<double> periods;
@@ -136,6 +124,26 @@ int hz_command(const std::string& channel, double duration_s, const std::string&
         out << line << std::flush;
         reported = true;
         seen.erase(seen.begin(), seen.end() - 1);
+    };
+    for (;;) {
+        if (interrupted()) break;
+        const std::uint64_t now = platform::monotonic_time_ns();
+        // --duration S ends after the S-th window, which is reported.
+        const bool over = duration_s > 0 && double(now - start) * 1e-9 >= duration_s;
+        if (!over) {
+            auto slot = watched->observer.next(after, 100ms);
+            if (slot) {
+                after = slot->sequence;
+                seen.emplace_back(slot->sequence, slot->commit_ns);
+            } else if (slot.error().code == ErrorCode::closed) {
+                break;
+            }
+        }
+        if (now >= window_end) {
+            report();
+            window_end += 1'000'000'000ULL;
+        }
+        if (over) break;
     }
     if (!reported) out << "no rate measured (fewer than 2 slots seen)\n";
     return 0;
