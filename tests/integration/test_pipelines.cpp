@@ -222,6 +222,39 @@ consumers:
     EXPECT_THAT(run.output, ::testing::ContainsRegex("flaky +@?[^\\n]*FAILED"));
 }
 
+/// The log line's time of day in seconds: "2026-11-30T11:28:48.350 ..." -> 40128.350.
+double log_time_of(const std::string& output, const std::string& pattern) {
+    std::smatch match;
+    if (!std::regex_search(output, match, std::regex("T([0-9]{2}):([0-9]{2}):([0-9]{2}\\.[0-9]{3})[^\n]*" + pattern))) return -1;
+    return std::stod(match[1]) * 3600 + std::stod(match[2]) * 60 + std::stod(match[3]);
+}
+
+TEST(Run, AFailingProducerIsReportedWhenItFailsNotWhenTheRunEnds) {
+    PipelineFile pipeline("failprod", R"(pipeline: failing
+plugin_path: )" PLH_TEST_PLUGIN_DIR R"(
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: sync_reader}
+  @.healthy: {slots: 16, slot_bytes: 64, sync: sync_reader}
+producers:
+  broken: {plugin: fails-after-producer, channel: @, config: {after: 100, rate_hz: 1000}}
+  gen: {plugin: counter, channel: @.healthy, config: {rate_hz: 1000}}
+consumers:
+  sink: {plugin: null, inputs: [@.healthy]}
+)");
+    const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "2.5"});
+    EXPECT_EQ(run.exit_code, 4) << run.output;
+    const double failed_at = log_time_of(run.output, "error +\\[pylabhub\\] broken failed: instance 'broken' \\(plugin "
+                                                     "'fails-after-producer' from [^)]+\\): fill returned PLH_ERR_IO: injected failure");
+    const double stopped_at = log_time_of(run.output, "stopping \\(duration reached\\)");
+    ASSERT_GT(failed_at, 0) << "an error line naming instance, plugin, file and message: " << run.output;
+    ASSERT_GT(stopped_at, 0) << run.output;
+    EXPECT_GT(stopped_at - failed_at, 1.5) << "reported when it failed, about 0.1 s in";
+    EXPECT_TRUE(std::regex_search(run.output, std::regex("\\n" + pipeline.channel() + " +broken +100 [^\\n]*FAILED\\n")))
+        << "the summary marks the producer: " << run.output;
+    EXPECT_TRUE(std::regex_search(run.output, std::regex("\\n" + pipeline.channel() + "\\.healthy +gen +[0-9]+ [^\\n]* ok\\n")))
+        << run.output;
+}
+
 TEST(Run, ASecondHostConsumesAChannelTheFirstCreated) {
     PipelineFile first("creator", R"(pipeline: creator
 channels:

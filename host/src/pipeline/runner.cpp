@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "pipeline/broker_link.hpp"
+#include "text/text_table.hpp"
 #include "plugins/plugin_instance.hpp"
 #include "pylabhub/datablock.hpp"
 #include "pylabhub/log.hpp"
@@ -54,9 +55,13 @@ struct ComponentRuntime {
     std::uint64_t start_ns = 0;
     std::uint64_t end_ns = 0;
 
+    /// Logged at error level when it happens (a run may go on for hours),
+    /// and kept for the summary. Only the first failure counts.
     void fail(const std::string& what) {
         std::lock_guard lock(failure_mutex);
-        if (failure.empty()) failure = what;
+        if (!failure.empty()) return;
+        failure = what;
+        log::logger().error("{} failed: {}", plan->spec->id, what);
     }
     std::string failed() {
         std::lock_guard lock(failure_mutex);
@@ -455,7 +460,9 @@ private:
             bool all_done = true;
             for (auto* component : all_components()) {
                 if (component->instance->pipeline_stop_requested()) return "plugin '" + component->plan->spec->id + "' asked to stop";
-                if (spec_.stop_on_failure && !component->failed().empty()) return "a component failed (on_failure: stop)";
+                if (spec_.stop_on_failure && !component->failed().empty()) {
+                    return "'" + component->plan->spec->id + "' failed (on_failure: stop)";
+                }
                 all_done = all_done && component->done.load();
             }
             // A producer that ended its stream closes its channel now, so
@@ -463,7 +470,12 @@ private:
             for (auto& p : producers_) {
                 if (p->done && p->channel->producer) close_channel(*p->channel);
             }
-            if (all_done) return "every component finished";
+            if (all_done) {
+                std::size_t failed = 0;
+                for (auto* component : all_components()) failed += component->failed().empty() ? 0 : 1;
+                return failed == 0 ? "every component finished"
+                                   : "every component finished (" + std::to_string(failed) + " failed)";
+            }
         }
     }
 
@@ -502,38 +514,45 @@ private:
     void print_summary(std::ostream& out, const std::string& reason, double run_seconds) {
         out << "pipeline " << spec_.name << ": ran " << std::fixed << std::setprecision(2) << run_seconds << " s, stopped: "
             << reason << "\n\n";
-        out << std::left << std::setw(16) << "CHANNEL" << std::setw(12) << "PRODUCER" << std::right << std::setw(12)
-            << "WRITTEN" << std::setw(12) << "RATE/s" << std::setw(12) << "FULL-WAITS" << std::setw(11) << "CHECKSUM"
-            << "\n";
+        using Align = TextTable::Align;
+        auto number = [](double value, int precision) {
+            std::ostringstream text;
+            text << std::fixed << std::setprecision(precision) << value;
+            return text.str();
+        };
+        TextTable channels({{"CHANNEL"}, {"PRODUCER"}, {"WRITTEN", Align::right}, {"RATE/s", Align::right},
+                            {"FULL-WAITS", Align::right}, {"CHECKSUM", Align::right}, {"STATUS"}});
         for (auto& p : producers_) {
             const auto& m = p->channel->final_metrics;
             const std::uint64_t written = m.slots_written - p->channel->written_before;
             const double secs = seconds(p->start_ns, p->end_ns);
-            out << std::left << std::setw(16) << p->channel->plan->spec->name << std::setw(12) << p->plan->spec->id
-                << std::right << std::setw(12) << written << std::setw(12) << std::setprecision(1)
-                << (secs > 0 ? double(written) / secs : 0.0) << std::setw(12) << p->backpressure_waits
-                << std::setw(11) << m.checksum_failures << "\n";
+            channels.add({p->channel->plan->spec->name, p->plan->spec->id, std::to_string(written),
+                          number(secs > 0 ? double(written) / secs : 0.0, 1), std::to_string(p->backpressure_waits),
+                          std::to_string(m.checksum_failures), p->failed().empty() ? (p->ended ? "ended" : "ok") : "FAILED"});
         }
-        out << "\n" << std::left << std::setw(16) << "CONSUMER" << std::setw(12) << "INPUT" << std::right << std::setw(12)
-            << "READ" << std::setw(12) << "RATE/s" << std::setw(8) << "GAPS" << std::setw(9) << "CORRUPT" << std::setw(12)
-            << "LAT p50" << std::setw(12) << "LAT p99" << "  STATUS\n";
+        channels.print(out);
+        TextTable consumers({{"CONSUMER"}, {"INPUT"}, {"READ", Align::right}, {"RATE/s", Align::right}, {"GAPS", Align::right},
+                             {"CORRUPT", Align::right}, {"LAT p50", Align::right}, {"LAT p99", Align::right}, {"STATUS"}});
         for (auto& c : consumers_) {
             const double secs = seconds(c->start_ns, c->end_ns);
             const double p50 = percentile(c->latencies_ns, 0.50);
             const double p99 = percentile(c->latencies_ns, 0.99);
-            const std::string failure = c->failed();
+            const std::string status = c->failed().empty() ? "ok" : "FAILED";
             for (std::size_t i = 0; i < c->inputs.size(); ++i) {
                 const InputStats& s = c->stats[i];
-                out << std::left << std::setw(16) << (i == 0 ? c->plan->spec->id : "") << std::setw(12)
-                    << c->inputs[i]->plan->spec->name << std::right << std::setw(12) << s.slots << std::setw(12)
-                    << std::setprecision(1) << (secs > 0 ? double(s.slots) / secs : 0.0) << std::setw(8) << s.gaps
-                    << std::setw(9) << s.corrupt << std::setw(12) << (i == 0 ? micros(p50) : "") << std::setw(12)
-                    << (i == 0 ? micros(p99) : "") << "  " << (failure.empty() ? "ok" : "FAILED") << "\n";
+                consumers.add({i == 0 ? c->plan->spec->id : "", c->inputs[i]->plan->spec->name, std::to_string(s.slots),
+                               number(secs > 0 ? double(s.slots) / secs : 0.0, 1), std::to_string(s.gaps), std::to_string(s.corrupt),
+                               i == 0 ? micros(p50) : "", i == 0 ? micros(p99) : "", i == 0 ? status : ""});
             }
-            for (const auto& [name, value] : c->instance->metrics()) out << "    " << c->plan->spec->id << "." << name << " = " << value << "\n";
         }
-        for (auto& p : producers_) {
-            for (const auto& [name, value] : p->instance->metrics()) out << "    " << p->plan->spec->id << "." << name << " = " << value << "\n";
+        if (!consumers_.empty()) {
+            out << "\n";
+            consumers.print(out);
+        }
+        for (auto* component : all_components()) {
+            for (const auto& [name, value] : component->instance->metrics()) {
+                out << "    " << component->plan->spec->id << "." << name << " = " << value << "\n";
+            }
         }
     }
 

@@ -1,5 +1,7 @@
-// A consumer that fails on its Nth slot: the host must report it and keep
-// the rest of the pipeline running.
+// A consumer and a producer that fail on their Nth slot: the host must
+// report it when it happens and keep the rest of the pipeline running.
+#include <thread>
+
 #include <pylabhub/sdk/plugin.hpp>
 
 namespace {
@@ -22,6 +24,32 @@ private:
     std::uint64_t seen_ = 0;
 };
 
+class ProducerFailsAfter final : public sdk::Producer {
+public:
+    static constexpr sdk::PluginInfo info{"fails-after-producer", "0.0.1", "writes at rate_hz, fails on its Nth slot (tests)"};
+    static constexpr plh_config_entry config[] = {sdk::integer("after", "100", "slots to write before failing", 1, 1e9),
+                                                  sdk::real("rate_hz", "1000", "slots per second", 1, 1e6)};
+
+    explicit ProducerFailsAfter(sdk::Host host)
+        : Producer(host), after_(static_cast<std::uint64_t>(host.config_int("after"))),
+          period_(static_cast<std::int64_t>(1e9 / host.config_float("rate_hz"))) {}
+
+    WaitResult wait_next(std::chrono::nanoseconds timeout) override {
+        std::this_thread::sleep_for(std::min(period_, timeout));
+        return WaitResult::ready;
+    }
+    std::size_t fill(std::span<std::byte> slot) override {
+        if (++written_ > after_) throw sdk::PluginError(PLH_ERR_IO, "injected failure after " + std::to_string(after_) + " slots");
+        slot[0] = std::byte{1};
+        return 1;
+    }
+
+private:
+    std::uint64_t after_;
+    std::chrono::nanoseconds period_;
+    std::uint64_t written_ = 0;
+};
+
 } // namespace
 
-PYLABHUB_PLUGIN_LIBRARY(FailsAfter)
+PYLABHUB_PLUGIN_LIBRARY(FailsAfter, ProducerFailsAfter)
