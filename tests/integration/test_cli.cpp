@@ -65,6 +65,22 @@ TEST(Cli, LogLevelComesFromTheEnvironmentUnlessTheOptionIsGiven) {
     EXPECT_THAT(default_info.output, Not(HasSubstr(" debug [")));
 }
 
+TEST(Cli, APluginThatFailedToLoadIsNamedWithItsReasonFirst) {
+    const Outcome inspect = pylabhub({"inspect", "--plugin-path", PLH_BROKEN_PLUGIN_DIR, "broken-schema"});
+    EXPECT_EQ(inspect.exit_code, 1) << inspect.output;
+    EXPECT_EQ(inspect.output.rfind("error: plugin 'broken-schema' in " PLH_BROKEN_PLUGIN_DIR "/broken_schema.so failed to load: ", 0), 0U)
+        << "the reason comes first: " << inspect.output;
+    EXPECT_THAT(inspect.output, HasSubstr("schema 'lab.Bad'"));
+    EXPECT_THAT(inspect.output, HasSubstr("overlaps"));
+
+    PipelineFile pipeline("brokenplugin", "pipeline: x\nplugin_path: " PLH_BROKEN_PLUGIN_DIR "\nchannels:\n  @: {}\n"
+                                          "producers:\n  g: {plugin: broken-schema, channel: @}\n");
+    const Outcome validate = pylabhub({"validate", pipeline.path()});
+    EXPECT_EQ(validate.exit_code, 1) << validate.output;
+    EXPECT_THAT(validate.output, HasSubstr(":6:15: plugin 'broken-schema' in " PLH_BROKEN_PLUGIN_DIR "/broken_schema.so failed to load: "));
+    EXPECT_THAT(validate.output, Not(HasSubstr("unknown plugin")));
+}
+
 // With a low limit on threads (`ulimit -u`, enforced for an unprivileged
 // user), a run either works or fails cleanly: never a crash, never a
 // leftover segment. libzmq aborts when it cannot start its own thread; the

@@ -57,6 +57,10 @@ int inspect_all(const PluginRegistry& registry, std::ostream& out, std::ostream&
 int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostream& out, std::ostream& err) {
     const PluginInfo* p = registry.find(id);
     if (p == nullptr) {
+        if (const std::string failed = registry.load_failure_text(id); !failed.empty()) {
+            err << "error: " << failed << "\n";
+            return 1;
+        }
         err << "error: no plugin '" << id << "'";
         if (auto guess = registry.suggest(id)) err << " (did you mean '" << *guess << "'?)";
         err << "; 'pylabhub inspect' lists them\n";

@@ -145,6 +145,10 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
         if (component.plugin.empty()) return nullptr;
         const PluginInfo* plugin = registry.find(component.plugin);
         if (plugin == nullptr) {
+            if (std::string failed = registry.load_failure_text(component.plugin); !failed.empty()) {
+                problem(component.plugin_position, std::move(failed));
+                return nullptr;
+            }
             std::string message = "unknown plugin '" + component.plugin + "'";
             if (auto guess = registry.suggest(component.plugin)) message += " (did you mean '" + *guess + "'?)";
             message += "; searched:";

@@ -66,9 +66,34 @@ std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::str
     return path;
 }
 
-void PluginRegistry::problem(const std::filesystem::path& file, std::string message) {
+void PluginRegistry::problem(const std::filesystem::path& file, std::string message) { problem(file, "", std::move(message)); }
+
+void PluginRegistry::problem(const std::filesystem::path& file, const std::string& plugin_id, std::string message) {
     log::logger().debug("plugin {}: {}", file.string(), message);
-    problems_.push_back({file, std::move(message)});
+    problems_.push_back({file, plugin_id, std::move(message)});
+}
+
+const LoadProblem* PluginRegistry::failed_to_load(std::string_view id) const {
+    for (const auto& p : problems_) {
+        if (p.plugin_id == id) return &p;
+    }
+    // A library that failed as a whole: its name often is the id (thermometer.so, plh_producer_thermometer.so).
+    for (const auto& p : problems_) {
+        const std::string stem = p.file.stem().string();
+        if (p.plugin_id.empty() && (stem == id || (stem.size() > id.size() && stem.ends_with(id) && stem[stem.size() - id.size() - 1] == '_'))) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+std::string PluginRegistry::load_failure_text(std::string_view id) const {
+    const LoadProblem* failed = failed_to_load(id);
+    if (failed == nullptr) return {};
+    std::string reason = failed->message;
+    const std::string named = "plugin '" + std::string(id) + "': ";
+    if (reason.rfind(named, 0) == 0) reason.erase(0, named.size());  // said once is enough
+    return named.substr(0, named.size() - 2) + " in " + failed->file.string() + " failed to load: " + reason;
 }
 
 void PluginRegistry::load_directories(const std::vector<std::filesystem::path>& directories) {
@@ -154,15 +179,15 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
     }
     info.kind = static_cast<plh_plugin_kind>(d->kind);
     if (info.kind < PLH_KIND_PRODUCER || info.kind > PLH_KIND_TRANSPORT) {
-        problem(file, "plugin '" + info.id + "' has unknown kind " + std::to_string(d->kind));
+        problem(file, info.id, "plugin '" + info.id + "' has unknown kind " + std::to_string(d->kind));
         return false;
     }
     if (info.kind == PLH_KIND_TRANSPORT) {
-        problem(file, "plugin '" + info.id + "' is a transport; transports arrive in a later ABI minor version");
+        problem(file, info.id, "plugin '" + info.id + "' is a transport; transports arrive in a later ABI minor version");
         return false;
     }
     if (const PluginInfo* existing = find(info.id)) {
-        problem(file, "plugin id '" + info.id + "' is already provided by " + existing->file.string() +
+        problem(file, info.id, "plugin id '" + info.id + "' is already provided by " + existing->file.string() +
                           "; this one is ignored (ids must be unique)");
         return false;
     }
@@ -176,11 +201,11 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
     for (std::uint32_t i = 0; i < d->config_count && d->config != nullptr; ++i) {
         const plh_config_entry* c = d->config[i];
         if (c == nullptr || !PLH_HAS_FIELD(c, plh_config_entry, max_value) || c->name == nullptr) {
-            problem(file, "plugin '" + info.id + "': config entry " + std::to_string(i) + " is malformed");
+            problem(file, info.id, "plugin '" + info.id + "': config entry " + std::to_string(i) + " is malformed");
             return false;
         }
         if (c->type < PLH_CONFIG_BOOL || c->type > PLH_CONFIG_STRING_LIST) {
-            problem(file, "plugin '" + info.id + "': config '" + c->name + "' has unknown type " + std::to_string(c->type));
+            problem(file, info.id, "plugin '" + info.id + "': config '" + c->name + "' has unknown type " + std::to_string(c->type));
             return false;
         }
         ConfigSpec spec;
@@ -194,11 +219,11 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
     }
     if (d->schema != nullptr) {
         if (!PLH_HAS_FIELD(d->schema, plh_schema_desc, blds) || d->schema->blds == nullptr) {
-            problem(file, "plugin '" + info.id + "': schema description is malformed");
+            problem(file, info.id, "plugin '" + info.id + "': schema description is malformed");
             return false;
         }
         if (auto parsed = schema::parse_blds(d->schema->blds); !parsed) {
-            problem(file, "plugin '" + info.id + "': schema '" + text(d->schema->name) + "': " + parsed.error().message);
+            problem(file, info.id, "plugin '" + info.id + "': schema '" + text(d->schema->name) + "': " + parsed.error().message);
             return false;
         }
         info.schema = SchemaDescription{text(d->schema->name), text(d->schema->version), d->schema->blds};
@@ -214,7 +239,7 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
                       : PLH_HAS_FIELD(static_cast<const plh_consumer_vtable*>(d->vtable), plh_consumer_vtable, consume) &&
                             static_cast<const plh_consumer_vtable*>(d->vtable)->consume);
         if (!complete) {
-            problem(file, "plugin '" + info.id + "' lacks create, destroy or its " + std::string(kind_name(info.kind)) +
+            problem(file, info.id, "plugin '" + info.id + "' lacks create, destroy or its " + std::string(kind_name(info.kind)) +
                               " functions");
             return false;
         }
@@ -223,7 +248,7 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
     case PLH_KIND_CHECKSUM: {
         const auto* table = static_cast<const plh_checksum_vtable*>(d->vtable);
         if (!PLH_HAS_FIELD(table, plh_checksum_vtable, compute) || table->compute == nullptr || table->digest_bytes > 32) {
-            problem(file, "checksum plugin '" + info.id + "' lacks compute or declares a digest over 32 bytes");
+            problem(file, info.id, "checksum plugin '" + info.id + "' lacks compute or declares a digest over 32 bytes");
             return false;
         }
         info.checksum = datablock::ChecksumPolicy{table->policy_id, d->id, table->digest_bytes, table->compute};
@@ -232,7 +257,7 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
     case PLH_KIND_SYNC: {
         const auto* table = static_cast<const plh_sync_vtable*>(d->vtable);
         if (!PLH_HAS_FIELD(table, plh_sync_vtable, max_consumers) || table->policy_id < 1 || table->policy_id > 3) {
-            problem(file, "sync plugin '" + info.id + "' names no DataBlock sync protocol (policy_id 1..3)");
+            problem(file, info.id, "sync plugin '" + info.id + "' names no DataBlock sync protocol (policy_id 1..3)");
             return false;
         }
         info.sync = *table;

@@ -41,6 +41,7 @@ struct PluginInfo {
 
 struct LoadProblem {
     std::filesystem::path file;
+    std::string plugin_id;  ///< the plugin it concerns, when known ("" for the whole library)
     std::string message;
 };
 
@@ -66,9 +67,15 @@ public:
     const std::vector<std::filesystem::path>& searched() const { return searched_; }
     /// "did you mean" for an unknown id.
     std::optional<std::string> suggest(std::string_view id) const;
+    /// Why a plugin that is not found failed to load, if a library that
+    /// offers it (or is named after it) was refused; nullptr otherwise.
+    const LoadProblem* failed_to_load(std::string_view id) const;
+    /// "plugin 'ID' in FILE failed to load: REASON", or "" (see failed_to_load).
+    std::string load_failure_text(std::string_view id) const;
 
 private:
     void problem(const std::filesystem::path& file, std::string message);
+    void problem(const std::filesystem::path& file, const std::string& plugin_id, std::string message);
     bool read_descriptor(const std::filesystem::path& file, const plh_entry& entry, const plh_plugin_descriptor* d,
                          std::uint32_t index);
 
