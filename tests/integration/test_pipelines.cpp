@@ -602,6 +602,7 @@ consumers:
         ASSERT_GE(cells.size(), 5U) << line;
         EXPECT_EQ(cells[0], std::to_string(rows)) << "sequence";
         EXPECT_EQ(cells[3], std::to_string(rows)) << "the counter's seq field, decoded";
+        EXPECT_EQ(cells[4], std::to_string(rows * 3 + 1)) << "its counter field (3 seq + 1)";
         // The UTC time of each record lies within the run's wall-clock window.
         std::tm parts{};
         ASSERT_NE(::strptime(cells[2].c_str(), "%Y-%m-%dT%H:%M:%S", &parts), nullptr) << cells[2];

@@ -171,7 +171,9 @@ typedef struct plh_host_api {
      * into the next slot of the instance's channel and commits it: for
      * plugins whose data arrives on their own threads (device callbacks).
      * PLH_TIMEOUT when the ring stayed full for timeout_ns,
-     * PLH_ERR_UNSUPPORTED for a consumer or an instance without a channel. */
+     * PLH_END once the channel has closed (the run is stopping; safe to call
+     * until destroy returns: stop your threads in destroy),
+     * PLH_ERR_UNSUPPORTED for a consumer or before the channel exists. */
     plh_status (*write_slot)(plh_host_context* ctx, const void* data, size_t bytes, uint64_t timeout_ns);
     /* Host control thread, during create only. Declares the schema of this
      * instance's slots when it depends on the configuration (e.g. a channel

@@ -480,6 +480,11 @@ private:
     }
 
     void close_channel(ChannelRuntime& channel) {
+        // First no plugin thread may write to it (a device thread of the
+        // producer may still be calling write_slot), then it closes.
+        for (auto& p : producers_) {
+            if (p->channel == &channel) p->instance->bind_producer(nullptr);
+        }
         channel.final_metrics = channel.producer->metrics();
         channel.producer.reset();  // closed: consumers read what was committed, then see the end
     }

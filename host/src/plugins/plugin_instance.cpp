@@ -1,5 +1,6 @@
 #include "plugins/plugin_instance.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "pylabhub/log.hpp"
@@ -45,11 +46,27 @@ public:
         ctx->self->metrics_[name] += delta;
     }
     static void stop_pipeline(plh_host_context* ctx) { ctx->self->pipeline_stop_.store(true); }
+    /// A device thread may call this at any time. The wait for room is cut
+    /// into short slices, each under the lock that closing the channel takes,
+    /// so a close waits at most one slice and a write never touches a
+    /// closed channel.
     static Result<void> write(plh_host_context* ctx, std::span<const std::byte> data, std::chrono::nanoseconds timeout) {
+        constexpr std::chrono::nanoseconds kSlice = std::chrono::milliseconds(20);
         PluginInstance& instance = *ctx->self;
-        if (instance.producer_ == nullptr) return make_error(ErrorCode::not_found, "no channel");
-        std::lock_guard lock(instance.write_mutex_);
-        return instance.producer_->write(data, timeout);
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            {
+                std::lock_guard lock(instance.write_mutex_);
+                if (instance.producer_ == nullptr) {
+                    return make_error(instance.bound_once_ ? ErrorCode::closed : ErrorCode::not_found,
+                                      instance.bound_once_ ? "the channel is closed" : "no channel yet");
+                }
+                const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now());
+                auto written = instance.producer_->write(data, std::clamp(left, std::chrono::nanoseconds(0), kSlice));
+                if (written || written.error().code != ErrorCode::timeout) return written;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) return make_error(ErrorCode::timeout, "the ring stayed full");
+        }
     }
     static bool creating(plh_host_context* ctx) { return ctx->self->creating_; }
     static const std::vector<plh_input_info>& inputs(plh_host_context* ctx) { return ctx->self->input_infos_; }
@@ -161,6 +178,7 @@ plh_status api_write_slot(plh_host_context* ctx, const void* data, size_t bytes,
     if (written) return PLH_OK;
     switch (written.error().code) {
     case ErrorCode::not_found: return PLH_ERR_UNSUPPORTED;
+    case ErrorCode::closed: return PLH_END;
     case ErrorCode::timeout: return PLH_TIMEOUT;
     case ErrorCode::invalid_argument: return PLH_ERR_INVALID;
     default: return PLH_ERR_INTERNAL;

@@ -51,7 +51,14 @@ public:
     const std::optional<SchemaDescription>& schema() const { return schema_; }
 
     /// The DataBlock that write_slot writes to (producers).
-    void bind_producer(datablock::Producer* producer) { producer_ = producer; }
+    /// The channel write_slot writes to; nullptr before it exists and from
+    /// the moment it closes (waits for a write in progress), after which
+    /// write_slot returns PLH_END.
+    void bind_producer(datablock::Producer* producer) {
+        std::lock_guard lock(write_mutex_);
+        producer_ = producer;
+        bound_once_ = bound_once_ || producer != nullptr;
+    }
 
     void request_stop() { stop_.store(true); }
     bool stop_requested() const { return stop_.load(); }
@@ -79,7 +86,8 @@ private:
     void* handle_ = nullptr;
     std::optional<SchemaDescription> schema_;
     bool creating_ = false;
-    datablock::Producer* producer_ = nullptr;
+    datablock::Producer* producer_ = nullptr;  // guarded by write_mutex_
+    bool bound_once_ = false;                  // guarded by write_mutex_: unbound again means closed
     std::mutex write_mutex_;
     std::atomic<bool> stop_{false};
     std::atomic<bool> pipeline_stop_{false};

@@ -1,7 +1,14 @@
 // frames: synthetic camera frames, width x height u16 pixels at fps.
+//
+// mode: pull (the host asks for each frame: wait_next/fill) or callback (a
+// thread of the plugin delivers frames with host().write_slot, as camera and
+// DAQ SDKs call back from their own threads).
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <pylabhub/sdk/pacer.hpp>
 #include <pylabhub/sdk/plugin.hpp>
@@ -17,12 +24,16 @@ public:
         sdk::integer("width", "640", "pixels per row", 1, 16384),
         sdk::integer("height", "480", "rows", 1, 16384),
         sdk::real("fps", "30", "frames per second", 0.001, 100000),
+        sdk::string("mode", "pull", "pull: the host asks for each frame; callback: a device thread of the plugin delivers them"),
     };
 
     explicit Frames(sdk::Host host)
         : Producer(host), width_(static_cast<std::uint32_t>(host.config_int("width"))),
           height_(static_cast<std::uint32_t>(host.config_int("height"))),
           pacer_(host, host.config_float("fps")) {
+        const std::string mode = host.config_string("mode");
+        if (mode != "pull" && mode != "callback") throw sdk::ConfigError("mode: '" + mode + "' is not one of pull, callback");
+        callback_ = mode == "callback";
         const std::uint64_t pixels = std::uint64_t{width_} * height_;
         bytes_ = (24 + 2 * pixels + 7) / 8 * 8;
         host.declare_schema("pylabhub.frame", "1.0.0",
@@ -30,9 +41,37 @@ public:
                                 "]}#" + std::to_string(bytes_));
     }
 
-    WaitResult wait_next(std::chrono::nanoseconds timeout) override { return pacer_.wait(timeout); }
+    /// Like a camera SDK's "stop acquisition": the device thread ends here,
+    /// and not before. Until then it may call write_slot even after the
+    /// host closed the channel; the host refuses those writes (PLH_END).
+    ~Frames() override {
+        device_stop_ = true;
+        if (device_.joinable()) device_.join();
+    }
 
-    std::size_t fill(std::span<std::byte> slot) override {
+    WaitResult wait_next(std::chrono::nanoseconds timeout) override {
+        if (!callback_) return pacer_.wait(timeout);
+        // The channel exists once the host asks for data: start the device now.
+        if (!device_.joinable()) device_ = std::thread([this] { deliver(); });
+        std::this_thread::sleep_for(timeout);
+        return WaitResult::not_yet;
+    }
+
+    std::size_t fill(std::span<std::byte> slot) override { return render(slot); }
+
+private:
+    void deliver() {
+        std::vector<std::byte> frame(bytes_);
+        while (!device_stop_) {
+            if (pacer_.wait(std::chrono::milliseconds(50)) != WaitResult::ready) continue;
+            render(frame);
+            const plh_status status = host().write_slot(frame, std::chrono::milliseconds(100));
+            // PLH_END: the channel closed; a real device is stopped by the destructor soon.
+            host().metric(status == PLH_OK ? "delivered" : status == PLH_END ? "refused_after_close" : "not_delivered");
+        }
+    }
+
+    std::size_t render(std::span<std::byte> slot) {
         if (slot.size() < bytes_) {
             throw sdk::PluginError(PLH_ERR_CONFIG, std::to_string(width_) + "x" + std::to_string(height_) +
                                                        " frames need slot_bytes of at least " + std::to_string(bytes_));
@@ -53,12 +92,14 @@ public:
         return bytes_;
     }
 
-private:
     std::uint32_t width_;
     std::uint32_t height_;
     sdk::Pacer pacer_;
     std::uint64_t bytes_ = 0;
     std::uint64_t sequence_ = 0;
+    bool callback_ = false;
+    std::thread device_;
+    std::atomic<bool> device_stop_{false};
 };
 
 } // namespace
