@@ -160,7 +160,7 @@ typedef struct plh_host_api {
     /* Any thread. Nanoseconds on the system-wide monotonic clock (the clock
      * of slot commit timestamps). */
     uint64_t (*monotonic_ns)(void);
-    /* Any thread. Adds to a counter shown in the host's summary and metrics. */
+    /* Any thread. Adds to a counter shown in the host's run summary. */
     void (*metric_add)(plh_host_context* ctx, const char* name, uint64_t delta);
     /* Any thread. Asks the host to stop the pipeline (e.g. a file fully replayed). */
     void (*request_stop)(plh_host_context* ctx);
