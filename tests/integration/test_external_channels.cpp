@@ -1,5 +1,6 @@
 // A channel one host creates and another consumes (`external: true`): the
 // consumer must read it as its creator made it, never with YAML defaults.
+#include <csignal>
 #include <filesystem>
 #include <thread>
 
@@ -128,6 +129,41 @@ consumers:
     const Outcome verify = pylabhub({"verify", reader.recording()});
     EXPECT_EQ(verify.exit_code, 0) << verify.output;
     EXPECT_EQ(run.creator.exit_code, 0) << run.creator.output;
+}
+
+TEST(External, AStoppedConsumerIsNamedByTheWaitingProducerAndByDiagnose) {
+    PipelineFile creator("stall_creator", R"(pipeline: creator
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: sync_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
+)", "stall");
+    PipelineFile reader("stall_reader", R"(pipeline: reader
+channels:
+  @: {external: true}
+consumers:
+  slow: {plugin: null, inputs: [@]}
+)", "stall");
+    auto producer = ChildProcess::spawn({pylabhub_exe(), "run", creator.path(), "--duration", "7"});
+    wait_for_segment(creator.channel());
+    std::this_thread::sleep_for(300ms);
+    auto consumer = ChildProcess::spawn({pylabhub_exe(), "run", reader.path(), "--duration", "5"});
+    std::this_thread::sleep_for(800ms);
+    consumer.signal(SIGSTOP);  // attached, then frozen: the lossless writer must wait for it
+    std::this_thread::sleep_for(2500ms);
+    const Outcome diagnose = pylabhub({"admin", "diagnose", creator.channel()});
+    consumer.signal(SIGCONT);
+    EXPECT_EQ(diagnose.exit_code, 1) << diagnose.output;
+    EXPECT_THAT(diagnose.output, HasSubstr("the ring is full: the writer waits for row"));
+    EXPECT_THAT(diagnose.output, HasSubstr("(pid " + std::to_string(consumer.pid()) + ","));
+    EXPECT_THAT(diagnose.output, HasSubstr("STALLED"));
+    const std::string consumer_output = consumer.read_all(30s);
+    EXPECT_EQ(consumer.wait(10s), 0) << consumer_output;
+    const std::string producer_output = producer.read_all(30s);
+    EXPECT_EQ(producer.wait(10s), 0) << producer_output;
+    EXPECT_THAT(producer_output, HasSubstr("producer 'gen' has waited"));
+    EXPECT_THAT(producer_output, HasSubstr("waiting for consumer pid " + std::to_string(consumer.pid())));
+    EXPECT_THAT(producer_output, HasSubstr("producer 'gen': room again after"));
 }
 
 } // namespace

@@ -46,6 +46,23 @@ public:
         return lowest;
     }
 
+    /// "consumer pid P (row R) at sequence S" for the slowest active row: who
+    /// a lossless writer is waiting for.
+    std::string slowest_consumer() const {
+        std::string who = "no active consumer";
+        std::uint64_t lowest = UINT64_MAX;
+        for (std::uint32_t i = 0; i < header().max_consumers; ++i) {
+            const ConsumerEntry& entry = view.consumers()[i];
+            if (entry.active.load(std::memory_order_seq_cst) == 0) continue;
+            const std::uint64_t position = entry.position.load(std::memory_order_seq_cst);
+            if (position >= lowest) continue;
+            lowest = position;
+            who = "consumer pid " + std::to_string(platform::owner_word_pid(entry.owner.load(std::memory_order_acquire))) +
+                  " (row " + std::to_string(i) + ") at sequence " + std::to_string(position);
+        }
+        return who;
+    }
+
     /// Retires consumers whose process is dead, so the writer stops waiting
     /// for them; releases the slot a dead reader was inside.
     void retire_dead_consumers() {
@@ -295,8 +312,8 @@ Result<WriteTransactionGuard> Producer::acquire_write(std::chrono::nanoseconds t
             s.header().writer_backpressure_timeouts.fetch_add(1, std::memory_order_relaxed);
             return make_error(ErrorCode::timeout,
                               "datablock '" + s.shm.name() + "': ring full for " +
-                                  std::to_string(timeout.count() / 1'000'000) + " ms; the slowest consumer is at " +
-                                  std::to_string(s.min_position_bound) + ", the writer at " + std::to_string(sequence));
+                                  std::to_string(timeout.count() / 1'000'000) + " ms: waiting for " + s.slowest_consumer() +
+                                  ", the writer at " + std::to_string(sequence));
         }
         const std::uint64_t now = platform::monotonic_time_ns();
         slot_timeout = deadline > now ? deadline - now : 0;

@@ -96,10 +96,30 @@ int list(const AdminRequest& request, std::ostream& out, std::ostream& err) {
     return 0;
 }
 
+/// The consumer a lossless writer waits for when the ring is full.
+std::optional<datablock::ConsumerDiagnostic> blocking_consumer(const datablock::SegmentDiagnostic& d) {
+    if (d.config.sync == datablock::SyncPolicy::latest_only || d.closed || d.consumers.empty()) return std::nullopt;
+    const auto slowest = std::min_element(d.consumers.begin(), d.consumers.end(),
+                                          [](const auto& a, const auto& b) { return a.position < b.position; });
+    if (d.metrics.commit_count < slowest->position + d.config.slot_count) return std::nullopt;
+    return *slowest;
+}
+
+/// A consumer that has not read for this long while the writer waits for it is stalled.
+constexpr std::uint64_t kStalledNs = 1'000'000'000ULL;
+
 int diagnose(Inspector& inspector, const AdminRequest& request, std::ostream& out) {
     const auto d = inspector.diagnose();
+    const auto blocking = blocking_consumer(d);
+    const bool stalled = blocking && blocking->heartbeat_age_ns >= kStalledNs;
     if (request.json) {
-        out << to_json(d).dump(2) << "\n";
+        json report = to_json(d);
+        if (blocking) {
+            report["writer_waits_for"] = {{"row", blocking->row}, {"pid", blocking->pid}, {"alive", blocking->alive},
+                                          {"position", blocking->position}, {"heartbeat_age_ns", blocking->heartbeat_age_ns},
+                                          {"stalled", stalled}};
+        }
+        out << report.dump(2) << "\n";
     } else {
         out << d.shm_name << ": " << d.config.slot_count << " slots x " << d.config.slot_bytes << " bytes, "
             << datablock::to_string(d.config.sync) << ", checksum id " << d.checksum_id << "\n";
@@ -128,7 +148,12 @@ int diagnose(Inspector& inspector, const AdminRequest& request, std::ostream& ou
     for (const auto& s : d.slots) stuck = stuck || s.stuck;
     for (const auto& c : d.consumers) stuck = stuck || !c.alive;
     if (stuck && !request.json) out << "stuck slots or dead consumers: 'pylabhub admin cleanup-zombies " << d.shm_name << "' releases them\n";
-    return stuck ? 1 : 0;
+    if (blocking && !request.json) {
+        out << "the ring is full: the writer waits for row " << blocking->row << " (pid " << blocking->pid << ", at "
+            << blocking->position << ", last read " << age(blocking->heartbeat_age_ns) << " ago)"
+            << (stalled ? ": STALLED (a stopped or hung process? 'kill -CONT', or stop it)" : "") << "\n";
+    }
+    return stuck || stalled ? 1 : 0;
 }
 
 int validate(Inspector& inspector, const AdminRequest& request, std::ostream& out, std::ostream& err) {

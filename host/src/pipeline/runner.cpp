@@ -111,6 +111,8 @@ void run_producer(ProducerRuntime& p) {
     const auto* table = static_cast<const plh_producer_vtable*>(p.plan->plugin->descriptor->vtable);
     void* handle = p.instance->handle();
     datablock::Producer& block = *p.channel->producer;
+    std::uint64_t waiting_since = 0;      // when the ring became full (0: it is not)
+    std::uint64_t next_wait_warning = 0;
     p.start_ns = platform::monotonic_time_ns();
     while (!p.instance->stop_requested()) {
         plh_status status = table->wait_next(handle, static_cast<uint64_t>(std::chrono::nanoseconds(kPollTimeout).count()));
@@ -127,10 +129,24 @@ void run_producer(ProducerRuntime& p) {
         if (!slot) {
             if (slot.error().code == ErrorCode::timeout) {
                 ++p.backpressure_waits;  // a lossless consumer is behind: wait, lose nothing
+                // Say who we wait for after 1 s, then every 10 s: a stopped
+                // consumer (SIGSTOP, a debugger) must not stall a run silently.
+                const std::uint64_t now = platform::monotonic_time_ns();
+                if (waiting_since == 0) waiting_since = now;
+                if (now - waiting_since >= 1'000'000'000ULL && now >= next_wait_warning) {
+                    log::logger().warn("producer '{}' has waited {:.1f} s for room: {}", p.plan->spec->id,
+                                       double(now - waiting_since) * 1e-9, slot.error().message);
+                    next_wait_warning = now + 10'000'000'000ULL;
+                }
                 continue;
             }
             p.fail(p.instance->describe() + ": " + slot.error().message);
             break;
+        }
+        if (waiting_since != 0) {
+            if (next_wait_warning != 0) log::logger().info("producer '{}': room again after {:.1f} s", p.plan->spec->id,
+                                                           double(platform::monotonic_time_ns() - waiting_since) * 1e-9);
+            waiting_since = next_wait_warning = 0;
         }
         std::size_t bytes = 0;
         status = table->fill(handle, slot->buffer().data(), slot->buffer().size(), &bytes);
