@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -84,6 +87,24 @@ TEST_F(PluginLoader, AFileThatIsNotELFGivesTheLoadersReason) {
     const std::string message = problem_for(*registry_, "not_elf.so");
     EXPECT_THAT(message, HasSubstr("cannot be loaded"));
     EXPECT_THAT(message, HasSubstr("not_elf.so"));  // dlerror names the file
+}
+
+TEST(PluginLoaderTruncated, ATruncatedLibraryIsReportedNotMappedPastItsEnd) {
+    // Half of a good plugin, as an interrupted copy leaves it: dlopen would
+    // map pages past the end of the file and die of SIGBUS.
+    const auto directory = std::filesystem::temp_directory_path() / ("plh-truncated-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(directory);
+    const auto source = std::filesystem::path(PLH_ABI_TEST_PLUGIN_DIR) / "c_producer_v1_0.so";
+    const auto copy = directory / "c_producer_v1_0.so";
+    std::filesystem::copy_file(source, copy, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::resize_file(copy, std::filesystem::file_size(source) / 2);
+    PluginRegistry registry;
+    registry.load_directories({directory});
+    const std::string message = problem_for(registry, "c_producer_v1_0.so");
+    std::filesystem::remove_all(directory);
+    EXPECT_THAT(message, HasSubstr("cannot be loaded"));
+    EXPECT_THAT(message, HasSubstr("truncated: its headers describe"));
+    EXPECT_EQ(registry.find("c-ramp"), nullptr);
 }
 
 TEST_F(PluginLoader, DuplicateIdsNameBothFilesAndKeepTheFirst) {

@@ -1,5 +1,7 @@
 #include "plugins/plugin_registry.hpp"
 
+#include "pylabhub/platform/library_file.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
@@ -116,6 +118,10 @@ bool PluginRegistry::load_file(const std::filesystem::path& file) {
     if (std::find(loaded_files_.begin(), loaded_files_.end(), canonical) != loaded_files_.end()) return true;
     loaded_files_.push_back(canonical);
 
+    if (auto whole = platform::check_library_file(file); !whole) {
+        problem(file, "cannot be loaded: " + whole.error().message);
+        return false;
+    }
     boost::dll::shared_library library;
     try {
         library.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
