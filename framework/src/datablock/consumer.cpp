@@ -150,7 +150,7 @@ DataBlockInfo describe(const platform::SharedMemory& shm, const SegmentView& vie
 Result<ConsumerEntry*> join_table(ConsumerState& s) {
     SegmentHeader& h = s.header();
     std::string holders;
-    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+    for (std::uint32_t i = 0; i < s.view.layout.max_consumers; ++i) {
         ConsumerEntry& entry = s.view.consumers()[i];
         std::uint64_t who = entry.owner.load(std::memory_order_acquire);
         if (who != 0 && platform::is_owner_word_alive(who)) {

@@ -64,7 +64,7 @@ Inspector::~Inspector() { delete state_; }
 
 Result<SlotDiagnostic> Inspector::diagnose_slot(std::uint32_t index) const {
     const detail::SegmentHeader& h = state_->view.header();
-    if (index >= h.slot_count) {
+    if (index >= state_->view.layout.slot_count) {
         return make_error(ErrorCode::invalid_argument, "slot " + std::to_string(index) + " does not exist (the ring has " +
                                                            std::to_string(h.slot_count) + " slots)");
     }
@@ -84,11 +84,11 @@ Result<SlotDiagnostic> Inspector::diagnose_slot(std::uint32_t index) const {
     d.age_ns = since != 0 && now > since ? now - since : 0;
     // Readers the consumer table cannot account for were left by the dead.
     std::uint32_t accounted = 0;
-    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+    for (std::uint32_t i = 0; i < state_->view.layout.max_consumers; ++i) {
         const detail::ConsumerEntry& e = state_->view.consumers()[i];
         const std::uint64_t reading = e.reading.load(std::memory_order_acquire);
         if (e.owner.load(std::memory_order_acquire) != 0 && reading != detail::kNoSequence &&
-            reading % h.slot_count == index && platform::is_owner_word_alive(e.owner.load())) {
+            reading % state_->view.layout.slot_count == index && platform::is_owner_word_alive(e.owner.load())) {
             ++accounted;
         }
     }
@@ -114,9 +114,9 @@ SegmentDiagnostic Inspector::diagnose() const {
     d.producer_alive = producer != 0 && platform::is_owner_word_alive(producer);
     d.closed = h.closed.load(std::memory_order_acquire) != 0;
     d.metrics = detail::read_metrics(state_->view);
-    for (std::uint32_t i = 0; i < h.slot_count; ++i) d.slots.push_back(diagnose_slot(i).value());
+    for (std::uint32_t i = 0; i < state_->view.layout.slot_count; ++i) d.slots.push_back(diagnose_slot(i).value());
     const std::uint64_t now = platform::monotonic_time_ns();
-    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+    for (std::uint32_t i = 0; i < state_->view.layout.max_consumers; ++i) {
         const detail::ConsumerEntry& e = state_->view.consumers()[i];
         const std::uint64_t owner = e.owner.load(std::memory_order_acquire);
         if (owner == 0) continue;
@@ -154,7 +154,7 @@ Result<void> Inspector::force_reset_slot(std::uint32_t index, bool force) {
 std::vector<std::string> Inspector::cleanup_zombies() {
     std::vector<std::string> actions;
     detail::SegmentHeader& h = state_->view.header();
-    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+    for (std::uint32_t i = 0; i < state_->view.layout.max_consumers; ++i) {
         detail::ConsumerEntry& e = state_->view.consumers()[i];
         const std::uint64_t owner = e.owner.load(std::memory_order_acquire);
         if (owner == 0 || platform::is_owner_word_alive(owner)) continue;
@@ -166,7 +166,7 @@ std::vector<std::string> Inspector::cleanup_zombies() {
                               (was_reading ? " and released the slot it was reading" : ""));
         }
     }
-    for (std::uint32_t i = 0; i < h.slot_count; ++i) {
+    for (std::uint32_t i = 0; i < state_->view.layout.slot_count; ++i) {
         plh_slot_rw_state& slot = *state_->view.slot_state(i);
         std::uint64_t writer = std::atomic_ref<std::uint64_t>(slot.write_lock).load();
         if (writer == 0 || platform::is_owner_word_alive(writer)) continue;
@@ -190,7 +190,7 @@ IntegrityReport Inspector::validate(bool repair, const std::vector<const Checksu
         report.problems.push_back("write_sequence " + std::to_string(h.write_sequence.load()) + " is past commit_count " +
                                   std::to_string(committed));
     }
-    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+    for (std::uint32_t i = 0; i < state_->view.layout.max_consumers; ++i) {
         const detail::ConsumerEntry& e = view.consumers()[i];
         if (e.active.load() != 0 && e.position.load() > committed) {
             report.problems.push_back("consumer row " + std::to_string(i) + " is at position " +
@@ -218,12 +218,12 @@ IntegrityReport Inspector::validate(bool repair, const std::vector<const Checksu
                                "not checked");
     }
     std::uint8_t digest[kMaxDigestBytes];
-    for (std::uint32_t i = 0; i < h.slot_count && !manual; ++i) {
+    for (std::uint32_t i = 0; i < state_->view.layout.slot_count && !manual; ++i) {
         plh_slot_rw_state& slot = *view.slot_state(i);
         if (load(slot.state) != PLH_SLOT_COMMITTED) continue;
         const std::uint64_t sequence = load(slot.sequence);
         const std::uint64_t generation = load(slot.generation);
-        const auto bytes = std::min<std::uint64_t>(load(slot.payload_bytes), h.slot_bytes);
+        const auto bytes = std::min<std::uint64_t>(load(slot.payload_bytes), view.layout.slot_stride);
         policy->compute(view.slot_data(i), bytes, digest);
         ++report.slots_checked;
         if (std::memcmp(digest, view.digest(i), policy->digest_bytes) == 0) continue;
@@ -255,7 +255,7 @@ bool Inspector::orphaned() const {
     const detail::SegmentHeader& h = state_->view.header();
     const std::uint64_t producer = h.producer_owner.load();
     if (producer != 0 && platform::is_owner_word_alive(producer)) return false;
-    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+    for (std::uint32_t i = 0; i < state_->view.layout.max_consumers; ++i) {
         const std::uint64_t owner = state_->view.consumers()[i].owner.load();
         if (owner != 0 && platform::is_owner_word_alive(owner)) return false;
     }

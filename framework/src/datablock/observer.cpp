@@ -63,7 +63,7 @@ Result<ObservedSlot> Observer::next(std::uint64_t after, std::chrono::nanosecond
         ObservedSlot observed;
         observed.sequence = target;
         observed.commit_ns = field(slot.commit_ns);
-        const auto bytes = std::min<std::uint64_t>(field(slot.payload_bytes), h.slot_bytes);
+        const auto bytes = std::min<std::uint64_t>(field(slot.payload_bytes), state_->view.layout.slot_stride);
         observed.payload.resize(bytes);
         std::memcpy(observed.payload.data(), state_->view.slot_data(target), bytes);
         if (platform::load_after_plain_reads(slot.generation) != generation) continue;  // overtaken: take the newest again

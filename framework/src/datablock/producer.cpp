@@ -38,7 +38,7 @@ public:
     /// Lowest position among active consumers, or `fallback` when none.
     std::uint64_t min_consumer_position(std::uint64_t fallback) const {
         std::uint64_t lowest = fallback;
-        for (std::uint32_t i = 0; i < header().max_consumers; ++i) {
+        for (std::uint32_t i = 0; i < view.layout.max_consumers; ++i) {
             const ConsumerEntry& entry = view.consumers()[i];
             if (entry.active.load(std::memory_order_seq_cst) == 0) continue;
             lowest = std::min(lowest, entry.position.load(std::memory_order_seq_cst));
@@ -51,7 +51,7 @@ public:
     std::string slowest_consumer() const {
         std::string who = "no active consumer";
         std::uint64_t lowest = UINT64_MAX;
-        for (std::uint32_t i = 0; i < header().max_consumers; ++i) {
+        for (std::uint32_t i = 0; i < view.layout.max_consumers; ++i) {
             const ConsumerEntry& entry = view.consumers()[i];
             if (entry.active.load(std::memory_order_seq_cst) == 0) continue;
             const std::uint64_t position = entry.position.load(std::memory_order_seq_cst);
@@ -66,7 +66,7 @@ public:
     /// Retires consumers whose process is dead, so the writer stops waiting
     /// for them; releases the slot a dead reader was inside.
     void retire_dead_consumers() {
-        for (std::uint32_t i = 0; i < header().max_consumers; ++i) {
+        for (std::uint32_t i = 0; i < view.layout.max_consumers; ++i) {
             ConsumerEntry& entry = view.consumers()[i];
             const std::uint64_t who = entry.owner.load(std::memory_order_acquire);
             if (who == 0 || platform::is_owner_word_alive(who)) continue;
@@ -297,7 +297,7 @@ Result<WriteTransactionGuard> Producer::acquire_write(std::chrono::nanoseconds t
                                                "': a slot is already being written; commit or abandon it first");
     }
     const std::uint64_t sequence = s.next_sequence;
-    const std::uint64_t capacity = s.header().slot_count;
+    const std::uint64_t capacity = s.view.layout.slot_count;
     // The clock is read only when this call has to wait for space.
     std::uint64_t slot_timeout = static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
 

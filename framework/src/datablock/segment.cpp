@@ -19,6 +19,8 @@ SegmentLayout SegmentLayout::compute(std::uint32_t slot_count, std::uint64_t slo
                                      std::uint32_t zone_count) {
     SegmentLayout layout;
     layout.digest_bytes = digest_bytes;
+    layout.slot_count = slot_count;
+    layout.max_consumers = max_consumers;
     std::uint64_t at = round_up(sizeof(SegmentHeader), kCacheLine);
     layout.consumers_offset = at;
     at += std::uint64_t{max_consumers} * sizeof(ConsumerEntry);
@@ -87,7 +89,7 @@ DataBlockMetrics read_metrics(const SegmentView& view) {
     m.recovery_actions = h.recovery_actions.load(std::memory_order_relaxed) + get(h.producer_metrics.locks_reclaimed);
     m.commit_count = h.commit_count.load(std::memory_order_relaxed);
     m.slots_read = h.slots_read_retired.load(std::memory_order_relaxed);
-    for (std::uint32_t i = 0; i < h.max_consumers; ++i) {
+    for (std::uint32_t i = 0; i < view.layout.max_consumers; ++i) {
         const ConsumerEntry& entry = view.consumers()[i];
         if (entry.active.load(std::memory_order_acquire) == 0) continue;
         ++m.consumers;

@@ -113,6 +113,11 @@ struct SegmentLayout {
     std::uint64_t total_bytes = 0;
 
     std::uint64_t digest_bytes = 0;
+    /// Fixed when the segment was created and checked on attach: readers and
+    /// writers use these copies, never the live header fields, which another
+    /// process could change under them.
+    std::uint32_t slot_count = 0;
+    std::uint32_t max_consumers = 0;
 
     static SegmentLayout compute(std::uint32_t slot_count, std::uint64_t slot_bytes, std::uint32_t max_consumers,
                                  std::uint32_t digest_bytes, const std::uint64_t* zone_bytes, std::uint32_t zone_count);
@@ -132,14 +137,14 @@ struct SegmentView {
     FlexZoneEntry* zones() const { return reinterpret_cast<FlexZoneEntry*>(base + layout.zones_offset); }
     plh_slot_rw_state* slot_state(std::uint64_t sequence) const {
         return reinterpret_cast<plh_slot_rw_state*>(base + layout.slot_states_offset) +
-               sequence % header().slot_count;
+               sequence % layout.slot_count;
     }
     std::uint8_t* digest(std::uint64_t sequence) const {
         return reinterpret_cast<std::uint8_t*>(base + layout.digests_offset) +
-               (sequence % header().slot_count) * layout.digest_bytes;
+               (sequence % layout.slot_count) * layout.digest_bytes;
     }
     std::byte* slot_data(std::uint64_t sequence) const {
-        return base + layout.slots_offset + (sequence % header().slot_count) * layout.slot_stride;
+        return base + layout.slots_offset + (sequence % layout.slot_count) * layout.slot_stride;
     }
 };
 

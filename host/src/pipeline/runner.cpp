@@ -181,7 +181,15 @@ void run_consumer(ConsumerRuntime& c) {
             auto slot = c.readers[i].acquire_read(remaining == 1 ? std::chrono::nanoseconds(kPollTimeout) : 2ms);
             if (!slot) {
                 switch (slot.error().code) {
-                case ErrorCode::closed: open[i] = false; --remaining; break;
+                case ErrorCode::closed:
+                    open[i] = false;
+                    --remaining;
+                    // Our own channels close when the run stops; another host's closing is news.
+                    if (c.inputs[i]->plan->spec->external) {
+                        log::logger().info("consumer '{}': input '{}' was closed by the host that created it; all of it was read",
+                                           c.plan->spec->id, c.inputs[i]->plan->spec->name);
+                    }
+                    break;
                 case ErrorCode::timeout: break;
                 case ErrorCode::corrupt: ++c.stats[i].corrupt; break;  // counted and reported, never passed on
                 default:

@@ -1,0 +1,63 @@
+// A header changed under attached readers and writers (a bug or a hostile
+// process with write access): what they rely on was fixed at attach, so a
+// changed slot_count or max_consumers neither stalls nor crashes them.
+#include <chrono>
+#include <cstring>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "datablock/segment.hpp"
+#include "pylabhub/datablock.hpp"
+#include "pylabhub/datablock/observer.hpp"
+#include "pylabhub/platform/shared_memory.hpp"
+#include "shm_names.hpp"
+
+namespace pylabhub::datablock {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(HostileHeader, ChangedGeometryFieldsAreIgnoredAfterAttach) {
+    test::ShmNameGuard name("hostile");
+    DataBlockConfig config;
+    config.slot_count = 4;
+    config.slot_bytes = 64;
+    config.sync = SyncPolicy::sync_reader;
+    auto producer = Producer::create(name.name(), config);
+    ASSERT_TRUE(producer.has_value()) << producer.error().message;
+    ConsumerOptions options;
+    options.secret = producer->secret();
+    auto consumer = Consumer::attach(name.name(), options);
+    ASSERT_TRUE(consumer.has_value()) << consumer.error().message;
+    auto observer = Observer::attach(name.name(), producer->secret());
+    ASSERT_TRUE(observer.has_value());
+
+    auto raw = platform::SharedMemory::attach(name.name());
+    ASSERT_TRUE(raw.has_value());
+    auto& header = *reinterpret_cast<detail::SegmentHeader*>(raw->data());
+    for (const std::uint32_t hostile : {0U, 1'000'000U}) {
+        header.slot_count = hostile;
+        header.max_consumers = hostile;
+        header.slot_bytes = std::uint64_t{hostile} << 20;
+        for (std::uint64_t i = 0; i < 10; ++i) {
+            const std::uint64_t value = i + (hostile == 0 ? 0 : 100);
+            ASSERT_TRUE(producer->write(std::as_bytes(std::span(&value, 1)), 100ms).has_value()) << "slot_count " << hostile;
+            auto slot = consumer->acquire_read(100ms);
+            ASSERT_TRUE(slot.has_value()) << slot.error().message;
+            std::uint64_t read = 0;
+            std::memcpy(&read, slot->buffer().data(), sizeof read);
+            EXPECT_EQ(read, value);
+            EXPECT_EQ(slot->buffer().size(), sizeof value);
+        }
+        auto seen = observer->next(UINT64_MAX, 100ms);
+        ASSERT_TRUE(seen.has_value());
+        EXPECT_LE(seen->payload.size(), 64U) << "never more than a slot";
+    }
+    header.slot_count = 4;
+    header.max_consumers = config.max_consumers;
+    header.slot_bytes = 64;
+}
+
+} // namespace
+} // namespace pylabhub::datablock
