@@ -95,6 +95,8 @@ int main(int argc, char** argv) {
     auto* cleanup_action = admin_action("cleanup", "remove segments with no live producer or consumer", false);
     cleanup_action->add_option("PREFIX", admin_request.segment, "only channels whose name starts with this");
     cleanup_action->add_flag("--dry-run", admin_request.dry_run, "only say what would be removed");
+    cleanup_action->add_flag("--unreadable", admin_request.unreadable,
+                             "also remove segments that are not readable DataBlocks (truncated, or not pyLabHub's)");
 
     std::string broker_endpoint = messagehub::default_endpoint();
     host::CurveFiles curve_files;

@@ -181,5 +181,26 @@ TEST_F(Admin, CleanupRemovesOrphanedSegmentsAndLeavesLiveOnesAlone) {
     (void)platform::SharedMemory::unlink(orphan);  // in case cleanup did not (the live one unlinks itself)
 }
 
+TEST_F(Admin, ATruncatedLeftoverSegmentIsRefusedWithAdviceThatWorks) {
+    const std::string channel = prefix() + "truncated";
+    const std::string segment = "/plh." + channel;
+    // What a creator killed while sizing its segment leaves: a name, no header.
+    ASSERT_TRUE(platform::SharedMemory::create(segment, 512).has_value());
+    auto again = Producer::create(segment, {});
+    ASSERT_FALSE(again.has_value());
+    EXPECT_THAT(again.error().message, HasSubstr("remove it with 'pylabhub admin cleanup --unreadable " + channel + "'"));
+
+    const Outcome kept = admin({"cleanup", channel});
+    EXPECT_THAT(kept.output, HasSubstr("kept     " + segment + ": not a readable DataBlock"));
+    EXPECT_THAT(kept.output, HasSubstr("'--unreadable' removes it"));
+    EXPECT_TRUE(std::filesystem::exists("/dev/shm" + segment));
+    const Outcome removed = admin({"cleanup", "--unreadable", channel});
+    EXPECT_EQ(removed.exit_code, 0) << removed.output;
+    EXPECT_THAT(removed.output, HasSubstr("removed  " + segment + " (not a readable DataBlock"));
+    EXPECT_FALSE(std::filesystem::exists("/dev/shm" + segment));
+    EXPECT_TRUE(Producer::create(segment, {}).has_value()) << "the advice worked";
+    (void)platform::SharedMemory::unlink(segment);
+}
+
 } // namespace
 } // namespace pylabhub::datablock

@@ -205,7 +205,8 @@ Result<detail::ProducerState*> Producer::adopt_existing(std::string_view shm_nam
     if (!old_layout) {
         return make_error(ErrorCode::already_exists,
                           "datablock '" + existing->name() + "' exists but is not usable (" + old_layout.error().message +
-                              "); it is never reused: remove it with 'pylabhub admin cleanup' or set replace_existing");
+                              "); it is never reused: remove it with 'pylabhub admin cleanup --unreadable " +
+                              (existing->name().rfind("/plh.", 0) == 0 ? existing->name().substr(5) : existing->name()) + "'");
     }
     detail::SegmentView old{existing->data(), *old_layout};
     detail::SegmentHeader& h = old.header();

@@ -191,9 +191,17 @@ int cleanup(const AdminRequest& request, std::ostream& out, std::ostream& err) {
     std::size_t removed = 0;
     for (const auto& name : *names) {
         auto inspector = Inspector::open(name);
+        if (!inspector && request.unreadable) {
+            // No pyLabHub process can use a segment whose header is unreadable.
+            if (!request.dry_run) (void)platform::SharedMemory::unlink(name);
+            out << (request.dry_run ? "would remove " : "removed  ") << name << " (not a readable DataBlock: "
+                << inspector.error().message << ")\n";
+            ++removed;
+            continue;
+        }
         if (!inspector) {
             out << "kept     " << name << ": not a readable DataBlock (" << inspector.error().message
-                << "); remove it by hand if it is yours\n";
+                << "); '--unreadable' removes it\n";
             continue;
         }
         if (!inspector->orphaned()) {

@@ -15,6 +15,7 @@ struct AdminRequest {
     bool repair = false;
     bool json = false;
     bool dry_run = false;
+    bool unreadable = false;  ///< cleanup: also remove segments that are not readable DataBlocks
     std::vector<std::string> plugin_paths;  ///< validate: where to find a segment's checksum plugin
 };
 
