@@ -72,7 +72,8 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"24_duplicate_component_id.yaml", "7:3: id 'gen' is already used by a producer"},
         Broken{"25_unterminated_quote.yaml", "1:11: YAML syntax: this quoted value is never closed"},
         Broken{"26_nothing_to_run.yaml", "1:1: the pipeline has no producers and no consumers"},
-        Broken{"27_manual_checksum_mode.yaml", "3:46: checksum_mode: manual is for programs that use the DataBlock API"}),
+        Broken{"27_manual_checksum_mode.yaml", "3:46: checksum_mode: manual is for programs that use the DataBlock API"},
+        Broken{"28_control_characters_in_name.yaml", "1:11: pipeline: the name may not contain control characters"}),
     [](const auto& test) { return std::string(test.param.file).substr(0, 2); });
 
 TEST(Validate, ReportsEveryProblemAtOnceAndATypoOnlyOnce) {

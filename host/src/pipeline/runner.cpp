@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "pipeline/broker_link.hpp"
+#include "text/terminal.hpp"
 #include "text/text_table.hpp"
 #include "plugins/plugin_instance.hpp"
 #include "pylabhub/datablock.hpp"
@@ -61,7 +62,7 @@ struct ComponentRuntime {
         std::lock_guard lock(failure_mutex);
         if (!failure.empty()) return;
         failure = what;
-        log::logger().error("{} failed: {}", plan->spec->id, what);
+        log::logger().error("{} failed: {}", plan->spec->id, terminal_safe(what));
     }
     std::string failed() {
         std::lock_guard lock(failure_mutex);
@@ -313,7 +314,7 @@ public:
         bool any_failed = false;
         for (auto* component : all_components()) {
             if (auto failure = component->failed(); !failure.empty()) {
-                err_ << "error: " << failure << "\n";
+                err_ << "error: " << terminal_safe(failure) << "\n";
                 any_failed = true;
             }
         }
@@ -336,7 +337,7 @@ private:
     }
 
     bool fail_setup(const std::string& message) {
-        err_ << "error: " << message << "\n";
+        err_ << "error: " << terminal_safe(message) << "\n";
         return false;
     }
 
@@ -541,7 +542,7 @@ private:
     }
 
     void print_summary(std::ostream& out, const std::string& reason, double run_seconds) {
-        out << "pipeline " << spec_.name << ": ran " << std::fixed << std::setprecision(2) << run_seconds << " s, stopped: "
+        out << "pipeline " << terminal_safe(spec_.name) << ": ran " << std::fixed << std::setprecision(2) << run_seconds << " s, stopped: "
             << reason << "\n\n";
         using Align = TextTable::Align;
         auto number = [](double value, int precision) {

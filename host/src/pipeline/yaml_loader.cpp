@@ -176,6 +176,10 @@ private:
                      " at the top level", [&](const std::string& key, const YAML::Node& value, const SourcePosition& where) {
             if (key == "pipeline") {
                 has_name = scalar(value, "pipeline", result_.spec.name);
+                const auto& name = result_.spec.name;
+                if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+                    problem(at(value.Mark()), "pipeline: the name may not contain control characters (it is printed in logs and summaries)");
+                }
             } else if (key == "plugin_path") {
                 read_plugin_path(value);
             } else if (key == "broker") {

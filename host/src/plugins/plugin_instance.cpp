@@ -6,6 +6,7 @@
 #include "pylabhub/log.hpp"
 #include "pylabhub/platform/clock.hpp"
 #include "pylabhub/schema/blds.hpp"
+#include "text/terminal.hpp"
 
 struct plh_host_context {
     pylabhub::host::PluginInstance* self;
@@ -93,7 +94,7 @@ void api_log(plh_host_context* ctx, int32_t level, const char* message) {
                                                            spdlog::level::info, spdlog::level::warn,
                                                            spdlog::level::err};
     const auto spd = level >= 0 && level <= 4 ? levels[level] : spdlog::level::info;
-    log::logger().log(spd, "[{}] {}", self(ctx).id(), message);
+    log::logger().log(spd, "[{}] {}", self(ctx).id(), terminal_safe(message));
 }
 
 void api_report_error(plh_host_context* ctx, const char* message) {

@@ -29,22 +29,6 @@ Result<OpenedRecording> open_recording(const std::string& path) {
     return OpenedRecording{std::move(reader).value(), std::move(d)};
 }
 
-std::string terminal_safe(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
-            out += escaped;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
 std::string utc_text(std::int64_t unix_ns) {
     const std::time_t seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
     const long micros = static_cast<long>((unix_ns % 1'000'000'000) / 1000);

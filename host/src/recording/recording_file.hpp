@@ -7,6 +7,7 @@
 
 #include "pylabhub/core/result.hpp"
 #include "pylabhub/recording/reader.hpp"
+#include "text/terminal.hpp"
 
 namespace pylabhub::host {
 
@@ -29,10 +30,6 @@ struct OpenedRecording {
 /// Opens `path`: not_found/invalid_argument when it is not a recording,
 /// corrupt when its description is not what the recorder writes.
 Result<OpenedRecording> open_recording(const std::string& path);
-
-/// `text` with control characters escaped (\x1b...), safe to print on a
-/// terminal whatever a file or a peer put in it.
-std::string terminal_safe(const std::string& text);
 
 /// Unix time in ns as ISO 8601 UTC with microseconds: 2026-11-30T11:24:20.123456Z.
 std::string utc_text(std::int64_t unix_ns);
