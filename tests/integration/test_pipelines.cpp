@@ -73,7 +73,8 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"25_unterminated_quote.yaml", "1:11: YAML syntax: this quoted value is never closed"},
         Broken{"26_nothing_to_run.yaml", "1:1: the pipeline has no producers and no consumers"},
         Broken{"27_manual_checksum_mode.yaml", "3:46: checksum_mode: manual is for programs that use the DataBlock API"},
-        Broken{"28_control_characters_in_name.yaml", "1:11: pipeline: the name may not contain control characters"}),
+        Broken{"28_control_characters_in_name.yaml", "1:11: pipeline: the name may not contain control characters"},
+        Broken{"29_two_recorders_one_path.yaml", "10:47: consumer 'rb' writes '/tmp/./same.plhrec', as consumer 'ra' does"}),
     [](const auto& test) { return std::string(test.param.file).substr(0, 2); });
 
 TEST(Validate, ReportsEveryProblemAtOnceAndATypoOnlyOnce) {
@@ -551,6 +552,35 @@ consumers:
     EXPECT_EQ(verify.exit_code, 0) << "each run's sequence starts anew after its start marker: " << verify.output;
     EXPECT_THAT(verify.output, HasSubstr("records   200 "));
     EXPECT_THAT(verify.output, HasSubstr("in 2 runs"));
+}
+
+TEST(Verify, TheFileHeaderIsCoveredByItsChecksum) {
+    PipelineFile pipeline("verifyhdr", R"(pipeline: v
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: single_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 0, count: 5}}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)");
+    ASSERT_EQ(pylabhub({"run", pipeline.path()}).exit_code, 0);
+    ASSERT_EQ(pylabhub({"verify", pipeline.recording()}).exit_code, 0);
+    for (const std::streamoff offset : {16, 40}) {  // created_unix_ns, a reserved byte
+        std::fstream file(pipeline.recording(), std::ios::in | std::ios::out | std::ios::binary);
+        char byte = 0;
+        file.seekg(offset);
+        file.get(byte);
+        file.seekp(offset);
+        file.put(static_cast<char>(byte ^ 0x01));
+        file.close();
+        const Outcome verify = pylabhub({"verify", pipeline.recording()});
+        EXPECT_EQ(verify.exit_code, 1) << "offset " << offset << ": " << verify.output;
+        EXPECT_THAT(verify.output, HasSubstr("the file header is corrupt"));
+        file.open(pipeline.recording(), std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(offset);
+        file.put(byte);
+    }
+    EXPECT_EQ(pylabhub({"verify", pipeline.recording()}).exit_code, 0);
 }
 
 TEST(Verify, AnImpossibleLengthFieldIsCorruptionNotAnAllocation) {

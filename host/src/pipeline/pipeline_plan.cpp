@@ -1,6 +1,7 @@
 #include "pipeline/pipeline_plan.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -243,6 +244,20 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
             }
         }
         if (planned) plan.consumers.push_back(std::move(*planned));
+    }
+
+    // Two consumers writing one file would interleave their records: a
+    // consumer's `path` names what it writes, so no two may share one.
+    std::map<std::string, const PlannedComponent*> writers;
+    for (const auto& consumer : plan.consumers) {
+        const auto found = consumer.config.find("path");
+        const auto* path = found != consumer.config.end() ? std::get_if<std::string>(&found->second) : nullptr;
+        if (path == nullptr || path->empty()) continue;
+        const std::string key = std::filesystem::path(*path).lexically_normal().string();
+        if (auto [first, fresh] = writers.emplace(key, &consumer); !fresh) {
+            problem(consumer.spec->config_position, "consumer '" + consumer.spec->id + "' writes '" + *path + "', as consumer '" +
+                                                        first->second->spec->id + "' does; give each its own path");
+        }
     }
 
     for (const auto& channel : plan.channels) {

@@ -182,6 +182,7 @@ private:
         header.created_unix_ns = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
         header.json_checksum = rec::json_checksum(json.data(), json.size());
+        header.header_checksum = rec::header_checksum(header);
         if (std::fwrite(&header, sizeof header, 1, file_) != 1 || std::fwrite(json.data(), 1, json.size(), file_) != json.size() ||
             std::fflush(file_) != 0) {
             throw sdk::PluginError(PLH_ERR_IO, "writing the header of '" + path_ + "': " + std::strerror(errno));

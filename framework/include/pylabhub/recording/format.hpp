@@ -40,7 +40,8 @@ struct FileHeader {
     std::uint32_t json_bytes;       ///< length of the JSON that follows
     std::uint64_t created_unix_ns;
     std::uint64_t json_checksum;    ///< XXH3-64 of the JSON
-    std::uint8_t reserved[32];
+    std::uint64_t header_checksum;  ///< version 2: XXH3-64 of the 32 bytes above (version 1: 0)
+    std::uint8_t reserved[24];      ///< zero
 };
 static_assert(sizeof(FileHeader) == 64);
 
@@ -70,6 +71,9 @@ inline RecordHeader clock_record(const ClockPair& clock, bool starts_run) {
     header.checksum = record_checksum(header, &clock.realtime_ns);
     return header;
 }
+
+/// What FileHeader::header_checksum holds: every field before it is covered.
+inline std::uint64_t header_checksum(const FileHeader& header) { return XXH3_64bits(&header, offsetof(FileHeader, header_checksum)); }
 
 inline std::uint64_t json_checksum(const char* json, std::size_t bytes) { return XXH3_64bits(json, bytes); }
 

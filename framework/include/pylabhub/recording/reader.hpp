@@ -8,6 +8,7 @@
 // more than a record can hold.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -61,6 +62,12 @@ public:
         if (reader.header_.version < 1 || reader.header_.version > kFormatVersion) {
             error = "recording format version " + std::to_string(reader.header_.version) + "; this pylabhub reads versions 1 to " +
                     std::to_string(kFormatVersion);
+            return std::nullopt;
+        }
+        const FileHeader& h = reader.header_;
+        const bool reserved_zero = std::all_of(std::begin(h.reserved), std::end(h.reserved), [](std::uint8_t b) { return b == 0; });
+        if (!reserved_zero || (h.version >= 2 && h.header_checksum != header_checksum(h)) || (h.version == 1 && h.header_checksum != 0)) {
+            error = "the file header is corrupt (its checksum fails or its reserved bytes are not zero)";
             return std::nullopt;
         }
         reader.file_bytes_ = static_cast<std::uint64_t>(info.st_size);
