@@ -534,12 +534,19 @@ TEST(Recorder, TwoRecordersOfOnePathAreRefusedAndAppendedRunsVerify) {
 channels:
   @: {slots: 16, slot_bytes: 64, sync: sync_reader}
 producers:
-  gen: {plugin: counter, channel: @, config: {rate_hz: 1000, count: 300}}
+  gen: {plugin: counter, channel: @, config: {rate_hz: 1000}}
 consumers:
   a: {plugin: recorder, inputs: [@], config: {path: RECORDING, if_exists: append}}
-  b: {plugin: recorder, inputs: [@], config: {path: RECORDING, if_exists: append}}
 )");
-    const Outcome both = pylabhub({"run", pipeline.path()});
+    PipelineFile other("tworec-other", "pipeline: r2\nchannels:\n  @: {}\nproducers:\n  gen: {plugin: counter, channel: @}\n"
+                                       "consumers:\n  b: {plugin: recorder, inputs: [@], config: {path: " + pipeline.recording() +
+                                       ", if_exists: append}}\n");
+    // In one pipeline, validate refuses it (Corpus 29); across hosts the file lock does.
+    auto first = ChildProcess::spawn({pylabhub_exe(), "run", pipeline.path(), "--duration", "2"});
+    wait_for_recording(pipeline.recording(), 1000);
+    const Outcome both = pylabhub({"run", other.path(), "--duration", "1"});
+    EXPECT_EQ(first.wait(20s), 0);
+    std::filesystem::remove(pipeline.recording());
     EXPECT_EQ(both.exit_code, 1) << both.output;
     EXPECT_THAT(both.output, HasSubstr("is being written by another recorder"));
 
