@@ -258,6 +258,7 @@ public:
     Pipeline(const PipelineSpec& spec, const PipelinePlan& plan, std::ostream& err) : spec_(spec), plan_(plan), err_(err) {}
 
     bool set_up() {
+        setup_started_ = platform::monotonic_time_ns();
         std::optional<messagehub::CurveClientKeys> curve;
         if (!spec_.broker_server_key.empty()) {
             auto server = messagehub::read_curve_key(spec_.broker_server_key);
@@ -307,10 +308,11 @@ public:
         }
         const std::uint64_t start = platform::monotonic_time_ns();
         std::string reason = wait_for_end(options, start);
-        log::logger().info("pipeline '{}': stopping ({})", spec_.name, reason);
+        log::logger().info("pipeline '{}': stopping ({})", terminal_safe(spec_.name), reason);
+        const std::uint64_t stopping = platform::monotonic_time_ns();
         shut_down(options);
         const std::uint64_t end = platform::monotonic_time_ns();
-        print_summary(out, reason, seconds(start, end));
+        print_summary(out, reason, {seconds(setup_started_, start), seconds(start, stopping), seconds(stopping, end)});
         bool any_failed = false;
         for (auto* component : all_components()) {
             if (auto failure = component->failed(); !failure.empty()) {
@@ -541,9 +543,15 @@ private:
         }
     }
 
-    void print_summary(std::ostream& out, const std::string& reason, double run_seconds) {
-        out << "pipeline " << terminal_safe(spec_.name) << ": ran " << std::fixed << std::setprecision(2) << run_seconds << " s, stopped: "
-            << reason << "\n\n";
+    struct Phases {
+        double set_up = 0, run = 0, stop = 0;  // seconds
+    };
+
+    void print_summary(std::ostream& out, const std::string& reason, const Phases& took) {
+        // "ran" is the time the components ran; set-up and stop are said
+        // apart, so a slow start (a thousand channels) is not hidden.
+        out << "pipeline " << terminal_safe(spec_.name) << ": ran " << std::fixed << std::setprecision(2) << took.run
+            << " s (set-up " << took.set_up << " s, stop " << took.stop << " s), stopped: " << reason << "\n\n";
         using Align = TextTable::Align;
         auto number = [](double value, int precision) {
             std::ostringstream text;
@@ -589,6 +597,7 @@ private:
     const PipelineSpec& spec_;
     const PipelinePlan& plan_;
     std::ostream& err_;
+    std::uint64_t setup_started_ = 0;
     std::unique_ptr<BrokerLink> broker_;
     std::vector<std::unique_ptr<ChannelRuntime>> channels_;
     std::vector<std::unique_ptr<ProducerRuntime>> producers_;
