@@ -224,6 +224,28 @@ consumers:
     EXPECT_THAT(run.output, ::testing::ContainsRegex("flaky +@?[^\\n]*FAILED"));
 }
 
+TEST(Run, TheStopLineCountsFailuresAndNamesTheComponentThatStoppedTheRun) {
+    const std::string yaml = R"(pipeline: failing
+plugin_path: )" PLH_TEST_PLUGIN_DIR R"(
+ON_FAILURE
+channels:
+  @: {slots: 16, slot_bytes: 64, sync: sync_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 0, count: 300}}
+consumers:
+  flaky: {plugin: fails-after, inputs: [@], config: {after: 50}}
+  sink: {plugin: null, inputs: [@]}
+)";
+    PipelineFile finishing("stopline", std::regex_replace(yaml, std::regex("ON_FAILURE"), "on_failure: continue"));
+    const Outcome all_done = pylabhub({"run", finishing.path()});
+    EXPECT_EQ(all_done.exit_code, 4) << all_done.output;
+    EXPECT_THAT(all_done.output, HasSubstr("stopped: every component finished (1 failed)"));
+    PipelineFile stopping("stopline2", std::regex_replace(yaml, std::regex("ON_FAILURE"), "on_failure: stop"));
+    const Outcome stopped = pylabhub({"run", stopping.path()});
+    EXPECT_EQ(stopped.exit_code, 4) << stopped.output;
+    EXPECT_THAT(stopped.output, HasSubstr("stopped: 'flaky' failed (on_failure: stop)"));
+}
+
 /// The log line's time of day in seconds: "2026-11-30T11:28:48.350 ..." -> 40128.350.
 double log_time_of(const std::string& output, const std::string& pattern) {
     std::smatch match;
