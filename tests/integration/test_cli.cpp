@@ -11,6 +11,7 @@
 
 #include "child_process.hpp"
 #include "host_harness.hpp"
+#include "pylabhub/messagehub/client.hpp"
 
 namespace pylabhub::test {
 namespace {
@@ -79,6 +80,21 @@ TEST(Cli, APluginThatFailedToLoadIsNamedWithItsReasonFirst) {
     EXPECT_EQ(validate.exit_code, 1) << validate.output;
     EXPECT_THAT(validate.output, HasSubstr(":6:15: plugin 'broken-schema' in " PLH_BROKEN_PLUGIN_DIR "/broken_schema.so failed to load: "));
     EXPECT_THAT(validate.output, Not(HasSubstr("unknown plugin")));
+}
+
+TEST(Cli, AHostWithAnEmbeddedBrokerSurvivesBytesThatAreNotJson) {
+    PipelineFile pipeline("embedded", "pipeline: x\nchannels:\n  @: {}\nproducers:\n  g: {plugin: sine, channel: @}\n");
+    auto host = ChildProcess::spawn({pylabhub_exe(), "run", pipeline.path(), "--duration", "2"});
+    wait_for_segment(pipeline.channel());
+    messagehub::Client client(messagehub::default_endpoint(), 2s);
+    for (const std::string& bad : {std::string("\xff"), std::string("\xc3"), R"({"type":"LIST_REQ","id":)" + std::string(50'000, '[')}) {
+        auto reply = client.request(bad);
+        ASSERT_TRUE(reply.has_value()) << reply.error().message;
+        EXPECT_THAT(*reply, HasSubstr("\"status\":\"error\""));
+    }
+    EXPECT_TRUE(client.list().has_value()) << "the embedded broker still serves";
+    const std::string output = host.read_all(20s);
+    EXPECT_EQ(host.wait(10s), 0) << output;
 }
 
 // With a low limit on threads (`ulimit -u`, enforced for an unprivileged
