@@ -568,7 +568,7 @@ private:
                           number(secs > 0 ? double(written) / secs : 0.0, 1), std::to_string(p->backpressure_waits),
                           std::to_string(m.checksum_failures), p->failed().empty() ? (p->ended ? "ended" : "ok") : "FAILED"});
         }
-        channels.print(out);
+        if (!producers_.empty()) channels.print(out);
         TextTable consumers({{"CONSUMER"}, {"INPUT"}, {"READ", Align::right}, {"RATE/s", Align::right}, {"GAPS", Align::right},
                              {"CORRUPT", Align::right}, {"LAT p50", Align::right}, {"LAT p99", Align::right}, {"STATUS"}});
         for (auto& c : consumers_) {
@@ -584,7 +584,7 @@ private:
             }
         }
         if (!consumers_.empty()) {
-            out << "\n";
+            if (!producers_.empty()) out << "\n";
             consumers.print(out);
         }
         for (auto* component : all_components()) {
