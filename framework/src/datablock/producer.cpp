@@ -200,7 +200,16 @@ bool same_layout(const detail::SegmentView& old, const DataBlockConfig& config, 
 Result<detail::ProducerState*> Producer::adopt_existing(std::string_view shm_name, const DataBlockConfig& config,
                                                         ProducerOptions& options, const detail::SegmentLayout& layout) {
     auto existing = platform::SharedMemory::attach(shm_name);
+    if (!existing && existing.error().code == ErrorCode::permission_denied) {
+        return make_error(ErrorCode::already_exists, existing.error().message + "; remove it (as its owner or root)");
+    }
     if (!existing) return static_cast<detail::ProducerState*>(nullptr);
+    if (!existing->owned_by_this_user()) {
+        // Its owner knows its secret and can write into it: never ours to adopt.
+        return make_error(ErrorCode::already_exists, "datablock '" + existing->name() +
+                                                         "' exists and belongs to another user; it is never reused: remove it "
+                                                         "(as its owner or root) or use another channel name");
+    }
     auto old_layout = detail::read_segment_layout(*existing);
     if (!old_layout) {
         return make_error(ErrorCode::already_exists,

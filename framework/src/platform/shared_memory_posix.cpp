@@ -1,6 +1,7 @@
 #include "pylabhub/platform/shared_memory.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include <fcntl.h>
@@ -23,6 +24,12 @@ bool is_name_char(char c) {
 }
 
 std::string describe(std::string_view name) { return "shared memory '" + std::string(name) + "'"; }
+
+std::string octal(unsigned mode) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", mode);
+    return text;
+}
 
 Result<std::byte*> map(int fd, std::size_t size, ShmAccess access, const std::string& name) {
     const int protection = access == ShmAccess::read_write ? PROT_READ | PROT_WRITE : PROT_READ;
@@ -66,6 +73,10 @@ Result<SharedMemory> SharedMemory::create(std::string_view name, std::size_t siz
     if ((options.mode & ~0777U) != 0) {
         return make_error(ErrorCode::invalid_argument, describe(shm_name) + ": permission mode must be within 0777");
     }
+    if ((options.mode & 0002U) != 0) {
+        return make_error(ErrorCode::invalid_argument, describe(shm_name) + ": a segment writable by every user is refused "
+                                                                          "(mode " + octal(options.mode) + "); use 0600 or 0660");
+    }
     if (options.replace_existing && ::shm_unlink(shm_name.c_str()) != 0 && errno != ENOENT) {
         return detail::errno_error(describe(shm_name), "unlink of the existing segment", errno);
     }
@@ -102,7 +113,9 @@ Result<SharedMemory> SharedMemory::create(std::string_view name, std::size_t siz
         ::shm_unlink(shm_name.c_str());
         return std::move(data).error();
     }
-    return SharedMemory(shm_name, *data, size, fd, ShmAccess::read_write);
+    SharedMemory created(shm_name, *data, size, fd, ShmAccess::read_write);
+    created.owner_uid_ = ::geteuid();
+    return created;
 }
 
 Result<SharedMemory> SharedMemory::attach(std::string_view name, ShmAccess access) {
@@ -125,14 +138,26 @@ Result<SharedMemory> SharedMemory::attach(std::string_view name, ShmAccess acces
         return make_error(ErrorCode::not_found,
                           describe(shm_name) + ": attach failed: the segment has size 0 (its creator has not sized it yet)");
     }
+    // Anyone could have written into it, or replaced what it holds: never use
+    // it (shm_open already refuses to follow a symlink).
+    if ((info.st_mode & 0002) != 0) {
+        ::close(fd);
+        return make_error(ErrorCode::permission_denied,
+                          describe(shm_name) + ": refused: it is writable by every user (mode " + octal(info.st_mode & 0777) +
+                              ", owner uid " + std::to_string(info.st_uid) + "); pyLabHub never makes such a segment");
+    }
     const auto size = static_cast<std::size_t>(info.st_size);
     auto data = map(fd, size, access, shm_name);
     if (!data) {
         ::close(fd);
         return std::move(data).error();
     }
-    return SharedMemory(shm_name, *data, size, fd, access);
+    SharedMemory attached(shm_name, *data, size, fd, access);
+    attached.owner_uid_ = info.st_uid;
+    return attached;
 }
+
+bool SharedMemory::owned_by_this_user() const noexcept { return owner_uid_ == ::geteuid(); }
 
 Result<void> SharedMemory::unlink(std::string_view name) {
     auto canonical = normalize_name(name);
@@ -163,7 +188,8 @@ Result<std::vector<std::string>> SharedMemory::list(std::string_view prefix) {
 
 SharedMemory::SharedMemory(SharedMemory&& other) noexcept
     : name_(std::move(other.name_)), data_(std::exchange(other.data_, nullptr)),
-      size_(std::exchange(other.size_, 0)), fd_(std::exchange(other.fd_, -1)), access_(other.access_) {}
+      size_(std::exchange(other.size_, 0)), fd_(std::exchange(other.fd_, -1)), access_(other.access_),
+      owner_uid_(other.owner_uid_) {}
 
 SharedMemory& SharedMemory::operator=(SharedMemory&& other) noexcept {
     if (this != &other) {
@@ -173,6 +199,7 @@ SharedMemory& SharedMemory::operator=(SharedMemory&& other) noexcept {
         size_ = std::exchange(other.size_, 0);
         fd_ = std::exchange(other.fd_, -1);
         access_ = other.access_;
+        owner_uid_ = other.owner_uid_;
     }
     return *this;
 }

@@ -323,8 +323,9 @@ private:
         if (!scalar(v, "permissions", text)) return;
         char* end = nullptr;
         const unsigned long mode = std::strtoul(text.c_str(), &end, 8);
-        if (text.empty() || *end != '\0' || mode > 0777 || (mode & 0600) != 0600) {
-            problem(at(v.Mark()), "permissions: '" + text + "' must be an octal mode like 0600 or 0660 that lets the owner read and write");
+        if (text.empty() || *end != '\0' || mode > 0777 || (mode & 0600) != 0600 || (mode & 0002) != 0) {
+            problem(at(v.Mark()), "permissions: '" + text + "' must be an octal mode like 0600 or 0660 that lets the owner read "
+                                  "and write (and not every user write)");
             return;
         }
         out = static_cast<std::uint32_t>(mode);

@@ -3,6 +3,9 @@
 // changed slot_count or max_consumers neither stalls nor crashes them.
 #include <chrono>
 #include <cstring>
+#include <tuple>
+
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -57,6 +60,25 @@ TEST(HostileHeader, ChangedGeometryFieldsAreIgnoredAfterAttach) {
     header.slot_count = 4;
     header.max_consumers = config.max_consumers;
     header.slot_bytes = 64;
+}
+
+// A segment another user left (say with a world-writable mode, or its own
+// secret) must never become this user's channel.
+TEST(HostileHeader, ASegmentOfAnotherUserIsNeverAdopted) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a segment to another user";
+    test::ShmNameGuard name("foreign");
+    {
+        auto left = Producer::create(name.name(), {});
+        ASSERT_TRUE(left.has_value());
+        auto raw = platform::SharedMemory::attach(name.name());
+        ASSERT_TRUE(raw.has_value());
+        auto& header = *reinterpret_cast<detail::SegmentHeader*>(raw->data());
+        header.producer_owner.store(0);  // as if its producer had died: a candidate for reuse
+        ASSERT_EQ(::chown(("/dev/shm" + name.name()).c_str(), 65534, 65534), 0);
+        auto adopted = Producer::create(name.name(), {});
+        ASSERT_FALSE(adopted.has_value()) << "adopted a segment owned by uid 65534";
+        EXPECT_THAT(adopted.error().message, ::testing::HasSubstr("belongs to another user; it is never reused"));
+    }
 }
 
 } // namespace

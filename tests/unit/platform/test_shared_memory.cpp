@@ -1,4 +1,5 @@
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -145,6 +146,33 @@ TEST(SharedMemory, CreationFailsAtOnceWhenDevShmCannotHoldTheSegment) {
     ASSERT_FALSE(created.has_value()) << "a segment larger than /dev/shm must fail when created, not with SIGBUS on use";
     EXPECT_THAT(created.error().message, HasSubstr("/dev/shm is full"));
     EXPECT_EQ(file_mode(name.name()), 0U) << "nothing was left behind";
+}
+
+TEST(SharedMemory, AWorldWritableSegmentIsNeverCreatedNorAttached) {
+    ShmNameGuard name("worldwritable");
+    auto refused = SharedMemory::create(name.name(), 4096, {.mode = 0666});
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_THAT(refused.error().message, HasSubstr("writable by every user is refused"));
+    EXPECT_EQ(file_mode(name.name()), 0U);
+
+    auto created = SharedMemory::create(name.name(), 4096);
+    ASSERT_TRUE(created.has_value());
+    ASSERT_EQ(::chmod(("/dev/shm" + name.name()).c_str(), 0666), 0);  // as another user's leftover might be
+    auto attached = SharedMemory::attach(name.name());
+    ASSERT_FALSE(attached.has_value());
+    EXPECT_EQ(attached.error().code, ErrorCode::permission_denied);
+    EXPECT_THAT(attached.error().message, HasSubstr("writable by every user (mode 0666"));
+}
+
+TEST(SharedMemory, ASymlinkInDevShmIsNotFollowed) {
+    ShmNameGuard name("symlink");
+    const std::string target = "/tmp/plh-symlink-target-" + std::to_string(::getpid());
+    { std::FILE* file = std::fopen(target.c_str(), "w"); ASSERT_NE(file, nullptr); std::fputs("not yours", file); std::fclose(file); }
+    ASSERT_EQ(::symlink(target.c_str(), ("/dev/shm" + name.name()).c_str()), 0);
+    auto attached = SharedMemory::attach(name.name());
+    ::unlink(target.c_str());
+    ASSERT_FALSE(attached.has_value()) << "followed a symlink to " << target;
+    EXPECT_THAT(attached.error().message, HasSubstr(name.name()));
 }
 
 TEST(SharedMemory, ZeroSizeAndBadModeAreRefused) {

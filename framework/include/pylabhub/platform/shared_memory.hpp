@@ -61,6 +61,9 @@ public:
     const std::string& name() const noexcept { return name_; }
     bool is_open() const noexcept { return data_ != nullptr; }
     ShmAccess access() const noexcept { return access_; }
+    /// Whether the segment's file belongs to this process's effective user:
+    /// a segment another user left is never adopted as our own.
+    bool owned_by_this_user() const noexcept;
 
 private:
     SharedMemory(std::string name, std::byte* data, std::size_t size, int fd, ShmAccess access) noexcept
@@ -71,6 +74,7 @@ private:
     std::size_t size_ = 0;
     int fd_ = -1;
     ShmAccess access_ = ShmAccess::read_write;
+    std::uint32_t owner_uid_ = 0;
 };
 
 } // namespace pylabhub::platform
