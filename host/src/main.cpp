@@ -161,6 +161,14 @@ int main(int argc, char** argv) {
     // default action: Ctrl-C or `timeout` ends it at once.
     if (run->parsed() || broker->parsed() || echo->parsed() || hz->parsed()) platform::block_shutdown_signals();
 
+    // The client commands use the default broker unless told otherwise: its
+    // directory must be this user's alone before anything is sent there.
+    if (channels->parsed() || echo->parsed() || hz->parsed()) {
+        if (auto usable = messagehub::check_endpoint(broker_endpoint); !usable) {
+            std::cerr << "error: broker: " << usable.error().message << "\n";
+            return 1;
+        }
+    }
     try {
         if (run->parsed()) return host::run_command(pipeline_file, plugin_paths, duration_s, std::cout, std::cerr);
         if (validate->parsed()) return host::validate_command(pipeline_file, plugin_paths, std::cout, std::cerr);

@@ -97,6 +97,43 @@ TEST(Cli, AHostWithAnEmbeddedBrokerSurvivesBytesThatAreNotJson) {
     EXPECT_EQ(host.wait(10s), 0) << output;
 }
 
+// The default broker's directory must be the user's alone: in a shared place
+// another user could create it first and serve a broker that learns secrets.
+TEST(Cli, TheDefaultBrokerDirectoryMustBeThisUsersAlone) {
+    const auto runtime = std::filesystem::temp_directory_path() / ("plh-shared-rt-" + std::to_string(::getpid()));
+    const auto directory = runtime / "pylabhub";
+    std::filesystem::create_directories(directory);
+    std::filesystem::permissions(directory, std::filesystem::perms::all);  // 0777: anyone may put a socket there
+    PipelineFile pipeline("privdir", "pipeline: x\nchannels:\n  @: {}\nproducers:\n  g: {plugin: sine, channel: @}\n");
+    const std::string env = "XDG_RUNTIME_DIR=" + runtime.string();
+    auto run = [&](std::vector<std::string> arguments) {
+        arguments.insert(arguments.begin(), {"/usr/bin/env", env, pylabhub_exe()});
+        auto child = ChildProcess::spawn(arguments);
+        Outcome outcome;
+        outcome.output = child.read_all(30s);
+        outcome.exit_code = child.wait(5s).value_or(-1);
+        return outcome;
+    };
+    const Outcome refused = run({"run", pipeline.path(), "--duration", "0.5"});
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_THAT(refused.output, HasSubstr(directory.string() + ": refused: others may write into it (mode 0777)"));
+    EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel())) << "nothing started";
+    EXPECT_THAT(run({"channels"}).output, HasSubstr("refused: others may write into it"));
+
+    if (::geteuid() == 0) {
+        std::filesystem::permissions(directory, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+        ASSERT_EQ(::chown(directory.c_str(), 65534, 65534), 0);
+        const Outcome foreign = run({"run", pipeline.path(), "--duration", "0.5"});
+        EXPECT_EQ(foreign.exit_code, 1) << foreign.output;
+        EXPECT_THAT(foreign.output, HasSubstr("refused: it belongs to uid 65534, not to you"));
+    }
+    std::filesystem::remove_all(runtime);
+    const Outcome fresh = run({"run", pipeline.path(), "--duration", "0.5"});
+    EXPECT_EQ(fresh.exit_code, 0) << "a missing directory is created, private: " << fresh.output;
+    EXPECT_EQ(std::filesystem::status(directory).permissions() & std::filesystem::perms::all, std::filesystem::perms::owner_all);
+    std::filesystem::remove_all(runtime);
+}
+
 // With a low limit on threads (`ulimit -u`, enforced for an unprivileged
 // user), a run either works or fails cleanly: never a crash, never a
 // leftover segment. libzmq aborts when it cannot start its own thread; the

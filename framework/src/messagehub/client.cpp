@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "pylabhub/log.hpp"
+#include "pylabhub/platform/private_directory.hpp"
 
 namespace pylabhub::messagehub {
 namespace {
@@ -47,6 +48,11 @@ std::string default_endpoint() {
         directory = std::filesystem::path("/tmp") / ("pylabhub-" + std::to_string(::getuid()));
     }
     return "ipc://" + (directory / "broker.ipc").string();
+}
+
+Result<void> check_endpoint(const std::string& endpoint) {
+    if (endpoint != default_endpoint()) return {};
+    return platform::ensure_private_directory(std::filesystem::path(endpoint.substr(6)).parent_path());
 }
 
 struct Client::Impl {
@@ -218,6 +224,7 @@ Result<void> run_broker(const std::string& endpoint, RegistryOptions options, co
     // Requests over kMaxRequestBytes get an error reply from the registry;
     // absurd ones (over 16x that) are cut off by ZeroMQ to bound memory.
     router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(16 * kMaxRequestBytes));
+    if (auto usable = check_endpoint(endpoint); !usable) return std::move(usable).error();
     if (endpoint.rfind("ipc://", 0) == 0) {
         std::error_code error;
         std::filesystem::create_directories(std::filesystem::path(endpoint.substr(6)).parent_path(), error);

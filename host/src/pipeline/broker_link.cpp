@@ -70,6 +70,9 @@ Result<std::unique_ptr<BrokerLink>> BrokerLink::connect(const std::optional<std:
         return link;
     }
     const std::string fallback = messagehub::default_endpoint();
+    if (auto usable = messagehub::check_endpoint(fallback); !usable) {
+        return make_error(usable.error().code, "broker: " + usable.error().message);
+    }
     std::unique_ptr<BrokerLink> link(new BrokerLink(fallback, std::nullopt));
     if (!answers(fallback, 300ms)) {
         const messagehub::RegistryOptions options = local_registry_options();

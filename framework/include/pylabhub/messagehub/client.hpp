@@ -18,6 +18,12 @@ namespace pylabhub::messagehub {
 /// ipc://<runtime dir>/pylabhub/broker.ipc: one broker per user and machine.
 std::string default_endpoint();
 
+/// Whether `endpoint` may be used as given: the default endpoint's directory
+/// must be this user's alone (created 0700 when missing), since in /tmp
+/// (no XDG_RUNTIME_DIR) another user could otherwise serve a broker there.
+/// Any other endpoint is the user's explicit choice and passes.
+Result<void> check_endpoint(const std::string& endpoint);
+
 class Client {
 public:
     /// Connects lazily: the first request says whether a broker answers.
