@@ -134,6 +134,29 @@ TEST(Cli, TheDefaultBrokerDirectoryMustBeThisUsersAlone) {
     std::filesystem::remove_all(runtime);
 }
 
+// ZeroMQ aborts the process when one of its threads runs out of file
+// descriptors, so the host raises a low soft limit itself, and refuses to
+// start (nothing created) when the hard limit is too low.
+TEST(Cli, ALowOpenFileLimitIsRaisedOrRefusedBeforeAnythingStarts) {
+    PipelineFile pipeline("nofile", "pipeline: x\nchannels:\n  @: {sync: sync_reader}\nproducers:\n  g: {plugin: sine, channel: @}\n"
+                                    "consumers:\n  a: {plugin: null, inputs: [@]}\n");
+    auto run_with = [&](const std::string& limits) {
+        auto child = ChildProcess::spawn({"/usr/bin/prlimit", "--nofile=" + limits, pylabhub_exe(), "run", pipeline.path(),
+                                          "--duration", "0.5"});
+        Outcome outcome;
+        outcome.output = child.read_all(30s);
+        outcome.exit_code = child.wait(5s).value_or(-1);
+        return outcome;
+    };
+    const Outcome raised = run_with("16:4096");  // soft 16, hard 4096
+    EXPECT_EQ(raised.exit_code, 0) << raised.output;
+    const Outcome refused = run_with("16:32");
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_THAT(refused.output, HasSubstr("the open-file limit is 32, and this pipeline needs about"));
+    EXPECT_THAT(refused.output, Not(HasSubstr("src/")) ) << "not an abort inside ZeroMQ";
+    EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel()));
+}
+
 // With a low limit on threads (`ulimit -u`, enforced for an unprivileged
 // user), a run either works or fails cleanly: never a crash, never a
 // leftover segment. libzmq aborts when it cannot start its own thread; the

@@ -211,8 +211,10 @@ Result<std::string> Client::request(const std::string& text) {
     }
 }
 
-Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
-                        const std::optional<std::string>& curve_secret) {
+namespace {
+
+Result<void> serve(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
+                   const std::optional<std::string>& curve_secret) {
     Registry registry(std::move(options));
     zmq::context_t context(1);
     zmq::socket_t router(context, zmq::socket_type::router);
@@ -262,6 +264,20 @@ Result<void> run_broker(const std::string& endpoint, RegistryOptions options, co
     if (endpoint.rfind("ipc://", 0) == 0) std::filesystem::remove(endpoint.substr(6));
     log::logger().info("broker: stopped");
     return {};
+}
+
+} // namespace
+
+Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
+                        const std::optional<std::string>& curve_secret) {
+    // ZeroMQ reports a shortage of file descriptors (or memory) by throwing,
+    // wherever it happens: a broker that cannot go on says so and ends.
+    try {
+        return serve(endpoint, std::move(options), should_stop, curve_secret);
+    } catch (const zmq::error_t& e) {
+        return make_error(ErrorCode::system, std::string("broker on ") + endpoint + ": " + e.what() +
+                                                 (e.num() == EMFILE ? " (the open-file limit, 'ulimit -n'?)" : ""));
+    }
 }
 
 } // namespace pylabhub::messagehub

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -98,6 +99,18 @@ bool is_owner_word_alive(std::uint64_t word) noexcept {
     } catch (...) {
         return true;  // allocation failure: kill() said the pid exists
     }
+}
+
+std::uint64_t raise_open_file_limit(std::uint64_t wanted) noexcept {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted) return limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : limit.rlim_cur;
+    const rlim_t raised = limit.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, limit.rlim_max);
+    if (raised > limit.rlim_cur) {
+        rlimit higher{raised, limit.rlim_max};
+        if (::setrlimit(RLIMIT_NOFILE, &higher) == 0) return raised;
+    }
+    return limit.rlim_cur;
 }
 
 } // namespace pylabhub::platform

@@ -54,6 +54,8 @@ Result<std::unique_ptr<BrokerLink>> BrokerLink::open(const std::optional<std::st
     } catch (const std::system_error& e) {
         return make_error(ErrorCode::system, std::string("broker: cannot start a thread: ") + e.what() +
                                                  " (the process or user thread limit, 'ulimit -u'?)");
+    } catch (const std::exception& e) {  // zmq::error_t: ZeroMQ could not make its context or socket
+        return make_error(ErrorCode::system, std::string("broker: ") + e.what() + " (the open-file limit, 'ulimit -n'?)");
     }
 }
 
@@ -79,7 +81,11 @@ Result<std::unique_ptr<BrokerLink>> BrokerLink::connect(const std::optional<std:
         auto* raw = link.get();
         raw->embedded_ = std::thread([raw, fallback, options] {
             auto served = messagehub::run_broker(fallback, options, [raw] { return raw->stop_.load(); });
-            if (!served) log::logger().debug("embedded broker: {}", served.error().message);  // another host won the race
+            if (!served && served.error().code == ErrorCode::busy) {
+                log::logger().debug("embedded broker: {}", served.error().message);  // another host won the race
+            } else if (!served) {
+                log::logger().error("embedded broker: {}", served.error().message);
+            }
         });
         for (int i = 0; i < 50 && !answers(fallback, 100ms); ++i) std::this_thread::sleep_for(10ms);
         log::logger().info("embedded a broker at {}", fallback);

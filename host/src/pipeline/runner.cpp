@@ -31,6 +31,10 @@ using namespace std::chrono_literals;
 
 constexpr auto kPollTimeout = 100ms;
 constexpr std::size_t kMaxLatencySamples = 1 << 20;
+/// Descriptors a host needs besides its channels: stdio, ZeroMQ's contexts
+/// (epoll, signalers) for the client and the embedded broker, their sockets,
+/// plugin files while they load, logs.
+constexpr std::uint64_t kBaseDescriptors = 64;
 
 struct ChannelRuntime {
     const PlannedChannel* plan = nullptr;
@@ -259,6 +263,16 @@ public:
 
     bool set_up() {
         setup_started_ = platform::monotonic_time_ns();
+        // ZeroMQ aborts the process when it runs out of file descriptors in
+        // one of its own threads: make sure there are enough before starting.
+        std::uint64_t inputs = 0;
+        for (const auto& c : plan_.consumers) inputs += c.spec->channels.size();
+        const std::uint64_t needed = kBaseDescriptors + 2 * plan_.channels.size() + inputs;
+        if (const std::uint64_t limit = platform::raise_open_file_limit(needed); limit < needed) {
+            return fail_setup("the open-file limit is " + std::to_string(limit) + ", and this pipeline needs about " +
+                              std::to_string(needed) + " descriptors ('ulimit -n " + std::to_string(needed) +
+                              "', or raise the hard limit)");
+        }
         std::optional<messagehub::CurveClientKeys> curve;
         if (!spec_.broker_server_key.empty()) {
             auto server = messagehub::read_curve_key(spec_.broker_server_key);

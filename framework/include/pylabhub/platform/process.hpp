@@ -52,4 +52,8 @@ inline ProcessId owner_word_pid(std::uint64_t word) noexcept { return word >> 32
 /// fast paths.
 bool is_owner_word_alive(std::uint64_t word) noexcept;
 
+/// Raises this process's open-file limit towards `wanted` (never above the
+/// hard limit, never lowering it); returns the limit now in force.
+std::uint64_t raise_open_file_limit(std::uint64_t wanted) noexcept;
+
 } // namespace pylabhub::platform
