@@ -51,7 +51,9 @@ TEST(Broker, RegisterDiscoverDeregisterCarrySchemaHashAndVersionEndToEnd) {
     auto broker = start_broker(endpoint());
     Client producer(endpoint());
     Client consumer(endpoint());
-    ASSERT_TRUE(producer.register_producer(record("sensor", std::string(64, '1'))).has_value());
+    ChannelRecord sensor = record("sensor", std::string(64, '1'));
+    ASSERT_TRUE(producer.register_producer(sensor).has_value());
+    EXPECT_EQ(sensor.token.size(), 32U) << "the broker's proof of ownership";
     auto found = consumer.discover("sensor", std::string(64, '1'), "lab.Sample");
     ASSERT_TRUE(found.has_value()) << found.error().message;
     EXPECT_EQ(found->shm_name, "/plh.sensor");
@@ -67,7 +69,8 @@ TEST(Broker, RegisterDiscoverDeregisterCarrySchemaHashAndVersionEndToEnd) {
     EXPECT_THAT(mismatch.error().message, HasSubstr("'lab.Other'"));
     EXPECT_THAT(mismatch.error().message, HasSubstr("'lab.Sample'"));
 
-    ASSERT_TRUE(producer.deregister("sensor", static_cast<std::uint64_t>(::getpid())).has_value());
+    EXPECT_FALSE(consumer.deregister("sensor", std::string(32, '0')).has_value()) << "a guessed token deregisters nothing";
+    ASSERT_TRUE(producer.deregister("sensor", sensor.token).has_value());
     EXPECT_FALSE(consumer.discover("sensor").has_value());
     broker.signal(SIGTERM);
     EXPECT_EQ(broker.wait(5s), 0) << "stops cleanly on SIGTERM";
@@ -107,19 +110,22 @@ TEST(Broker, ClientsCarryOnAfterABrokerRestartAndReRegister) {
     const std::string at = "tcp://127.0.0.1:" + std::to_string(20000 + ::getpid() % 20000);
     auto broker = std::make_optional(start_broker(at));
     Client client(at, 1000ms);
-    ASSERT_TRUE(client.register_producer(record("cam", "")).has_value());
+    ChannelRecord cam = record("cam", "");
+    ASSERT_TRUE(client.register_producer(cam).has_value());
     broker.reset();  // killed: its registry is gone
     broker.emplace(start_broker(at));
     auto lost = client.discover("cam");
     ASSERT_FALSE(lost.has_value()) << "the new broker starts empty";
-    ASSERT_TRUE(client.register_producer(record("cam", "")).has_value()) << "the same client, reconnected";
+    cam.token.clear();  // the new broker never issued it
+    ASSERT_TRUE(client.register_producer(cam).has_value()) << "the same client, reconnected";
     EXPECT_TRUE(client.discover("cam").has_value());
 }
 
 TEST(Broker, ChannelsCommandShowsTheRegistry) {
     auto broker = start_broker(endpoint());
     Client client(endpoint());
-    ASSERT_TRUE(client.register_producer(record("thermo", std::string(64, 'f'))).has_value());
+    ChannelRecord thermo = record("thermo", std::string(64, 'f'));
+    ASSERT_TRUE(client.register_producer(thermo).has_value());
     auto listing = ChildProcess::spawn({PLH_PYLABHUB_EXE, "channels", "--broker", endpoint()});
     const std::string output = listing.read_all(10s);
     EXPECT_EQ(listing.wait(5s), 0) << output;
@@ -163,7 +169,8 @@ TEST_F(Curve, ABrokerWithKeysServesOnlyClientsWithItsPublicKey) {
     const CurveClientKeys right{*read_curve_key(server + ".pub"), *read_curve_key(client + ".key")};
     Client trusted(at, 1000ms, right);
     for (int i = 0; i < 50 && !trusted.list(); ++i) std::this_thread::sleep_for(20ms);
-    ASSERT_TRUE(trusted.register_producer(record("secure", "")).has_value());
+    ChannelRecord secure = record("secure", "");
+    ASSERT_TRUE(trusted.register_producer(secure).has_value());
     EXPECT_TRUE(trusted.discover("secure").has_value());
 
     Client plain(at, 300ms);
@@ -171,7 +178,8 @@ TEST_F(Curve, ABrokerWithKeysServesOnlyClientsWithItsPublicKey) {
     ASSERT_FALSE(refused.has_value()) << "no keys: no answer";
     EXPECT_THAT(refused.error().message, HasSubstr("does it require CurveZMQ keys"));
     Client impostor(at, 300ms, CurveClientKeys{*read_curve_key(client + ".pub"), *read_curve_key(client + ".key")});
-    EXPECT_FALSE(impostor.register_producer(record("secure", "")).has_value()) << "the wrong server key: no answer";
+    ChannelRecord fake = record("secure", "");
+    EXPECT_FALSE(impostor.register_producer(fake).has_value()) << "the wrong server key: no answer";
     broker.signal(SIGTERM);
     EXPECT_EQ(broker.wait(5s), 0);
 }

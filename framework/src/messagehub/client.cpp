@@ -131,15 +131,18 @@ Client::~Client() = default;
 
 const std::string& Client::endpoint() const { return impl_->endpoint; }
 
-Result<void> Client::register_producer(const ChannelRecord& r) {
-    auto reply = impl_->call({{"type", "REG_REQ"},
-                              {"channel", r.channel},
-                              {"shm_name", r.shm_name},
-                              {"secret", r.secret_hex},
-                              {"producer_pid", r.producer_pid},
-                              {"producer_host", r.producer_host},
-                              {"schema", {{"name", r.schema_name}, {"version", r.schema_version}, {"hash", r.schema_hash}, {"blds", r.schema_blds}}}});
+Result<void> Client::register_producer(ChannelRecord& r) {
+    json request = {{"type", "REG_REQ"},
+                    {"channel", r.channel},
+                    {"shm_name", r.shm_name},
+                    {"secret", r.secret_hex},
+                    {"producer_pid", r.producer_pid},
+                    {"producer_host", r.producer_host},
+                    {"schema", {{"name", r.schema_name}, {"version", r.schema_version}, {"hash", r.schema_hash}, {"blds", r.schema_blds}}}};
+    if (!r.token.empty()) request["token"] = r.token;
+    auto reply = impl_->call(std::move(request));
     if (!reply) return std::move(reply).error();
+    r.token = reply->value("token", std::string());
     return {};
 }
 
@@ -156,8 +159,8 @@ Result<ChannelRecord> Client::discover(const std::string& channel, const std::op
     return record;
 }
 
-Result<void> Client::deregister(const std::string& channel, std::uint64_t producer_pid) {
-    auto reply = impl_->call({{"type", "DEREG_REQ"}, {"channel", channel}, {"producer_pid", producer_pid}});
+Result<void> Client::deregister(const std::string& channel, const std::string& token) {
+    auto reply = impl_->call({{"type", "DEREG_REQ"}, {"channel", channel}, {"token", token}});
     if (!reply) return std::move(reply).error();
     return {};
 }
@@ -176,8 +179,8 @@ Result<void> Client::deregister_consumer(const std::string& channel, const Consu
     return {};
 }
 
-Result<void> Client::heartbeat(const std::string& channel, std::uint64_t producer_pid) {
-    auto reply = impl_->call({{"type", "HEARTBEAT_REQ"}, {"channel", channel}, {"producer_pid", producer_pid}});
+Result<void> Client::heartbeat(const std::string& channel, const std::string& token) {
+    auto reply = impl_->call({{"type", "HEARTBEAT_REQ"}, {"channel", channel}, {"token", token}});
     if (!reply) return std::move(reply).error();
     return {};
 }

@@ -1,9 +1,12 @@
 #include "pylabhub/messagehub/registry.hpp"
 
 #include <algorithm>
+#include <array>
+#include <span>
 
 #include <nlohmann/json.hpp>
 
+#include "pylabhub/crypto/crypto.hpp"
 #include "pylabhub/log.hpp"
 
 namespace pylabhub::messagehub {
@@ -91,6 +94,13 @@ bool nests_deeper_than(const std::string& text, int limit) {
         }
     }
     return false;
+}
+
+/// A registration's proof of ownership: 128 random bits, as hex.
+std::string new_token() {
+    std::array<std::uint8_t, 16> bytes{};
+    crypto::random_bytes(std::as_writable_bytes(std::span(bytes)));
+    return crypto::to_hex(bytes);
 }
 
 } // namespace
@@ -193,20 +203,25 @@ std::string Registry::handle_request(const std::string& text) {
             }
             if (r.channel.empty()) throw BadRequest{"field 'channel' is empty"};
             r.registered_ms = r.last_heartbeat_ms = options_.now_ms();
+            r.token = new_token();
             if (auto found = channels_.find(r.channel); found != channels_.end()) {
                 const ChannelRecord& old = found->second;
-                const bool same_producer = old.producer_pid == r.producer_pid && old.producer_host == r.producer_host;
+                // Only the client holding the live entry's token may replace
+                // it; a pid and host name are claims anyone can copy from LIST.
+                const std::string presented = text_field(request, "token", false);
+                const bool owner = !presented.empty() && presented == old.token;
                 // Only this entry's liveness matters here; expire() sweeps the rest every second.
-                if (!same_producer && gone(old, r.registered_ms).empty()) {
+                if (!owner && gone(old, r.registered_ms).empty()) {
                     return error_reply(reply_type, request, "channel '" + r.channel + "' already has a live producer (pid " +
                                                                 std::to_string(old.producer_pid) + " on " + old.producer_host + ")");
                 }
+                if (owner) r.token = old.token;
             }
             log::logger().info("broker: channel '{}' registered by pid {} on {} (shm {}, schema '{}')", r.channel,
                                r.producer_pid, r.producer_host, r.shm_name, r.schema_name);
             if (auto found = channels_.find(r.channel); found != channels_.end()) r.consumers = found->second.consumers;
             channels_[r.channel] = r;
-            return reply(reply_type, request, json::object());
+            return reply(reply_type, request, {{"token", r.token}});
         }
         if (type == "DISC_REQ" || type == "GET_SCHEMA_REQ") {
             const std::string channel = text_field(request, "channel");
@@ -220,16 +235,17 @@ std::string Registry::handle_request(const std::string& text) {
         }
         if (type == "DEREG_REQ" || type == "HEARTBEAT_REQ") {
             const std::string channel = text_field(request, "channel");
-            const std::uint64_t pid = number_field(request, "producer_pid");
+            const std::string token = text_field(request, "token");
             auto found = channels_.find(channel);
             if (found == channels_.end()) return error_reply(reply_type, request, "no channel '" + channel + "' is registered");
-            if (found->second.producer_pid != pid) {
-                return error_reply(reply_type, request, "channel '" + channel + "' belongs to pid " +
-                                                            std::to_string(found->second.producer_pid) + ", not " + std::to_string(pid));
+            if (token != found->second.token) {
+                return error_reply(reply_type, request, "channel '" + channel + "' was registered by another client (pid " +
+                                                            std::to_string(found->second.producer_pid) + " on " +
+                                                            found->second.producer_host + "): wrong token");
             }
             if (type == "DEREG_REQ") {
+                log::logger().info("broker: channel '{}' deregistered by pid {}", channel, found->second.producer_pid);
                 channels_.erase(found);
-                log::logger().info("broker: channel '{}' deregistered by pid {}", channel, pid);
             } else {
                 found->second.last_heartbeat_ms = options_.now_ms();
             }

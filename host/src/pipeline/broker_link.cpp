@@ -99,7 +99,7 @@ BrokerLink::~BrokerLink() {
         std::lock_guard lock(mutex_);
         for (const auto& [channel, consumer] : consumers_) (void)client_.deregister_consumer(channel, consumer);
         consumers_.clear();
-        for (const auto& record : registered_) (void)client_.deregister(record.channel, record.producer_pid);
+        for (const auto& record : registered_) (void)client_.deregister(record.channel, record.token);
         registered_.clear();
     }
     stop_ = true;
@@ -107,11 +107,11 @@ BrokerLink::~BrokerLink() {
     if (embedded_.joinable()) embedded_.join();
 }
 
-Result<void> BrokerLink::register_channel(const messagehub::ChannelRecord& record) {
+Result<void> BrokerLink::register_channel(messagehub::ChannelRecord record) {
     std::lock_guard lock(mutex_);
     auto registered = client_.register_producer(record);
     if (!registered) return registered;
-    registered_.push_back(record);
+    registered_.push_back(std::move(record));  // with its token
     return {};
 }
 
@@ -124,7 +124,7 @@ void BrokerLink::deregister(const std::string& channel) {
     std::lock_guard lock(mutex_);
     for (auto it = registered_.begin(); it != registered_.end(); ++it) {
         if (it->channel == channel) {
-            (void)client_.deregister(channel, it->producer_pid);
+            (void)client_.deregister(channel, it->token);
             registered_.erase(it);
             return;
         }
@@ -153,11 +153,12 @@ void BrokerLink::keep_alive() {
 }
 
 bool BrokerLink::beat_channels() {
-    for (const auto& record : registered_) {
-        auto beat = client_.heartbeat(record.channel, record.producer_pid);
+    for (auto& record : registered_) {
+        auto beat = client_.heartbeat(record.channel, record.token);
         if (beat) continue;
         if (beat.error().code == ErrorCode::timeout) return false;
-        // A restarted broker forgot us: register again (our consumers follow below).
+        // A restarted broker forgot us: register again, for a new token (our consumers follow below).
+        record.token.clear();
         if (client_.register_producer(record)) log::logger().info("re-registered channel '{}' with the broker", record.channel);
     }
     return true;

@@ -25,7 +25,7 @@ public:
                                                      const std::optional<messagehub::CurveClientKeys>& curve = std::nullopt);
     ~BrokerLink();  ///< deregisters, stops heartbeats and the embedded broker
 
-    Result<void> register_channel(const messagehub::ChannelRecord& record);
+    Result<void> register_channel(messagehub::ChannelRecord record);
     Result<messagehub::ChannelRecord> discover(const std::string& channel);
     void deregister(const std::string& channel);
     /// Best effort: a consumer's registration is informational. It is

@@ -1,4 +1,5 @@
 // The broker's rules, without sockets.
+#include <map>
 #include <set>
 
 #include <gmock/gmock.h>
@@ -21,10 +22,18 @@ protected:
                                       [this] { return now; }}};
 
     json call(const json& request) { return json::parse(registry.handle(request.dump())); }
-    json reg(const std::string& channel, std::uint64_t pid, const std::string& host = "lab1") {
-        return call({{"type", "REG_REQ"}, {"id", 1}, {"channel", channel}, {"shm_name", "/plh." + channel}, {"secret", "ab"},
-                     {"producer_pid", pid}, {"producer_host", host},
-                     {"schema", {{"name", "lab.S"}, {"version", "1.0.0"}, {"hash", "h1"}, {"blds", "{a@0:u8}#1"}}}});
+    std::map<std::string, std::string> tokens;  // channel -> the token its last registration got
+    json reg(const std::string& channel, std::uint64_t pid, const std::string& host = "lab1", const std::string& token = "") {
+        json request = {{"type", "REG_REQ"}, {"id", 1}, {"channel", channel}, {"shm_name", "/plh." + channel}, {"secret", "ab"},
+                        {"producer_pid", pid}, {"producer_host", host},
+                        {"schema", {{"name", "lab.S"}, {"version", "1.0.0"}, {"hash", "h1"}, {"blds", "{a@0:u8}#1"}}}};
+        if (!token.empty()) request["token"] = token;
+        json reply = call(request);
+        if (reply["status"] == "ok") tokens[channel] = reply["token"];
+        return reply;
+    }
+    json owner_call(const std::string& type, const std::string& channel) {
+        return call({{"type", type}, {"channel", channel}, {"token", tokens[channel]}});
     }
 };
 
@@ -43,7 +52,7 @@ TEST_F(RegistryTest, RegisterDiscoverDeregisterRoundTripCarriesTheSchema) {
     const json listed = call({{"type", "LIST_REQ"}});
     ASSERT_EQ(listed["channels"].size(), 1U);
     EXPECT_FALSE(listed["channels"][0].contains("secret")) << "a list never shows secrets";
-    EXPECT_EQ(call({{"type", "DEREG_REQ"}, {"channel", "sensor"}, {"producer_pid", 100}})["status"], "ok");
+    EXPECT_EQ(owner_call("DEREG_REQ", "sensor")["status"], "ok");
     const json gone = call({{"type", "DISC_REQ"}, {"channel", "sensor"}});
     EXPECT_EQ(gone["status"], "error");
     EXPECT_THAT(gone["message"].get<std::string>(), HasSubstr("no channel 'sensor' is registered"));
@@ -54,7 +63,7 @@ TEST_F(RegistryTest, ASecondLiveProducerIsRefusedAndARestartedOneReplacesItsEntr
     const json second = reg("sensor", 200);
     EXPECT_EQ(second["status"], "error");
     EXPECT_THAT(second["message"].get<std::string>(), HasSubstr("already has a live producer (pid 100 on lab1)"));
-    EXPECT_EQ(reg("sensor", 100)["status"], "ok") << "the same producer re-registers (e.g. after a broker restart)";
+    EXPECT_EQ(reg("sensor", 100, "lab1", tokens["sensor"])["status"], "ok") << "its owner re-registers, with its token";
     alive.erase(100);  // the producer dies; a restarted one takes over
     EXPECT_EQ(reg("sensor", 200)["status"], "ok");
     EXPECT_EQ(call({{"type", "DISC_REQ"}, {"channel", "sensor"}})["producer_pid"], 200);
@@ -68,7 +77,7 @@ TEST_F(RegistryTest, DeadOrSilentProducersAreDropped) {
     ASSERT_EQ(dropped.size(), 1U);
     EXPECT_THAT(dropped[0], HasSubstr("local (producer pid 100 is dead)"));
     now += 4'000;
-    EXPECT_EQ(call({{"type", "HEARTBEAT_REQ"}, {"channel", "remote"}, {"producer_pid", 999}})["status"], "ok");
+    EXPECT_EQ(owner_call("HEARTBEAT_REQ", "remote")["status"], "ok");
     now += 4'000;
     EXPECT_TRUE(registry.expire().empty()) << "the heartbeat kept it";
     now += 6'000;
@@ -144,7 +153,7 @@ TEST_F(RegistryTest, ConsumersAreListedWithTheirChannelAndDroppedWhenDead) {
     json listed = call({{"type", "LIST_REQ"}});
     ASSERT_EQ(listed["channels"][0]["consumers"].size(), 1U);
     EXPECT_EQ(listed["channels"][0]["consumers"][0]["id"], "rec");
-    EXPECT_EQ(reg("sensor", 100)["status"], "ok");
+    EXPECT_EQ(reg("sensor", 100, "lab1", tokens["sensor"])["status"], "ok");
     EXPECT_EQ(call({{"type", "LIST_REQ"}})["channels"][0]["consumers"].size(), 1U) << "kept across re-registration";
     alive.erase(200);
     registry.expire();
@@ -160,12 +169,12 @@ TEST_F(RegistryTest, AConsumerWhoseHostStopsRepeatingItsRegistrationIsDropped) {
     ASSERT_EQ(call(consumer)["status"], "ok");
     auto consumers = [&] { return call({{"type", "LIST_REQ"}})["channels"][0]["consumers"].size(); };
     now += 4'000;
-    ASSERT_EQ(call({{"type", "HEARTBEAT_REQ"}, {"channel", "sensor"}, {"producer_pid", 100}})["status"], "ok");
+    ASSERT_EQ(owner_call("HEARTBEAT_REQ", "sensor")["status"], "ok");
     ASSERT_EQ(call(consumer)["status"], "ok") << "repeated: its heartbeat";
     now += 4'000;
     registry.expire();
     EXPECT_EQ(consumers(), 1U) << "repeated 4 s ago: still there";
-    ASSERT_EQ(call({{"type", "HEARTBEAT_REQ"}, {"channel", "sensor"}, {"producer_pid", 100}})["status"], "ok");
+    ASSERT_EQ(owner_call("HEARTBEAT_REQ", "sensor")["status"], "ok");
     now += 2'000;
     registry.expire();
     EXPECT_EQ(consumers(), 0U) << "silent for 6 s past a 5 s timeout";
@@ -173,9 +182,30 @@ TEST_F(RegistryTest, AConsumerWhoseHostStopsRepeatingItsRegistrationIsDropped) {
 
 TEST_F(RegistryTest, OnlyTheOwnerMayDeregisterOrHeartbeat) {
     ASSERT_EQ(reg("sensor", 100)["status"], "ok");
-    const json wrong = call({{"type", "DEREG_REQ"}, {"channel", "sensor"}, {"producer_pid", 200}});
-    EXPECT_EQ(wrong["status"], "error");
-    EXPECT_THAT(wrong["message"].get<std::string>(), HasSubstr("belongs to pid 100, not 200"));
+    const std::string token = tokens["sensor"];
+    EXPECT_EQ(token.size(), 32U);
+    for (const char* type : {"DEREG_REQ", "HEARTBEAT_REQ"}) {
+        const json wrong = call({{"type", type}, {"channel", "sensor"}, {"token", std::string(32, 'f')}, {"producer_pid", 100}});
+        EXPECT_EQ(wrong["status"], "error") << type;
+        EXPECT_THAT(wrong["message"].get<std::string>(), HasSubstr("was registered by another client (pid 100 on lab1): wrong token"));
+        const json none = call({{"type", type}, {"channel", "sensor"}, {"producer_pid", 100}});
+        EXPECT_THAT(none["message"].get<std::string>(), HasSubstr("field 'token' is missing"));
+    }
+    EXPECT_FALSE(call({{"type", "LIST_REQ"}})["channels"][0].contains("token")) << "never listed";
+    EXPECT_FALSE(call({{"type", "DISC_REQ"}, {"channel", "sensor"}}).contains("token")) << "never discovered";
+}
+
+// Adversarial review (#19, finding 2): a pid and a host name are claims
+// anyone can copy from LIST_REQ; they must not let a client take a channel.
+TEST_F(RegistryTest, ClaimingALiveProducersPidAndHostDoesNotHijackItsChannel) {
+    ASSERT_EQ(reg("sensor", 100)["status"], "ok");
+    const json hijack = call({{"type", "REG_REQ"}, {"channel", "sensor"}, {"shm_name", "/plh.evil"}, {"secret", "ee"},
+                              {"producer_pid", 100}, {"producer_host", "lab1"}});
+    EXPECT_EQ(hijack["status"], "error");
+    EXPECT_THAT(hijack["message"].get<std::string>(), HasSubstr("already has a live producer (pid 100 on lab1)"));
+    const json stolen_token = reg("sensor", 100, "lab1", std::string(32, 'a'));
+    EXPECT_EQ(stolen_token["status"], "error");
+    EXPECT_EQ(call({{"type", "DISC_REQ"}, {"channel", "sensor"}})["shm_name"], "/plh.sensor") << "still the real producer's";
 }
 
 } // namespace

@@ -35,17 +35,20 @@ public:
     Client& operator=(Client&&) noexcept;
     ~Client();
 
-    [[nodiscard]] Result<void> register_producer(const ChannelRecord& record);
+    /// Registers `record`'s channel; on success `record.token` holds the
+    /// broker's proof of ownership (heartbeat and deregister need it). A
+    /// record that already carries the token re-registers its live channel.
+    [[nodiscard]] Result<void> register_producer(ChannelRecord& record);
     /// The channel's record; with `expected_schema_hash`, a mismatch is an
     /// error naming both hashes and schema names, before anything attaches.
     [[nodiscard]] Result<ChannelRecord> discover(const std::string& channel,
                                                  const std::optional<std::string>& expected_schema_hash = std::nullopt,
                                                  const std::string& expected_schema_name = "");
-    [[nodiscard]] Result<void> deregister(const std::string& channel, std::uint64_t producer_pid);
+    [[nodiscard]] Result<void> deregister(const std::string& channel, const std::string& token);
     /// Tells the broker a consumer reads `channel` (shown by `pylabhub channels`).
     [[nodiscard]] Result<void> register_consumer(const std::string& channel, const ConsumerRecord& consumer);
     [[nodiscard]] Result<void> deregister_consumer(const std::string& channel, const ConsumerRecord& consumer);
-    [[nodiscard]] Result<void> heartbeat(const std::string& channel, std::uint64_t producer_pid);
+    [[nodiscard]] Result<void> heartbeat(const std::string& channel, const std::string& token);
     [[nodiscard]] Result<std::vector<ChannelRecord>> list();
     /// Any request as JSON text (tools and tests).
     [[nodiscard]] Result<std::string> request(const std::string& json);

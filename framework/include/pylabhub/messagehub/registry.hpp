@@ -34,6 +34,10 @@ struct ChannelRecord {
     std::uint64_t registered_ms = 0;  ///< wall clock, for people
     std::uint64_t last_heartbeat_ms = 0;
     std::vector<ConsumerRecord> consumers;  ///< registered with CONSUMER_REG_REQ
+    /// Proof of ownership: the broker makes it at registration and gives it
+    /// only to the registering client; heartbeats, deregistration and a
+    /// re-registration of a live channel must carry it. Never listed.
+    std::string token;
 };
 
 struct RegistryOptions {
