@@ -19,13 +19,23 @@ struct BadRequest {
     std::string message;
 };
 
-std::string text_field(const json& request, const char* name, bool required = true) {
+/// What one registration may make the broker hold: names, secrets and
+/// schema descriptions are short; only a BLDS can be long.
+constexpr std::size_t kMaxNameBytes = 256;
+constexpr std::size_t kMaxBldsBytes = 64 * 1024;
+
+std::string text_field(const json& request, const char* name, bool required = true, std::size_t max_bytes = kMaxNameBytes) {
     if (!request.contains(name)) {
         if (required) throw BadRequest{std::string("field '") + name + "' is missing"};
         return {};
     }
     if (!request[name].is_string()) throw BadRequest{std::string("field '") + name + "' must be a string"};
-    return request[name].get<std::string>();
+    const auto& text = request[name].get_ref<const std::string&>();
+    if (text.size() > max_bytes) {
+        throw BadRequest{std::string("field '") + name + "' is " + std::to_string(text.size()) + " bytes, more than the " +
+                         std::to_string(max_bytes) + " allowed"};
+    }
+    return text;
 }
 
 std::uint64_t number_field(const json& request, const char* name) {
@@ -199,7 +209,7 @@ std::string Registry::handle_request(const std::string& text) {
                 r.schema_name = text_field(s, "name", false);
                 r.schema_version = text_field(s, "version", false);
                 r.schema_hash = text_field(s, "hash", false);
-                r.schema_blds = text_field(s, "blds", false);
+                r.schema_blds = text_field(s, "blds", false, kMaxBldsBytes);
             }
             if (r.channel.empty()) throw BadRequest{"field 'channel' is empty"};
             r.registered_ms = r.last_heartbeat_ms = options_.now_ms();
@@ -219,7 +229,14 @@ std::string Registry::handle_request(const std::string& text) {
             }
             log::logger().info("broker: channel '{}' registered by pid {} on {} (shm {}, schema '{}')", r.channel,
                                r.producer_pid, r.producer_host, r.shm_name, r.schema_name);
-            if (auto found = channels_.find(r.channel); found != channels_.end()) r.consumers = found->second.consumers;
+            if (auto found = channels_.find(r.channel); found != channels_.end()) {
+                r.consumers = found->second.consumers;
+            } else if (channels_.size() >= options_.max_channels) {
+                log::logger().warn("broker: refused channel '{}': the registry holds its limit of {} channels", r.channel,
+                                   options_.max_channels);
+                return error_reply(reply_type, request, "the broker holds its limit of " + std::to_string(options_.max_channels) +
+                                                            " channels; channel '" + r.channel + "' is refused");
+            }
             channels_[r.channel] = r;
             return reply(reply_type, request, {{"token", r.token}});
         }
@@ -263,7 +280,14 @@ std::string Registry::handle_request(const std::string& text) {
                                                return c.id == consumer.id && c.pid == consumer.pid && c.host == consumer.host;
                                            }),
                             consumers.end());
-            if (type == "CONSUMER_REG_REQ") consumers.push_back(consumer);
+            if (type == "CONSUMER_REG_REQ") {
+                if (consumers.size() >= options_.max_consumers_per_channel) {
+                    return error_reply(reply_type, request, "channel '" + channel + "' has its limit of " +
+                                                                std::to_string(options_.max_consumers_per_channel) +
+                                                                " registered consumers");
+                }
+                consumers.push_back(consumer);
+            }
             return reply(reply_type, request, json::object());
         }
         if (type == "LIST_REQ") {

@@ -180,6 +180,33 @@ TEST_F(RegistryTest, AConsumerWhoseHostStopsRepeatingItsRegistrationIsDropped) {
     EXPECT_EQ(consumers(), 0U) << "silent for 6 s past a 5 s timeout";
 }
 
+TEST_F(RegistryTest, WhatOneClientCanMakeTheBrokerHoldIsBounded) {
+    Registry small{RegistryOptions{5'000, "lab1", [](std::uint64_t) { return true; }, [this] { return now; }, 3, 2}};
+    auto ask = [&](const json& request) { return json::parse(small.handle(request.dump())); };
+    auto registration = [](const std::string& channel) {
+        return json{{"type", "REG_REQ"}, {"channel", channel}, {"shm_name", "/plh." + channel}, {"secret", "ab"},
+                    {"producer_pid", 1}, {"producer_host", "far"}};
+    };
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(ask(registration("c" + std::to_string(i)))["status"], "ok");
+    const json full = ask(registration("c3"));
+    EXPECT_EQ(full["status"], "error");
+    EXPECT_THAT(full["message"].get<std::string>(), HasSubstr("limit of 3 channels"));
+    json big = registration("big");
+    big["shm_name"] = std::string(300, 'x');
+    EXPECT_THAT(ask(big)["message"].get<std::string>(), HasSubstr("field 'shm_name' is 300 bytes, more than the 256 allowed"));
+    big = registration("c0");
+    big["schema"] = {{"blds", std::string(70'000, 'x')}};
+    EXPECT_THAT(ask(big)["message"].get<std::string>(), HasSubstr("field 'blds' is 70000 bytes"));
+    for (int i = 0; i < 3; ++i) {
+        const json consumer = ask({{"type", "CONSUMER_REG_REQ"}, {"channel", "c0"}, {"consumer_id", "r" + std::to_string(i)},
+                                   {"consumer_pid", i}, {"consumer_host", "far"}});
+        EXPECT_EQ(consumer["status"], i < 2 ? "ok" : "error") << i;
+        if (i == 2) {
+            EXPECT_THAT(consumer["message"].get<std::string>(), HasSubstr("limit of 2 registered consumers"));
+        }
+    }
+}
+
 TEST_F(RegistryTest, OnlyTheOwnerMayDeregisterOrHeartbeat) {
     ASSERT_EQ(reg("sensor", 100)["status"], "ok");
     const std::string token = tokens["sensor"];

@@ -46,6 +46,10 @@ struct RegistryOptions {
     /// Whether a local producer process is alive (injectable for tests).
     std::function<bool(std::uint64_t pid)> is_alive;
     std::function<std::uint64_t()> now_ms;
+    /// Bounds on what clients can make the broker hold (with the per-field
+    /// limits: names 256 bytes, a BLDS 64 KiB, a request 1 MiB).
+    std::size_t max_channels = 4096;
+    std::size_t max_consumers_per_channel = 1024;
 };
 
 class Registry {
