@@ -107,6 +107,9 @@ int main(int argc, char** argv) {
     CLI::App* broker = app.add_subcommand("broker", "Run a standalone MessageHub broker until SIGINT/SIGTERM");
     broker->add_option("--bind", broker_endpoint, "endpoint to serve (ipc://PATH or tcp://127.0.0.1:PORT)")->capture_default_str();
     broker->add_option("--curve-secret", curve_files.broker_secret, "require CurveZMQ, with this secret key file (NAME.key)");
+    bool insecure_broker = false;
+    broker->add_flag("--insecure", insecure_broker,
+                     "serve a tcp endpoint other machines can reach without CurveZMQ (refused otherwise)");
     std::string keygen_base;
     CLI::App* keygen = app.add_subcommand("keygen", "Write a CurveZMQ key pair: NAME.pub and NAME.key (0600)");
     keygen->add_option("NAME", keygen_base, "path and name of the files to write")->required();
@@ -175,7 +178,7 @@ int main(int argc, char** argv) {
         if (verify->parsed()) return host::verify_command(recording_file, repair_recording, std::cout, std::cerr);
         if (dump->parsed()) return host::dump_command(dump_request, std::cout, std::cerr);
         if (admin->parsed()) return host::admin_command(admin_request, std::cout, std::cerr);
-        if (broker->parsed()) return host::broker_command(broker_endpoint, curve_files, std::cerr);
+        if (broker->parsed()) return host::broker_command(broker_endpoint, curve_files, insecure_broker, std::cerr);
         if (keygen->parsed()) return host::keygen_command(keygen_base, std::cout, std::cerr);
         if (channels->parsed()) return host::channels_command(broker_endpoint, curve_files, channels_json, std::cout, std::cerr);
         if (echo->parsed()) return host::echo_command(watched_channel, echo_count, broker_endpoint, curve_files, std::cout, std::cerr);

@@ -95,6 +95,15 @@ TEST(Broker, MalformedInputGetsAnErrorReplyAndTheBrokerKeepsServing) {
     EXPECT_TRUE(client.list().has_value()) << "still serving";
 }
 
+TEST(Broker, ANonLoopbackTcpBrokerWithoutCurveIsRefusedUnlessInsecure) {
+    // Refused before anything binds: no socket beyond loopback is opened here.
+    auto broker = ChildProcess::spawn({PLH_PYLABHUB_EXE, "broker", "--bind", "tcp://0.0.0.0:5999"});
+    const std::string output = broker.read_all(10s);
+    EXPECT_EQ(broker.wait(5s), 2) << output;
+    EXPECT_THAT(output, HasSubstr("is reachable from other machines, and without --curve-secret"));
+    EXPECT_THAT(output, HasSubstr("--insecure"));
+}
+
 TEST(Broker, AnUnreachableBrokerIsAClearErrorWithinTheTimeout) {
     Client client("ipc:///tmp/plh-test-nobody-" + std::to_string(::getpid()) + ".ipc", 300ms);
     const std::uint64_t start = platform::monotonic_time_ns();

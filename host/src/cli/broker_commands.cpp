@@ -42,7 +42,31 @@ int keygen_command(const std::string& base, std::ostream& out, std::ostream& err
     return 0;
 }
 
-int broker_command(const std::string& endpoint, const CurveFiles& curve, std::ostream& err) {
+namespace {
+
+/// tcp://127.x.x.x:PORT, tcp://localhost:PORT or tcp://[::1]:PORT: reachable
+/// from this machine only.
+bool loopback_only(const std::string& endpoint) {
+    if (endpoint.rfind("tcp://", 0) != 0) return true;  // ipc:// and inproc:// never leave the machine
+    const std::string host = endpoint.substr(6, endpoint.rfind(':') == std::string::npos ? std::string::npos : endpoint.rfind(':') - 6);
+    return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]";
+}
+
+} // namespace
+
+int broker_command(const std::string& endpoint, const CurveFiles& curve, bool insecure, std::ostream& err) {
+    // Without CurveZMQ anyone who reaches the port reads every channel's
+    // secret: beyond this machine that takes an explicit decision.
+    if (curve.broker_secret.empty() && !loopback_only(endpoint)) {
+        if (!insecure) {
+            err << "error: " << endpoint << " is reachable from other machines, and without --curve-secret every client "
+                << "there could read your channels' secrets; use --curve-secret KEY (see 'pylabhub keygen'), bind to "
+                   "127.0.0.1, or pass --insecure on a network you trust\n";
+            return 2;
+        }
+        err << "warning: serving " << endpoint << " without CurveZMQ (--insecure): anyone who reaches it can read your "
+            << "channels' secrets\n";
+    }
     std::optional<std::string> secret;
     if (!curve.broker_secret.empty()) {
         auto key = messagehub::read_curve_key(curve.broker_secret);
