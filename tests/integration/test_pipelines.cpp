@@ -74,7 +74,8 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"26_nothing_to_run.yaml", "1:1: the pipeline has no producers and no consumers"},
         Broken{"27_manual_checksum_mode.yaml", "3:46: checksum_mode: manual is for programs that use the DataBlock API"},
         Broken{"28_control_characters_in_name.yaml", "1:11: pipeline: the name may not contain control characters"},
-        Broken{"29_two_recorders_one_path.yaml", "10:47: consumer 'rb' writes '/tmp/./same.plhrec', as consumer 'ra' does"}),
+        Broken{"29_two_recorders_one_path.yaml", "10:47: consumer 'rb' writes '/tmp/./same.plhrec', as consumer 'ra' does"},
+        Broken{"30_allow_other_owner_not_external.yaml", "3:31: allow_other_owner: only for an external channel"}),
     [](const auto& test) { return std::string(test.param.file).substr(0, 2); });
 
 TEST(Validate, ReportsEveryProblemAtOnceAndATypoOnlyOnce) {

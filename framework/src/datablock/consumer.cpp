@@ -197,6 +197,10 @@ using detail::kNoSequence;
 Result<Consumer> Consumer::attach(std::string_view shm_name, ConsumerOptions options) {
     auto shm = platform::SharedMemory::attach(shm_name);
     if (!shm) return std::move(shm).error();
+    if (!options.allow_other_owner && !shm->owned_by_this_user()) {
+        return detail::refused(shm->name(), "it belongs to another user, who can change anything in it; allow that "
+                                            "explicitly (a pipeline: 'allow_other_owner: true' on the external channel)");
+    }
     auto layout = detail::check_header(*shm, options);
     if (!layout) return std::move(layout).error();
 

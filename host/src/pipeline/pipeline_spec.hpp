@@ -24,6 +24,8 @@ struct ChannelSpec {
     std::uint32_t permissions = 0600;
     /// Created by another pylabhub process on this machine: attach to it.
     bool external = false;
+    /// External only: the creating process may be another user's (group sharing).
+    bool allow_other_owner = false;
     std::map<std::string, SourcePosition> key_positions;  ///< where each key was written
 };
 

@@ -454,6 +454,7 @@ private:
             options.secret = input->secret;
             options.wait = datablock::WaitStrategy::blocking;
             options.checksum_policies = plan_.checksum_plugins;
+            options.allow_other_owner = input->plan->spec->allow_other_owner;
             auto reader = datablock::Consumer::attach(input->plan->shm_name, std::move(options));
             if (!reader) return fail_setup("consumer '" + planned.spec->id + "': " + reader.error().message);
             runtime->readers.push_back(std::move(reader).value());

@@ -278,7 +278,8 @@ private:
         }
         const std::string where = " in channel '" + channel.name + "'";
         if (value.IsMap()) {
-            for_each_key(value, {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions", "external"},
+            for_each_key(value, {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions", "external",
+                                 "allow_other_owner"},
                          where, [&](const std::string& k, const YAML::Node& v, const SourcePosition& pos) {
                 channel.key_positions[k] = at(v.Mark());
                 (void)pos;
@@ -298,15 +299,19 @@ private:
                 }
                 else if (k == "max_consumers") number(v, "max_consumers", channel.max_consumers, parse_int, 1, 1024);
                 else if (k == "permissions") read_permissions(v, channel.permissions);
-                else if (k == "external") {
+                else if (k == "external" || k == "allow_other_owner") {
                     std::string text;
-                    if (scalar(v, "external", text)) {
+                    if (scalar(v, k, text)) {
                         auto flag = parse_bool(text);
-                        if (!flag) problem(at(v.Mark()), "external: " + flag.error().message);
-                        else channel.external = *flag;
+                        if (!flag) problem(at(v.Mark()), k + ": " + flag.error().message);
+                        else (k == "external" ? channel.external : channel.allow_other_owner) = *flag;
                     }
                 }
             });
+        }
+        if (channel.allow_other_owner && !channel.external) {
+            problem(channel.key_positions["allow_other_owner"], "allow_other_owner: only for an external channel (one another "
+                                                                "process creates)");
         }
         if (channel.external) {
             for (const char* k : {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions"}) {

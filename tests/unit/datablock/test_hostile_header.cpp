@@ -81,5 +81,21 @@ TEST(HostileHeader, ASegmentOfAnotherUserIsNeverAdopted) {
     }
 }
 
+TEST(HostileHeader, AConsumerAttachesToAnotherUsersSegmentOnlyWhenAllowed) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a segment to another user";
+    test::ShmNameGuard name("otherowner");
+    auto producer = Producer::create(name.name(), {});
+    ASSERT_TRUE(producer.has_value());
+    ASSERT_EQ(::chown(("/dev/shm" + name.name()).c_str(), 65534, 65534), 0);
+    ConsumerOptions options;
+    options.secret = producer->secret();
+    auto refused = Consumer::attach(name.name(), options);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_THAT(refused.error().message, ::testing::HasSubstr("belongs to another user"));
+    EXPECT_THAT(refused.error().message, ::testing::HasSubstr("allow_other_owner: true"));
+    options.allow_other_owner = true;
+    EXPECT_TRUE(Consumer::attach(name.name(), options).has_value()) << "a deliberate choice";
+}
+
 } // namespace
 } // namespace pylabhub::datablock

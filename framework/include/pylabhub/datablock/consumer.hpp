@@ -37,6 +37,10 @@ struct ConsumerOptions {
     std::vector<const ChecksumPolicy*> checksum_policies;
     /// How long to wait for a segment whose creator is still initialising it.
     std::chrono::milliseconds attach_timeout{1000};
+    /// A segment that belongs to another user is refused unless this is set
+    /// (its owner can change everything in it): a deliberate choice for
+    /// channels shared within a group (permissions 0660).
+    bool allow_other_owner = false;
 };
 
 /// What the segment says about itself.
