@@ -6,10 +6,11 @@
 #   make run          build, then run configs/quickstart.yaml for a few seconds
 #   make test         build, then run the whole suite with ctest
 #   make bench        build, then run the benchmarks
+#   make fuzz         build the fuzz targets with clang/libFuzzer (build-fuzz), run each FUZZ_SECONDS
 #   make clean        remove the build directory
 #
 # Variables: SANITIZER=address|thread (own build dir), BUILD_TYPE=..., JOBS=N,
-#            CTEST_ARGS="-R shm" (extra ctest arguments), RUN_SECONDS=5
+#            CTEST_ARGS="-R shm" (extra ctest arguments), RUN_SECONDS=5, FUZZ_SECONDS=60
 
 SANITIZER   ?=
 BUILD_TYPE  ?= RelWithDebInfo
@@ -17,14 +18,15 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 RUN_SECONDS ?= 5
 CTEST_ARGS  ?=
 BUILD_DIR   ?= build$(if $(SANITIZER),-$(SANITIZER))
+FUZZ_SECONDS ?= 60
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DPYLABHUB_SANITIZER=$(SANITIZER)
 
-.PHONY: all deps configure build run test bench clean help
+.PHONY: all deps configure build run test bench fuzz clean help
 all: build
 
 help:
-	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@./tools/install-deps.sh
@@ -44,6 +46,13 @@ test: build
 
 bench: build
 	@$(BUILD_DIR)/bin/plh_bench $(BUILD_DIR)/bench/results.json
+
+fuzz: deps
+	@./tools/install-deps.sh tools/debian-packages-fuzz.txt
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPYLABHUB_SANITIZER=address \
+	  -DPYLABHUB_FUZZ=ON -DPYLABHUB_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@./tools/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -13,3 +13,11 @@ elseif(PYLABHUB_SANITIZER STREQUAL "thread")
 elseif(NOT PYLABHUB_SANITIZER STREQUAL "")
   message(FATAL_ERROR "PYLABHUB_SANITIZER must be '', 'address' or 'thread', not '${PYLABHUB_SANITIZER}'")
 endif()
+
+# libFuzzer coverage for every library the fuzz targets reach.
+if(PYLABHUB_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "PYLABHUB_FUZZ needs clang (libFuzzer): configure with CXX=clang++ CC=clang ('make fuzz' does)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
