@@ -4,8 +4,10 @@
 if(PYLABHUB_SANITIZER STREQUAL "address")
   # GCC 12 reports false maybe-uninitialized warnings inside libstdc++
   # (std::function in std::regex) when instrumenting; -Werror would stop the build.
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-                      -Wno-maybe-uninitialized)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    add_compile_options(-Wno-maybe-uninitialized)
+  endif()
   add_link_options(-fsanitize=address,undefined)
 elseif(PYLABHUB_SANITIZER STREQUAL "thread")
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)

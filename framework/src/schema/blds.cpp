@@ -61,6 +61,10 @@ private:
         return text_.substr(start, pos_ - start);
     }
 
+    /// A layout describes one slot, and a slot is at most 1 GiB: bounding
+    /// every size here keeps offsets + sizes far from overflow.
+    static constexpr std::size_t kMaxStructBytes = std::size_t{1} << 30;
+
     Result<std::size_t> parse_type(int depth, BldsField& field) {
         std::size_t size = 0;
         if (peek('{')) {
@@ -91,7 +95,7 @@ private:
             if (!count) return count;
             if (*count == 0) return fail("array length must be at least 1");
             if (!accept(']')) return fail("expected ']'");
-            if (size > SIZE_MAX / *count) return fail("array size overflows");
+            if (size > kMaxStructBytes / *count) return fail("array is larger than 1 GiB, the largest slot");
             size *= *count;
             field.dims.push_back(*count);
         }
@@ -113,6 +117,7 @@ private:
                 auto offset = number("member offset");
                 if (!offset) return offset;
                 if (*offset < end) return fail("member '" + std::string(name) + "' overlaps the member before it");
+                if (*offset > kMaxStructBytes) return fail("member offset is beyond 1 GiB, the largest slot");
                 if (!accept(':')) return fail("expected ':' after the offset");
                 BldsField field;
                 field.name = std::string(name);
@@ -129,6 +134,7 @@ private:
         auto size = number("struct size");
         if (!size) return size;
         if (*size < end || *size == 0) return fail("struct size " + std::to_string(*size) + " is smaller than its members");
+        if (*size > kMaxStructBytes) return fail("struct size " + std::to_string(*size) + " is larger than 1 GiB, the largest slot");
         if (member_count != nullptr) *member_count = count;
         return *size;
     }

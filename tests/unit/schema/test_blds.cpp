@@ -208,6 +208,18 @@ TEST(BldsParse, AcceptsWhatTheBuilderWrites) {
     EXPECT_EQ(track->member_count, 5U);
 }
 
+// Found by fuzz_blds: a layout is one slot, so nothing in it may exceed the
+// largest slot (1 GiB); sizes that large only overflow what follows.
+TEST(BldsParse, RefusesSizesBeyondTheLargestSlot) {
+    for (const char* text : {"{}#44901668901668", "{a@0:u64[200000000]}#1600000000", "{a@2000000000:u8}#2000000001",
+                             "{a@0:u8[65536][65536]}#4294967296"}) {
+        auto parsed = parse_blds(text);
+        ASSERT_FALSE(parsed.has_value()) << text;
+        EXPECT_THAT(parsed.error().message, HasSubstr("1 GiB, the largest slot")) << text;
+    }
+    EXPECT_TRUE(parse_blds("{a@0:u8[1073741824]}#1073741824").has_value()) << "exactly 1 GiB is allowed";
+}
+
 TEST(BldsParse, RejectsMalformedTextWithPosition) {
     struct Case {
         std::string text;
