@@ -35,13 +35,17 @@ const std::string& pylabhub_exe() {
     return exe;
 }
 
-Outcome pylabhub(std::vector<std::string> arguments, std::chrono::seconds timeout) {
-    arguments.insert(arguments.begin(), pylabhub_exe());
-    auto child = ChildProcess::spawn(arguments);
+Outcome run_program(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
+    auto child = ChildProcess::spawn(argv);
     Outcome outcome;
     outcome.output = child.read_all(timeout);
     outcome.exit_code = child.wait(5s).value_or(-1);
     return outcome;
+}
+
+Outcome pylabhub(std::vector<std::string> arguments, std::chrono::seconds timeout) {
+    arguments.insert(arguments.begin(), pylabhub_exe());
+    return run_program(arguments, timeout);
 }
 
 PipelineFile::PipelineFile(const std::string& tag, std::string yaml, const std::string& channel_tag) {

@@ -21,6 +21,10 @@ struct Outcome {
 /// Runs `pylabhub ARGUMENTS...` to its end (killed after `timeout`).
 Outcome pylabhub(std::vector<std::string> arguments, std::chrono::seconds timeout = 60s);
 
+/// Runs any program (argv[0] is its path) to its end, e.g. pylabhub under
+/// env, prlimit or setpriv.
+Outcome run_program(const std::vector<std::string>& argv, std::chrono::seconds timeout = 60s);
+
 /// The path of the `pylabhub` executable under test.
 const std::string& pylabhub_exe();
 

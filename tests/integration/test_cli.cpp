@@ -108,11 +108,7 @@ TEST(Cli, TheDefaultBrokerDirectoryMustBeThisUsersAlone) {
     const std::string env = "XDG_RUNTIME_DIR=" + runtime.string();
     auto run = [&](std::vector<std::string> arguments) {
         arguments.insert(arguments.begin(), {"/usr/bin/env", env, pylabhub_exe()});
-        auto child = ChildProcess::spawn(arguments);
-        Outcome outcome;
-        outcome.output = child.read_all(30s);
-        outcome.exit_code = child.wait(5s).value_or(-1);
-        return outcome;
+        return run_program(arguments, 30s);
     };
     const Outcome refused = run({"run", pipeline.path(), "--duration", "0.5"});
     EXPECT_EQ(refused.exit_code, 1) << refused.output;
@@ -141,12 +137,8 @@ TEST(Cli, ALowOpenFileLimitIsRaisedOrRefusedBeforeAnythingStarts) {
     PipelineFile pipeline("nofile", "pipeline: x\nchannels:\n  @: {sync: sync_reader}\nproducers:\n  g: {plugin: sine, channel: @}\n"
                                     "consumers:\n  a: {plugin: null, inputs: [@]}\n");
     auto run_with = [&](const std::string& limits) {
-        auto child = ChildProcess::spawn({"/usr/bin/prlimit", "--nofile=" + limits, pylabhub_exe(), "run", pipeline.path(),
-                                          "--duration", "0.5"});
-        Outcome outcome;
-        outcome.output = child.read_all(30s);
-        outcome.exit_code = child.wait(5s).value_or(-1);
-        return outcome;
+        return run_program({"/usr/bin/prlimit", "--nofile=" + limits, pylabhub_exe(), "run", pipeline.path(), "--duration", "0.5"},
+                           30s);
     };
     const Outcome raised = run_with("16:4096");  // soft 16, hard 4096
     EXPECT_EQ(raised.exit_code, 0) << raised.output;
@@ -171,12 +163,13 @@ TEST(Cli, ALowThreadLimitIsASetUpErrorNeverACrashOrResidue) {
     bool saw_thread_error = false;
     bool saw_success = false;
     for (int limit = 1; limit <= 14; ++limit) {
-        auto child = ChildProcess::spawn({"/usr/bin/env", "XDG_RUNTIME_DIR=" + runtime.string(), "/usr/bin/setpriv",
-                                          "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/prlimit",
-                                          "--nproc=" + std::to_string(limit), pylabhub_exe(), "run", pipeline.path(),
-                                          "--duration", "0.3"});
-        const std::string output = child.read_all(30s);
-        const int code = child.wait(5s).value_or(-1);
+        const Outcome outcome = run_program({"/usr/bin/env", "XDG_RUNTIME_DIR=" + runtime.string(), "/usr/bin/setpriv",
+                                             "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/prlimit",
+                                             "--nproc=" + std::to_string(limit), pylabhub_exe(), "run", pipeline.path(),
+                                             "--duration", "0.3"},
+                                            30s);
+        const std::string& output = outcome.output;
+        const int code = outcome.exit_code;
         if (code == 126 || code == 127 || output.find("Permission denied") != std::string::npos) {
             std::filesystem::remove_all(runtime);
             GTEST_SKIP() << "the build is not readable by an unprivileged user here: " << output;
