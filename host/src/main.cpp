@@ -107,6 +107,8 @@ int main(int argc, char** argv) {
     CLI::App* broker = app.add_subcommand("broker", "Run a standalone MessageHub broker until SIGINT/SIGTERM");
     broker->add_option("--bind", broker_endpoint, "endpoint to serve (ipc://PATH or tcp://127.0.0.1:PORT)")->capture_default_str();
     broker->add_option("--curve-secret", curve_files.broker_secret, "require CurveZMQ, with this secret key file (NAME.key)");
+    broker->add_option("--allow", curve_files.allowed_clients_dir,
+                       "with --curve-secret: serve only the clients whose public keys (NAME.pub) are in this directory");
     bool insecure_broker = false;
     broker->add_flag("--insecure", insecure_broker,
                      "serve a tcp endpoint other machines can reach without CurveZMQ (refused otherwise)");

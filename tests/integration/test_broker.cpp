@@ -193,5 +193,39 @@ TEST_F(Curve, ABrokerWithKeysServesOnlyClientsWithItsPublicKey) {
     EXPECT_EQ(broker.wait(5s), 0);
 }
 
+// Adversarial review (#19, finding 4): a freshly made key pair plus the
+// broker's public key was enough to read every channel's secret. With an
+// allow-list only the listed clients get an answer at all.
+TEST_F(Curve, ABrokerWithAnAllowListServesOnlyTheListedClients) {
+    const std::string server = keygen("server");
+    const std::string trusted_key = keygen("trusted");
+    const std::string stranger_key = keygen("stranger");
+    const auto allowed = directory_ / "allowed";
+    std::filesystem::create_directories(allowed);
+    std::filesystem::copy_file(trusted_key + ".pub", allowed / "trusted.pub");
+    const std::string at = "tcp://127.0.0.1:" + std::to_string(30000 + ::getpid() % 20000);
+    auto broker = ChildProcess::spawn({PLH_PYLABHUB_EXE, "broker", "--bind", at, "--curve-secret", server + ".key", "--allow",
+                                       allowed.string()});
+    const std::string server_public = *read_curve_key(server + ".pub");
+    Client trusted(at, 1000ms, CurveClientKeys{server_public, *read_curve_key(trusted_key + ".key")});
+    for (int i = 0; i < 50 && !trusted.list(); ++i) std::this_thread::sleep_for(20ms);
+    ChannelRecord secure = record("secure", "");
+    ASSERT_TRUE(trusted.register_producer(secure).has_value()) << "a listed client is served";
+    EXPECT_EQ(trusted.discover("secure")->secret_hex, std::string(64, 'a'));
+
+    Client stranger(at, 500ms, CurveClientKeys{server_public, *read_curve_key(stranger_key + ".key")});
+    auto refused = stranger.discover("secure");
+    ASSERT_FALSE(refused.has_value()) << "a valid key pair that is not on the list gets nothing, not even the secret";
+    EXPECT_EQ(refused.error().code, ErrorCode::timeout);
+    broker.signal(SIGTERM);
+    const std::string output = broker.read_all(10s);
+    EXPECT_EQ(broker.wait(5s), 0) << output;
+    EXPECT_THAT(output, HasSubstr("1 allowed client keys"));
+    EXPECT_THAT(output, HasSubstr("refused CurveZMQ client " + *read_curve_key(stranger_key + ".pub")));
+
+    auto without_curve = ChildProcess::spawn({PLH_PYLABHUB_EXE, "broker", "--bind", at, "--allow", allowed.string()});
+    EXPECT_EQ(without_curve.wait(5s), 2) << "--allow without --curve-secret is a usage error";
+}
+
 } // namespace
 } // namespace pylabhub::messagehub

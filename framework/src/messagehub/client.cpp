@@ -1,5 +1,6 @@
 #include "pylabhub/messagehub/client.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -216,10 +217,61 @@ Result<std::string> Client::request(const std::string& text) {
 
 namespace {
 
+/// ZeroMQ's authentication protocol (ZAP, RFC 27) for CurveZMQ: libzmq asks
+/// this handler, in-process, whether a client's public key may connect.
+class CurveAllowList {
+public:
+    CurveAllowList(zmq::context_t& context, const std::vector<std::string>& z85_keys) : socket_(context, zmq::socket_type::rep) {
+        for (const auto& key : z85_keys) {
+            std::string binary(32, '\0');
+            if (zmq_z85_decode(reinterpret_cast<std::uint8_t*>(binary.data()), key.c_str()) != nullptr) allowed_.push_back(binary);
+        }
+        socket_.set(zmq::sockopt::linger, 0);
+        socket_.bind("inproc://zeromq.zap.01");
+    }
+
+    zmq::socket_t& socket() { return socket_; }
+
+    /// Answers one ZAP request: [version, request id, domain, address,
+    /// identity, mechanism, client key].
+    void answer() {
+        std::vector<zmq::message_t> frames;
+        zmq::message_t frame;
+        do {
+            if (!socket_.recv(frame, zmq::recv_flags::dontwait)) break;
+            frames.emplace_back(std::move(frame));
+        } while (frames.back().more());
+        if (frames.size() < 2) return;
+        bool allowed = false;
+        std::string client = "?";
+        if (frames.size() >= 7 && frames[5].to_string() == "CURVE" && frames[6].size() == 32) {
+            allowed = std::find(allowed_.begin(), allowed_.end(), frames[6].to_string()) != allowed_.end();
+            char z85[41] = {};
+            zmq_z85_encode(z85, static_cast<const std::uint8_t*>(frames[6].data()), 32);
+            client = z85;
+        }
+        if (!allowed) log::logger().warn("broker: refused CurveZMQ client {} from {}: its key is not on the allow-list", client,
+                                         frames.size() > 3 ? frames[3].to_string() : std::string("?"));
+        socket_.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
+        socket_.send(frames[1], zmq::send_flags::sndmore);  // the request id
+        socket_.send(zmq::buffer(std::string(allowed ? "200" : "400")), zmq::send_flags::sndmore);
+        socket_.send(zmq::buffer(std::string(allowed ? "OK" : "not on the allow-list")), zmq::send_flags::sndmore);
+        socket_.send(zmq::buffer(std::string(allowed ? client : "")), zmq::send_flags::sndmore);
+        socket_.send(zmq::message_t(), zmq::send_flags::none);  // no metadata
+    }
+
+private:
+    zmq::socket_t socket_;
+    std::vector<std::string> allowed_;  // 32-byte binary keys
+};
+
 Result<void> serve(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
-                   const std::optional<std::string>& curve_secret) {
+                   const std::optional<std::string>& curve_secret, const std::vector<std::string>& allowed_clients) {
     Registry registry(std::move(options));
     zmq::context_t context(1);
+    // Before the router exists, so no client connects before the list is in force.
+    std::optional<CurveAllowList> allow_list;
+    if (curve_secret && !allowed_clients.empty()) allow_list.emplace(context, allowed_clients);
     zmq::socket_t router(context, zmq::socket_type::router);
     router.set(zmq::sockopt::linger, 0);
     if (curve_secret) {
@@ -240,11 +292,16 @@ Result<void> serve(const std::string& endpoint, RegistryOptions options, const s
         return make_error(ErrorCode::busy, "broker: cannot bind " + endpoint + ": " + e.what() +
                                                (e.num() == EADDRINUSE ? " (another broker is running there?)" : ""));
     }
-    log::logger().info("broker: serving on {}{}", endpoint, curve_secret ? " (CurveZMQ required)" : "");
+    log::logger().info("broker: serving on {}{}", endpoint,
+                       !curve_secret ? "" : allow_list ? " (CurveZMQ required, " + std::to_string(allowed_clients.size()) + " allowed client keys)"
+                                                       : std::string(" (CurveZMQ required)"));
     auto last_expiry = std::chrono::steady_clock::now();
     while (!should_stop()) {
-        zmq::pollitem_t item{static_cast<void*>(router), 0, ZMQ_POLLIN, 0};
-        if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) > 0) {
+        zmq::pollitem_t items[2] = {{static_cast<void*>(router), 0, ZMQ_POLLIN, 0},
+                                    {allow_list ? static_cast<void*>(allow_list->socket()) : nullptr, 0, ZMQ_POLLIN, 0}};
+        const int ready = zmq::poll(items, allow_list ? 2 : 1, std::chrono::milliseconds(100));
+        if (allow_list && (items[1].revents & ZMQ_POLLIN) != 0) allow_list->answer();
+        if (ready > 0 && (items[0].revents & ZMQ_POLLIN) != 0) {
             std::vector<zmq::message_t> frames;
             zmq::message_t frame;
             do {
@@ -272,11 +329,11 @@ Result<void> serve(const std::string& endpoint, RegistryOptions options, const s
 } // namespace
 
 Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
-                        const std::optional<std::string>& curve_secret) {
+                        const std::optional<std::string>& curve_secret, const std::vector<std::string>& allowed_clients) {
     // ZeroMQ reports a shortage of file descriptors (or memory) by throwing,
     // wherever it happens: a broker that cannot go on says so and ends.
     try {
-        return serve(endpoint, std::move(options), should_stop, curve_secret);
+        return serve(endpoint, std::move(options), should_stop, curve_secret, allowed_clients);
     } catch (const zmq::error_t& e) {
         return make_error(ErrorCode::system, std::string("broker on ") + endpoint + ": " + e.what() +
                                                  (e.num() == EMFILE ? " (the open-file limit, 'ulimit -n'?)" : ""));

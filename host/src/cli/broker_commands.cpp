@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <iomanip>
+#include <filesystem>
 #include <ostream>
 
 
@@ -76,6 +77,28 @@ int broker_command(const std::string& endpoint, const CurveFiles& curve, bool in
         }
         secret = *key;
     }
+    std::vector<std::string> allowed;
+    if (!curve.allowed_clients_dir.empty()) {
+        if (!secret) {
+            err << "error: --allow needs --curve-secret: without CurveZMQ no client proves a key\n";
+            return 2;
+        }
+        std::error_code error;
+        for (const auto& entry : std::filesystem::directory_iterator(curve.allowed_clients_dir, error)) {
+            if (entry.path().extension() != ".pub") continue;
+            auto key = messagehub::read_curve_key(entry.path());
+            if (!key) {
+                err << "error: " << key.error().message << "\n";
+                return 1;
+            }
+            allowed.push_back(*key);
+        }
+        if (error || allowed.empty()) {
+            err << "error: --allow " << curve.allowed_clients_dir << ": " << (error ? error.message() : "no NAME.pub files there")
+                << " (put the public keys of the clients to serve there; 'pylabhub keygen' makes them)\n";
+            return 1;
+        }
+    }
     const messagehub::RegistryOptions options = local_registry_options();
     bool stop = false;
     auto served = messagehub::run_broker(
@@ -84,7 +107,7 @@ int broker_command(const std::string& endpoint, const CurveFiles& curve, bool in
             if (platform::wait_for_shutdown_signal(std::chrono::milliseconds(0))) stop = true;
             return stop;
         },
-        secret);
+        secret, allowed);
     if (!served) {
         err << "error: " << served.error().message << "\n";
         return 1;

@@ -12,7 +12,8 @@ namespace pylabhub::host {
 
 /// Key files given on the command line (empty: none).
 struct CurveFiles {
-    std::string broker_secret;  ///< broker: its secret key file
+    std::string broker_secret;
+    std::string allowed_clients_dir;  ///< broker: a directory of clients' NAME.pub files; only they are served  ///< broker: its secret key file
     std::string server_public;  ///< clients: the broker's public key file
     std::string client_secret;  ///< clients: their own secret key file
 };

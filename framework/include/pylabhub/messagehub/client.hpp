@@ -63,8 +63,11 @@ private:
 /// Runs a broker on `endpoint` until `should_stop` returns true (checked
 /// every 100 ms). Logs each registration. An error if it cannot bind. With
 /// `curve_secret` (the broker's secret key) only clients that know the
-/// broker's public key are served.
+/// broker's public key are served; with `allowed_clients` too (Z85 public
+/// keys), only those clients: CurveZMQ alone encrypts, the allow-list
+/// decides who may talk to the broker at all (ZAP).
 Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
-                        const std::optional<std::string>& curve_secret = std::nullopt);
+                        const std::optional<std::string>& curve_secret = std::nullopt,
+                        const std::vector<std::string>& allowed_clients = {});
 
 } // namespace pylabhub::messagehub
