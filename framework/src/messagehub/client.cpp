@@ -217,6 +217,17 @@ Result<std::string> Client::request(const std::string& text) {
 
 namespace {
 
+/// Every frame of the message waiting on `socket` (none if none waits).
+std::vector<zmq::message_t> receive_frames(zmq::socket_t& socket) {
+    std::vector<zmq::message_t> frames;
+    zmq::message_t frame;
+    do {
+        if (!socket.recv(frame, zmq::recv_flags::dontwait)) break;
+        frames.emplace_back(std::move(frame));
+    } while (frames.back().more());
+    return frames;
+}
+
 /// ZeroMQ's authentication protocol (ZAP, RFC 27) for CurveZMQ: libzmq asks
 /// this handler, in-process, whether a client's public key may connect.
 class CurveAllowList {
@@ -235,12 +246,7 @@ public:
     /// Answers one ZAP request: [version, request id, domain, address,
     /// identity, mechanism, client key].
     void answer() {
-        std::vector<zmq::message_t> frames;
-        zmq::message_t frame;
-        do {
-            if (!socket_.recv(frame, zmq::recv_flags::dontwait)) break;
-            frames.emplace_back(std::move(frame));
-        } while (frames.back().more());
+        std::vector<zmq::message_t> frames = receive_frames(socket_);
         if (frames.size() < 2) return;
         bool allowed = false;
         std::string client = "?";
@@ -302,12 +308,7 @@ Result<void> serve(const std::string& endpoint, RegistryOptions options, const s
         const int ready = zmq::poll(items, allow_list ? 2 : 1, std::chrono::milliseconds(100));
         if (allow_list && (items[1].revents & ZMQ_POLLIN) != 0) allow_list->answer();
         if (ready > 0 && (items[0].revents & ZMQ_POLLIN) != 0) {
-            std::vector<zmq::message_t> frames;
-            zmq::message_t frame;
-            do {
-                if (!router.recv(frame, zmq::recv_flags::dontwait)) break;
-                frames.emplace_back(std::move(frame));
-            } while (frames.back().more());
+            std::vector<zmq::message_t> frames = receive_frames(router);
             if (frames.size() < 2) continue;
             // [identity, (empty delimiter,) payload]
             const std::string payload = frames.back().to_string();
