@@ -96,7 +96,7 @@ Result<SlotDiagnostic> Inspector::diagnose_slot(std::uint32_t index) const {
     return d;
 }
 
-SegmentDiagnostic Inspector::diagnose() const {
+SegmentDiagnostic Inspector::recorded() const {
     const detail::SegmentHeader& h = state_->view.header();
     SegmentDiagnostic d;
     d.shm_name = state_->shm.name();
@@ -109,6 +109,12 @@ SegmentDiagnostic Inspector::diagnose() const {
         d.schema_version = schema->version.to_string();
         d.schema_hash_hex = schema->hash_hex();
     }
+    return d;
+}
+
+SegmentDiagnostic Inspector::diagnose() const {
+    const detail::SegmentHeader& h = state_->view.header();
+    SegmentDiagnostic d = recorded();
     const std::uint64_t producer = h.producer_owner.load(std::memory_order_acquire);
     d.producer_pid = producer != 0 ? platform::owner_word_pid(producer) : h.creator_pid;
     d.producer_alive = producer != 0 && platform::is_owner_word_alive(producer);

@@ -33,7 +33,7 @@ Result<datablock::DataBlockConfig> existing_channel_layout(const std::string& sh
                                                            const std::vector<const datablock::ChecksumPolicy*>& checksum_plugins) {
     auto segment = datablock::Inspector::open(shm_name);
     if (!segment) return std::move(segment).error();
-    const datablock::SegmentDiagnostic seen = segment->diagnose();
+    const datablock::SegmentDiagnostic seen = segment->recorded();
     datablock::DataBlockConfig config = seen.config;
     if (seen.checksum_id >= datablock::kFirstPluginChecksumId) {
         for (const datablock::ChecksumPolicy* policy : checksum_plugins) {

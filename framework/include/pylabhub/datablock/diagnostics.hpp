@@ -71,6 +71,11 @@ public:
     Inspector& operator=(Inspector&&) noexcept;
     ~Inspector();
 
+    /// What the header records about the layout (config, checksum id,
+    /// schema): cheap, no slot or process is looked at. `slots`, `consumers`
+    /// and the liveness fields stay empty.
+    SegmentDiagnostic recorded() const;
+    /// recorded(), plus every slot, consumer row and counter.
     SegmentDiagnostic diagnose() const;
     Result<SlotDiagnostic> diagnose_slot(std::uint32_t index) const;
 
