@@ -6,21 +6,14 @@
 #include <string>
 
 #include "pylabhub/core/result.hpp"
+#include "pylabhub/recording/description.hpp"
 #include "pylabhub/recording/reader.hpp"
 #include "text/terminal.hpp"
 
 namespace pylabhub::host {
 
 /// What a recording's header says about its data.
-struct RecordingDescription {
-    std::string channel;
-    std::string sync;  ///< latest_only, single_reader, sync_reader
-    std::uint64_t slot_bytes = 0;
-    std::string schema_name;
-    std::string schema_version;
-    std::string schema_blds;
-    std::string schema_hash;
-};
+using RecordingDescription = recording::Description;
 
 struct OpenedRecording {
     recording::Reader reader;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
+#include <pylabhub/recording/description.hpp>
 #include <pylabhub/recording/format.hpp>
 #include <pylabhub/recording/reader.hpp>
 #include <pylabhub/sdk/plugin.hpp>
@@ -20,16 +20,6 @@ namespace {
 
 namespace sdk = pylabhub::sdk;
 namespace rec = pylabhub::recording;
-
-std::string json_escape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (static_cast<unsigned char>(c) < 0x20) continue;
-        out += c;
-    }
-    return out;
-}
 
 class Recorder final : public sdk::Consumer {
 public:
@@ -130,11 +120,10 @@ private:
         auto reader = rec::Reader::open(path_, why);
         if (!reader) refuse(why);
         if (reader->header().version != rec::kFormatVersion) refuse("it has format version " + std::to_string(reader->header().version) + "; record to a new file");
-        const auto description = nlohmann::json::parse(reader->description(), nullptr, false);
-        const auto schema = description.is_object() ? description.value("schema", nlohmann::json::object()) : nlohmann::json::object();
-        if (!description.is_object() || description.value("channel", "") != input.channel ||
-            schema.value("hash", "") != input.schema_hash || description.value("slot_bytes", 0ULL) != input.slot_bytes) {
-            refuse("it records another channel, schema or slot size (channel '" + description.value("channel", "?") + "')");
+        const auto recorded = rec::parse_description(reader->description(), why);
+        if (!recorded) refuse(why);
+        if (recorded->channel != input.channel || recorded->schema_hash != input.schema_hash || recorded->slot_bytes != input.slot_bytes) {
+            refuse("it records another channel, schema or slot size (channel '" + recorded->channel + "')");
         }
         reader->set_max_payload(input.slot_bytes);
         rec::Record record;
@@ -167,14 +156,9 @@ private:
 
     void write_header(const sdk::InputInfo& input) {
         static constexpr const char* sync_names[] = {"?", "latest_only", "single_reader", "sync_reader"};
-        const std::string json =
-            std::string("{\"format\":\"pylabhub-recording\",\"version\":") + std::to_string(rec::kFormatVersion) + ",\"channel\":\"" + json_escape(input.channel) +
-            "\",\"instance\":\"" + json_escape(host().instance_id()) + "\",\"slot_bytes\":" + std::to_string(input.slot_bytes) +
-            ",\"slot_count\":" + std::to_string(input.slot_count) + ",\"sync\":\"" +
-            sync_names[input.sync_policy <= 3 ? input.sync_policy : 0] + "\",\"checksum_policy\":" +
-            std::to_string(input.checksum_policy) + ",\"schema\":{\"name\":\"" + json_escape(input.schema_name) +
-            "\",\"version\":\"" + json_escape(input.schema_version) + "\",\"blds\":\"" + json_escape(input.schema_blds) +
-            "\",\"hash\":\"" + json_escape(input.schema_hash) + "\"}}";
+        const std::string json = rec::to_json({input.channel, host().instance_id(), sync_names[input.sync_policy <= 3 ? input.sync_policy : 0],
+                                               input.slot_bytes, input.slot_count, input.checksum_policy, input.schema_name,
+                                               input.schema_version, input.schema_blds, input.schema_hash});
         rec::FileHeader header{};
         std::memcpy(header.magic, rec::kFileMagic, sizeof header.magic);
         header.version = rec::kFormatVersion;
