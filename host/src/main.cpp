@@ -127,6 +127,8 @@ int main(int argc, char** argv) {
     echo->add_option("CHANNEL", watched_channel, "channel name")->required();
     echo->add_option("-n,--count", echo_count, "stop after N slots (0: until Ctrl-C)")->capture_default_str();
     echo->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
+    bool echo_zones = false;
+    echo->add_flag("--zones", echo_zones, "print the channel's flexible zones instead: each version once, as it is written");
     add_client_keys(echo);
     double hz_duration = 0;
     CLI::App* hz = app.add_subcommand("hz", "A channel's rate and period jitter every second");
@@ -183,7 +185,7 @@ int main(int argc, char** argv) {
         if (broker->parsed()) return host::broker_command(broker_endpoint, curve_files, insecure_broker, std::cerr);
         if (keygen->parsed()) return host::keygen_command(keygen_base, std::cout, std::cerr);
         if (channels->parsed()) return host::channels_command(broker_endpoint, curve_files, channels_json, std::cout, std::cerr);
-        if (echo->parsed()) return host::echo_command(watched_channel, echo_count, broker_endpoint, curve_files, std::cout, std::cerr);
+        if (echo->parsed()) return host::echo_command(watched_channel, echo_count, echo_zones, broker_endpoint, curve_files, std::cout, std::cerr);
         if (hz->parsed()) return host::hz_command(watched_channel, hz_duration, broker_endpoint, curve_files, std::cout, std::cerr);
         if (inspect->parsed()) {
             host::PluginRegistry registry;

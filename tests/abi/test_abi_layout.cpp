@@ -158,6 +158,88 @@ TEST(AbiConstants, StatusKindAndTypeValuesArePinned) {
     EXPECT_STREQ(PLH_ENTRY_SYMBOL, "plh_plugin_entry");
 }
 
+#if PLH_ABI_MINOR >= 1
+// ABI 1.1: appended fields and the structs they lead to.
+TEST(Abi11, HostApiAppendsAfterInputInfo) {
+    EXPECT_EQ(offsetof(plh_host_api, config_json), 160U);
+    EXPECT_EQ(offsetof(plh_host_api, output_info), 168U);
+    EXPECT_EQ(offsetof(plh_host_api, zone_write), 176U);
+    EXPECT_EQ(offsetof(plh_host_api, zone_read), 184U);
+    EXPECT_EQ(offsetof(plh_host_api, transport_direction), 192U);
+    EXPECT_EQ(offsetof(plh_host_api, advertise), 200U);
+    EXPECT_EQ(offsetof(plh_host_api, discover), 208U);
+    PLH_EXPECT_SIZE(plh_host_api, 216U);
+}
+
+TEST(Abi11, InputInfoAppendsZones) {
+    EXPECT_EQ(offsetof(plh_input_info, zone_count), 72U);
+    EXPECT_EQ(offsetof(plh_input_info, read_lossless), 76U);
+    EXPECT_EQ(offsetof(plh_input_info, zones), 80U);
+    PLH_EXPECT_SIZE(plh_input_info, 88U);
+    PLH_EXPECT_SIZE(plh_zone_info, 24U);
+    EXPECT_EQ(offsetof(plh_zone_info, name), 8U);
+    EXPECT_EQ(offsetof(plh_zone_info, bytes), 16U);
+}
+
+TEST(Abi11, SyncVtableAppendsSelect) {
+    EXPECT_EQ(offsetof(plh_sync_vtable, select), 16U);
+    PLH_EXPECT_SIZE(plh_sync_vtable, 24U);
+    PLH_EXPECT_SIZE(plh_read_state, 56U);
+    EXPECT_EQ(offsetof(plh_read_state, slot_count), 4U);
+    EXPECT_EQ(offsetof(plh_read_state, last_sequence), 8U);
+    EXPECT_EQ(offsetof(plh_read_state, last_commit_ns), 16U);
+    EXPECT_EQ(offsetof(plh_read_state, last_read_ns), 24U);
+    EXPECT_EQ(offsetof(plh_read_state, newest_sequence), 32U);
+    EXPECT_EQ(offsetof(plh_read_state, newest_commit_ns), 40U);
+    EXPECT_EQ(offsetof(plh_read_state, now_ns), 48U);
+    PLH_EXPECT_SIZE(plh_read_choice, 24U);
+    EXPECT_EQ(offsetof(plh_read_choice, action), 4U);
+    EXPECT_EQ(offsetof(plh_read_choice, sequence), 8U);
+    EXPECT_EQ(offsetof(plh_read_choice, wait_ns), 16U);
+}
+
+TEST(Abi11, ProcessorTables) {
+    PLH_EXPECT_SIZE(plh_output_slot, 32U);
+    EXPECT_EQ(offsetof(plh_output_slot, data), 8U);
+    EXPECT_EQ(offsetof(plh_output_slot, capacity), 16U);
+    EXPECT_EQ(offsetof(plh_output_slot, bytes), 24U);
+    PLH_EXPECT_SIZE(plh_processor_vtable, 24U);
+    EXPECT_EQ(offsetof(plh_processor_vtable, process), 8U);
+    EXPECT_EQ(offsetof(plh_processor_vtable, flush), 16U);
+}
+
+TEST(Abi11, TransportTables) {
+    PLH_EXPECT_SIZE(plh_stream_info, 56U);
+    EXPECT_EQ(offsetof(plh_stream_info, sync_policy), 4U);
+    EXPECT_EQ(offsetof(plh_stream_info, schema_name), 8U);
+    EXPECT_EQ(offsetof(plh_stream_info, schema_version), 16U);
+    EXPECT_EQ(offsetof(plh_stream_info, schema_blds), 24U);
+    EXPECT_EQ(offsetof(plh_stream_info, slot_bytes), 32U);
+    EXPECT_EQ(offsetof(plh_stream_info, first_sequence), 40U);
+    EXPECT_EQ(offsetof(plh_stream_info, peer), 48U);
+    PLH_EXPECT_SIZE(plh_received_slot, 32U);
+    EXPECT_EQ(offsetof(plh_received_slot, sequence), 8U);
+    EXPECT_EQ(offsetof(plh_received_slot, commit_ns), 16U);
+    EXPECT_EQ(offsetof(plh_received_slot, bytes), 24U);
+    PLH_EXPECT_SIZE(plh_transport_vtable, 48U);
+    EXPECT_EQ(offsetof(plh_transport_vtable, send), 8U);
+    EXPECT_EQ(offsetof(plh_transport_vtable, idle), 16U);
+    EXPECT_EQ(offsetof(plh_transport_vtable, stream), 24U);
+    EXPECT_EQ(offsetof(plh_transport_vtable, receive), 32U);
+    EXPECT_EQ(offsetof(plh_transport_vtable, flush), 40U);
+}
+
+TEST(Abi11, NewConstantsArePinned) {
+    EXPECT_EQ(PLH_STREAM_CHANGED, 3);
+    EXPECT_EQ(PLH_KIND_PROCESSOR, 6);
+    EXPECT_EQ(PLH_CONFIG_TREE, 8);
+    EXPECT_EQ(PLH_READ_SLOT, 1);
+    EXPECT_EQ(PLH_READ_WAIT, 2);
+    EXPECT_EQ(PLH_TRANSPORT_OUT, 1);
+    EXPECT_EQ(PLH_TRANSPORT_IN, 2);
+}
+#endif
+
 TEST(AbiHelpers, HasFieldChecksTheDeclaredSize) {
     plh_entry entry{};
     entry.struct_size = static_cast<uint32_t>(offsetof(plh_entry, init));  // an entry that ends before init

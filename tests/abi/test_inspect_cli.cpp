@@ -32,7 +32,7 @@ TEST(InspectCli, ListsTheBuiltinPluginsFromTheInstallLayout) {
     const Outcome listed = run("inspect");
     EXPECT_EQ(listed.exit_code, 0) << listed.output;
     EXPECT_THAT(listed.output, HasSubstr("KIND      ID"));
-    EXPECT_THAT(listed.output, ::testing::ContainsRegex("producer +sine +1\\.0\\.0 +1\\.0 +N sine channels"));
+    EXPECT_THAT(listed.output, ::testing::ContainsRegex("producer +sine +1\\.0\\.0 +1\\.1 +N sine channels"));
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("checksum +xxh3 "));
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("sync +sync_reader "));
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("consumer +recorder "));

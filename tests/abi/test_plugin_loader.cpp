@@ -71,12 +71,12 @@ TEST_F(PluginLoader, PluginBuiltAgainstTheFrozenAbi10HeaderLoadsAndRuns) {
 
 TEST_F(PluginLoader, ADifferentMajorVersionIsRefusedNamingBothVersions) {
     EXPECT_EQ(registry_->find("major-two"), nullptr);
-    EXPECT_THAT(problem_for(*registry_, "major_two.so"), HasSubstr("built for plugin ABI 2.0; this host speaks ABI 1.0"));
+    EXPECT_THAT(problem_for(*registry_, "major_two.so"), HasSubstr("built for plugin ABI 2.0; this host speaks ABI 1.1"));
 }
 
 TEST_F(PluginLoader, ANewerMinorVersionIsRefused) {
     EXPECT_EQ(registry_->find("newer-minor"), nullptr);
-    EXPECT_THAT(problem_for(*registry_, "newer_minor.so"), HasSubstr("built for plugin ABI 1.1, newer than this host's ABI 1.0"));
+    EXPECT_THAT(problem_for(*registry_, "newer_minor.so"), HasSubstr("built for plugin ABI 1.2, newer than this host's ABI 1.1"));
 }
 
 TEST_F(PluginLoader, ALibraryWithoutTheEntrySymbolIsNotAPlugin) {

@@ -1,4 +1,4 @@
-/* pyLabHub plugin ABI, version 1.
+/* pyLabHub plugin ABI, version 1.1.
  *
  * The contract between the pylabhub host and plugin libraries. Pure C, so
  * any compiler and language can build a plugin, and append-only: see
@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 #define PLH_ABI_MAJOR 1
-#define PLH_ABI_MINOR 0
+#define PLH_ABI_MINOR 1
 
 /* Name of the one exported function. */
 #define PLH_ENTRY_SYMBOL "plh_plugin_entry"
@@ -50,6 +50,7 @@ enum {
     PLH_OK = 0,
     PLH_TIMEOUT = 1,           /* nothing happened in the time given; the host calls again */
     PLH_END = 2,               /* producer: the stream is finished */
+    PLH_STREAM_CHANGED = 3,    /* 1.1, inbound transport: the peer restarted; ask `stream` again */
     PLH_ERR_INVALID = -1,      /* bad argument, or a call out of order */
     PLH_ERR_CONFIG = -2,       /* a configuration value is missing or wrong */
     PLH_ERR_IO = -3,           /* device, file or network failure */
@@ -67,7 +68,8 @@ typedef enum plh_plugin_kind {
     PLH_KIND_CONSUMER = 2,   /* DataBlock -> recorder, viewer, analysis */
     PLH_KIND_CHECKSUM = 3,   /* how a slot digest is made */
     PLH_KIND_SYNC = 4,       /* which slot a reader gets, when a writer waits */
-    PLH_KIND_TRANSPORT = 5   /* moves a channel across a boundary (vtable: a later minor) */
+    PLH_KIND_TRANSPORT = 5,  /* moves a channel across a boundary (vtable: plh_transport_vtable, 1.1) */
+    PLH_KIND_PROCESSOR = 6   /* 1.1: reads channels, writes one channel (plh_processor_vtable) */
 } plh_plugin_kind;
 
 typedef enum plh_config_type {
@@ -77,7 +79,8 @@ typedef enum plh_config_type {
     PLH_CONFIG_STRING = 4,
     PLH_CONFIG_DURATION = 5,    /* "250us", "10ms", "2s", "1m"; read as nanoseconds */
     PLH_CONFIG_SIZE = 6,        /* "4096", "4KiB", "1MiB", "2GiB"; read as bytes */
-    PLH_CONFIG_STRING_LIST = 7  /* a YAML sequence of strings */
+    PLH_CONFIG_STRING_LIST = 7, /* a YAML sequence of strings */
+    PLH_CONFIG_TREE = 8         /* 1.1: a YAML map or sequence of any depth; read with config_json */
 } plh_config_type;
 
 /* One setting a plugin accepts: the host validates user input against it
@@ -107,6 +110,16 @@ typedef struct plh_schema_desc {
 
 typedef struct plh_host_context plh_host_context;  /* opaque; one per instance */
 
+/* 1.1. A flexible zone of a channel: a small named area beside the ring
+ * (calibration, device state) that the writer replaces as a whole and
+ * readers copy consistently (zone_write / zone_read). */
+typedef struct plh_zone_info {
+    uint32_t struct_size;
+    uint32_t reserved;
+    const char* name;
+    uint64_t bytes;
+} plh_zone_info;
+
 /* What a consumer knows about one of its inputs (a channel). */
 typedef struct plh_input_info {
     uint32_t struct_size;
@@ -121,6 +134,10 @@ typedef struct plh_input_info {
     uint32_t sync_policy;        /* 1 latest_only, 2 single_reader, 3 sync_reader */
     uint32_t checksum_policy;    /* 0 none, 1 blake2b, 2 xxh3, 1000+ plugins */
     uint32_t reserved;
+    /* 1.1 */
+    uint32_t zone_count;
+    uint32_t read_lossless;      /* 1: this input is read losslessly (every slot); 0: by a read policy that may skip */
+    const plh_zone_info* const* zones;  /* zone_count pointers */
 } plh_input_info;
 
 typedef enum plh_log_level {
@@ -184,6 +201,43 @@ typedef struct plh_host_api {
      * has, and what each one is; *out stays valid until destroy. */
     uint32_t (*input_count)(plh_host_context* ctx);
     plh_status (*input_info)(plh_host_context* ctx, uint32_t index, const plh_input_info** out);
+
+    /* ---- 1.1 ---- */
+
+    /* Any thread. A configuration value as JSON text: the way to read a
+     * PLH_CONFIG_TREE entry (nested maps and lists), and the JSON form of any
+     * other type. Same errors as config_string; valid until destroy. */
+    plh_status (*config_json)(plh_host_context* ctx, const char* name, const char** out);
+    /* Any thread, from create on. The channel this instance writes (producer,
+     * processor, inbound transport): its name, layout, schema and zones, as
+     * index 0 of an plh_input_info. PLH_ERR_UNSUPPORTED for pure readers.
+     * *out stays valid until destroy. */
+    plh_status (*output_info)(plh_host_context* ctx, const plh_input_info** out);
+    /* The channel's writer only; any thread, until destroy. Replaces the
+     * whole zone: copies `bytes` (at most the zone's size; the rest is set
+     * to 0) under the zone's lock, and stores its checksum when the channel
+     * has a checksum policy. PLH_ERR_INVALID: no such zone or too large;
+     * PLH_END: the channel has closed. */
+    plh_status (*zone_write)(plh_host_context* ctx, const char* zone, const void* data, size_t bytes);
+    /* Readers; any thread. A consistent copy of zone `zone` of input
+     * `input_index` (never a half-written one): *bytes = the zone's size,
+     * which must fit `capacity`; *version = how many times it was written
+     * (0: never, the copy is all zeros). PLH_ERR_CORRUPT: it fails its
+     * checksum; PLH_TIMEOUT: a writer held it for all of timeout_ns. */
+    plh_status (*zone_read)(plh_host_context* ctx, uint32_t input_index, const char* zone, void* out, size_t capacity,
+                            size_t* bytes, uint64_t* version, uint64_t timeout_ns);
+    /* Any thread. For a transport instance, its direction (plh_transport_direction); 0 otherwise. */
+    uint32_t (*transport_direction)(plh_host_context* ctx);
+    /* Outbound transports; any thread. Tells the pipeline's broker that this
+     * instance's channel can be reached at `endpoint`, with the CurveZMQ
+     * public key `curve_public_key` (Z85; NULL or "" without Curve). */
+    plh_status (*advertise)(plh_host_context* ctx, const char* endpoint, const char* curve_public_key);
+    /* Inbound transports; any thread; blocks at most timeout_ns. Where the
+     * channel `channel` is advertised, copied into the caller's buffers
+     * (NUL-terminated). PLH_TIMEOUT: nobody advertises it (yet);
+     * PLH_ERR_INVALID: a buffer is too small; PLH_ERR_IO: no broker. */
+    plh_status (*discover)(plh_host_context* ctx, const char* channel, char* endpoint, size_t endpoint_capacity,
+                           char* curve_public_key, size_t key_capacity, uint64_t timeout_ns);
 } plh_host_api;
 
 /* ---- kind-specific tables (each starts with struct_size) ---------------- */
@@ -228,16 +282,123 @@ typedef struct plh_checksum_vtable {
     void (*compute)(const void* data, size_t size, uint8_t* digest);
 } plh_checksum_vtable;
 
-/* Sync policy: selects one of the DataBlock's slot protocols. The protocol
- * itself lives in shared memory and must be the same in every process, so
- * a plugin names a protocol and its limits rather than replacing it. No
- * instance: create and destroy may be NULL. */
+/* 1.1. What a read policy sees when it chooses a reader's next slot.
+ * Sequences count commits from 0; the ring holds the newest slot_count. */
+typedef struct plh_read_state {
+    uint32_t struct_size;
+    uint32_t slot_count;
+    uint64_t last_sequence;     /* the last slot this reader read; UINT64_MAX before the first */
+    uint64_t last_commit_ns;    /* its commit time; 0 before the first */
+    uint64_t last_read_ns;      /* when the reader took it (monotonic_ns); 0 before the first */
+    uint64_t newest_sequence;   /* the newest committed slot; UINT64_MAX while there is none */
+    uint64_t newest_commit_ns;
+    uint64_t now_ns;
+} plh_read_state;
+
+enum {
+    PLH_READ_SLOT = 1,  /* read `sequence` */
+    PLH_READ_WAIT = 2   /* nothing now: ask again after wait_ns, or at the next commit */
+};
+
+/* 1.1. A read policy's answer. */
+typedef struct plh_read_choice {
+    uint32_t struct_size;
+    uint32_t action;    /* PLH_READ_SLOT or PLH_READ_WAIT */
+    uint64_t sequence;  /* SLOT: after last_sequence, at most newest_sequence */
+    uint64_t wait_ns;   /* WAIT: at most this long before asking again; 0: until the next commit */
+} plh_read_choice;
+
+/* Sync policy. `policy_id` names one of the DataBlock's slot protocols,
+ * which decides when the *writer* waits; the protocol lives in shared
+ * memory and is the same in every process, so a plugin never replaces it.
+ * From 1.1 a sync plugin may also be a *read policy*: `select` chooses
+ * which slot one reader gets next (`read: ID` on a pipeline input). A read
+ * policy reader is never waited for by the writer, and reads copies that
+ * are validated before the consumer sees them. Without `select`, create
+ * and destroy may be NULL; with it, the host makes one instance per input,
+ * with that input's `config:`. */
 typedef struct plh_sync_vtable {
     uint32_t struct_size;
-    uint32_t policy_id;      /* 1 latest_only, 2 single_reader, 3 sync_reader */
+    uint32_t policy_id;      /* 1 latest_only, 2 single_reader, 3 sync_reader; 0: a read policy only */
     uint32_t lossless;       /* 1: the writer waits for consumers */
     uint32_t max_consumers;  /* 0: as configured on the channel */
+    /* 1.1. The reader's thread; must not block. NULL: not a read policy.
+     * A sequence outside (last_sequence, newest_sequence] is refused by the
+     * host, which then stops the reader and names the plugin. */
+    plh_status (*select)(void* instance, const plh_read_state* state, plh_read_choice* choice);
 } plh_sync_vtable;
+
+/* 1.1. The output slot a processor writes: the next slot of its channel,
+ * in shared memory (zero copy). */
+typedef struct plh_output_slot {
+    uint32_t struct_size;
+    uint32_t reserved;
+    void* data;
+    size_t capacity;
+    size_t bytes;  /* set by the plugin; 0 (the default) emits nothing */
+} plh_output_slot;
+
+/* 1.1. Processor: reads its inputs like a consumer (every slot, in order
+ * per input) and writes its one channel like a producer. */
+typedef struct plh_processor_vtable {
+    uint32_t struct_size;
+    /* Processor thread. One input slot, valid during the call; write at
+     * most one output slot into `out` (out->bytes = 0 emits nothing). */
+    plh_status (*process)(void* instance, const void* data, size_t size, const plh_slot_info* info, plh_output_slot* out);
+    /* Processor thread, once, after the inputs are drained: may emit a last
+     * slot. May be NULL. */
+    plh_status (*flush)(void* instance, plh_output_slot* out);
+} plh_processor_vtable;
+
+/* 1.1. Transports move a channel across a boundary. An `out` instance reads
+ * a local channel like a consumer and sends it; an `in` instance receives a
+ * stream and writes a local channel like a producer. */
+typedef enum plh_transport_direction {
+    PLH_TRANSPORT_OUT = 1,
+    PLH_TRANSPORT_IN = 2
+} plh_transport_direction;
+
+/* What an inbound stream carries, as its sender described it. */
+typedef struct plh_stream_info {
+    uint32_t struct_size;
+    uint32_t sync_policy;        /* the sender's channel: 1, 2 or 3 */
+    const char* schema_name;     /* "" without schema */
+    const char* schema_version;
+    const char* schema_blds;
+    uint64_t slot_bytes;         /* the largest slot the sender sends */
+    uint64_t first_sequence;     /* where the stream starts or resumes */
+    const char* peer;            /* for people: "tcp://10.0.0.2:5601" */
+} plh_stream_info;
+
+/* One slot an inbound transport received. */
+typedef struct plh_received_slot {
+    uint32_t struct_size;
+    uint32_t reserved;
+    uint64_t sequence;   /* the sender's sequence id: a jump is a gap */
+    uint64_t commit_ns;  /* the sender's commit time */
+    size_t bytes;
+} plh_received_slot;
+
+typedef struct plh_transport_vtable {
+    uint32_t struct_size;
+    /* Out, transport thread. Send one committed slot (valid during the
+     * call). PLH_TIMEOUT: not taken yet (no credit): the host calls again
+     * with the same slot, holding the ring back like a slow consumer. */
+    plh_status (*send)(void* instance, const void* data, size_t size, const plh_slot_info* info, uint64_t timeout_ns);
+    /* Both, transport thread, when there is nothing to send or receive:
+     * service the link for at most timeout_ns. May be NULL. */
+    plh_status (*idle)(void* instance, uint64_t timeout_ns);
+    /* In, transport thread, before the first receive and after
+     * PLH_STREAM_CHANGED: PLH_OK with *out (valid until the next call) once
+     * the stream is described, PLH_TIMEOUT while no peer has spoken. */
+    plh_status (*stream)(void* instance, uint64_t timeout_ns, const plh_stream_info** out);
+    /* In, transport thread. Write the next received slot into `slot` (the
+     * local channel's next slot: zero copy) and fill *got. PLH_TIMEOUT:
+     * nothing yet; PLH_END: the peer ended its stream; PLH_STREAM_CHANGED. */
+    plh_status (*receive)(void* instance, void* slot, size_t capacity, plh_received_slot* got, uint64_t timeout_ns);
+    /* Both, once at the end. May be NULL. */
+    plh_status (*flush)(void* instance);
+} plh_transport_vtable;
 
 /* ---- descriptors and the entry point ------------------------------------ */
 

@@ -8,6 +8,7 @@
 #include "pylabhub/platform/clock.hpp"
 #include "pylabhub/platform/process.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
+#include "flex_zone.hpp"
 #include "segment.hpp"
 #include "wait.hpp"
 
@@ -347,6 +348,11 @@ Result<void> Consumer::verify_zone_checksum(std::string_view name) const {
                                                   state_->checksum->name + " checksum");
     }
     return {};
+}
+
+Result<std::uint64_t> Consumer::read_zone(std::string_view name, std::span<std::byte> out,
+                                          std::chrono::nanoseconds timeout) const {
+    return detail::read_zone(state_->view, state_->checksum, name, out, timeout, &state_->header().checksum_failures);
 }
 
 void Consumer::heartbeat() noexcept {

@@ -5,6 +5,7 @@
 
 #include "pylabhub/platform/seqlock.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
+#include "flex_zone.hpp"
 #include "segment.hpp"
 #include "wait.hpp"
 
@@ -36,6 +37,14 @@ Observer& Observer::operator=(Observer&& other) noexcept {
     return *this;
 }
 Observer::~Observer() { delete state_; }
+
+std::vector<FlexZoneSpec> Observer::zones() const { return detail::recorded_config(state_->view).flex_zones; }
+
+Result<std::uint64_t> Observer::read_zone(std::string_view name, std::span<std::byte> out,
+                                          std::chrono::nanoseconds timeout) const {
+    const ChecksumPolicy* checksum = builtin_checksum_by_id(state_->view.header().checksum_policy);
+    return detail::read_zone(state_->view, checksum, name, out, timeout, nullptr);
+}
 
 Result<ObservedSlot> Observer::next(std::uint64_t after, std::chrono::nanoseconds timeout) {
     detail::SegmentHeader& h = state_->view.header();

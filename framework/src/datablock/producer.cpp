@@ -9,6 +9,7 @@
 #include "pylabhub/platform/clock.hpp"
 #include "pylabhub/platform/process.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
+#include "flex_zone.hpp"
 #include "segment.hpp"
 #include "wait.hpp"
 
@@ -370,6 +371,11 @@ Result<void> Producer::update_zone_checksum(std::string_view name) {
     state_->checksum->compute(state_->view.base + zone->offset, zone->bytes, zone->digest);
     zone->digest_valid.store(1, std::memory_order_release);
     return {};
+}
+
+Result<std::uint64_t> Producer::write_zone(std::string_view name, std::span<const std::byte> data,
+                                           std::chrono::nanoseconds timeout) {
+    return detail::write_zone(state_->view, *state_->checksum, name, data, timeout);
 }
 
 const std::string& Producer::shm_name() const { return state_->shm.name(); }

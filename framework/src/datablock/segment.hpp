@@ -93,7 +93,11 @@ struct alignas(kCacheLine) FlexZoneEntry {
     std::uint64_t bytes;
     std::uint8_t digest[crypto::Digest256{}.size()];
     std::atomic<std::uint64_t> digest_valid;
-    std::uint64_t reserved[3];
+    /// A seqlock over the zone's bytes and digest: odd while a writer
+    /// replaces them (flex_zone.cpp); half of it counts the writes.
+    std::atomic<std::uint64_t> generation;
+    std::atomic<std::uint64_t> writer;  // owner word of the writer inside, 0 when none
+    std::uint64_t reserved;
 };
 
 static_assert(sizeof(ConsumerEntry) == kCacheLine);

@@ -75,7 +75,9 @@ int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostr
         out << "  Checksum policy id " << p->checksum->id << ", digest " << p->checksum->digest_bytes
             << " bytes\n";
     }
-    if (p->sync) {
+    if (p->sync && p->sync->select != nullptr) {
+        out << "  Read policy: name it on a pipeline input with 'read: " << p->id << "'\n";
+    } else if (p->sync) {
         out << "  Sync protocol id " << p->sync->policy_id << ", " << (p->sync->lossless ? "lossless" : "may drop slots")
             << ", consumers: " << (p->sync->max_consumers == 0 ? std::string("as configured") : std::to_string(p->sync->max_consumers))
             << "\n";

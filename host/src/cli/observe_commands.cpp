@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <ostream>
 #include <vector>
 
@@ -51,12 +52,57 @@ std::optional<Watched> watch(const std::string& channel, const std::string& brok
 
 bool interrupted() { return platform::wait_for_shutdown_signal(0ms).has_value(); }
 
+void print_bytes(std::ostream& out, std::span<const std::byte> bytes) {
+    out << bytes.size() << " bytes:";
+    for (std::size_t i = 0; i < std::min<std::size_t>(bytes.size(), 32); ++i) {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, " %02x", static_cast<unsigned>(bytes[i]));
+        out << hex;
+    }
+    if (bytes.size() > 32) out << " …";
+}
+
+/// Each zone version once, as it is written: the zones change rarely
+/// (calibration, state), so polling a few times a second is enough.
+int echo_zones(Watched& watched, const std::string& channel, std::uint64_t count, std::ostream& out, std::ostream& err) {
+    const auto zones = watched.observer.zones();
+    if (zones.empty()) {
+        err << "error: channel '" << channel << "' has no flexible zones (a channel declares them with zones: {NAME: SIZE})\n";
+        return 1;
+    }
+    std::vector<std::uint64_t> shown(zones.size(), UINT64_MAX);
+    std::vector<std::byte> copy;
+    for (std::uint64_t printed = 0; count == 0 || printed < count;) {
+        if (interrupted()) break;
+        bool any = false;
+        for (std::size_t z = 0; z < zones.size() && (count == 0 || printed < count); ++z) {
+            copy.resize(zones[z].bytes);
+            auto version = watched.observer.read_zone(zones[z].name, copy);
+            if (!version) {
+                err << "error: " << version.error().message << "\n";
+                if (version.error().code != ErrorCode::timeout && version.error().code != ErrorCode::corrupt) return 1;
+                continue;
+            }
+            if (*version == shown[z]) continue;
+            shown[z] = *version;
+            out << "zone " << zones[z].name << " v" << *version << ": ";
+            print_bytes(out, copy);
+            out << "\n" << std::flush;
+            ++printed;
+            any = true;
+        }
+        if (!any && platform::wait_for_shutdown_signal(100ms)) break;
+    }
+    return 0;
+}
+
 } // namespace
 
-int echo_command(const std::string& channel, std::uint64_t count, const std::string& broker, const CurveFiles& curve,
+int echo_command(const std::string& channel, std::uint64_t count, bool zones, const std::string& broker, const CurveFiles& curve,
                  std::ostream& out, std::ostream& err) {
     auto watched = watch(channel, broker, curve, err);
     if (!watched) return 1;
+    if (zones) return echo_zones(*watched, channel, count, out, err);
     const auto& record = watched->record;
     out << "# " << channel << ": " << (record.schema_name.empty() ? "no schema" : record.schema_name + " " + record.schema_version)
         << (record.schema_blds.empty() ? "" : " " + record.schema_blds) << "\n";
@@ -76,13 +122,7 @@ int echo_command(const std::string& channel, std::uint64_t count, const std::str
             auto text = schema::format_payload(record.schema_blds, slot->payload);
             out << (text ? *text : "(" + text.error().message + ")");
         } else {
-            out << slot->payload.size() << " bytes:";
-            for (std::size_t i = 0; i < std::min<std::size_t>(slot->payload.size(), 32); ++i) {
-                char hex[4];
-                std::snprintf(hex, sizeof hex, " %02x", static_cast<unsigned>(slot->payload[i]));
-                out << hex;
-            }
-            if (slot->payload.size() > 32) out << " …";
+            print_bytes(out, slot->payload);
         }
         out << "\n" << std::flush;
         ++printed;

@@ -12,7 +12,7 @@ namespace pylabhub::host {
 
 /// Prints the newest slots, decoded with the schema the broker has, until
 /// `count` were printed (0: until SIGINT/SIGTERM or the channel closes).
-int echo_command(const std::string& channel, std::uint64_t count, const std::string& broker, const CurveFiles& curve,
+int echo_command(const std::string& channel, std::uint64_t count, bool zones, const std::string& broker, const CurveFiles& curve,
                  std::ostream& out, std::ostream& err);
 
 /// Prints the channel's rate and period jitter every second, for

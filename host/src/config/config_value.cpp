@@ -1,5 +1,7 @@
 #include "config/config_value.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -76,6 +78,7 @@ std::string_view type_name(plh_config_type type) noexcept {
     case PLH_CONFIG_DURATION: return "duration";
     case PLH_CONFIG_SIZE: return "size";
     case PLH_CONFIG_STRING_LIST: return "string list";
+    case PLH_CONFIG_TREE: return "tree";
     }
     return "unknown";
 }
@@ -194,6 +197,21 @@ std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const st
         auto fail = [&](const std::string& why) {
             problems.push_back({where, "config '" + spec.name + "': " + why});
         };
+        if (spec.type == PLH_CONFIG_TREE) {
+            if (found == inputs.end()) {
+                // A default is written as JSON (or a plain scalar).
+                auto parsed = nlohmann::json::parse(input.text, nullptr, false);
+                resolved[spec.name] = Tree{parsed.is_discarded() ? nlohmann::json(input.text).dump() : parsed.dump()};
+            } else {
+                resolved[spec.name] = Tree{input.json};
+            }
+            continue;
+        }
+        if (input.is_tree) {
+            fail("expected a " + std::string(type_name(spec.type)) +
+                 "; nested maps and lists are only for config entries of type tree");
+            continue;
+        }
         if (spec.type == PLH_CONFIG_STRING_LIST) {
             if (!input.is_list && found != inputs.end()) {
                 fail("expected a list of strings, e.g. [a, b]");
@@ -260,6 +278,19 @@ std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const st
     }
     if (!problems.empty()) return problems;
     return resolved;
+}
+
+std::string to_json_text(const ConfigValue& value) {
+    return std::visit(
+        [](const auto& v) -> std::string {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, Tree>) return v.json;
+            else if constexpr (std::is_same_v<T, Duration>) return nlohmann::json(v.ns).dump();
+            else if constexpr (std::is_same_v<T, Size>) return nlohmann::json(v.bytes).dump();
+            // Text that came from a file may hold any bytes: never throw on them.
+            else return nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        },
+        value);
 }
 
 } // namespace pylabhub::host

@@ -23,12 +23,16 @@ struct SourcePosition {
     std::string to_string() const;  ///< "file:line:col: " or "" when unknown
 };
 
-/// A value as written: a scalar's text, or a list of texts.
+/// A value as written: a scalar's text, or a list of texts; `json` holds
+/// every value's JSON form, the only form of a nested one (`is_tree`: a map,
+/// or a list holding maps or lists).
 struct ConfigInput {
     std::string text;
     std::vector<std::string> list;
     bool is_list = false;
     SourcePosition position;
+    bool is_tree = false;
+    std::string json;
 };
 
 using ConfigInputs = std::map<std::string, ConfigInput>;
@@ -39,7 +43,14 @@ struct Duration {
 struct Size {
     std::uint64_t bytes = 0;
 };
-using ConfigValue = std::variant<bool, std::int64_t, double, std::string, Duration, Size, std::vector<std::string>>;
+/// A PLH_CONFIG_TREE value: nested maps and lists, as JSON text.
+struct Tree {
+    std::string json;
+};
+using ConfigValue = std::variant<bool, std::int64_t, double, std::string, Duration, Size, std::vector<std::string>, Tree>;
+
+/// Any value's JSON form (what config_json hands to plugins).
+std::string to_json_text(const ConfigValue& value);
 
 /// One entry of a plugin's config map, copied out of the plugin library.
 struct ConfigSpec {

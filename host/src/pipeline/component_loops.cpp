@@ -88,7 +88,10 @@ namespace {
 
 /// A consumer that stops reading leaves its channels at once, so that a
 /// lossless writer does not wait for it (the rest of the pipeline runs on).
-void leave_channels(ConsumerRuntime& c) { c.readers.clear(); }
+void leave_channels(ConsumerRuntime& c) {
+    c.instance->bind_zone_reader({});  // waits for a zone_read in progress
+    c.readers.clear();
+}
 
 } // namespace
 

@@ -103,6 +103,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
         config.checksum_mode = channel.checksum_mode == "manual" ? datablock::ChecksumMode::manual : datablock::ChecksumMode::enforced;
         config.max_consumers = channel.max_consumers;
         config.permissions = channel.permissions;
+        for (const auto& zone : channel.zones) config.flex_zones.push_back({zone.name, zone.bytes});
         if (channel.external) {
             // Its creator chose the layout. When its segment exists already,
             // check against that; else the run checks once it attaches.

@@ -12,6 +12,12 @@
 
 namespace pylabhub::host {
 
+struct ZoneSpec {
+    std::string name;
+    std::uint64_t bytes = 0;
+    SourcePosition position;
+};
+
 struct ChannelSpec {
     std::string name;
     SourcePosition position;
@@ -26,6 +32,8 @@ struct ChannelSpec {
     bool external = false;
     /// External only: the creating process may be another user's (group sharing).
     bool allow_other_owner = false;
+    /// Flexible zones beside the ring: name and size, in order.
+    std::vector<ZoneSpec> zones;
     std::map<std::string, SourcePosition> key_positions;  ///< where each key was written
 };
 

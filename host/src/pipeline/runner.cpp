@@ -89,7 +89,10 @@ public:
             auto runtime = std::make_unique<ProducerRuntime>();
             runtime->plan = &planned;
             runtime->channel = channel(planned.spec->channels.front());
-            auto instance = PluginInstance::create(*planned.plugin, planned.spec->id, planned.config);
+            Wiring wiring;
+            wiring.output = describe_channel(*runtime->channel);
+            if (planned.plugin->schema) wiring.output->schema = planned.plugin->schema;
+            auto instance = PluginInstance::create(*planned.plugin, planned.spec->id, planned.config, std::move(wiring));
             if (!instance) return fail_setup(instance.error().message);
             runtime->instance = std::move(instance).value();
             if (!create_channel(*runtime)) return false;
@@ -145,6 +148,16 @@ private:
         return nullptr;
     }
 
+    /// A channel as the ABI describes it to the instances wired to it.
+    static InputDescription describe_channel(const ChannelRuntime& channel) {
+        const auto& config = channel.config;
+        InputDescription description{channel.plan->spec->name, channel.schema, channel.schema_hash_hex, config.slot_bytes,
+                                     config.slot_count, static_cast<std::uint32_t>(config.sync),
+                                     config.checksum_policy ? config.checksum_policy->id : static_cast<std::uint32_t>(config.checksum),
+                                     config.flex_zones, true};
+        return description;
+    }
+
     bool fail_setup(const std::string& message) {
         err_ << "error: " << terminal_safe(message) << "\n";
         return false;
@@ -178,6 +191,7 @@ private:
         channel.written_before = channel.producer->metrics().slots_written;
         channel.secret = channel.producer->secret();
         producer.instance->bind_producer(&*channel.producer);
+        producer.instance->set_output(describe_channel(channel));
         messagehub::ChannelRecord record;
         record.channel = channel.plan->spec->name;
         record.shm_name = channel.plan->shm_name;
@@ -224,14 +238,11 @@ private:
     bool create_consumer(const PlannedComponent& planned) {
         auto runtime = std::make_unique<ConsumerRuntime>();
         runtime->plan = &planned;
-        std::vector<InputDescription> inputs;
+        Wiring wiring;
         for (const auto& name : planned.spec->channels) {
             ChannelRuntime* input = channel(name);
             runtime->inputs.push_back(input);
-            const auto& config = input->config;
-            inputs.push_back({name, input->schema, input->schema_hash_hex, config.slot_bytes, config.slot_count,
-                              static_cast<std::uint32_t>(config.sync),
-                              config.checksum_policy ? config.checksum_policy->id : static_cast<std::uint32_t>(config.checksum)});
+            wiring.inputs.push_back(describe_channel(*input));
             // The consumer's declared schema against what the channel carries.
             if (planned.plugin->schema && input->schema) {
                 if (auto fits = check_consumer_schema(planned.spec->id, name, *planned.plugin->schema, *input->schema); !fits) {
@@ -239,7 +250,7 @@ private:
                 }
             }
         }
-        auto instance = PluginInstance::create(*planned.plugin, planned.spec->id, planned.config, std::move(inputs));
+        auto instance = PluginInstance::create(*planned.plugin, planned.spec->id, planned.config, std::move(wiring));
         if (!instance) return fail_setup(instance.error().message);
         runtime->instance = std::move(instance).value();
         for (ChannelRuntime* input : runtime->inputs) {
@@ -254,6 +265,10 @@ private:
             runtime->stats.emplace_back();
             broker_->register_consumer(input->plan->spec->name, planned.spec->id);
         }
+        runtime->instance->bind_zone_reader([c = runtime.get()](std::uint32_t index, std::string_view zone, std::span<std::byte> out,
+                                                                std::chrono::nanoseconds timeout) -> Result<std::uint64_t> {
+            return c->readers.at(index).read_zone(zone, out, timeout);
+        });
         consumers_.push_back(std::move(runtime));
         return true;
     }

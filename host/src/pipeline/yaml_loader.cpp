@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 namespace pylabhub::host {
@@ -140,21 +141,22 @@ private:
     }
 
     template <typename T, typename Parse>
-    void number(const YAML::Node& node, const std::string& what, T& out, Parse&& parse, double min, double max) {
+    bool number(const YAML::Node& node, const std::string& what, T& out, Parse&& parse, double min, double max) {
         std::string text;
-        if (!scalar(node, what, text)) return;
+        if (!scalar(node, what, text)) return false;
         auto value = parse(text);
         if (!value) {
             problem(at(node.Mark()), what + ": " + value.error().message);
-            return;
+            return false;
         }
         if (static_cast<double>(*value) < min || static_cast<double>(*value) > max) {
             char range[64];
             std::snprintf(range, sizeof range, "%.15g .. %.15g", min, max);
             problem(at(node.Mark()), what + ": " + text + " is out of range " + range);
-            return;
+            return false;
         }
         out = static_cast<T>(*value);
+        return true;
     }
 
     void one_of(const YAML::Node& node, const std::string& what, std::string& out, const std::vector<std::string>& allowed) {
@@ -279,7 +281,7 @@ private:
         const std::string where = " in channel '" + channel.name + "'";
         if (value.IsMap()) {
             for_each_key(value, {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions", "external",
-                                 "allow_other_owner"},
+                                 "allow_other_owner", "zones"},
                          where, [&](const std::string& k, const YAML::Node& v, const SourcePosition& pos) {
                 channel.key_positions[k] = at(v.Mark());
                 (void)pos;
@@ -299,6 +301,7 @@ private:
                 }
                 else if (k == "max_consumers") number(v, "max_consumers", channel.max_consumers, parse_int, 1, 1024);
                 else if (k == "permissions") read_permissions(v, channel.permissions);
+                else if (k == "zones") read_zones(v, channel);
                 else if (k == "external" || k == "allow_other_owner") {
                     std::string text;
                     if (scalar(v, k, text)) {
@@ -314,13 +317,32 @@ private:
                                                                 "process creates)");
         }
         if (channel.external) {
-            for (const char* k : {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions"}) {
+            for (const char* k : {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions", "zones"}) {
                 if (channel.key_positions.count(k)) {
                     problem(channel.key_positions[k], std::string(k) + ": an external channel's layout is set by the host that creates it; remove it here");
                 }
             }
         }
         result_.spec.channels.push_back(std::move(channel));
+    }
+
+    /// zones: {calibration: 256B, state: 64B}; the DataBlock's own limits
+    /// (names, count, sizes) are checked here so they get a position.
+    void read_zones(const YAML::Node& v, ChannelSpec& channel) {
+        if (!v.IsMap()) {
+            problem(at(v.Mark()), "zones must be a mapping of name: size, e.g. {calibration: 256B, state: 64B}");
+            return;
+        }
+        for_each_key(v, {}, " in zones", [&](const std::string& name, const YAML::Node& size, const SourcePosition& pos) {
+            if (name.empty() || name.size() > 31 || !valid_name(name)) {
+                problem(pos, "zone name '" + name + "' must be 1..31 letters, digits, '_', '-' or '.'");
+                return;
+            }
+            std::uint64_t bytes = 0;
+            if (!number(size, "zone '" + name + "'", bytes, parse_size, 1, 16 * 1024 * 1024)) return;
+            channel.zones.push_back({name, bytes, at(size.Mark())});
+        });
+        if (channel.zones.size() > 64) problem(at(v.Mark()), "at most 64 zones a channel");
     }
 
     void read_permissions(const YAML::Node& v, std::uint32_t& out) {
@@ -402,23 +424,43 @@ private:
         for_each_key(node, {}, " in config", [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
             ConfigInput input;
             input.position = at(v.Mark());
+            input.json = yaml_to_json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             if (v.IsScalar()) {
                 input.text = v.Scalar();
             } else if (v.IsSequence()) {
                 input.is_list = true;
                 for (const auto& item : v) {
-                    if (!item.IsScalar()) {
-                        problem(at(item.Mark()), "config '" + k + "': list items must be single values");
-                        return;
-                    }
-                    input.list.push_back(item.Scalar());
+                    if (!item.IsScalar()) input.is_tree = true;
+                    else input.list.push_back(item.Scalar());
                 }
             } else {
-                problem(input.position, "config '" + k + "': nested mappings are not supported");
-                return;
+                input.is_tree = true;  // a map: only a tree-typed entry takes it (resolve_config says so)
             }
             component.config[k] = std::move(input);
         });
+    }
+
+    /// YAML as JSON for PLH_CONFIG_TREE values: plain scalars become numbers,
+    /// booleans or null where they read as one; quoted ones stay strings.
+    static nlohmann::json yaml_to_json(const YAML::Node& node) {
+        if (node.IsMap()) {
+            nlohmann::json object = nlohmann::json::object();
+            for (const auto& item : node) object[item.first.Scalar()] = yaml_to_json(item.second);
+            return object;
+        }
+        if (node.IsSequence()) {
+            nlohmann::json array = nlohmann::json::array();
+            for (const auto& item : node) array.push_back(yaml_to_json(item));
+            return array;
+        }
+        if (!node.IsScalar()) return nullptr;
+        const std::string& text = node.Scalar();
+        if (node.Tag() == "!") return text;  // quoted
+        if (text.empty() || text == "~" || text == "null") return nullptr;
+        if (text == "true" || text == "false") return text == "true";
+        if (auto i = parse_int(text)) return *i;
+        if (auto f = parse_float(text)) return *f;
+        return text;
     }
 
     std::filesystem::path file_;

@@ -70,7 +70,42 @@ public:
         }
     }
     static bool creating(plh_host_context* ctx) { return ctx->self->creating_; }
-    static const std::vector<plh_input_info>& inputs(plh_host_context* ctx) { return ctx->self->input_infos_; }
+    static std::size_t input_count(plh_host_context* ctx) { return ctx->self->inputs_.size(); }
+    static const plh_input_info* input(plh_host_context* ctx, std::size_t index) {
+        const auto& inputs = ctx->self->inputs_;
+        return index < inputs.size() ? &inputs[index]->info : nullptr;
+    }
+    static const plh_input_info* output(plh_host_context* ctx) {
+        const auto* described = ctx->self->output_.load(std::memory_order_acquire);
+        return described != nullptr ? &described->info : nullptr;
+    }
+    static std::uint32_t direction(plh_host_context* ctx) { return ctx->self->transport_direction_; }
+    /// The JSON text of a config value, kept until destroy.
+    static const char* json(plh_host_context* ctx, const std::string& name) {
+        PluginInstance& instance = *ctx->self;
+        const auto found = instance.config_.find(name);
+        if (found == instance.config_.end()) return nullptr;
+        std::lock_guard lock(instance.state_mutex_);
+        auto [it, added] = instance.json_config_.try_emplace(name);
+        if (added) it->second = to_json_text(found->second);
+        return it->second.c_str();
+    }
+    static Result<std::uint64_t> write_zone(plh_host_context* ctx, std::string_view zone, std::span<const std::byte> data) {
+        PluginInstance& instance = *ctx->self;
+        std::lock_guard lock(instance.write_mutex_);
+        if (instance.producer_ == nullptr) {
+            return make_error(instance.bound_once_ ? ErrorCode::closed : ErrorCode::not_found,
+                              instance.bound_once_ ? "the channel is closed" : "no channel yet");
+        }
+        return instance.producer_->write_zone(zone, data);
+    }
+    static Result<std::uint64_t> read_zone(plh_host_context* ctx, std::uint32_t index, std::string_view zone,
+                                           std::span<std::byte> out, std::chrono::nanoseconds timeout) {
+        PluginInstance& instance = *ctx->self;
+        std::lock_guard lock(instance.zone_mutex_);
+        if (!instance.zone_reader_) return make_error(ErrorCode::closed, "the inputs are closed");
+        return instance.zone_reader_(index, zone, out, timeout);
+    }
     static void set_schema(plh_host_context* ctx, SchemaDescription schema) { ctx->self->schema_ = std::move(schema); }
 };
 
@@ -204,15 +239,87 @@ plh_status api_declare_schema(plh_host_context* ctx, const plh_schema_desc* desc
 }
 
 uint32_t api_input_count(plh_host_context* ctx) {
-    return ctx != nullptr ? static_cast<uint32_t>(HostApiAccess::inputs(ctx).size()) : 0;
+    return ctx != nullptr ? static_cast<uint32_t>(HostApiAccess::input_count(ctx)) : 0;
 }
 
 plh_status api_input_info(plh_host_context* ctx, uint32_t index, const plh_input_info** out) {
     if (ctx == nullptr || out == nullptr) return PLH_ERR_INVALID;
-    const auto& inputs = HostApiAccess::inputs(ctx);
-    if (index >= inputs.size()) return PLH_ERR_INVALID;
-    *out = &inputs[index];
+    const plh_input_info* info = HostApiAccess::input(ctx, index);
+    if (info == nullptr) return PLH_ERR_INVALID;
+    *out = info;
     return PLH_OK;
+}
+
+plh_status api_config_json(plh_host_context* ctx, const char* name, const char** out) {
+    if (ctx == nullptr || name == nullptr || out == nullptr) return PLH_ERR_INVALID;
+    const char* text = HostApiAccess::json(ctx, name);
+    if (text == nullptr) return PLH_ERR_CONFIG;
+    *out = text;
+    return PLH_OK;
+}
+
+plh_status api_output_info(plh_host_context* ctx, const plh_input_info** out) {
+    if (ctx == nullptr || out == nullptr) return PLH_ERR_INVALID;
+    const plh_input_info* info = HostApiAccess::output(ctx);
+    if (info == nullptr) return PLH_ERR_UNSUPPORTED;
+    *out = info;
+    return PLH_OK;
+}
+
+/// Zone errors as statuses, with the message for people reported too.
+plh_status zone_status(plh_host_context* ctx, const Error& error) {
+    api_report_error(ctx, error.message.c_str());
+    switch (error.code) {
+    case ErrorCode::closed: return PLH_END;
+    case ErrorCode::not_found: return PLH_ERR_INVALID;
+    case ErrorCode::invalid_argument: return PLH_ERR_INVALID;
+    case ErrorCode::timeout: return PLH_TIMEOUT;
+    case ErrorCode::corrupt: return PLH_ERR_CORRUPT;
+    default: return PLH_ERR_INTERNAL;
+    }
+}
+
+plh_status api_zone_write(plh_host_context* ctx, const char* zone, const void* data, size_t bytes) {
+    if (ctx == nullptr || zone == nullptr || (data == nullptr && bytes > 0)) return PLH_ERR_INVALID;
+    auto written = HostApiAccess::write_zone(ctx, zone, std::span(static_cast<const std::byte*>(data), bytes));
+    if (written) return PLH_OK;
+    if (written.error().code == ErrorCode::not_found && written.error().message == "no channel yet") return PLH_ERR_UNSUPPORTED;
+    return zone_status(ctx, written.error());
+}
+
+plh_status api_zone_read(plh_host_context* ctx, uint32_t input_index, const char* zone, void* out, size_t capacity,
+                         size_t* bytes, uint64_t* version, uint64_t timeout_ns) {
+    if (ctx == nullptr || zone == nullptr || (out == nullptr && capacity > 0)) return PLH_ERR_INVALID;
+    const plh_input_info* input = HostApiAccess::input(ctx, input_index);
+    if (input == nullptr) return PLH_ERR_INVALID;
+    std::uint64_t size = 0;
+    for (std::uint32_t i = 0; i < input->zone_count; ++i) {
+        if (std::strcmp(input->zones[i]->name, zone) == 0) size = input->zones[i]->bytes;
+    }
+    if (size == 0) {
+        api_report_error(ctx, ("input '" + std::string(input->channel) + "' has no zone '" + zone + "'").c_str());
+        return PLH_ERR_INVALID;
+    }
+    if (bytes != nullptr) *bytes = size;
+    auto read = HostApiAccess::read_zone(ctx, input_index, zone, std::span(static_cast<std::byte*>(out), capacity),
+                                         std::chrono::nanoseconds(timeout_ns));
+    if (!read) return zone_status(ctx, read.error());
+    if (version != nullptr) *version = *read;
+    return PLH_OK;
+}
+
+uint32_t api_transport_direction(plh_host_context* ctx) { return ctx != nullptr ? HostApiAccess::direction(ctx) : 0; }
+
+/// Transports are not wired to a broker by this host yet (the transport
+/// work); the entries exist so that the 1.1 table is complete.
+plh_status api_advertise(plh_host_context* ctx, const char*, const char*) {
+    if (ctx != nullptr) api_report_error(ctx, "advertise: this host runs no transports yet");
+    return PLH_ERR_UNSUPPORTED;
+}
+
+plh_status api_discover(plh_host_context* ctx, const char*, char*, size_t, char*, size_t, uint64_t) {
+    if (ctx != nullptr) api_report_error(ctx, "discover: this host runs no transports yet");
+    return PLH_ERR_UNSUPPORTED;
 }
 
 } // namespace
@@ -242,39 +349,69 @@ const plh_host_api& host_api() {
         table.declare_schema = api_declare_schema;
         table.input_count = api_input_count;
         table.input_info = api_input_info;
+        table.config_json = api_config_json;
+        table.output_info = api_output_info;
+        table.zone_write = api_zone_write;
+        table.zone_read = api_zone_read;
+        table.transport_direction = api_transport_direction;
+        table.advertise = api_advertise;
+        table.discover = api_discover;
         return table;
     }();
     return api;
 }
 
-PluginInstance::PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config,
-                               std::vector<InputDescription> inputs)
-    : plugin_(&plugin), id_(std::move(id)), config_(std::move(config)), inputs_(std::move(inputs)),
-      context_(std::make_unique<plh_host_context>(plh_host_context{this})), schema_(plugin.schema) {
+void PluginInstance::describe(DescribedChannel& described, std::uint32_t index) {
     static const std::string empty;
-    for (std::size_t i = 0; i < inputs_.size(); ++i) {
-        const InputDescription& in = inputs_[i];
-        plh_input_info info{};
-        info.struct_size = sizeof(plh_input_info);
-        info.index = static_cast<uint32_t>(i);
-        info.channel = in.channel.c_str();
-        info.schema_name = in.schema ? in.schema->name.c_str() : empty.c_str();
-        info.schema_version = in.schema ? in.schema->version.c_str() : empty.c_str();
-        info.schema_blds = in.schema ? in.schema->blds.c_str() : empty.c_str();
-        info.schema_hash = in.schema_hash_hex.c_str();
-        info.slot_bytes = in.slot_bytes;
-        info.slot_count = in.slot_count;
-        info.sync_policy = in.sync_policy;
-        info.checksum_policy = in.checksum_policy;
-        input_infos_.push_back(info);
+    const InputDescription& in = described.source;
+    for (const auto& zone : in.zones) described.zones.push_back({sizeof(plh_zone_info), 0, zone.name.c_str(), zone.bytes});
+    for (const auto& zone : described.zones) described.zone_pointers.push_back(&zone);
+    plh_input_info& info = described.info;
+    info.struct_size = sizeof(plh_input_info);
+    info.index = index;
+    info.channel = in.channel.c_str();
+    info.schema_name = in.schema ? in.schema->name.c_str() : empty.c_str();
+    info.schema_version = in.schema ? in.schema->version.c_str() : empty.c_str();
+    info.schema_blds = in.schema ? in.schema->blds.c_str() : empty.c_str();
+    info.schema_hash = in.schema_hash_hex.c_str();
+    info.slot_bytes = in.slot_bytes;
+    info.slot_count = in.slot_count;
+    info.sync_policy = in.sync_policy;
+    info.checksum_policy = in.checksum_policy;
+    info.zone_count = static_cast<uint32_t>(described.zones.size());
+    info.read_lossless = in.read_lossless ? 1 : 0;
+    info.zones = described.zone_pointers.data();
+}
+
+PluginInstance::PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config, Wiring wiring)
+    : plugin_(&plugin), id_(std::move(id)), config_(std::move(config)), transport_direction_(wiring.transport_direction),
+      context_(std::make_unique<plh_host_context>(plh_host_context{this})), schema_(plugin.schema) {
+    for (std::size_t i = 0; i < wiring.inputs.size(); ++i) {
+        auto described = std::make_unique<DescribedChannel>();
+        described->source = std::move(wiring.inputs[i]);
+        describe(*described, static_cast<std::uint32_t>(i));
+        inputs_.push_back(std::move(described));
+    }
+    if (wiring.output) {
+        output_planned_ = std::make_unique<DescribedChannel>();
+        output_planned_->source = std::move(*wiring.output);
+        describe(*output_planned_, 0);
+        output_.store(output_planned_.get());
     }
 }
 
+void PluginInstance::set_output(InputDescription output) {
+    if (output_final_) return;  // the pointers handed out stay valid: set once
+    output_final_ = std::make_unique<DescribedChannel>();
+    output_final_->source = std::move(output);
+    describe(*output_final_, 0);
+    output_.store(output_final_.get(), std::memory_order_release);
+}
+
 Result<std::unique_ptr<PluginInstance>> PluginInstance::create(const PluginInfo& plugin, std::string instance_id,
-                                                               ResolvedConfig config,
-                                                               std::vector<InputDescription> inputs) {
+                                                               ResolvedConfig config, Wiring wiring) {
     std::unique_ptr<PluginInstance> instance(
-        new PluginInstance(plugin, std::move(instance_id), std::move(config), std::move(inputs)));
+        new PluginInstance(plugin, std::move(instance_id), std::move(config), std::move(wiring)));
     const plh_plugin_descriptor* d = plugin.descriptor;
     if (d->create == nullptr) return instance;  // policies have no instances
     instance->creating_ = true;

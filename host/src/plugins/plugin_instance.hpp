@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <span>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,7 +23,7 @@ struct plh_host_context;  // defined in plugin_instance.cpp; plugins see it as o
 
 namespace pylabhub::host {
 
-/// What a consumer instance is told about one of its inputs.
+/// What an instance is told about a channel it reads (an input) or writes.
 struct InputDescription {
     std::string channel;
     std::optional<SchemaDescription> schema;
@@ -30,15 +32,29 @@ struct InputDescription {
     std::uint32_t slot_count = 0;
     std::uint32_t sync_policy = 0;
     std::uint32_t checksum_policy = 0;
+    std::vector<datablock::FlexZoneSpec> zones;
+    bool read_lossless = true;
 };
+
+/// The channels an instance is wired to, given to it at create.
+struct Wiring {
+    std::vector<InputDescription> inputs;
+    /// The channel it writes (producers, processors, inbound transports).
+    std::optional<InputDescription> output;
+    std::uint32_t transport_direction = 0;  ///< plh_transport_direction, 0 for other kinds
+};
+
+/// Reads a zone of input `index` for zone_read (set by the runner while the
+/// inputs are attached).
+using ZoneReader = std::function<Result<std::uint64_t>(std::uint32_t index, std::string_view zone,
+                                                       std::span<std::byte> out, std::chrono::nanoseconds timeout)>;
 
 class PluginInstance {
 public:
     /// Calls the plugin's create. The error names the instance, the plugin,
     /// its file and the plugin's own message.
     static Result<std::unique_ptr<PluginInstance>> create(const PluginInfo& plugin, std::string instance_id,
-                                                          ResolvedConfig config,
-                                                          std::vector<InputDescription> inputs = {});
+                                                          ResolvedConfig config, Wiring wiring = {});
     ~PluginInstance();  ///< calls the plugin's destroy
     PluginInstance(const PluginInstance&) = delete;
     PluginInstance& operator=(const PluginInstance&) = delete;
@@ -60,6 +76,15 @@ public:
         bound_once_ = bound_once_ || producer != nullptr;
     }
 
+    /// How zone_read reaches the inputs; an empty one (when the inputs are
+    /// left) makes zone_read return PLH_END. Waits for a read in progress.
+    void bind_zone_reader(ZoneReader reader) {
+        std::lock_guard lock(zone_mutex_);
+        zone_reader_ = std::move(reader);
+    }
+    /// The channel's final description (its schema as created), for output_info.
+    void set_output(InputDescription output);
+
     void request_stop() { stop_.store(true); }
     bool stop_requested() const { return stop_.load(); }
     /// Set when the plugin asked the whole pipeline to stop.
@@ -74,14 +99,29 @@ public:
 
 private:
     friend class HostApiAccess;
-    PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config,
-                   std::vector<InputDescription> inputs);
+    PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config, Wiring wiring);
+
+    /// A channel description in the ABI's form; pointers into `source`,
+    /// which must not move until destroy.
+    struct DescribedChannel {
+        InputDescription source;
+        std::vector<plh_zone_info> zones;
+        std::vector<const plh_zone_info*> zone_pointers;
+        plh_input_info info{};
+    };
+    static void describe(DescribedChannel& described, std::uint32_t index);
 
     const PluginInfo* plugin_;
     std::string id_;
     ResolvedConfig config_;
-    std::vector<InputDescription> inputs_;
-    std::vector<plh_input_info> input_infos_;  // point into inputs_
+    std::vector<std::unique_ptr<DescribedChannel>> inputs_;
+    std::unique_ptr<DescribedChannel> output_planned_;  // before the channel exists
+    std::unique_ptr<DescribedChannel> output_final_;    // set once, when it does
+    std::atomic<DescribedChannel*> output_{nullptr};
+    std::uint32_t transport_direction_ = 0;
+    std::mutex zone_mutex_;
+    ZoneReader zone_reader_;  // guarded by zone_mutex_
+    std::map<std::string, std::string> json_config_;  // config_json texts, made on first use; guarded by state_mutex_
     std::unique_ptr<plh_host_context> context_;
     void* handle_ = nullptr;
     std::optional<SchemaDescription> schema_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #define BOOST_DLL_USE_STD_FS
@@ -44,6 +45,7 @@ std::string_view kind_name(plh_plugin_kind kind) noexcept {
     case PLH_KIND_CHECKSUM: return "checksum";
     case PLH_KIND_SYNC: return "sync";
     case PLH_KIND_TRANSPORT: return "transport";
+    case PLH_KIND_PROCESSOR: return "processor";
     }
     return "unknown";
 }
@@ -184,12 +186,13 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
         return false;
     }
     info.kind = static_cast<plh_plugin_kind>(d->kind);
-    if (info.kind < PLH_KIND_PRODUCER || info.kind > PLH_KIND_TRANSPORT) {
+    if (info.kind < PLH_KIND_PRODUCER || info.kind > PLH_KIND_PROCESSOR ||
+        (info.kind == PLH_KIND_PROCESSOR && entry.abi_minor < 1)) {
         problem(file, info.id, "plugin '" + info.id + "' has unknown kind " + std::to_string(d->kind));
         return false;
     }
     if (info.kind == PLH_KIND_TRANSPORT) {
-        problem(file, info.id, "plugin '" + info.id + "' is a transport; transports arrive in a later ABI minor version");
+        problem(file, info.id, "plugin '" + info.id + "' is a transport; this host does not run transports yet");
         return false;
     }
     if (const PluginInfo* existing = find(info.id)) {
@@ -210,7 +213,7 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
             problem(file, info.id, "plugin '" + info.id + "': config entry " + std::to_string(i) + " is malformed");
             return false;
         }
-        if (c->type < PLH_CONFIG_BOOL || c->type > PLH_CONFIG_STRING_LIST) {
+        if (c->type < PLH_CONFIG_BOOL || c->type > PLH_CONFIG_TREE) {
             problem(file, info.id, "plugin '" + info.id + "': config '" + c->name + "' has unknown type " + std::to_string(c->type));
             return false;
         }
@@ -262,11 +265,28 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
     }
     case PLH_KIND_SYNC: {
         const auto* table = static_cast<const plh_sync_vtable*>(d->vtable);
-        if (!PLH_HAS_FIELD(table, plh_sync_vtable, max_consumers) || table->policy_id < 1 || table->policy_id > 3) {
-            problem(file, info.id, "sync plugin '" + info.id + "' names no DataBlock sync protocol (policy_id 1..3)");
+        const bool selects = PLH_HAS_FIELD(table, plh_sync_vtable, select) && table->select != nullptr;
+        if (!PLH_HAS_FIELD(table, plh_sync_vtable, max_consumers) || table->policy_id > 3 || (table->policy_id == 0 && !selects)) {
+            problem(file, info.id, "sync plugin '" + info.id + "' names no DataBlock sync protocol (policy_id 1..3) "
+                                   "and is no read policy (select)");
             return false;
         }
-        info.sync = *table;
+        if (selects && (d->create == nullptr || d->destroy == nullptr)) {
+            problem(file, info.id, "read policy '" + info.id + "' has select but lacks create or destroy");
+            return false;
+        }
+        info.sync = plh_sync_vtable{};
+        std::memcpy(&*info.sync, table, std::min<std::size_t>(table->struct_size, sizeof(plh_sync_vtable)));
+        info.sync->struct_size = sizeof(plh_sync_vtable);
+        break;
+    }
+    case PLH_KIND_PROCESSOR: {
+        const auto* table = static_cast<const plh_processor_vtable*>(d->vtable);
+        if (d->create == nullptr || d->destroy == nullptr || !PLH_HAS_FIELD(table, plh_processor_vtable, process) ||
+            table->process == nullptr) {
+            problem(file, info.id, "plugin '" + info.id + "' lacks create, destroy or its processor functions");
+            return false;
+        }
         break;
     }
     default: break;

@@ -376,6 +376,39 @@ TEST_F(DataBlockTest, FlexibleZonesHaveTheirOwnChecksums) {
     EXPECT_EQ(consumer.info().config.flex_zones[1].name, "status");
 }
 
+TEST_F(DataBlockTest, WholeZoneWritesAreReadBackWithVersionsAndDigests) {
+    DataBlockConfig config;
+    config.checksum = ChecksumKind::blake2b;
+    config.flex_zones = {{"state", 64}};
+    Producer producer = make_producer(config);
+    Consumer consumer = must_attach(producer);
+    std::vector<std::byte> out(64, std::byte{0xff});
+    auto version = consumer.read_zone("state", out);
+    ASSERT_TRUE(version.has_value()) << version.error().message;
+    EXPECT_EQ(*version, 0U) << "never written";
+    EXPECT_EQ(out[0], std::byte{0}) << "a zone starts zeroed";
+
+    const std::string first = "gain=1.5;offset=2";
+    EXPECT_EQ(producer.write_zone("state", std::as_bytes(std::span(first))).value(), 1U);
+    const std::string second = "gain=2";
+    EXPECT_EQ(producer.write_zone("state", std::as_bytes(std::span(second))).value(), 2U);
+    version = consumer.read_zone("state", out);
+    ASSERT_TRUE(version.has_value()) << version.error().message;
+    EXPECT_EQ(*version, 2U);
+    EXPECT_EQ(text_of(std::span(out).first(second.size())), "gain=2");
+    EXPECT_EQ(out[second.size()], std::byte{0}) << "the rest of the zone is cleared, not left from the first write";
+
+    std::vector<std::byte> too_big(65);
+    EXPECT_EQ(producer.write_zone("state", too_big).error().code, ErrorCode::invalid_argument);
+    std::vector<std::byte> small(8);
+    EXPECT_EQ(consumer.read_zone("state", small).error().code, ErrorCode::invalid_argument);
+    EXPECT_EQ(consumer.read_zone("nope", out).error().code, ErrorCode::not_found);
+
+    producer.flexible_zone("state")[0] = std::byte{'G'};  // behind the seqlock's back
+    EXPECT_EQ(consumer.read_zone("state", out).error().code, ErrorCode::corrupt);
+    EXPECT_EQ(consumer.metrics().checksum_failures, 1U);
+}
+
 TEST_F(DataBlockTest, WriteGuardAbandonsOnExceptionAndDoubleReleaseIsHarmless) {
     Producer producer = make_producer();
     Consumer consumer = must_attach(producer);

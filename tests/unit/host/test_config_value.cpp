@@ -108,5 +108,27 @@ TEST_F(ResolveConfig, APluginWithoutConfigSaysSo) {
     EXPECT_THAT(std::get<std::vector<ConfigProblem>>(result)[0].message, HasSubstr("this plugin takes no config"));
 }
 
+TEST(ResolveTreeConfig, NestedValuesReachTreeEntriesAsJsonAndNoOtherType) {
+    const std::vector<ConfigSpec> specs = {
+        {"settings", "nested settings", PLH_CONFIG_TREE, R"({"gain": 1})", false, std::nullopt},
+        {"name", "a name", PLH_CONFIG_STRING, "x", false, std::nullopt},
+    };
+    ConfigInput nested{"", {}, false, {"p.yaml", 4, 9}, true, R"({"roi":[0,0,64,64],"mode":"fast"})"};
+    auto result = resolve_config(specs, {{"settings", nested}});
+    ASSERT_TRUE(std::holds_alternative<ResolvedConfig>(result));
+    EXPECT_EQ(std::get<Tree>(std::get<ResolvedConfig>(result).at("settings")).json, R"({"roi":[0,0,64,64],"mode":"fast"})");
+    EXPECT_EQ(to_json_text(std::get<ResolvedConfig>(result).at("name")), R"("x")");
+
+    auto defaults = resolve_config(specs, {});
+    ASSERT_TRUE(std::holds_alternative<ResolvedConfig>(defaults));
+    EXPECT_EQ(std::get<Tree>(std::get<ResolvedConfig>(defaults).at("settings")).json, R"({"gain":1})");
+
+    auto refused = resolve_config(specs, {{"name", nested}});
+    ASSERT_TRUE(std::holds_alternative<std::vector<ConfigProblem>>(refused));
+    const auto& problem = std::get<std::vector<ConfigProblem>>(refused).at(0);
+    EXPECT_EQ(problem.position.line, 4);
+    EXPECT_THAT(problem.message, HasSubstr("nested maps and lists are only for config entries of type tree"));
+}
+
 } // namespace
 } // namespace pylabhub::host

@@ -86,6 +86,11 @@ public:
 
     std::span<const std::byte> flexible_zone(std::string_view name) const;
     Result<void> verify_zone_checksum(std::string_view name) const;
+    /// A consistent copy of zone `name` (see Producer::write_zone), its
+    /// digest checked; `out` must hold the zone. Returns the version copied
+    /// (0: never written). Any thread.
+    Result<std::uint64_t> read_zone(std::string_view name, std::span<std::byte> out,
+                                    std::chrono::nanoseconds timeout = std::chrono::seconds(1)) const;
 
     /// Records that this consumer is alive (acquire_read does it too).
     void heartbeat() noexcept;

@@ -11,11 +11,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
 #include "pylabhub/core/result.hpp"
 #include "pylabhub/crypto/crypto.hpp"
+#include "pylabhub/datablock/config.hpp"
 
 namespace pylabhub::datablock {
 
@@ -36,6 +38,13 @@ public:
     /// The newest slot committed after sequence `after` (any, for the first
     /// call with `after` = UINT64_MAX); timeout or closed errors as a Consumer.
     Result<ObservedSlot> next(std::uint64_t after, std::chrono::nanoseconds timeout);
+
+    /// The segment's flexible zones, by name and size.
+    std::vector<FlexZoneSpec> zones() const;
+    /// A consistent copy of a zone, as Consumer::read_zone; its digest is
+    /// checked when the policy is a built-in one.
+    Result<std::uint64_t> read_zone(std::string_view name, std::span<std::byte> out,
+                                    std::chrono::nanoseconds timeout = std::chrono::seconds(1)) const;
 
 private:
     struct State;

@@ -77,6 +77,11 @@ public:
     std::span<std::byte> flexible_zone(std::string_view name) const;
     /// Stores the digest of zone `name` (with the block's checksum policy).
     Result<void> update_zone_checksum(std::string_view name);
+    /// Replaces zone `name` as a whole (bytes after `data` set to 0) and its
+    /// digest, under the zone's seqlock, so that readers using read_zone
+    /// never see a half-written zone. Any thread; returns the zone's version.
+    Result<std::uint64_t> write_zone(std::string_view name, std::span<const std::byte> data,
+                                     std::chrono::nanoseconds timeout = std::chrono::seconds(1));
 
     const std::string& shm_name() const;
     const crypto::SharedSecret& secret() const;

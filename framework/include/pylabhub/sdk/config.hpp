@@ -64,5 +64,10 @@ constexpr plh_config_entry size(const char* name, const char* default_value, con
 constexpr plh_config_entry string_list(const char* name, const char* description) {
     return option(PLH_CONFIG_STRING_LIST, name, nullptr, description);
 }
+/// ABI 1.1: nested maps and lists of any depth, read as JSON text with
+/// Host::config_json; the default is written as JSON (nullptr: none).
+constexpr plh_config_entry tree(const char* name, const char* default_json, const char* description) {
+    return option(PLH_CONFIG_TREE, name, default_json, description);
+}
 
 } // namespace pylabhub::sdk

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -31,7 +32,19 @@ public:
     explicit ConfigError(const std::string& message) : PluginError(PLH_ERR_CONFIG, message) {}
 };
 
-/// One of a consumer's inputs (plh_input_info, copied).
+/// A flexible zone of a channel (plh_zone_info, copied).
+struct ZoneInfo {
+    std::string name;
+    std::uint64_t bytes = 0;
+};
+
+/// A consistent copy of a zone (Host::zone_read).
+struct ZoneCopy {
+    std::vector<std::byte> bytes;
+    std::uint64_t version = 0;  ///< how many times it was written; 0: never
+};
+
+/// One of a consumer's inputs, or the channel a writer writes (plh_input_info, copied).
 struct InputInfo {
     std::uint32_t index = 0;
     std::string channel;
@@ -43,6 +56,8 @@ struct InputInfo {
     std::uint32_t slot_count = 0;
     std::uint32_t sync_policy = 0;
     std::uint32_t checksum_policy = 0;
+    std::vector<ZoneInfo> zones;  ///< ABI 1.1 hosts
+    bool read_lossless = true;    ///< false: a read policy that may skip slots
 };
 
 class Host {
@@ -140,25 +155,62 @@ public:
         for (uint32_t i = 0; i < count; ++i) {
             const plh_input_info* in = nullptr;
             if (api_->input_info(ctx_, i, &in) != PLH_OK || in == nullptr) continue;
-            auto text = [](const char* s) { return std::string(s ? s : ""); };
-            InputInfo info;
-            info.index = in->index;
-            info.channel = text(in->channel);
-            if (PLH_HAS_FIELD(in, plh_input_info, schema_hash)) {
-                info.schema_name = text(in->schema_name);
-                info.schema_version = text(in->schema_version);
-                info.schema_blds = text(in->schema_blds);
-                info.schema_hash = text(in->schema_hash);
-            }
-            if (PLH_HAS_FIELD(in, plh_input_info, checksum_policy)) {
-                info.slot_bytes = in->slot_bytes;
-                info.slot_count = in->slot_count;
-                info.sync_policy = in->sync_policy;
-                info.checksum_policy = in->checksum_policy;
-            }
-            all.push_back(std::move(info));
+            all.push_back(copy(*in));
         }
         return all;
+    }
+
+    /// The channel this instance writes (ABI 1.1 hosts; nullopt otherwise).
+    std::optional<InputInfo> output() const {
+        const plh_input_info* out = nullptr;
+        if (!PLH_HAS_FIELD(api_, plh_host_api, output_info) || !api_->output_info ||
+            api_->output_info(ctx_, &out) != PLH_OK || out == nullptr) {
+            return std::nullopt;
+        }
+        return copy(*out);
+    }
+
+    /// Replaces flexible zone `zone` of the channel this instance writes
+    /// (bytes after `data` set to 0); readers never see it half-written.
+    void zone_write(const char* zone, std::span<const std::byte> data) const {
+        if (!PLH_HAS_FIELD(api_, plh_host_api, zone_write) || !api_->zone_write) {
+            throw PluginError(PLH_ERR_UNSUPPORTED, "this host has no flexible zones (ABI 1.1 needed)");
+        }
+        const plh_status status = api_->zone_write(ctx_, zone, data.data(), data.size());
+        if (status != PLH_OK) throw PluginError(status, std::string("zone_write('") + zone + "') failed");
+    }
+
+    /// A consistent copy of zone `zone` of input `input`, its checksum
+    /// checked (PluginError with PLH_ERR_CORRUPT when it fails).
+    ZoneCopy zone_read(std::uint32_t input, const char* zone,
+                       std::chrono::nanoseconds timeout = std::chrono::seconds(1)) const {
+        if (!PLH_HAS_FIELD(api_, plh_host_api, zone_read) || !api_->zone_read) {
+            throw PluginError(PLH_ERR_UNSUPPORTED, "this host has no flexible zones (ABI 1.1 needed)");
+        }
+        std::uint64_t size = 0;
+        for (const auto& in : inputs()) {
+            if (in.index != input) continue;
+            for (const auto& z : in.zones) {
+                if (z.name == zone) size = z.bytes;
+            }
+        }
+        ZoneCopy copy_out;
+        copy_out.bytes.resize(size);
+        size_t bytes = 0;
+        const plh_status status = api_->zone_read(ctx_, input, zone, copy_out.bytes.data(), copy_out.bytes.size(), &bytes,
+                                                  &copy_out.version, static_cast<uint64_t>(timeout.count()));
+        if (status != PLH_OK) throw PluginError(status, std::string("zone_read('") + zone + "') failed");
+        copy_out.bytes.resize(bytes);
+        return copy_out;
+    }
+
+    /// A config value as JSON text: how a `tree` entry (nested maps and
+    /// lists) is read; parse it with the JSON library of your choice.
+    std::string config_json(const char* name) const {
+        const char* value = nullptr;
+        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_json) && api_->config_json ? api_->config_json(ctx_, name, &value)
+                                                                                          : PLH_ERR_UNSUPPORTED);
+        return value ? value : "";
     }
 
     void report_error(const char* message) const {
@@ -166,6 +218,33 @@ public:
     }
 
 private:
+    static InputInfo copy(const plh_input_info& in) {
+        const plh_input_info* fields = &in;
+        auto text = [](const char* s) { return std::string(s ? s : ""); };
+        InputInfo info;
+        info.index = in.index;
+        info.channel = text(in.channel);
+        if (PLH_HAS_FIELD(fields, plh_input_info, schema_hash)) {
+            info.schema_name = text(in.schema_name);
+            info.schema_version = text(in.schema_version);
+            info.schema_blds = text(in.schema_blds);
+            info.schema_hash = text(in.schema_hash);
+        }
+        if (PLH_HAS_FIELD(fields, plh_input_info, checksum_policy)) {
+            info.slot_bytes = in.slot_bytes;
+            info.slot_count = in.slot_count;
+            info.sync_policy = in.sync_policy;
+            info.checksum_policy = in.checksum_policy;
+        }
+        if (PLH_HAS_FIELD(fields, plh_input_info, zones) && in.zones != nullptr) {
+            info.read_lossless = in.read_lossless != 0;
+            for (uint32_t z = 0; z < in.zone_count; ++z) {
+                if (in.zones[z] != nullptr) info.zones.push_back({text(in.zones[z]->name), in.zones[z]->bytes});
+            }
+        }
+        return info;
+    }
+
     void check(const char* name, plh_status status) const {
         if (status != PLH_OK) throw ConfigError(std::string("config '") + name + "' is not available");
     }

@@ -1,5 +1,6 @@
-// Writing a plugin in C++: derive from sdk::Producer or sdk::Consumer (or
-// describe a policy with sdk::ChecksumPolicy / sdk::SyncPolicy), then list
+// Writing a plugin in C++: derive from sdk::Producer, sdk::Consumer or
+// sdk::Processor (or sdk::ReadPolicy for a read policy, or describe a
+// slot protocol with sdk::ChecksumPolicy / sdk::SyncPolicy), then list
 // the classes in PYLABHUB_PLUGIN_LIBRARY. See docs/sdk-guide.md.
 //
 //   class Sine : public pylabhub::sdk::Producer {
@@ -65,6 +66,56 @@ public:
     virtual void consume(std::span<const std::byte> data, const plh_slot_info& info) = 0;
     /// After the last slot (inputs drained): write out what is buffered.
     virtual void flush() {}
+
+    const Host& host() const { return host_; }
+
+private:
+    Host host_;
+};
+
+/// Reads channels like a consumer (every slot) and writes one channel like a
+/// producer (ABI 1.1). One instance runs on one processor thread.
+class Processor {
+public:
+    explicit Processor(Host host) : host_(host) {}
+    virtual ~Processor() = default;
+
+    /// One input slot (valid during the call). Write at most one output
+    /// slot into `out`, the output channel's next slot itself, and return
+    /// its size; 0 emits nothing.
+    virtual std::size_t process(std::span<const std::byte> data, const plh_slot_info& info, std::span<std::byte> out) = 0;
+    /// After the inputs are drained: a last output slot, or 0.
+    virtual std::size_t flush(std::span<std::byte> out) {
+        (void)out;
+        return 0;
+    }
+
+    const Host& host() const { return host_; }
+
+private:
+    Host host_;
+};
+
+/// A read policy (ABI 1.1): chooses which slot one reader gets next. The
+/// host makes an instance for each input that names it (`read: ID`), with
+/// that input's config. Also provide `static constexpr PluginInfo info`.
+class ReadPolicy {
+public:
+    explicit ReadPolicy(Host host) : host_(host) {}
+    virtual ~ReadPolicy() = default;
+
+    /// Reader thread; must not block. Use read(sequence) or wait(...).
+    virtual plh_read_choice select(const plh_read_state& state) = 0;
+
+    static plh_read_choice read(std::uint64_t sequence) { return {sizeof(plh_read_choice), PLH_READ_SLOT, sequence, 0}; }
+    /// Nothing now: ask again after `at_most`, or at the next commit (zero).
+    static plh_read_choice wait(std::chrono::nanoseconds at_most = std::chrono::nanoseconds(0)) {
+        return {sizeof(plh_read_choice), PLH_READ_WAIT, 0, static_cast<std::uint64_t>(at_most.count())};
+    }
+    static bool nothing_new(const plh_read_state& state) {
+        return state.newest_sequence == UINT64_MAX ||
+               (state.last_sequence != UINT64_MAX && state.newest_sequence <= state.last_sequence);
+    }
 
     const Host& host() const { return host_; }
 
@@ -185,6 +236,37 @@ inline plh_status consumer_flush(void* instance) noexcept {
     });
 }
 
+inline plh_status processor_call(void* instance, plh_output_slot* out, auto&& body) noexcept {
+    auto* processor = static_cast<Processor*>(instance);
+    return guarded(processor->host(), [&] {
+        const std::size_t written = body(*processor, std::span(static_cast<std::byte*>(out->data), out->capacity));
+        if (written > out->capacity) throw PluginError(PLH_ERR_INVALID, "the processor wrote more bytes than the output slot holds");
+        out->bytes = written;
+        return PLH_OK;
+    });
+}
+
+inline plh_status processor_process(void* instance, const void* data, size_t size, const plh_slot_info* info,
+                                    plh_output_slot* out) noexcept {
+    return processor_call(instance, out, [&](Processor& p, std::span<std::byte> slot) {
+        return p.process(std::span(static_cast<const std::byte*>(data), size), *info, slot);
+    });
+}
+
+inline plh_status processor_flush(void* instance, plh_output_slot* out) noexcept {
+    return processor_call(instance, out, [&](Processor& p, std::span<std::byte> slot) { return p.flush(slot); });
+}
+
+inline plh_status read_policy_select(void* instance, const plh_read_state* state, plh_read_choice* choice) noexcept {
+    auto* policy = static_cast<ReadPolicy*>(instance);
+    return guarded(policy->host(), [&] {
+        *choice = policy->select(*state);
+        return PLH_OK;
+    });
+}
+
+inline constexpr plh_processor_vtable kProcessorVtable{sizeof(plh_processor_vtable), processor_process, processor_flush};
+inline constexpr plh_sync_vtable kReadPolicyVtable{sizeof(plh_sync_vtable), 0, 0, 0, read_policy_select};
 inline constexpr plh_producer_vtable kProducerVtable{sizeof(plh_producer_vtable), producer_wait_next, producer_fill};
 inline constexpr plh_consumer_vtable kConsumerVtable{sizeof(plh_consumer_vtable), consumer_consume, consumer_flush};
 
@@ -209,6 +291,16 @@ const plh_plugin_descriptor* descriptor_for() {
             d.create = create<P, Consumer>;
             d.destroy = destroy<Consumer>;
             d.vtable = &kConsumerVtable;
+        } else if constexpr (std::is_base_of_v<Processor, P>) {
+            d.kind = PLH_KIND_PROCESSOR;
+            d.create = create<P, Processor>;
+            d.destroy = destroy<Processor>;
+            d.vtable = &kProcessorVtable;
+        } else if constexpr (std::is_base_of_v<ReadPolicy, P>) {
+            d.kind = PLH_KIND_SYNC;
+            d.create = create<P, ReadPolicy>;
+            d.destroy = destroy<ReadPolicy>;
+            d.vtable = &kReadPolicyVtable;
         } else if constexpr (std::is_base_of_v<ChecksumPolicy, P>) {
             static constexpr plh_checksum_vtable table{sizeof(plh_checksum_vtable), P::policy_id, P::digest_bytes,
                                                        P::compute};
@@ -216,11 +308,12 @@ const plh_plugin_descriptor* descriptor_for() {
             d.vtable = &table;
         } else if constexpr (std::is_base_of_v<SyncPolicy, P>) {
             static constexpr plh_sync_vtable table{sizeof(plh_sync_vtable), P::policy_id, P::lossless,
-                                                   P::max_consumers};
+                                                   P::max_consumers, nullptr};
             d.kind = PLH_KIND_SYNC;
             d.vtable = &table;
         } else {
-            static_assert(sizeof(P) == 0, "a plugin derives from sdk::Producer, Consumer, ChecksumPolicy or SyncPolicy");
+            static_assert(sizeof(P) == 0,
+                          "a plugin derives from sdk::Producer, Consumer, Processor, ReadPolicy, ChecksumPolicy or SyncPolicy");
         }
         return d;
     }();
