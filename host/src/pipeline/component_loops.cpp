@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "pipeline/policy_reader.hpp"
 #include "pylabhub/log.hpp"
 #include "pylabhub/platform/clock.hpp"
 #include "text/terminal.hpp"
@@ -84,6 +85,11 @@ void run_producer(ProducerRuntime& p) {
     p.done = true;
 }
 
+InputReader::InputReader() = default;
+InputReader::InputReader(InputReader&&) noexcept = default;
+InputReader& InputReader::operator=(InputReader&&) noexcept = default;
+InputReader::~InputReader() = default;
+
 namespace {
 
 /// A consumer that stops reading leaves its channels at once, so that a
@@ -93,75 +99,165 @@ void leave_channels(ConsumerRuntime& c) {
     c.readers.clear();
 }
 
-} // namespace
+/// One slot of one input, ready for the plugin: in place (lossless inputs)
+/// or a validated copy (latest_only channels and read policies).
+struct Delivery {
+    std::span<const std::byte> data;
+    std::uint64_t sequence = 0;
+    std::uint64_t commit_ns = 0;
+};
 
-void run_consumer(ConsumerRuntime& c) {
-    const auto* table = static_cast<const plh_consumer_vtable*>(c.plan->plugin->descriptor->vtable);
-    void* handle = c.instance->handle();
+/// Reads the inputs in turn and hands each slot to `deliver` (false: stop,
+/// the component failed); the inputs are left when it returns.
+template <typename Deliver>
+void read_inputs(ConsumerRuntime& c, Deliver&& deliver) {
     std::vector<bool> open(c.readers.size(), true);
     std::size_t remaining = c.readers.size();
     std::vector<std::byte> copy;  // latest_only inputs are copied and validated first
-    c.start_ns = platform::monotonic_time_ns();
     while (remaining > 0 && !c.instance->stop_requested()) {
         for (std::size_t i = 0; i < c.readers.size() && !c.instance->stop_requested(); ++i) {
             if (!open[i]) continue;
-            auto slot = c.readers[i].acquire_read(remaining == 1 ? std::chrono::nanoseconds(kPollTimeout) : 2ms);
-            if (!slot) {
-                switch (slot.error().code) {
+            const auto timeout = remaining == 1 ? std::chrono::nanoseconds(kPollTimeout) : std::chrono::nanoseconds(2ms);
+            InputReader& reader = c.readers[i];
+            std::optional<datablock::ReadTransactionGuard> slot;
+            std::optional<datablock::ObservedSlot> observed;
+            std::optional<Error> failed;
+            if (reader.policy) {
+                auto next = reader.policy->next(timeout);
+                if (next) observed.emplace(std::move(next).value());
+                else failed = std::move(next).error();
+            } else {
+                auto next = reader.lossless->acquire_read(timeout);
+                if (next) slot.emplace(std::move(next).value());
+                else failed = std::move(next).error();
+            }
+            if (failed) {
+                switch (failed->code) {
                 case ErrorCode::closed:
                     open[i] = false;
                     --remaining;
                     // Our own channels close when the run stops; another host's closing is news.
                     if (c.inputs[i]->plan->spec->external) {
-                        log::logger().info("consumer '{}': input '{}' was closed by the host that created it; all of it was read",
-                                           c.plan->spec->id, c.inputs[i]->plan->spec->name);
+                        log::logger().info("{} '{}': input '{}' was closed by the host that created it; all of it was read",
+                                           c.kind, c.plan->spec->id, c.inputs[i]->plan->spec->name);
                     }
                     break;
                 case ErrorCode::timeout: break;
                 case ErrorCode::corrupt: ++c.stats[i].corrupt; break;  // counted and reported, never passed on
                 default:
-                    c.fail(c.instance->describe() + ": input '" + c.inputs[i]->plan->spec->name + "': " + slot.error().message);
+                    c.fail(c.instance->describe() + ": input '" + c.inputs[i]->plan->spec->name + "': " + failed->message);
                     leave_channels(c);
-                    c.done = true;
                     return;
                 }
                 continue;
             }
-            const std::uint64_t sequence = slot->sequence();
-            const std::uint64_t commit_ns = slot->commit_ns();
-            InputStats& stats = c.stats[i];
-            if (stats.seen && sequence > stats.last_sequence + 1) stats.gaps += sequence - stats.last_sequence - 1;
-            stats.seen = true;
-            stats.last_sequence = sequence;
-            std::span<const std::byte> data = slot->buffer();
-            if (c.inputs[i]->config.sync == datablock::SyncPolicy::latest_only) {
-                copy.resize(data.size());
-                auto whole = slot->copy_to(copy);
-                (void)slot->release();
-                if (!whole) continue;  // overtaken while copying: counted as torn, never delivered
-                data = copy;
+            Delivery delivery;
+            if (observed) {
+                delivery = {observed->payload, observed->sequence, observed->commit_ns};
+            } else {
+                delivery = {slot->buffer(), slot->sequence(), slot->commit_ns()};
+                if (c.inputs[i]->config.sync == datablock::SyncPolicy::latest_only) {
+                    copy.resize(delivery.data.size());
+                    auto whole = slot->copy_to(copy);
+                    (void)slot->release();
+                    if (!whole) continue;  // overtaken while copying: counted as torn, never delivered
+                    delivery.data = copy;
+                }
             }
-            c.record_latency(platform::monotonic_time_ns() - commit_ns);
-            const plh_slot_info info{sizeof(plh_slot_info), static_cast<uint32_t>(i), sequence, commit_ns,
+            InputStats& stats = c.stats[i];
+            if (stats.seen && delivery.sequence > stats.last_sequence + 1) stats.gaps += delivery.sequence - stats.last_sequence - 1;
+            stats.seen = true;
+            stats.last_sequence = delivery.sequence;
+            c.record_latency(platform::monotonic_time_ns() - delivery.commit_ns);
+            const plh_slot_info info{sizeof(plh_slot_info), static_cast<uint32_t>(i), delivery.sequence, delivery.commit_ns,
                                      c.inputs[i]->plan->spec->name.c_str()};
-            const plh_status status = table->consume(handle, data.data(), data.size(), &info);
-            (void)slot->release();
-            if (status != PLH_OK) {
-                c.fail(describe_status(*c.instance, "consume", status));
+            const bool ok = deliver(delivery.data, info);
+            if (slot) (void)slot->release();
+            if (!ok) {
                 leave_channels(c);
-                c.end_ns = platform::monotonic_time_ns();
-                c.done = true;
                 return;
             }
             ++stats.slots;
         }
     }
     leave_channels(c);
-    if (PLH_HAS_FIELD(table, plh_consumer_vtable, flush) && table->flush != nullptr) {
+}
+
+} // namespace
+
+void run_consumer(ConsumerRuntime& c) {
+    const auto* table = static_cast<const plh_consumer_vtable*>(c.plan->plugin->descriptor->vtable);
+    void* handle = c.instance->handle();
+    c.start_ns = platform::monotonic_time_ns();
+    bool failed = false;
+    read_inputs(c, [&](std::span<const std::byte> data, const plh_slot_info& info) {
+        const plh_status status = table->consume(handle, data.data(), data.size(), &info);
+        if (status == PLH_OK) return true;
+        c.fail(describe_status(*c.instance, "consume", status));
+        failed = true;
+        return false;
+    });
+    if (!failed && c.failed().empty() && PLH_HAS_FIELD(table, plh_consumer_vtable, flush) && table->flush != nullptr) {
         if (const plh_status status = table->flush(handle); status != PLH_OK) c.fail(describe_status(*c.instance, "flush", status));
     }
     c.end_ns = platform::monotonic_time_ns();
     c.done = true;
+}
+
+namespace {
+
+/// Calls `call` with the output channel's next slot, waiting for room like
+/// a producer (a lossless reader of the output holds the processor back),
+/// and commits what the plugin wrote. False when the processor failed or
+/// is stopping.
+template <typename Call>
+bool emit(ProcessorRuntime& p, const char* what, Call&& call) {
+    datablock::Producer& block = *p.output->producer;
+    for (;;) {
+        auto slot = block.acquire_write(kPollTimeout);
+        if (!slot) {
+            if (slot.error().code == ErrorCode::timeout) {
+                ++p.backpressure_waits;
+                if (p.instance->stop_requested()) return false;
+                continue;
+            }
+            p.fail(p.instance->describe() + ": output '" + p.output->plan->spec->name + "': " + slot.error().message);
+            return false;
+        }
+        plh_output_slot out{sizeof(plh_output_slot), 0, slot->buffer().data(), slot->buffer().size(), 0};
+        const plh_status status = call(&out);
+        if (status != PLH_OK) {
+            slot->abandon();
+            p.fail(describe_status(*p.instance, what, status));
+            return false;
+        }
+        if (out.bytes == 0) {
+            slot->abandon();  // nothing emitted this time
+            return true;
+        }
+        if (auto committed = slot->commit(std::min(out.bytes, slot->buffer().size())); !committed) {
+            p.fail(p.instance->describe() + ": " + committed.error().message);
+            return false;
+        }
+        ++p.emitted;
+        return true;
+    }
+}
+
+} // namespace
+
+void run_processor(ProcessorRuntime& p) {
+    const auto* table = static_cast<const plh_processor_vtable*>(p.plan->plugin->descriptor->vtable);
+    void* handle = p.instance->handle();
+    p.start_ns = platform::monotonic_time_ns();
+    read_inputs(p, [&](std::span<const std::byte> data, const plh_slot_info& info) {
+        return emit(p, "process", [&](plh_output_slot* out) { return table->process(handle, data.data(), data.size(), &info, out); });
+    });
+    if (p.failed().empty() && PLH_HAS_FIELD(table, plh_processor_vtable, flush) && table->flush != nullptr) {
+        (void)emit(p, "flush", [&](plh_output_slot* out) { return table->flush(handle, out); });
+    }
+    p.end_ns = platform::monotonic_time_ns();
+    p.done = true;
 }
 
 } // namespace pylabhub::host

@@ -36,6 +36,7 @@ struct ChannelRuntime {
 };
 
 struct ComponentRuntime {
+    const char* kind = "component";  ///< "producer", "consumer", "processor": for messages
     const PlannedComponent* plan = nullptr;
     std::unique_ptr<PluginInstance> instance;
     std::thread thread;
@@ -68,9 +69,22 @@ struct InputStats {
     bool seen = false;
 };
 
+class PolicyReader;  // policy_reader.hpp
+
+/// How one input is read: a place in the channel's consumer table
+/// (`lossless`, the channel's own protocol) or a read policy.
+struct InputReader {
+    std::optional<datablock::Consumer> lossless;
+    std::unique_ptr<PolicyReader> policy;
+    InputReader();
+    InputReader(InputReader&&) noexcept;
+    InputReader& operator=(InputReader&&) noexcept;
+    ~InputReader();
+};
+
 struct ConsumerRuntime : ComponentRuntime {
     std::vector<ChannelRuntime*> inputs;
-    std::vector<datablock::Consumer> readers;
+    std::vector<InputReader> readers;
     std::vector<InputStats> stats;
     std::vector<std::uint32_t> latencies_ns;
     std::uint64_t latency_count = 0;
@@ -87,8 +101,19 @@ struct ConsumerRuntime : ComponentRuntime {
     }
 };
 
+/// A processor reads like a consumer and writes `output` like a producer.
+struct ProcessorRuntime : ConsumerRuntime {
+    ChannelRuntime* output = nullptr;
+    std::uint64_t backpressure_waits = 0;
+    std::uint64_t emitted = 0;
+};
+
 /// The thread of a producer: wait_next, acquire a slot, fill, commit.
 void run_producer(ProducerRuntime& p);
+
+/// The thread of a processor: every input slot to process() with the output
+/// channel's next slot, committed when the plugin wrote into it; then flush.
+void run_processor(ProcessorRuntime& p);
 
 /// The thread of a consumer: read its inputs in turn and hand each slot
 /// over (latest_only inputs copied and validated first), then flush.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "pylabhub/datablock/checksum.hpp"
@@ -221,29 +222,135 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
         if (planned) plan.producers.push_back(std::move(*planned));
     }
 
+    // The writer of a channel: a producer or a processor, exactly one.
+    auto claim_channel = [&](const ComponentSpec& writer, const char* kind) -> PlannedChannel* {
+        PlannedChannel* channel = find_channel(writer.output);
+        if (channel == nullptr) {
+            unknown_channel(writer.output_position, writer.output);
+            producer_reference_unresolved = true;
+            return nullptr;
+        }
+        if (channel->spec->external) {
+            problem(writer.output_position, "channel '" + writer.output + "' is external (created by another host); a " + kind +
+                                                " here cannot write it");
+        } else if (!channel->producer_id.empty()) {
+            problem(writer.output_position, "channel '" + writer.output + "' already has writer '" + channel->producer_id +
+                                                "'; a channel has exactly one (a producer or a processor)");
+        } else {
+            channel->producer_id = writer.id;
+        }
+        return channel;
+    };
+    std::vector<PlannedComponent> processors;
+    for (const auto& processor : spec.processors) {
+        check_id(processor, "processor");
+        auto planned = resolve_component(processor, PLH_KIND_PROCESSOR);
+        claim_channel(processor, "processor");
+        if (planned) processors.push_back(std::move(*planned));
+    }
+
+    auto writer_plugin = [&](const PlannedChannel& channel) -> const PluginInfo* {
+        for (const auto* list : {&plan.producers, &processors}) {
+            for (const auto& p : *list) {
+                if (p.spec->id == channel.producer_id) return p.plugin;
+            }
+        }
+        return nullptr;
+    };
+    // Each input: the channel exists, the read policy fits the channel, and
+    // the reader's schema fits what the writer declares.
+    auto plan_inputs = [&](const ComponentSpec& reader, const char* kind, std::optional<PlannedComponent>& planned) {
+        for (std::size_t i = 0; i < reader.channels.size(); ++i) {
+            const InputOptions options = i < reader.inputs.size() ? reader.inputs[i] : InputOptions{};
+            PlannedChannel* channel = find_channel(reader.channels[i]);
+            if (channel == nullptr) {
+                unknown_channel(reader.channel_positions[i], reader.channels[i]);
+                continue;
+            }
+            PlannedInput input;
+            if (options.read.empty() || options.read == "lossless") {
+                if (options.read == "lossless" && channel->layout_known && channel->config.sync == datablock::SyncPolicy::latest_only) {
+                    problem(options.read_position, "read: lossless on channel '" + channel->spec->name +
+                                                       "', whose writer never waits (sync: latest_only); read it without 'read:' "
+                                                       "(newest slots) or make the channel single_reader or sync_reader");
+                }
+                channel->consumer_ids.push_back(reader.id);
+            } else {
+                const PluginInfo* policy = registry.find(options.read);
+                if (policy == nullptr || !policy->sync || policy->sync->select == nullptr) {
+                    std::vector<std::string> known = {"lossless"};
+                    for (const auto& p : registry.plugins()) {
+                        if (p.sync && p.sync->select != nullptr) known.push_back(p.id);
+                    }
+                    std::string message = "read: '" + options.read + "' is not a read policy (known:";
+                    for (const auto& k : known) message += " " + k;
+                    message += ")";
+                    if (auto guess = did_you_mean(options.read, known)) message += "; did you mean '" + *guess + "'?";
+                    problem(options.read_position, message);
+                    continue;
+                }
+                auto resolved = resolve_config(policy->config, options.config, options.config_position);
+                if (auto* found = std::get_if<std::vector<ConfigProblem>>(&resolved)) {
+                    for (auto& p : *found) {
+                        p.message = std::string(kind) + " '" + reader.id + "', input '" + channel->spec->name + "' (read policy " +
+                                    policy->id + "): " + p.message;
+                        problems.push_back(std::move(p));
+                    }
+                    continue;
+                }
+                input.policy = policy;
+                input.config = std::get<ResolvedConfig>(std::move(resolved));
+                channel->policy_reader_ids.push_back(reader.id);
+            }
+            if (planned) planned->inputs.push_back(std::move(input));
+            if (!planned || !planned->plugin->schema || channel->producer_id.empty()) continue;
+            // Both schemas known now: a mismatch is found before anything runs.
+            const PluginInfo* producer_plugin = writer_plugin(*channel);
+            if (producer_plugin == nullptr || !producer_plugin->schema) continue;
+            if (auto fits = check_consumer_schema(reader.id, channel->spec->name, *planned->plugin->schema,
+                                                  *producer_plugin->schema);
+                !fits) {
+                problem(reader.channel_positions[i], fits.error().message);
+            }
+        }
+    };
+    for (auto& processor : processors) {
+        std::optional<PlannedComponent> planned = std::move(processor);
+        planned->inputs.clear();
+        plan_inputs(*planned->spec, "processor", planned);
+        processor = std::move(*planned);
+    }
+    // Processors start after the writers of their inputs: order them, and
+    // refuse a cycle (nothing in it could ever start).
+    {
+        std::vector<PlannedComponent> pending = std::move(processors);
+        std::set<std::string> written;  // channels whose writer is placed
+        for (const auto& p : plan.producers) written.insert(p.spec->output);
+        for (const auto& c : plan.channels) {
+            if (c.spec->external || c.producer_id.empty()) written.insert(c.spec->name);
+        }
+        while (!pending.empty()) {
+            const auto ready = std::find_if(pending.begin(), pending.end(), [&](const PlannedComponent& p) {
+                return std::all_of(p.spec->channels.begin(), p.spec->channels.end(),
+                                   [&](const std::string& ch) { return written.count(ch) != 0 || find_channel(ch) == nullptr; });
+            });
+            if (ready == pending.end()) {
+                std::string cycle;
+                for (const auto& p : pending) cycle += (cycle.empty() ? "'" : ", '") + p.spec->id + "'";
+                problem(pending.front().spec->position, "processors " + cycle +
+                                                            " read each other's channels in a cycle; none of them could start");
+                break;
+            }
+            written.insert(ready->spec->output);
+            plan.processors.push_back(std::move(*ready));
+            pending.erase(ready);
+        }
+    }
+
     for (const auto& consumer : spec.consumers) {
         check_id(consumer, "consumer");
         auto planned = resolve_component(consumer, PLH_KIND_CONSUMER);
-        for (std::size_t i = 0; i < consumer.channels.size(); ++i) {
-            PlannedChannel* channel = find_channel(consumer.channels[i]);
-            if (channel == nullptr) {
-                unknown_channel(consumer.channel_positions[i], consumer.channels[i]);
-                continue;
-            }
-            channel->consumer_ids.push_back(consumer.id);
-            if (!planned || !planned->plugin->schema || channel->producer_id.empty()) continue;
-            // Both schemas known now: a mismatch is found before anything runs.
-            const PluginInfo* producer_plugin = nullptr;
-            for (const auto& p : plan.producers) {
-                if (p.spec->id == channel->producer_id) producer_plugin = p.plugin;
-            }
-            if (producer_plugin == nullptr || !producer_plugin->schema) continue;
-            if (auto fits = check_consumer_schema(consumer.id, channel->spec->name, *planned->plugin->schema,
-                                                  *producer_plugin->schema);
-                !fits) {
-                problem(consumer.channel_positions[i], fits.error().message);
-            }
-        }
+        plan_inputs(consumer, "consumer", planned);
         if (planned) plan.consumers.push_back(std::move(*planned));
     }
 
@@ -264,7 +371,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
     for (const auto& channel : plan.channels) {
         if (!channel.spec->external && channel.producer_id.empty() && !producer_reference_unresolved) {
             problem(channel.spec->position, "channel '" + channel.spec->name +
-                                                "' has no producer; give it one, or mark it 'external: true' to read a "
+                                                "' has no producer; give it one (or a processor), or mark it 'external: true' to read a "
                                                 "channel another pylabhub process creates");
         }
         if (!channel.layout_known) continue;

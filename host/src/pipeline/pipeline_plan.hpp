@@ -16,23 +16,34 @@ struct PlannedChannel {
     const ChannelSpec* spec = nullptr;
     std::string shm_name;  ///< "/plh.<channel>"
     datablock::DataBlockConfig config;
-    std::string producer_id;  ///< empty for external channels
-    std::vector<std::string> consumer_ids;
+    std::string producer_id;  ///< its writer: a producer or a processor; empty for external channels
+    std::vector<std::string> consumer_ids;  ///< readers that take a place in its consumer table
+    std::vector<std::string> policy_reader_ids;  ///< readers by a read policy (no place; never waited for)
     /// False for an external channel whose segment does not exist yet: its
     /// `config` is then a placeholder until the run attaches to it.
     bool layout_known = true;
+};
+
+/// How one input is read: by the channel's own protocol (`policy` null),
+/// or by a read policy plugin with its checked config.
+struct PlannedInput {
+    const PluginInfo* policy = nullptr;
+    ResolvedConfig config;
 };
 
 struct PlannedComponent {
     const ComponentSpec* spec = nullptr;
     const PluginInfo* plugin = nullptr;
     ResolvedConfig config;
+    std::vector<PlannedInput> inputs;  ///< consumers and processors, one per input
 };
 
 struct PipelinePlan {
     std::vector<PlannedChannel> channels;
     std::vector<PlannedComponent> producers;
     std::vector<PlannedComponent> consumers;
+    /// In an order where every processor comes after the writers of its inputs.
+    std::vector<PlannedComponent> processors;
     std::uint64_t shared_memory_bytes = 0;  ///< of the channels this pipeline creates
     /// Every checksum plugin found: an external channel may use any of them.
     std::vector<const datablock::ChecksumPolicy*> checksum_plugins;

@@ -37,13 +37,26 @@ struct ChannelSpec {
     std::map<std::string, SourcePosition> key_positions;  ///< where each key was written
 };
 
+/// How a consumer or processor reads one input.
+struct InputOptions {
+    /// "": the channel's own way (every slot on a lossless channel);
+    /// "lossless"; or the id of a read policy (a sync plugin with select).
+    std::string read;
+    SourcePosition read_position;
+    ConfigInputs config;  ///< the read policy's settings
+    SourcePosition config_position;
+};
+
 struct ComponentSpec {
     std::string id;
     SourcePosition position;
     std::string plugin;
     SourcePosition plugin_position;
-    std::vector<std::string> channels;  ///< producer: its one channel; consumer: its inputs
+    std::vector<std::string> channels;  ///< producer: its one channel; consumer, processor: its inputs
     std::vector<SourcePosition> channel_positions;
+    std::vector<InputOptions> inputs;   ///< consumer, processor: one per input, as `channels`
+    std::string output;                 ///< producer, processor: the channel it writes
+    SourcePosition output_position;
     ConfigInputs config;
     SourcePosition config_position;
 };
@@ -61,6 +74,7 @@ struct PipelineSpec {
     std::vector<ChannelSpec> channels;
     std::vector<ComponentSpec> producers;
     std::vector<ComponentSpec> consumers;
+    std::vector<ComponentSpec> processors;  ///< read inputs like consumers, write `output` like producers
 };
 
 /// A problem with the pipeline, at a place in its file.

@@ -15,6 +15,7 @@
 
 #include "pipeline/broker_link.hpp"
 #include "pipeline/component_runtime.hpp"
+#include "pipeline/policy_reader.hpp"
 #include "text/terminal.hpp"
 #include "text/text_table.hpp"
 #include "plugins/plugin_instance.hpp"
@@ -60,6 +61,7 @@ public:
         // one of its own threads: make sure there are enough before starting.
         std::uint64_t inputs = 0;
         for (const auto& c : plan_.consumers) inputs += c.spec->channels.size();
+        for (const auto& c : plan_.processors) inputs += c.spec->channels.size();
         const std::uint64_t needed = kBaseDescriptors + 2 * plan_.channels.size() + inputs;
         if (const std::uint64_t limit = platform::raise_open_file_limit(needed); limit < needed) {
             return fail_setup("the open-file limit is " + std::to_string(limit) + ", and this pipeline needs about " +
@@ -95,14 +97,28 @@ public:
             auto instance = PluginInstance::create(*planned.plugin, planned.spec->id, planned.config, std::move(wiring));
             if (!instance) return fail_setup(instance.error().message);
             runtime->instance = std::move(instance).value();
-            if (!create_channel(*runtime)) return false;
+            runtime->kind = "producer";
+            if (!create_channel(*runtime->channel, *runtime->instance)) return false;
             producers_.push_back(std::move(runtime));
         }
         for (auto& channel : channels_) {
-            if (channel->plan->spec->external && !channel->plan->consumer_ids.empty() && !find_external(*channel)) return false;
+            const bool read_here = !channel->plan->consumer_ids.empty() || !channel->plan->policy_reader_ids.empty();
+            if (channel->plan->spec->external && read_here && !find_external(*channel)) return false;
+        }
+        // In the plan's order: the writers of a processor's inputs exist.
+        for (const auto& planned : plan_.processors) {
+            auto runtime = std::make_unique<ProcessorRuntime>();
+            runtime->kind = "processor";
+            runtime->output = channel(planned.spec->output);
+            if (!create_reader(*runtime, planned, describe_channel(*runtime->output))) return false;
+            if (!create_channel(*runtime->output, *runtime->instance)) return false;
+            processors_.push_back(std::move(runtime));
         }
         for (const auto& planned : plan_.consumers) {
-            if (!create_consumer(planned)) return false;
+            auto runtime = std::make_unique<ConsumerRuntime>();
+            runtime->kind = "consumer";
+            if (!create_reader(*runtime, planned, std::nullopt)) return false;
+            consumers_.push_back(std::move(runtime));
         }
         return true;
     }
@@ -163,20 +179,19 @@ private:
         return false;
     }
 
-    bool create_channel(ProducerRuntime& producer) {
-        ChannelRuntime& channel = *producer.channel;
+    bool create_channel(ChannelRuntime& channel, PluginInstance& writer) {
         datablock::ProducerOptions options;
         options.wait = datablock::WaitStrategy::blocking;
         options.schema = std::nullopt;
-        channel.schema = producer.instance->schema();
+        channel.schema = writer.schema();
         if (channel.schema) {
             auto info = schema::SchemaInfo::from_blds(channel.schema->name, channel.schema->blds, channel.schema->version);
-            if (!info) return fail_setup(producer.instance->describe() + ": " + info.error().message);
+            if (!info) return fail_setup(writer.describe() + ": " + info.error().message);
             if (info->struct_size > channel.plan->config.slot_bytes) {
                 const auto& keys = channel.plan->spec->key_positions;
                 const SourcePosition where = keys.count("slot_bytes") ? keys.at("slot_bytes") : channel.plan->spec->position;
                 return fail_setup(where.to_string() + "channel '" + channel.plan->spec->name + "' has slot_bytes " +
-                                  std::to_string(channel.plan->config.slot_bytes) + ", but " + producer.instance->describe() +
+                                  std::to_string(channel.plan->config.slot_bytes) + ", but " + writer.describe() +
                                   " writes '" + info->name + "' of " + std::to_string(info->struct_size) + " bytes");
             }
             channel.schema_hash_hex = info->hash_hex();
@@ -190,8 +205,8 @@ private:
         channel.producer.emplace(std::move(created).value());
         channel.written_before = channel.producer->metrics().slots_written;
         channel.secret = channel.producer->secret();
-        producer.instance->bind_producer(&*channel.producer);
-        producer.instance->set_output(describe_channel(channel));
+        writer.bind_producer(&*channel.producer);
+        writer.set_output(describe_channel(channel));
         messagehub::ChannelRecord record;
         record.channel = channel.plan->spec->name;
         record.shm_name = channel.plan->shm_name;
@@ -235,41 +250,55 @@ private:
         return true;
     }
 
-    bool create_consumer(const PlannedComponent& planned) {
-        auto runtime = std::make_unique<ConsumerRuntime>();
-        runtime->plan = &planned;
+    /// The reading side of a consumer or processor: its instance (with its
+    /// output, for a processor) and a reader for each input.
+    bool create_reader(ConsumerRuntime& runtime, const PlannedComponent& planned, std::optional<InputDescription> output) {
+        runtime.plan = &planned;
         Wiring wiring;
-        for (const auto& name : planned.spec->channels) {
+        wiring.output = std::move(output);
+        for (std::size_t i = 0; i < planned.spec->channels.size(); ++i) {
+            const std::string& name = planned.spec->channels[i];
             ChannelRuntime* input = channel(name);
-            runtime->inputs.push_back(input);
+            runtime.inputs.push_back(input);
             wiring.inputs.push_back(describe_channel(*input));
-            // The consumer's declared schema against what the channel carries.
+            wiring.inputs.back().read_lossless = planned.inputs.at(i).policy == nullptr &&
+                                                 input->config.sync != datablock::SyncPolicy::latest_only;
+            // The reader's declared schema against what the channel carries.
             if (planned.plugin->schema && input->schema) {
                 if (auto fits = check_consumer_schema(planned.spec->id, name, *planned.plugin->schema, *input->schema); !fits) {
                     return fail_setup(fits.error().message);
                 }
             }
         }
-        auto instance = PluginInstance::create(*planned.plugin, planned.spec->id, planned.config, std::move(wiring));
+        auto instance = PluginInstance::create(*planned.plugin, planned.spec->id, planned.config, wiring);
         if (!instance) return fail_setup(instance.error().message);
-        runtime->instance = std::move(instance).value();
-        for (ChannelRuntime* input : runtime->inputs) {
-            datablock::ConsumerOptions options;
-            options.secret = input->secret;
-            options.wait = datablock::WaitStrategy::blocking;
-            options.checksum_policies = plan_.checksum_plugins;
-            options.allow_other_owner = input->plan->spec->allow_other_owner;
-            auto reader = datablock::Consumer::attach(input->plan->shm_name, std::move(options));
-            if (!reader) return fail_setup("consumer '" + planned.spec->id + "': " + reader.error().message);
-            runtime->readers.push_back(std::move(reader).value());
-            runtime->stats.emplace_back();
+        runtime.instance = std::move(instance).value();
+        for (std::size_t i = 0; i < runtime.inputs.size(); ++i) {
+            ChannelRuntime* input = runtime.inputs[i];
+            InputReader reader;
+            if (const PlannedInput& how = planned.inputs.at(i); how.policy != nullptr) {
+                auto policy = PolicyReader::open(*input, how, planned.spec->id, wiring.inputs[i]);
+                if (!policy) return fail_setup(std::string(runtime.kind) + " '" + planned.spec->id + "': " + policy.error().message);
+                reader.policy = std::move(policy).value();
+            } else {
+                datablock::ConsumerOptions options;
+                options.secret = input->secret;
+                options.wait = datablock::WaitStrategy::blocking;
+                options.checksum_policies = plan_.checksum_plugins;
+                options.allow_other_owner = input->plan->spec->allow_other_owner;
+                auto attached = datablock::Consumer::attach(input->plan->shm_name, std::move(options));
+                if (!attached) return fail_setup(std::string(runtime.kind) + " '" + planned.spec->id + "': " + attached.error().message);
+                reader.lossless.emplace(std::move(attached).value());
+            }
+            runtime.readers.push_back(std::move(reader));
+            runtime.stats.emplace_back();
             broker_->register_consumer(input->plan->spec->name, planned.spec->id);
         }
-        runtime->instance->bind_zone_reader([c = runtime.get()](std::uint32_t index, std::string_view zone, std::span<std::byte> out,
-                                                                std::chrono::nanoseconds timeout) -> Result<std::uint64_t> {
-            return c->readers.at(index).read_zone(zone, out, timeout);
+        runtime.instance->bind_zone_reader([c = &runtime](std::uint32_t index, std::string_view zone, std::span<std::byte> out,
+                                                          std::chrono::nanoseconds timeout) -> Result<std::uint64_t> {
+            const InputReader& reader = c->readers.at(index);
+            return reader.policy ? reader.policy->read_zone(zone, out, timeout) : reader.lossless->read_zone(zone, out, timeout);
         });
-        consumers_.push_back(std::move(runtime));
         return true;
     }
 
@@ -291,6 +320,7 @@ private:
             }
         };
         for (auto& c : consumers_) start(*c, [c = c.get()] { run_consumer(*c); });
+        for (auto& p : processors_) start(*p, [p = p.get()] { run_processor(*p); });
         for (auto& p : producers_) start(*p, [p = p.get()] { run_producer(*p); });
         return failure;
     }
@@ -298,6 +328,7 @@ private:
     std::vector<ComponentRuntime*> all_components() {
         std::vector<ComponentRuntime*> all;
         for (auto& p : producers_) all.push_back(p.get());
+        for (auto& p : processors_) all.push_back(p.get());
         for (auto& c : consumers_) all.push_back(c.get());
         return all;
     }
@@ -320,6 +351,9 @@ private:
             for (auto& p : producers_) {
                 if (p->done && p->channel->producer) close_channel(*p->channel);
             }
+            for (auto& p : processors_) {
+                if (p->done && p->output->producer) close_channel(*p->output);
+            }
             if (all_done) {
                 std::size_t failed = 0;
                 for (auto* component : all_components()) failed += component->failed().empty() ? 0 : 1;
@@ -335,6 +369,9 @@ private:
         for (auto& p : producers_) {
             if (p->channel == &channel) p->instance->bind_producer(nullptr);
         }
+        for (auto& p : processors_) {
+            if (p->output == &channel) p->instance->bind_producer(nullptr);
+        }
         channel.final_metrics = channel.producer->metrics();
         channel.producer.reset();  // closed: consumers read what was committed, then see the end
     }
@@ -344,26 +381,34 @@ private:
         for (auto& p : producers_) {
             if (p->thread.joinable()) p->thread.join();
         }
+        for (auto& p : producers_) {
+            if (p->channel->producer) close_channel(*p->channel);
+        }
+        // Readers of channels another host owns have nothing to drain: those
+        // channels go on. The others drain what was committed, within a
+        // bound: processors first, in order, each closing its output after
+        // it, so that what they emitted reaches the consumers too.
+        const auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
+        auto drain = [&](ConsumerRuntime& c) {
+            const bool reads_external = std::any_of(c.inputs.begin(), c.inputs.end(),
+                                                    [](const ChannelRuntime* input) { return input->plan->spec->external; });
+            if (reads_external) c.instance->request_stop();
+            while (!c.done && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+            if (!c.done) {
+                log::logger().warn("{} '{}' did not drain within {} ms; stopping it", c.kind, c.plan->spec->id,
+                                   options.drain_timeout.count());
+            }
+            c.instance->request_stop();
+            if (c.thread.joinable()) c.thread.join();
+        };
+        for (auto& p : processors_) {
+            drain(*p);
+            if (p->output->producer) close_channel(*p->output);
+        }
         for (auto& channel : channels_) {
             if (channel->producer) close_channel(*channel);
         }
-        // Consumers of channels another host owns have nothing to drain: those
-        // channels go on. The others drain what was committed, within a bound.
-        for (auto& c : consumers_) {
-            const bool reads_external = std::any_of(c->inputs.begin(), c->inputs.end(),
-                                                    [](const ChannelRuntime* input) { return input->plan->spec->external; });
-            if (reads_external) c->instance->request_stop();
-        }
-        const auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
-        for (auto& c : consumers_) {
-            while (!c->done && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
-            if (!c->done) {
-                log::logger().warn("consumer '{}' did not drain within {} ms; stopping it", c->plan->spec->id,
-                                   options.drain_timeout.count());
-            }
-            c->instance->request_stop();
-            if (c->thread.joinable()) c->thread.join();
-        }
+        for (auto& c : consumers_) drain(*c);
     }
 
     struct Phases {
@@ -391,22 +436,35 @@ private:
                           number(secs > 0 ? double(written) / secs : 0.0, 1), std::to_string(p->backpressure_waits),
                           std::to_string(m.checksum_failures), p->failed().empty() ? (p->ended ? "ended" : "ok") : "FAILED"});
         }
+        for (auto& p : processors_) {
+            const auto& m = p->output->final_metrics;
+            const std::uint64_t written = m.slots_written - p->output->written_before;
+            const double secs = seconds(p->start_ns, p->end_ns);
+            channels.add({p->output->plan->spec->name, p->plan->spec->id + " (processor)", std::to_string(written),
+                          number(secs > 0 ? double(written) / secs : 0.0, 1), std::to_string(p->backpressure_waits),
+                          std::to_string(m.checksum_failures), p->failed().empty() ? "ok" : "FAILED"});
+        }
         if (!producers_.empty()) channels.print(out);
         TextTable consumers({{"CONSUMER"}, {"INPUT"}, {"READ", Align::right}, {"RATE/s", Align::right}, {"GAPS", Align::right},
                              {"CORRUPT", Align::right}, {"LAT p50", Align::right}, {"LAT p99", Align::right}, {"STATUS"}});
-        for (auto& c : consumers_) {
+        std::vector<ConsumerRuntime*> readers;
+        for (auto& p : processors_) readers.push_back(p.get());
+        for (auto& c : consumers_) readers.push_back(c.get());
+        for (ConsumerRuntime* c : readers) {
             const double secs = seconds(c->start_ns, c->end_ns);
             const double p50 = percentile(c->latencies_ns, 0.50);
             const double p99 = percentile(c->latencies_ns, 0.99);
             const std::string status = c->failed().empty() ? "ok" : "FAILED";
             for (std::size_t i = 0; i < c->inputs.size(); ++i) {
                 const InputStats& s = c->stats[i];
-                consumers.add({i == 0 ? c->plan->spec->id : "", c->inputs[i]->plan->spec->name, std::to_string(s.slots),
+                std::string input = c->inputs[i]->plan->spec->name;
+                if (const auto* policy = c->plan->inputs.at(i).policy) input += " (read: " + policy->id + ")";
+                consumers.add({i == 0 ? c->plan->spec->id : "", input, std::to_string(s.slots),
                                number(secs > 0 ? double(s.slots) / secs : 0.0, 1), std::to_string(s.gaps), std::to_string(s.corrupt),
                                i == 0 ? micros(p50) : "", i == 0 ? micros(p99) : "", i == 0 ? status : ""});
             }
         }
-        if (!consumers_.empty()) {
+        if (!readers.empty()) {
             if (!producers_.empty()) out << "\n";
             consumers.print(out);
         }
@@ -425,6 +483,7 @@ private:
     std::vector<std::unique_ptr<ChannelRuntime>> channels_;
     std::vector<std::unique_ptr<ProducerRuntime>> producers_;
     std::vector<std::unique_ptr<ConsumerRuntime>> consumers_;
+    std::vector<std::unique_ptr<ProcessorRuntime>> processors_;  // in the plan's order
 };
 
 } // namespace

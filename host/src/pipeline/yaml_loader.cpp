@@ -174,7 +174,8 @@ private:
 
     void read_root(const YAML::Node& root) {
         bool has_name = false;
-        for_each_key(root, {"pipeline", "plugin_path", "broker", "broker_keys", "on_failure", "channels", "producers", "consumers", "transports"},
+        for_each_key(root, {"pipeline", "plugin_path", "broker", "broker_keys", "on_failure", "channels", "producers", "consumers", "processors",
+                            "transports"},
                      " at the top level", [&](const std::string& key, const YAML::Node& value, const SourcePosition& where) {
             if (key == "pipeline") {
                 has_name = scalar(value, "pipeline", result_.spec.name);
@@ -219,9 +220,10 @@ private:
             } else if (key == "channels") {
                 if (!expect_map(value, "channels")) return;
                 for (const auto& item : value) read_channel(item.first, item.second);
-            } else if (key == "producers" || key == "consumers") {
+            } else if (key == "producers" || key == "consumers" || key == "processors") {
                 if (!expect_map(value, key)) return;
-                for (const auto& item : value) read_component(item.first, item.second, key == "producers");
+                const Kind kind = key == "producers" ? Kind::producer : key == "consumers" ? Kind::consumer : Kind::processor;
+                for (const auto& item : value) read_component(item.first, item.second, kind);
             }
         });
         if (!has_name) problem({file_.string(), 1, 1}, "missing 'pipeline: NAME' at the top level");
@@ -358,64 +360,107 @@ private:
         out = static_cast<std::uint32_t>(mode);
     }
 
-    void read_component(const YAML::Node& key, const YAML::Node& value, bool producer) {
+    enum class Kind { producer, consumer, processor };
+
+    void read_component(const YAML::Node& key, const YAML::Node& value, Kind kind_of) {
         ComponentSpec component;
         component.id = key.Scalar();
         component.position = at(key.Mark());
-        const std::string kind = producer ? "producer" : "consumer";
+        const bool writes = kind_of != Kind::consumer;
+        const bool reads = kind_of != Kind::producer;
+        const std::string kind = kind_of == Kind::producer ? "producer" : kind_of == Kind::consumer ? "consumer" : "processor";
         if (!valid_name(component.id)) {
             problem(component.position, kind + " id '" + component.id + "' may use letters, digits, '_', '-', '.' only");
         }
         if (!value.IsMap()) {
             problem(at(value.Mark()), kind + " '" + component.id + "' must be a mapping, e.g. {plugin: ..., " +
-                                          (producer ? "channel: ..." : "inputs: [...]") + "}");
+                                          (kind_of == Kind::producer  ? "channel: ..."
+                                           : kind_of == Kind::consumer ? "inputs: [...]"
+                                                                       : "inputs: [...], channel: ...") +
+                                          "}");
             return;
         }
         const std::string where = " in " + kind + " '" + component.id + "'";
         bool has_plugin = false;
-        bool has_channels = false;
-        for_each_key(value, {"plugin", producer ? "channel" : "inputs", "config"}, where,
-                     [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
+        std::vector<std::string> known = {"plugin", "config"};
+        if (writes) known.push_back("channel");
+        if (reads) known.push_back("inputs");
+        for_each_key(value, known, where, [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
             if (k == "plugin") {
                 has_plugin = scalar(v, "plugin", component.plugin);
                 component.plugin_position = at(v.Mark());
             } else if (k == "channel") {
                 std::string channel;
                 if (scalar(v, "channel", channel)) {
-                    component.channels.push_back(channel);
-                    component.channel_positions.push_back(at(v.Mark()));
-                    has_channels = true;
+                    component.output = channel;
+                    component.output_position = at(v.Mark());
                 }
             } else if (k == "inputs") {
-                if (!v.IsSequence() || v.size() == 0) {
-                    problem(at(v.Mark()), "inputs must be a list of channel names, e.g. [sensor]");
-                    return;
-                }
-                for (const auto& item : v) {
-                    std::string channel;
-                    if (!scalar(item, "inputs entry", channel)) continue;
-                    if (std::find(component.channels.begin(), component.channels.end(), channel) != component.channels.end()) {
-                        problem(at(item.Mark()), "inputs: channel '" + channel + "' is listed twice (every slot would be delivered twice)");
-                        continue;
-                    }
-                    component.channels.push_back(channel);
-                    component.channel_positions.push_back(at(item.Mark()));
-                }
-                has_channels = !component.channels.empty();
+                read_inputs(v, component);
             } else if (k == "config") {
                 component.config_position = at(v.Mark());
-                read_config(v, component);
+                read_config(v, component.config);
             }
         });
         if (!has_plugin) problem(component.position, kind + " '" + component.id + "' has no 'plugin:'");
-        if (!has_channels) {
-            problem(component.position, kind + " '" + component.id + "' has no " + (producer ? "'channel:'" : "'inputs:'"));
+        if (writes && component.output.empty()) problem(component.position, kind + " '" + component.id + "' has no 'channel:'");
+        if (reads && component.channels.empty()) problem(component.position, kind + " '" + component.id + "' has no 'inputs:'");
+        if (kind_of == Kind::producer && !component.output.empty()) {
+            // A producer's channel is its one "channel" for everything that
+            // looks at producers (wiring, summaries).
+            component.channels.push_back(component.output);
+            component.channel_positions.push_back(component.output_position);
         }
         if (component.config_position.line == 0) component.config_position = component.position;
-        (producer ? result_.spec.producers : result_.spec.consumers).push_back(std::move(component));
+        (kind_of == Kind::producer   ? result_.spec.producers
+         : kind_of == Kind::consumer ? result_.spec.consumers
+                                     : result_.spec.processors)
+            .push_back(std::move(component));
     }
 
-    void read_config(const YAML::Node& node, ComponentSpec& component) {
+    /// inputs: [sensor, {channel: camera, read: decimate, config: {every: 10}}]
+    void read_inputs(const YAML::Node& v, ComponentSpec& component) {
+        if (!v.IsSequence() || v.size() == 0) {
+            problem(at(v.Mark()), "inputs must be a list of channel names, e.g. [sensor], or of {channel: NAME, read: POLICY}");
+            return;
+        }
+        for (const auto& item : v) {
+            std::string channel;
+            InputOptions options;
+            if (item.IsMap()) {
+                for_each_key(item, {"channel", "read", "config"}, " in an inputs entry",
+                             [&](const std::string& k, const YAML::Node& field, const SourcePosition&) {
+                    if (k == "channel") scalar(field, "channel", channel);
+                    else if (k == "read") {
+                        scalar(field, "read", options.read);
+                        options.read_position = at(field.Mark());
+                    } else {
+                        options.config_position = at(field.Mark());
+                        read_config(field, options.config);
+                    }
+                });
+                if (channel.empty()) {
+                    problem(at(item.Mark()), "inputs entry has no 'channel:'");
+                    continue;
+                }
+                if (options.read.empty() && options.config_position.line != 0) {
+                    problem(options.config_position, "inputs: 'config:' belongs to a read policy; add 'read: POLICY'");
+                }
+                if (options.config_position.line == 0) options.config_position = at(item.Mark());
+            } else if (!scalar(item, "inputs entry", channel)) {
+                continue;
+            }
+            if (std::find(component.channels.begin(), component.channels.end(), channel) != component.channels.end()) {
+                problem(at(item.Mark()), "inputs: channel '" + channel + "' is listed twice (every slot would be delivered twice)");
+                continue;
+            }
+            component.channels.push_back(channel);
+            component.channel_positions.push_back(at(item.Mark()));
+            component.inputs.push_back(std::move(options));
+        }
+    }
+
+    void read_config(const YAML::Node& node, ConfigInputs& config) {
         if (node.IsNull()) return;
         if (!node.IsMap()) {
             problem(at(node.Mark()), "config must be a mapping of name: value");
@@ -436,7 +481,7 @@ private:
             } else {
                 input.is_tree = true;  // a map: only a tree-typed entry takes it (resolve_config says so)
             }
-            component.config[k] = std::move(input);
+            config[k] = std::move(input);
         });
     }
 

@@ -8,7 +8,9 @@
 // validated (never a torn one); it may miss slots, and says so by sequence.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <optional>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -25,6 +27,14 @@ struct ObservedSlot {
     std::uint64_t sequence = 0;
     std::uint64_t commit_ns = 0;
     std::vector<std::byte> payload;
+    /// The slot's digest as committed (read(); digest_bytes of the policy).
+    std::array<std::uint8_t, 32> digest{};
+};
+
+/// The newest committed slot: its sequence and commit time.
+struct Newest {
+    std::uint64_t sequence = 0;
+    std::uint64_t commit_ns = 0;
 };
 
 class Observer {
@@ -38,6 +48,19 @@ public:
     /// The newest slot committed after sequence `after` (any, for the first
     /// call with `after` = UINT64_MAX); timeout or closed errors as a Consumer.
     Result<ObservedSlot> next(std::uint64_t after, std::chrono::nanoseconds timeout);
+
+    /// The newest committed slot, or nullopt before the first commit.
+    std::optional<Newest> newest() const;
+    /// Waits until a slot after `after` is committed (any, for UINT64_MAX):
+    /// true, or false on timeout; closed error once the writer closed.
+    Result<bool> wait_for_commit(std::uint64_t after, std::chrono::nanoseconds timeout);
+    /// Copies slot `sequence` and its digest, validated: invalid_argument
+    /// when it is not committed yet, not_found when the ring has moved
+    /// past it (or did while copying).
+    Result<ObservedSlot> read(std::uint64_t sequence);
+    std::uint32_t slot_count() const;
+    /// True once the writer closed the block.
+    bool closed() const;
 
     /// The segment's flexible zones, by name and size.
     std::vector<FlexZoneSpec> zones() const;
