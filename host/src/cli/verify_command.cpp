@@ -17,7 +17,7 @@ int verify_command(const std::string& file, bool repair, std::ostream& out, std:
     }
     recording::Reader& reader = opened->reader;
     const RecordingDescription& d = opened->description;
-    const bool gaps_expected = d.sync == "latest_only";
+    const bool gaps_expected = !d.lossless;
 
     std::uint64_t records = 0, bytes = 0, corrupt = 0, gaps = 0, missing = 0, out_of_order = 0, runs = 0;
     std::uint64_t first_sequence = 0, last_sequence = 0, first_ns = 0, last_ns = 0;
@@ -83,7 +83,7 @@ int verify_command(const std::string& file, bool repair, std::ostream& out, std:
     if (first_utc && last_utc) out << "  time      " << utc_text(*first_utc) << " .. " << utc_text(*last_utc) << "\n";
     else if (records > 0) out << "  time      no clock records (format version 1): commit times are monotonic only\n";
     out << "  corrupt   " << corrupt << "\n";
-    out << "  gaps      " << gaps << " (" << missing << " slots missing)" << (gaps_expected ? ", expected on latest_only" : "") << "\n";
+    out << "  gaps      " << gaps << " (" << missing << " slots missing)" << (gaps_expected ? (d.sync == "latest_only" ? ", expected on latest_only" : ", expected: recorded by a read policy") : "") << "\n";
     if (out_of_order > 0) out << "  disorder  " << out_of_order << "\n";
     for (const auto& problem : problems) err << "error: " << problem << "\n";
 

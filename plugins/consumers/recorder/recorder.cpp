@@ -158,7 +158,8 @@ private:
         static constexpr const char* sync_names[] = {"?", "latest_only", "single_reader", "sync_reader"};
         const std::string json = rec::to_json({input.channel, host().instance_id(), sync_names[input.sync_policy <= 3 ? input.sync_policy : 0],
                                                input.slot_bytes, input.slot_count, input.checksum_policy, input.schema_name,
-                                               input.schema_version, input.schema_blds, input.schema_hash});
+                                               input.schema_version, input.schema_blds, input.schema_hash,
+                                               input.read_lossless && input.sync_policy != 1});
         rec::FileHeader header{};
         std::memcpy(header.magic, rec::kFileMagic, sizeof header.magic);
         header.version = rec::kFormatVersion;

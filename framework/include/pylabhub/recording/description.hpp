@@ -25,6 +25,9 @@ struct Description {
     std::string schema_version;
     std::string schema_blds;
     std::string schema_hash;
+    /// False when the recorder read by a read policy (`read: decimate`...)
+    /// or a latest_only channel: gaps in the sequence are then expected.
+    bool lossless = true;
 };
 
 /// The JSON text the recorder writes (format version kFormatVersion).
@@ -36,6 +39,7 @@ inline std::string to_json(const Description& d) {
                               {"slot_bytes", d.slot_bytes},
                               {"slot_count", d.slot_count},
                               {"sync", d.sync},
+                              {"lossless", d.lossless},
                               {"checksum_policy", d.checksum_policy},
                               {"schema", {{"name", d.schema_name}, {"version", d.schema_version}, {"blds", d.schema_blds}, {"hash", d.schema_hash}}}};
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -58,6 +62,7 @@ inline std::optional<Description> parse_description(const std::string& text, std
         d.schema_version = schema.value("version", "");
         d.schema_blds = schema.value("blds", "");
         d.schema_hash = schema.value("hash", "");
+        d.lossless = j.value("lossless", d.sync != "latest_only");
         return d;
     } catch (const nlohmann::json::exception& e) {
         error = std::string("the header description is not a recorder's: ") + e.what();

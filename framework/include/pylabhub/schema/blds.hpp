@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "pylabhub/core/result.hpp"
+#include "pylabhub/schema/blds_parser.hpp"
 
 namespace pylabhub::schema {
 
@@ -190,28 +191,6 @@ void BldsBuilder::append_type(std::string& base, std::string& dims) {
                       "or a struct registered with PYLABHUB_SCHEMA_BEGIN (no pointers)");
     }
 }
-
-/// One member of a parsed BLDS struct.
-struct BldsField {
-    std::string name;
-    std::size_t offset = 0;
-    std::string scalar;              ///< "u64", "f32", ...; empty for a nested struct
-    std::vector<BldsField> members;  ///< of a nested struct
-    std::size_t element_size = 0;    ///< of one element (a scalar or one nested struct)
-    std::vector<std::size_t> dims;   ///< array dimensions, outer first; empty for one value
-};
-
-/// What a parsed BLDS says about its struct.
-struct BldsSummary {
-    std::size_t struct_size = 0;
-    std::size_t member_count = 0;  ///< top-level members
-    std::vector<BldsField> fields;
-};
-
-/// Checks `text` against the grammar and the layout rules (members in
-/// order, inside the struct, not overlapping). The error gives the
-/// character position and what was expected there.
-Result<BldsSummary> parse_blds(std::string_view text);
 
 /// A payload as text, field by field: "seq=5 t=0.25 value=[0.1, 0.2, …12 more]
 /// pos={x=1 y=2}". Arrays longer than `max_elements` are cut short.

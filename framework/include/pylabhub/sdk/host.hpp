@@ -236,9 +236,9 @@ private:
             info.sync_policy = in.sync_policy;
             info.checksum_policy = in.checksum_policy;
         }
-        if (PLH_HAS_FIELD(fields, plh_input_info, zones) && in.zones != nullptr) {
+        if (PLH_HAS_FIELD(fields, plh_input_info, zones)) {
             info.read_lossless = in.read_lossless != 0;
-            for (uint32_t z = 0; z < in.zone_count; ++z) {
+            for (uint32_t z = 0; z < in.zone_count && in.zones != nullptr; ++z) {
                 if (in.zones[z] != nullptr) info.zones.push_back({text(in.zones[z]->name), in.zones[z]->bytes});
             }
         }
