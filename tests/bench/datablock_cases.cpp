@@ -12,6 +12,7 @@
 
 #include "harness.hpp"
 #include "pylabhub/datablock.hpp"
+#include "pylabhub/datablock/observer.hpp"
 #include "pylabhub/platform/clock.hpp"
 
 namespace pylabhub::bench {
@@ -140,13 +141,16 @@ struct FanOut {
 };
 
 /// 1 producer -> `consumers` processes at `rate` slots/s, blocking waits.
-FanOut fan_out(int consumers, double rate, double seconds) {
+/// The last `latest_readers` of them read as `read: latest` does (an
+/// Observer: no place in the consumer table, the newest slot, copied);
+/// latency and loss are the lossless readers'.
+FanOut fan_out(int consumers, double rate, double seconds, int latest_readers = 0) {
     const std::string name = segment("fanout");
     db::DataBlockConfig config;
     config.slot_bytes = 64;
     config.slot_count = 256;
     config.sync = db::SyncPolicy::sync_reader;
-    config.max_consumers = static_cast<std::uint32_t>(consumers);
+    config.max_consumers = static_cast<std::uint32_t>(consumers - latest_readers);
     auto created = db::Producer::create(name, config, {.wait = db::WaitStrategy::blocking, .replace_existing = true});
     if (!created) throw std::runtime_error(created.error().message);
     db::Producer& producer = *created;  // closed below, after the last write
@@ -158,7 +162,23 @@ FanOut fan_out(int consumers, double rate, double seconds) {
     for (int c = 0; c < consumers; ++c) {
         sample_pipes.push_back(std::make_unique<Pipe>());
         const Pipe& samples = *sample_pipes.back();
-        children.push_back(fork_child([&] {
+        const bool latest = c >= consumers - latest_readers;
+        children.push_back(fork_child([&, latest] {
+            if (latest) {
+                auto observer = db::Observer::attach(name, producer.secret());
+                if (!observer) std::_Exit(3);
+                const std::uint8_t yes = 1;
+                ready.write_all(&yes, 1);
+                std::uint64_t after = UINT64_MAX;
+                for (;;) {
+                    auto slot = observer->next(after, 5s);
+                    if (!slot) break;
+                    after = slot->sequence;
+                }
+                const std::uint64_t header[2] = {0, 0};  // not counted: they may skip by design
+                samples.write_all(header, sizeof header);
+                return;
+            }
             db::Consumer consumer = attach(name, producer.secret(), db::WaitStrategy::blocking);
             const std::uint8_t yes = 1;
             ready.write_all(&yes, 1);
@@ -251,6 +271,20 @@ void run_datablock_cases(Results& results) {
     results.add({"fanout", "datablock 1->10 blocking", 64, "p95", median(p95s), "ns"});
     results.add({"fanout", "datablock 1->10 blocking", 64, "p99", median(p99s), "ns"});
     results.add({"fanout", "datablock 1->10 blocking", 64, "lost", *std::max_element(lost.begin(), lost.end()), "slots"});
+    // One lossless recorder and nine `read: latest` viewers: what the
+    // viewers cost the one reader that must get everything.
+    p50s.clear();
+    p99s.clear();
+    lost.clear();
+    for (int r = 0; r < kRepetitions; ++r) {
+        const FanOut f = fan_out(10, 10'000, 1.0, 9);
+        p50s.push_back(f.latency.p50);
+        p99s.push_back(f.latency.p99);
+        lost.push_back(double(f.lost));
+    }
+    results.add({"fanout", "datablock 1 lossless + 9 latest", 64, "p50", median(p50s), "ns"});
+    results.add({"fanout", "datablock 1 lossless + 9 latest", 64, "p99", median(p99s), "ns"});
+    results.add({"fanout", "datablock 1 lossless + 9 latest", 64, "lost", *std::max_element(lost.begin(), lost.end()), "slots"});
 }
 
 } // namespace pylabhub::bench

@@ -52,6 +52,8 @@ std::vector<Target> targets(const Results& r) {
         {"raw blake2b / datablock blake2b at 1 MiB", r.get("hash", "blake2b (raw libsodium)", MiB, "GB/s") / r.get("throughput", "datablock blake2b", MiB, "GB/s"), "<=", 1.1, "x"},
         {"fan-out 1->10 p99", r.get("fanout", "datablock 1->10 blocking", 64, "p99") / 1000.0, "<=", 100, "us"},
         {"fan-out 1->10 lost slots", r.get("fanout", "datablock 1->10 blocking", 64, "lost"), "<=", 0, "slots"},
+        {"1 lossless + 9 latest: lossless p99 / 1->10 all-lossless p99", r.get("fanout", "datablock 1 lossless + 9 latest", 64, "p99") / r.get("fanout", "datablock 1->10 blocking", 64, "p99"), "<=", 1, "x"},
+        {"1 lossless + 9 latest: lossless reader's lost slots", r.get("fanout", "datablock 1 lossless + 9 latest", 64, "lost"), "<=", 0, "slots"},
         {"host path / direct API", r.get("host", "pylabhub run counter->null", 64, "slots/s") / r.get("host", "direct API (2 threads)", 64, "slots/s"), ">=", 0.9, "x"},
         {"segment overhead at 4 KiB slots", r.get("memory", "segment overhead (64 x 4 KiB, 8 consumers)", 4096, "overhead"), "<=", 2, "%"},
         {"quickstart host peak RSS", r.get("memory", "quickstart host", 0, "peak RSS"), "<=", 32, "MB"},
