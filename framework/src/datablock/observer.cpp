@@ -117,19 +117,8 @@ Result<ObservedSlot> Observer::next(std::uint64_t after, std::chrono::nanosecond
             continue;
         }
         const std::uint64_t target = h.commit_count.load(std::memory_order_acquire) - 1;
-        const plh_slot_rw_state& slot = *state_->view.slot_state(target);
-        // A seqlock read: copy, then check that nobody wrote meanwhile.
-        const std::uint64_t generation = std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot.generation)).load(std::memory_order_acquire);
-        const auto field = [](const std::uint64_t& f) { return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(f)).load(std::memory_order_relaxed); };
-        const std::uint32_t state = std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(slot.state)).load(std::memory_order_relaxed);
-        if ((generation & 1U) != 0 || state != PLH_SLOT_COMMITTED || field(slot.sequence) != target) continue;
-        ObservedSlot observed;
-        observed.sequence = target;
-        observed.commit_ns = field(slot.commit_ns);
-        const auto bytes = std::min<std::uint64_t>(field(slot.payload_bytes), state_->view.layout.slot_stride);
-        observed.payload.resize(bytes);
-        std::memcpy(observed.payload.data(), state_->view.slot_data(target), bytes);
-        if (platform::load_after_plain_reads(slot.generation) != generation) continue;  // overtaken: take the newest again
+        auto observed = read(target);
+        if (!observed) continue;  // overtaken while copying: take the newest again
         return observed;
     }
 }
