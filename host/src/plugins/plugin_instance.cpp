@@ -70,6 +70,10 @@ public:
         }
     }
     static bool creating(plh_host_context* ctx) { return ctx->self->creating_; }
+    static bool channel_bound_once(plh_host_context* ctx) {
+        std::lock_guard lock(ctx->self->write_mutex_);
+        return ctx->self->bound_once_;
+    }
     static std::size_t input_count(plh_host_context* ctx) { return ctx->self->inputs_.size(); }
     static const plh_input_info* input(plh_host_context* ctx, std::size_t index) {
         const auto& inputs = ctx->self->inputs_;
@@ -283,7 +287,7 @@ plh_status api_zone_write(plh_host_context* ctx, const char* zone, const void* d
     if (ctx == nullptr || zone == nullptr || (data == nullptr && bytes > 0)) return PLH_ERR_INVALID;
     auto written = HostApiAccess::write_zone(ctx, zone, std::span(static_cast<const std::byte*>(data), bytes));
     if (written) return PLH_OK;
-    if (written.error().code == ErrorCode::not_found && written.error().message == "no channel yet") return PLH_ERR_UNSUPPORTED;
+    if (!HostApiAccess::channel_bound_once(ctx)) return PLH_ERR_UNSUPPORTED;  // called before its channel exists
     return zone_status(ctx, written.error());
 }
 
