@@ -269,6 +269,10 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
         std::uint64_t target = s.next_sequence;
         auto available = [&] {
             const std::uint64_t committed = h.commit_count.load(std::memory_order_seq_cst);
+            if (const std::uint64_t floor = h.sequence_floor.load(std::memory_order_seq_cst); floor > s.next_sequence) {
+                s.next_sequence = floor;  // the writer skipped these ids (Producer::skip_to): a gap
+                s.entry->position.store(floor, std::memory_order_seq_cst);
+            }
             if (committed <= s.next_sequence) return false;
             target = latest_only ? committed - 1 : s.next_sequence;
             return true;

@@ -41,7 +41,7 @@ Observer::~Observer() { delete state_; }
 std::optional<Newest> Observer::newest() const {
     const detail::SegmentHeader& h = state_->view.header();
     const std::uint64_t committed = h.commit_count.load(std::memory_order_acquire);
-    if (committed == 0) return std::nullopt;
+    if (committed == 0 || committed <= h.sequence_floor.load(std::memory_order_acquire)) return std::nullopt;
     const plh_slot_rw_state& slot = *state_->view.slot_state(committed - 1);
     const std::uint64_t commit_ns = std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot.commit_ns)).load(std::memory_order_relaxed);
     return Newest{committed - 1, commit_ns};
@@ -54,7 +54,7 @@ Result<bool> Observer::wait_for_commit(std::uint64_t after, std::chrono::nanosec
     detail::SegmentHeader& h = state_->view.header();
     auto fresh = [&] {
         const std::uint64_t committed = h.commit_count.load(std::memory_order_acquire);
-        return committed > 0 && (after == UINT64_MAX || committed - 1 > after);
+        return committed > h.sequence_floor.load(std::memory_order_acquire) && (after == UINT64_MAX || committed - 1 > after);
     };
     if (fresh()) return true;
     if (h.closed.load() != 0) return make_error(ErrorCode::closed, "datablock '" + state_->shm.name() + "' is closed");
@@ -105,7 +105,7 @@ Result<ObservedSlot> Observer::next(std::uint64_t after, std::chrono::nanosecond
     const std::uint64_t deadline = detail::deadline_after(timeout);
     auto fresh = [&] {
         const std::uint64_t committed = h.commit_count.load(std::memory_order_acquire);
-        return committed > 0 && (after == UINT64_MAX || committed - 1 > after);
+        return committed > h.sequence_floor.load(std::memory_order_acquire) && (after == UINT64_MAX || committed - 1 > after);
     };
     for (;;) {
         if (!fresh()) {

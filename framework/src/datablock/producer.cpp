@@ -39,10 +39,13 @@ public:
     /// Lowest position among active consumers, or `fallback` when none.
     std::uint64_t min_consumer_position(std::uint64_t fallback) const {
         std::uint64_t lowest = fallback;
+        // Below the floor nothing is left to read (skip_to drained it): a
+        // reader that has not moved up yet does not hold the ring back.
+        const std::uint64_t floor = header().sequence_floor.load(std::memory_order_relaxed);
         for (std::uint32_t i = 0; i < view.layout.max_consumers; ++i) {
             const ConsumerEntry& entry = view.consumers()[i];
             if (entry.active.load(std::memory_order_seq_cst) == 0) continue;
-            lowest = std::min(lowest, entry.position.load(std::memory_order_seq_cst));
+            lowest = std::min(lowest, std::max(floor, entry.position.load(std::memory_order_seq_cst)));
         }
         return lowest;
     }
@@ -370,6 +373,35 @@ Result<void> Producer::update_zone_checksum(std::string_view name) {
     zone->digest_valid.store(0, std::memory_order_release);
     state_->checksum->compute(state_->view.base + zone->offset, zone->bytes, zone->digest);
     zone->digest_valid.store(1, std::memory_order_release);
+    return {};
+}
+
+Result<void> Producer::skip_to(std::uint64_t sequence, std::chrono::nanoseconds timeout) {
+    ProducerState& s = *state_;
+    if (s.open_guards > 0) {
+        return make_error(ErrorCode::busy, "datablock '" + s.shm.name() + "': commit or abandon the slot being written first");
+    }
+    if (sequence < s.next_sequence) {
+        return make_error(ErrorCode::invalid_argument, "datablock '" + s.shm.name() + "': cannot skip back to sequence " +
+                                                           std::to_string(sequence) + " (next is " +
+                                                           std::to_string(s.next_sequence) + ")");
+    }
+    if (sequence == s.next_sequence) return {};
+    if (s.lossless()) {
+        // Lossless readers move up to the floor only when they have read
+        // everything below it that was committed: wait until they have.
+        auto drained = [&] { return s.min_consumer_position(s.next_sequence) >= s.next_sequence; };
+        if (!detail::wait_until(s.options.wait, s.header().space_futex, s.header().space_waiters, detail::deadline_after(timeout),
+                                drained, [&] { s.retire_dead_consumers(); })) {
+            return make_error(ErrorCode::timeout, "datablock '" + s.shm.name() + "': cannot skip to sequence " +
+                                                      std::to_string(sequence) + " while waiting for " + s.slowest_consumer());
+        }
+    }
+    // The floor before the count: a reader that sees the new count sees the floor.
+    s.header().sequence_floor.store(sequence, std::memory_order_seq_cst);
+    s.header().write_sequence.store(sequence, std::memory_order_relaxed);
+    s.header().commit_count.store(sequence, std::memory_order_seq_cst);
+    s.next_sequence = sequence;
     return {};
 }
 

@@ -54,7 +54,7 @@ const crypto::Digest256& header_layout_hash() {
         PLH_FIELD(schema_name); PLH_FIELD(shared_secret); PLH_FIELD(creator_pid); PLH_FIELD(created_ns);
         PLH_FIELD(write_sequence); PLH_FIELD(commit_count); PLH_FIELD(producer_owner);
         PLH_FIELD(producer_heartbeat_ns); PLH_FIELD(commit_futex); PLH_FIELD(closed); PLH_FIELD(writer_backpressure_timeouts);
-        PLH_FIELD(recovery_actions); PLH_FIELD(producer_metrics); PLH_FIELD(commit_waiters);
+        PLH_FIELD(recovery_actions); PLH_FIELD(sequence_floor); PLH_FIELD(producer_metrics); PLH_FIELD(commit_waiters);
         PLH_FIELD(space_futex); PLH_FIELD(space_waiters); PLH_FIELD(reader_timeouts); PLH_FIELD(checksum_failures);
         PLH_FIELD(schema_mismatches); PLH_FIELD(slots_read_retired); PLH_FIELD(consumer_attaches);
         PLH_FIELD(consumer_metrics);

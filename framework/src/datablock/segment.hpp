@@ -58,6 +58,9 @@ struct alignas(kCacheLine) SegmentHeader {
     std::atomic<std::uint32_t> closed;
     std::atomic<std::uint64_t> writer_backpressure_timeouts;
     std::atomic<std::uint64_t> recovery_actions;
+    /// Set by Producer::skip_to: sequences below it that were never
+    /// committed never will be; readers move up to it (a gap).
+    std::atomic<std::uint64_t> sequence_floor;
 
     alignas(kCacheLine) plh_slot_metrics producer_metrics;  // writer-side counters
 

@@ -73,6 +73,14 @@ public:
     /// Copies `payload` into the next slot and commits it.
     Result<void> write(std::span<const std::byte> payload, std::chrono::nanoseconds timeout);
 
+    /// Moves the sequence ids forward to `sequence` (> next_sequence()): the
+    /// next slot committed gets it, and the ids skipped are never committed,
+    /// so readers see a gap, as for slots lost upstream (an inbound
+    /// transport mirrors its sender's ids this way). On a lossless channel
+    /// it first waits, up to `timeout`, until every consumer has read what
+    /// was committed. busy while a slot is being written.
+    Result<void> skip_to(std::uint64_t sequence, std::chrono::nanoseconds timeout);
+
     /// Flexible zone `name` (empty span if there is none).
     std::span<std::byte> flexible_zone(std::string_view name) const;
     /// Stores the digest of zone `name` (with the block's checksum policy).
