@@ -105,7 +105,8 @@ struct Client::Impl {
                 }
                 if (reply.value("id", 0ULL) != id) continue;  // a late answer to an earlier request
                 if (reply.value("status", "") != "ok") {
-                    return make_error(ErrorCode::invalid_argument, "broker: " + reply.value("message", std::string("error")));
+                    return make_error(reply.value("code", "") == "not_found" ? ErrorCode::not_found : ErrorCode::invalid_argument,
+                                      "broker: " + reply.value("message", std::string("error")));
                 }
                 return reply;
             }
@@ -191,6 +192,41 @@ Result<std::vector<ChannelRecord>> Client::list() {
     if (!reply) return std::move(reply).error();
     std::vector<ChannelRecord> all;
     for (const auto& item : reply->value("channels", json::array())) all.push_back(record_from(item));
+    return all;
+}
+
+namespace {
+EndpointRecord endpoint_from(const json& j) {
+    return {j.value("channel", ""), j.value("endpoint", ""), j.value("curve_public_key", ""), j.value("transport", ""),
+            j.value("pid", 0ULL),   j.value("host", ""),     j.value("last_heartbeat_ms", 0ULL)};
+}
+} // namespace
+
+Result<void> Client::register_endpoint(const EndpointRecord& record) {
+    auto reply = impl_->call({{"type", "ENDPOINT_REG_REQ"}, {"channel", record.channel}, {"endpoint", record.endpoint},
+                              {"curve_public_key", record.curve_public_key}, {"transport", record.transport},
+                              {"pid", record.pid}, {"host", record.host}});
+    if (!reply) return std::move(reply).error();
+    return {};
+}
+
+Result<EndpointRecord> Client::discover_endpoint(const std::string& channel) {
+    auto reply = impl_->call({{"type", "ENDPOINT_DISC_REQ"}, {"channel", channel}});
+    if (!reply) return std::move(reply).error();
+    return endpoint_from(*reply);
+}
+
+Result<void> Client::deregister_endpoint(const EndpointRecord& record) {
+    auto reply = impl_->call({{"type", "ENDPOINT_DEREG_REQ"}, {"channel", record.channel}, {"pid", record.pid}, {"host", record.host}});
+    if (!reply) return std::move(reply).error();
+    return {};
+}
+
+Result<std::vector<EndpointRecord>> Client::list_endpoints() {
+    auto reply = impl_->call({{"type", "LIST_REQ"}});
+    if (!reply) return std::move(reply).error();
+    std::vector<EndpointRecord> all;
+    for (const auto& item : reply->value("endpoints", json::array())) all.push_back(endpoint_from(item));
     return all;
 }
 

@@ -113,6 +113,11 @@ std::string new_token() {
     return crypto::to_hex(bytes);
 }
 
+json endpoint_json(const EndpointRecord& e) {
+    return {{"channel", e.channel}, {"endpoint", e.endpoint}, {"curve_public_key", e.curve_public_key},
+            {"transport", e.transport}, {"pid", e.pid}, {"host", e.host}, {"last_heartbeat_ms", e.last_heartbeat_ms}};
+}
+
 } // namespace
 
 Registry::Registry(RegistryOptions options) : options_(std::move(options)) {}
@@ -146,6 +151,18 @@ std::vector<std::string> Registry::expire() {
         if (const std::string why = gone(it->second, now); !why.empty()) {
             dropped.push_back(it->second.channel + " (" + why + ")");
             it = channels_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto it = endpoints_.begin(); it != endpoints_.end();) {
+        const EndpointRecord& e = it->second;
+        const bool dead = e.host == options_.host && options_.is_alive && !options_.is_alive(e.pid);
+        const bool silent = now > e.last_heartbeat_ms && now - e.last_heartbeat_ms > options_.heartbeat_timeout_ms;
+        if (dead || silent) {
+            log::logger().info("broker: dropped endpoint {} of channel '{}' ({})", e.endpoint, e.channel,
+                               dead ? "its process is dead" : "no heartbeat");
+            it = endpoints_.erase(it);
         } else {
             ++it;
         }
@@ -290,14 +307,66 @@ std::string Registry::handle_request(const std::string& text) {
             }
             return reply(reply_type, request, json::object());
         }
+        if (type == "ENDPOINT_REG_REQ") {
+            EndpointRecord e;
+            e.channel = text_field(request, "channel");
+            e.endpoint = text_field(request, "endpoint");
+            e.curve_public_key = text_field(request, "curve_public_key", false);
+            e.transport = text_field(request, "transport", false);
+            e.pid = number_field(request, "pid");
+            e.host = text_field(request, "host");
+            e.last_heartbeat_ms = options_.now_ms();
+            if (e.channel.empty() || e.endpoint.empty()) throw BadRequest{"fields 'channel' and 'endpoint' may not be empty"};
+            if (!e.curve_public_key.empty() && e.curve_public_key.size() != 40) {
+                throw BadRequest{"field 'curve_public_key' must be a Z85 key of 40 characters"};
+            }
+            if (auto found = endpoints_.find(e.channel); found != endpoints_.end()) {
+                const EndpointRecord& old = found->second;
+                const bool same_owner = old.pid == e.pid && old.host == e.host;
+                const bool alive = !(old.host == options_.host && options_.is_alive && !options_.is_alive(old.pid)) &&
+                                   e.last_heartbeat_ms - old.last_heartbeat_ms <= options_.heartbeat_timeout_ms;
+                if (!same_owner && alive) {
+                    return error_reply(reply_type, request, "channel '" + e.channel + "' is already advertised at " + old.endpoint +
+                                                                " by pid " + std::to_string(old.pid) + " on " + old.host);
+                }
+                if (same_owner && old.endpoint == e.endpoint) {
+                    found->second.last_heartbeat_ms = e.last_heartbeat_ms;  // a heartbeat
+                    return reply(reply_type, request, json::object());
+                }
+            } else if (endpoints_.size() >= options_.max_channels) {
+                return error_reply(reply_type, request, "the broker holds its limit of " + std::to_string(options_.max_channels) +
+                                                            " endpoints; channel '" + e.channel + "' is refused");
+            }
+            log::logger().info("broker: channel '{}' reachable at {} (pid {} on {}{})", e.channel, e.endpoint, e.pid, e.host,
+                               e.curve_public_key.empty() ? "" : ", CurveZMQ");
+            endpoints_[e.channel] = e;
+            return reply(reply_type, request, json::object());
+        }
+        if (type == "ENDPOINT_DISC_REQ" || type == "ENDPOINT_DEREG_REQ") {
+            const std::string channel = text_field(request, "channel");
+            auto found = endpoints_.find(channel);
+            if (found == endpoints_.end()) {
+                return reply(reply_type, request, {{"status", "error"}, {"code", "not_found"},
+                                                   {"message", "channel '" + channel + "' is not advertised on the network"}});
+            }
+            if (type == "ENDPOINT_DISC_REQ") return reply(reply_type, request, endpoint_json(found->second));
+            if (found->second.pid != number_field(request, "pid") || found->second.host != text_field(request, "host")) {
+                return error_reply(reply_type, request, "channel '" + channel + "' is advertised by another process");
+            }
+            endpoints_.erase(found);
+            return reply(reply_type, request, json::object());
+        }
         if (type == "LIST_REQ") {
             json list = json::array();
             for (const auto& [name, record] : channels_) list.push_back(record_json(record, false));
-            return reply(reply_type, request, {{"channels", list}});
+            json endpoints = json::array();
+            for (const auto& [name, record] : endpoints_) endpoints.push_back(endpoint_json(record));
+            return reply(reply_type, request, {{"channels", list}, {"endpoints", endpoints}});
         }
         return error_reply("ERROR", request, "unknown request type '" + type +
                                                  "' (known: REG_REQ, DISC_REQ, DEREG_REQ, GET_SCHEMA_REQ, LIST_REQ, HEARTBEAT_REQ, "
-                                                 "CONSUMER_REG_REQ, CONSUMER_DEREG_REQ)");
+                                                 "CONSUMER_REG_REQ, CONSUMER_DEREG_REQ, ENDPOINT_REG_REQ, ENDPOINT_DISC_REQ, "
+                                                 "ENDPOINT_DEREG_REQ)");
     } catch (const BadRequest& bad) {
         return error_reply(reply_type, request, type + ": " + bad.message);
     } catch (const std::exception& e) {

@@ -97,6 +97,8 @@ Result<std::unique_ptr<BrokerLink>> BrokerLink::connect(const std::optional<std:
 BrokerLink::~BrokerLink() {
     {
         std::lock_guard lock(mutex_);
+        for (const auto& record : endpoints_) (void)client_.deregister_endpoint(record);
+        endpoints_.clear();
         for (const auto& [channel, consumer] : consumers_) (void)client_.deregister_consumer(channel, consumer);
         consumers_.clear();
         for (const auto& record : registered_) (void)client_.deregister(record.channel, record.token);
@@ -138,6 +140,31 @@ void BrokerLink::register_consumer(const std::string& channel, const std::string
     consumers_.emplace_back(channel, consumer);
 }
 
+Result<void> BrokerLink::advertise(messagehub::EndpointRecord record) {
+    std::lock_guard lock(mutex_);
+    record.pid = platform::current_pid();
+    record.host = host_name();
+    if (auto registered = client_.register_endpoint(record); !registered) return registered;
+    std::erase_if(endpoints_, [&](const messagehub::EndpointRecord& e) { return e.channel == record.channel; });
+    endpoints_.push_back(std::move(record));
+    return {};
+}
+
+Result<messagehub::EndpointRecord> BrokerLink::discover_endpoint(const std::string& channel) {
+    std::lock_guard lock(mutex_);
+    return client_.discover_endpoint(channel);
+}
+
+bool BrokerLink::beat_endpoints() {
+    for (const auto& record : endpoints_) {
+        auto beat = client_.register_endpoint(record);
+        if (beat) continue;
+        if (beat.error().code == ErrorCode::timeout) return false;
+        log::logger().warn("endpoint {} of channel '{}': {}", record.endpoint, record.channel, beat.error().message);
+    }
+    return true;
+}
+
 void BrokerLink::keep_alive() {
     auto next = std::chrono::steady_clock::now() + kHeartbeatInterval;
     bool warned = false;
@@ -146,7 +173,7 @@ void BrokerLink::keep_alive() {
         if (std::chrono::steady_clock::now() < next) continue;
         next = std::chrono::steady_clock::now() + kHeartbeatInterval;
         std::lock_guard lock(mutex_);
-        const bool answered = beat_channels() && beat_consumers();
+        const bool answered = beat_channels() && beat_consumers() && beat_endpoints();
         if (!answered && !warned) log::logger().warn("broker at {} does not answer; channels stay usable, registration retried", endpoint_);
         warned = !answered;
     }

@@ -32,6 +32,12 @@ public:
     /// repeated with every heartbeat (so a restarted broker learns it again).
     void register_consumer(const std::string& channel, const std::string& consumer_id);
 
+    /// An outbound transport's endpoint for its channel; repeated with every
+    /// heartbeat, withdrawn when the link closes.
+    Result<void> advertise(messagehub::EndpointRecord record);
+    /// Where another host's transport advertises `channel` (not_found: nobody).
+    Result<messagehub::EndpointRecord> discover_endpoint(const std::string& channel);
+
     const std::string& endpoint() const { return endpoint_; }
     bool embedded() const { return embedded_.joinable(); }
 
@@ -44,12 +50,14 @@ private:
     /// One heartbeat each; false when the broker does not answer.
     bool beat_channels();
     bool beat_consumers();
+    bool beat_endpoints();
 
     std::string endpoint_;
     std::mutex mutex_;  // the client's socket is used by the control and heartbeat threads
     messagehub::Client client_;
     std::vector<messagehub::ChannelRecord> registered_;
     std::vector<std::pair<std::string, messagehub::ConsumerRecord>> consumers_;
+    std::vector<messagehub::EndpointRecord> endpoints_;
     std::atomic<bool> stop_{false};
     std::thread heartbeat_;
     std::thread embedded_;

@@ -108,9 +108,10 @@ struct Delivery {
 };
 
 /// Reads the inputs in turn and hands each slot to `deliver` (false: stop,
-/// the component failed); the inputs are left when it returns.
-template <typename Deliver>
-void read_inputs(ConsumerRuntime& c, Deliver&& deliver) {
+/// the component failed); `idle` runs when a read found nothing new. The
+/// inputs are left when it returns.
+template <typename Deliver, typename Idle>
+void read_inputs(ConsumerRuntime& c, Deliver&& deliver, Idle&& idle) {
     std::vector<bool> open(c.readers.size(), true);
     std::size_t remaining = c.readers.size();
     std::vector<std::byte> copy;  // latest_only inputs are copied and validated first
@@ -142,7 +143,7 @@ void read_inputs(ConsumerRuntime& c, Deliver&& deliver) {
                                            c.kind, c.plan->spec->id, c.inputs[i]->plan->spec->name);
                     }
                     break;
-                case ErrorCode::timeout: break;
+                case ErrorCode::timeout: idle(); break;
                 case ErrorCode::corrupt: ++c.stats[i].corrupt; break;  // counted and reported, never passed on
                 default:
                     c.fail(c.instance->describe() + ": input '" + c.inputs[i]->plan->spec->name + "': " + failed->message);
@@ -196,7 +197,7 @@ void run_consumer(ConsumerRuntime& c) {
         c.fail(describe_status(*c.instance, "consume", status));
         failed = true;
         return false;
-    });
+    }, [] {});
     if (!failed && c.failed().empty() && PLH_HAS_FIELD(table, plh_consumer_vtable, flush) && table->flush != nullptr) {
         if (const plh_status status = table->flush(handle); status != PLH_OK) c.fail(describe_status(*c.instance, "flush", status));
     }
@@ -252,12 +253,45 @@ void run_processor(ProcessorRuntime& p) {
     p.start_ns = platform::monotonic_time_ns();
     read_inputs(p, [&](std::span<const std::byte> data, const plh_slot_info& info) {
         return emit(p, "process", [&](plh_output_slot* out) { return table->process(handle, data.data(), data.size(), &info, out); });
-    });
+    }, [] {});
     if (p.failed().empty() && PLH_HAS_FIELD(table, plh_processor_vtable, flush) && table->flush != nullptr) {
         (void)emit(p, "flush", [&](plh_output_slot* out) { return table->flush(handle, out); });
     }
     p.end_ns = platform::monotonic_time_ns();
     p.done = true;
+}
+
+void run_outbound(OutboundRuntime& t) {
+    const auto* table = static_cast<const plh_transport_vtable*>(t.plan->plugin->descriptor->vtable);
+    void* handle = t.instance->handle();
+    const auto poll_ns = static_cast<std::uint64_t>(std::chrono::nanoseconds(kPollTimeout).count());
+    t.start_ns = platform::monotonic_time_ns();
+    read_inputs(t, [&](std::span<const std::byte> data, const plh_slot_info& info) {
+        // Without credit the slot stays held: a lossless ring waits for the
+        // link exactly as for a slow local consumer.
+        for (;;) {
+            const plh_status status = table->send(handle, data.data(), data.size(), &info, poll_ns);
+            if (status == PLH_OK) return true;
+            if (status == PLH_TIMEOUT) {
+                ++t.credit_waits;
+                if (t.instance->stop_requested()) return false;
+                continue;
+            }
+            t.fail(describe_status(*t.instance, "send", status));
+            return false;
+        }
+    }, [&] {
+        if (table->idle == nullptr) return;
+        if (const plh_status status = table->idle(handle, 0); status != PLH_OK && status != PLH_TIMEOUT) {
+            t.fail(describe_status(*t.instance, "idle", status));
+            t.instance->request_stop();
+        }
+    });
+    if (t.failed().empty() && table->flush != nullptr) {
+        if (const plh_status status = table->flush(handle); status != PLH_OK) t.fail(describe_status(*t.instance, "flush", status));
+    }
+    t.end_ns = platform::monotonic_time_ns();
+    t.done = true;
 }
 
 } // namespace pylabhub::host

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -36,7 +37,8 @@ struct ChannelRuntime {
 };
 
 struct ComponentRuntime {
-    const char* kind = "component";  ///< "producer", "consumer", "processor": for messages
+    virtual ~ComponentRuntime() = default;
+    const char* kind = "component";  ///< "producer", "consumer", "processor", "transport": for messages
     const PlannedComponent* plan = nullptr;
     std::unique_ptr<PluginInstance> instance;
     std::thread thread;
@@ -107,6 +109,44 @@ struct ProcessorRuntime : ConsumerRuntime {
     std::uint64_t backpressure_waits = 0;
     std::uint64_t emitted = 0;
 };
+
+/// An outbound transport reads its one channel like a consumer and hands
+/// every slot to send(), again while it says "no credit yet".
+struct OutboundRuntime : ConsumerRuntime {
+    std::uint64_t credit_waits = 0;  ///< send() calls that timed out: the link held the ring back
+};
+
+/// What an inbound stream says about the channel it fills.
+struct StreamLayout {
+    std::uint32_t sync_policy = 0;
+    std::optional<SchemaDescription> schema;
+    std::uint64_t slot_bytes = 0;
+    std::uint64_t first_sequence = 0;
+    std::string peer;
+};
+
+/// An inbound transport writes its channel like a producer, with the
+/// sender's sequence ids (a jump is a gap, mirrored with skip_to).
+struct InboundRuntime : ProducerRuntime {
+    StreamLayout stream;
+    std::uint64_t received = 0;
+    std::uint64_t gaps = 0;          ///< sequences the stream skipped (lost upstream or while disconnected)
+    std::uint64_t stream_changes = 0;  ///< the sender restarted
+};
+
+/// Asks an inbound transport for its stream until it describes one, or
+/// `give_up()` says to stop waiting (an error then says why).
+Result<StreamLayout> wait_for_stream(InboundRuntime& t, const std::function<bool()>& give_up);
+
+/// Why `layout` cannot fill a channel of `config` (slot size, sync), or "".
+std::string stream_fit_problem(const StreamLayout& layout, const datablock::DataBlockConfig& config);
+
+/// The thread of an outbound transport: every slot of its channel to send().
+void run_outbound(OutboundRuntime& t);
+
+/// The thread of an inbound transport: receive() into the channel's next
+/// slot, committed with the sender's sequence id.
+void run_inbound(InboundRuntime& t);
 
 /// The thread of a producer: wait_next, acquire a slot, fill, commit.
 void run_producer(ProducerRuntime& p);

@@ -248,6 +248,16 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
         claim_channel(processor, "processor");
         if (planned) processors.push_back(std::move(*planned));
     }
+    // An inbound transport is its channel's writer; the sender decides the
+    // sync policy and the slot size, so those are known once it streams.
+    for (const auto& transport : spec.transports) {
+        check_id(transport, "transport");
+        if (transport.direction != "in") continue;
+        if (PlannedChannel* channel = claim_channel(transport, "transport"); channel != nullptr && !channel->spec->external) {
+            channel->fed_by_transport = true;
+            channel->layout_known = channel->spec->key_positions.count("sync") != 0;
+        }
+    }
 
     auto writer_plugin = [&](const PlannedChannel& channel) -> const PluginInfo* {
         for (const auto* list : {&plan.producers, &processors}) {
@@ -326,6 +336,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
         std::vector<PlannedComponent> pending = std::move(processors);
         std::set<std::string> written;  // channels whose writer is placed
         for (const auto& p : plan.producers) written.insert(p.spec->output);
+        for (const auto& t : spec.transports) written.insert(t.output);
         for (const auto& c : plan.channels) {
             if (c.spec->external || c.producer_id.empty()) written.insert(c.spec->name);
         }
@@ -352,6 +363,12 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
         auto planned = resolve_component(consumer, PLH_KIND_CONSUMER);
         plan_inputs(consumer, "consumer", planned);
         if (planned) plan.consumers.push_back(std::move(*planned));
+    }
+
+    for (const auto& transport : spec.transports) {
+        auto planned = resolve_component(transport, PLH_KIND_TRANSPORT);
+        if (transport.direction == "out") plan_inputs(transport, "transport", planned);
+        if (planned) plan.transports.push_back(std::move(*planned));
     }
 
     // Two consumers writing one file would interleave their records: a

@@ -19,9 +19,11 @@ struct PlannedChannel {
     std::string producer_id;  ///< its writer: a producer or a processor; empty for external channels
     std::vector<std::string> consumer_ids;  ///< readers that take a place in its consumer table
     std::vector<std::string> policy_reader_ids;  ///< readers by a read policy (no place; never waited for)
-    /// False for an external channel whose segment does not exist yet: its
-    /// `config` is then a placeholder until the run attaches to it.
+    /// False for an external channel whose segment does not exist yet, and
+    /// for one an inbound transport writes (its sync and slot size arrive
+    /// with the stream): `config` is then a placeholder until the run knows.
     bool layout_known = true;
+    bool fed_by_transport = false;  ///< written by an inbound transport
 };
 
 /// How one input is read: by the channel's own protocol (`policy` null),
@@ -44,6 +46,7 @@ struct PipelinePlan {
     std::vector<PlannedComponent> consumers;
     /// In an order where every processor comes after the writers of its inputs.
     std::vector<PlannedComponent> processors;
+    std::vector<PlannedComponent> transports;  ///< `in` and `out`, as written
     std::uint64_t shared_memory_bytes = 0;  ///< of the channels this pipeline creates
     /// Every checksum plugin found: an external channel may use any of them.
     std::vector<const datablock::ChecksumPolicy*> checksum_plugins;

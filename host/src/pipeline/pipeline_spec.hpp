@@ -59,6 +59,10 @@ struct ComponentSpec {
     SourcePosition output_position;
     ConfigInputs config;
     SourcePosition config_position;
+    /// Transports: "out" (reads `channels[0]` and sends it) or "in"
+    /// (receives and writes `output`, like a producer).
+    std::string direction;
+    SourcePosition direction_position;
 };
 
 struct PipelineSpec {
@@ -75,6 +79,7 @@ struct PipelineSpec {
     std::vector<ComponentSpec> producers;
     std::vector<ComponentSpec> consumers;
     std::vector<ComponentSpec> processors;  ///< read inputs like consumers, write `output` like producers
+    std::vector<ComponentSpec> transports;  ///< `out`: read one channel; `in`: write one channel
 };
 
 /// A problem with the pipeline, at a place in its file.

@@ -16,6 +16,7 @@
 #include "pipeline/broker_link.hpp"
 #include "pipeline/component_runtime.hpp"
 #include "pipeline/policy_reader.hpp"
+#include "pipeline/run_summary.hpp"
 #include "text/terminal.hpp"
 #include "text/text_table.hpp"
 #include "plugins/plugin_instance.hpp"
@@ -35,19 +36,6 @@ using namespace std::chrono_literals;
 /// (epoll, signalers) for the client and the embedded broker, their sockets,
 /// plugin files while they load, logs.
 constexpr std::uint64_t kBaseDescriptors = 64;
-
-std::string micros(double ns) {
-    std::ostringstream text;
-    text << std::fixed << std::setprecision(ns < 10'000 ? 1 : 0) << ns / 1000.0 << " us";
-    return text.str();
-}
-
-double percentile(std::vector<std::uint32_t>& values, double p) {
-    if (values.empty()) return 0;
-    const auto index = static_cast<std::size_t>(std::min<double>(values.size() - 1, std::floor(p * double(values.size()))));
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(index), values.end());
-    return values[index];
-}
 
 double seconds(std::uint64_t start, std::uint64_t end) { return end > start ? double(end - start) * 1e-9 : 0.0; }
 
@@ -98,8 +86,11 @@ public:
             if (!instance) return fail_setup(instance.error().message);
             runtime->instance = std::move(instance).value();
             runtime->kind = "producer";
-            if (!create_channel(*runtime->channel, *runtime->instance)) return false;
+            if (!create_channel(*runtime->channel, *runtime->instance, runtime->instance->schema())) return false;
             producers_.push_back(std::move(runtime));
+        }
+        for (const auto& planned : plan_.transports) {
+            if (planned.spec->direction == "in" && !create_inbound(planned)) return false;
         }
         for (auto& channel : channels_) {
             const bool read_here = !channel->plan->consumer_ids.empty() || !channel->plan->policy_reader_ids.empty();
@@ -110,15 +101,27 @@ public:
             auto runtime = std::make_unique<ProcessorRuntime>();
             runtime->kind = "processor";
             runtime->output = channel(planned.spec->output);
-            if (!create_reader(*runtime, planned, describe_channel(*runtime->output))) return false;
-            if (!create_channel(*runtime->output, *runtime->instance)) return false;
+            Wiring wiring;
+            wiring.output = describe_channel(*runtime->output);
+            if (!create_reader(*runtime, planned, std::move(wiring))) return false;
+            if (!create_channel(*runtime->output, *runtime->instance, runtime->instance->schema())) return false;
             processors_.push_back(std::move(runtime));
         }
         for (const auto& planned : plan_.consumers) {
             auto runtime = std::make_unique<ConsumerRuntime>();
             runtime->kind = "consumer";
-            if (!create_reader(*runtime, planned, std::nullopt)) return false;
+            if (!create_reader(*runtime, planned, {})) return false;
             consumers_.push_back(std::move(runtime));
+        }
+        for (const auto& planned : plan_.transports) {
+            if (planned.spec->direction != "out") continue;
+            auto runtime = std::make_unique<OutboundRuntime>();
+            runtime->kind = "transport";
+            Wiring wiring;
+            wiring.transport_direction = PLH_TRANSPORT_OUT;
+            wiring.directory = directory(planned);
+            if (!create_reader(*runtime, planned, std::move(wiring))) return false;
+            outbound_.push_back(std::move(runtime));
         }
         return true;
     }
@@ -138,7 +141,16 @@ public:
         const std::uint64_t stopping = platform::monotonic_time_ns();
         shut_down(options);
         const std::uint64_t end = platform::monotonic_time_ns();
-        print_summary(out, reason, {seconds(setup_started_, start), seconds(start, stopping), seconds(stopping, end)});
+        RunSummary summary{spec_.name, reason, seconds(setup_started_, start), seconds(start, stopping), seconds(stopping, end),
+                           {}, {}, {}, all_components()};
+        summary.writers = writers();
+        for (auto& p : processors_) {
+            summary.processors.push_back(p.get());
+            summary.readers.push_back(p.get());
+        }
+        for (auto& c : consumers_) summary.readers.push_back(c.get());
+        for (auto& t : outbound_) summary.readers.push_back(t.get());
+        print_summary(out, summary);
         bool any_failed = false;
         for (auto* component : all_components()) {
             if (auto failure = component->failed(); !failure.empty()) {
@@ -179,25 +191,27 @@ private:
         return false;
     }
 
-    bool create_channel(ChannelRuntime& channel, PluginInstance& writer) {
+    /// Creates the channel `writer` writes, carrying `schema` (the writer's
+    /// own unless an inbound stream brought one).
+    bool create_channel(ChannelRuntime& channel, PluginInstance& writer, std::optional<SchemaDescription> schema) {
         datablock::ProducerOptions options;
         options.wait = datablock::WaitStrategy::blocking;
         options.schema = std::nullopt;
-        channel.schema = writer.schema();
+        channel.schema = std::move(schema);
         if (channel.schema) {
             auto info = schema::SchemaInfo::from_blds(channel.schema->name, channel.schema->blds, channel.schema->version);
             if (!info) return fail_setup(writer.describe() + ": " + info.error().message);
-            if (info->struct_size > channel.plan->config.slot_bytes) {
+            if (info->struct_size > channel.config.slot_bytes) {
                 const auto& keys = channel.plan->spec->key_positions;
                 const SourcePosition where = keys.count("slot_bytes") ? keys.at("slot_bytes") : channel.plan->spec->position;
                 return fail_setup(where.to_string() + "channel '" + channel.plan->spec->name + "' has slot_bytes " +
-                                  std::to_string(channel.plan->config.slot_bytes) + ", but " + writer.describe() +
+                                  std::to_string(channel.config.slot_bytes) + ", but " + writer.describe() +
                                   " writes '" + info->name + "' of " + std::to_string(info->struct_size) + " bytes");
             }
             channel.schema_hash_hex = info->hash_hex();
             options.schema = std::move(info).value();
         }
-        auto created = datablock::Producer::create(channel.plan->shm_name, channel.plan->config, std::move(options));
+        auto created = datablock::Producer::create(channel.plan->shm_name, channel.config, std::move(options));
         if (!created && created.error().code == ErrorCode::already_exists) {
             return fail_setup("channel '" + channel.plan->spec->name + "': " + created.error().message);
         }
@@ -222,6 +236,66 @@ private:
         if (auto registered = broker_->register_channel(record); !registered) {
             return fail_setup("channel '" + record.channel + "': " + registered.error().message);
         }
+        return true;
+    }
+
+    /// How a transport's advertise and discover reach this pipeline's broker.
+    NetworkDirectory directory(const PlannedComponent& planned) {
+        NetworkDirectory directory;
+        BrokerLink* broker = broker_.get();
+        const std::string channel = planned.spec->output.empty() ? planned.spec->channels.front() : planned.spec->output;
+        const std::string who = planned.spec->id + " (" + planned.plugin->id + ")";
+        directory.advertise = [broker, channel, who](const NetworkEndpoint& at) -> Result<void> {
+            return broker->advertise({channel, at.endpoint, at.curve_public_key, who, 0, "", 0});
+        };
+        directory.discover = [broker](const std::string& name) -> Result<NetworkEndpoint> {
+            auto found = broker->discover_endpoint(name);
+            if (!found) return std::move(found).error();
+            return NetworkEndpoint{found->endpoint, found->curve_public_key};
+        };
+        return directory;
+    }
+
+    /// An inbound transport: its instance, then its channel, laid out as the
+    /// sender's stream says (waiting for it), starting at the sender's id.
+    bool create_inbound(const PlannedComponent& planned) {
+        auto runtime = std::make_unique<InboundRuntime>();
+        runtime->plan = &planned;
+        runtime->kind = "transport";
+        runtime->channel = channel(planned.spec->output);
+        ChannelRuntime& target = *runtime->channel;
+        Wiring wiring;
+        wiring.output = describe_channel(target);
+        wiring.transport_direction = PLH_TRANSPORT_IN;
+        wiring.directory = directory(planned);
+        auto instance = PluginInstance::create(*planned.plugin, planned.spec->id, planned.config, std::move(wiring));
+        if (!instance) return fail_setup(instance.error().message);
+        runtime->instance = std::move(instance).value();
+        log::logger().info("transport '{}': waiting for the stream of channel '{}'", planned.spec->id, planned.spec->output);
+        auto stream = wait_for_stream(*runtime, [] { return platform::wait_for_shutdown_signal(0ms).has_value(); });
+        if (!stream) return fail_setup(stream.error().message);
+        runtime->stream = *stream;
+        // The sender decides the slot size and the sync policy, unless the
+        // YAML says otherwise (then they must fit).
+        const auto& keys = target.plan->spec->key_positions;
+        if (keys.count("slot_bytes") == 0) target.config.slot_bytes = stream->slot_bytes;
+        if (keys.count("sync") == 0) target.config.sync = static_cast<datablock::SyncPolicy>(stream->sync_policy);
+        if (auto why = stream_fit_problem(*stream, target.config); !why.empty()) {
+            const SourcePosition where = keys.count("slot_bytes") ? keys.at("slot_bytes") : target.plan->spec->position;
+            return fail_setup(where.to_string() + "channel '" + target.plan->spec->name + "' (transport '" + planned.spec->id +
+                              "' from " + stream->peer + "): " + why);
+        }
+        if (auto why = consumer_count_problem(target.plan->spec->name, target.config, target.plan->consumer_ids.size()); !why.empty()) {
+            return fail_setup(target.plan->spec->position.to_string() + why + " (as the sender " + stream->peer + " streams it)");
+        }
+        if (!create_channel(target, *runtime->instance, stream->schema)) return false;
+        if (auto started = target.producer->skip_to(std::max(stream->first_sequence, target.producer->next_sequence()), 1s); !started) {
+            return fail_setup("channel '" + target.plan->spec->name + "': " + started.error().message);
+        }
+        log::logger().info("transport '{}': channel '{}' streams from {} ({}, {} bytes a slot, from sequence {})", planned.spec->id,
+                           target.plan->spec->name, stream->peer, datablock::to_string(target.config.sync), target.config.slot_bytes,
+                           stream->first_sequence);
+        inbound_.push_back(std::move(runtime));
         return true;
     }
 
@@ -252,10 +326,8 @@ private:
 
     /// The reading side of a consumer or processor: its instance (with its
     /// output, for a processor) and a reader for each input.
-    bool create_reader(ConsumerRuntime& runtime, const PlannedComponent& planned, std::optional<InputDescription> output) {
+    bool create_reader(ConsumerRuntime& runtime, const PlannedComponent& planned, Wiring wiring) {
         runtime.plan = &planned;
-        Wiring wiring;
-        wiring.output = std::move(output);
         for (std::size_t i = 0; i < planned.spec->channels.size(); ++i) {
             const std::string& name = planned.spec->channels[i];
             ChannelRuntime* input = channel(name);
@@ -319,17 +391,29 @@ private:
                 component.done = true;
             }
         };
+        for (auto& t : outbound_) start(*t, [t = t.get()] { run_outbound(*t); });
         for (auto& c : consumers_) start(*c, [c = c.get()] { run_consumer(*c); });
         for (auto& p : processors_) start(*p, [p = p.get()] { run_processor(*p); });
         for (auto& p : producers_) start(*p, [p = p.get()] { run_producer(*p); });
+        for (auto& t : inbound_) start(*t, [t = t.get()] { run_inbound(*t); });
         return failure;
+    }
+
+    /// Producers and inbound transports: the writers that start the data flow.
+    std::vector<ProducerRuntime*> writers() {
+        std::vector<ProducerRuntime*> all;
+        for (auto& p : producers_) all.push_back(p.get());
+        for (auto& t : inbound_) all.push_back(t.get());
+        return all;
     }
 
     std::vector<ComponentRuntime*> all_components() {
         std::vector<ComponentRuntime*> all;
         for (auto& p : producers_) all.push_back(p.get());
+        for (auto& t : inbound_) all.push_back(t.get());
         for (auto& p : processors_) all.push_back(p.get());
         for (auto& c : consumers_) all.push_back(c.get());
+        for (auto& t : outbound_) all.push_back(t.get());
         return all;
     }
 
@@ -348,7 +432,7 @@ private:
             }
             // A producer that ended its stream closes its channel now, so
             // that its consumers drain and finish.
-            for (auto& p : producers_) {
+            for (ProducerRuntime* p : writers()) {
                 if (p->done && p->channel->producer) close_channel(*p->channel);
             }
             for (auto& p : processors_) {
@@ -366,7 +450,7 @@ private:
     void close_channel(ChannelRuntime& channel) {
         // First no plugin thread may write to it (a device thread of the
         // producer may still be calling write_slot), then it closes.
-        for (auto& p : producers_) {
+        for (ProducerRuntime* p : writers()) {
             if (p->channel == &channel) p->instance->bind_producer(nullptr);
         }
         for (auto& p : processors_) {
@@ -377,11 +461,11 @@ private:
     }
 
     void shut_down(const RunOptions& options) {
-        for (auto& p : producers_) p->instance->request_stop();
-        for (auto& p : producers_) {
+        for (ProducerRuntime* p : writers()) p->instance->request_stop();
+        for (ProducerRuntime* p : writers()) {
             if (p->thread.joinable()) p->thread.join();
         }
-        for (auto& p : producers_) {
+        for (ProducerRuntime* p : writers()) {
             if (p->channel->producer) close_channel(*p->channel);
         }
         // Readers of channels another host owns have nothing to drain: those
@@ -409,70 +493,7 @@ private:
             if (channel->producer) close_channel(*channel);
         }
         for (auto& c : consumers_) drain(*c);
-    }
-
-    struct Phases {
-        double set_up = 0, run = 0, stop = 0;  // seconds
-    };
-
-    void print_summary(std::ostream& out, const std::string& reason, const Phases& took) {
-        // "ran" is the time the components ran; set-up and stop are said
-        // apart, so a slow start (a thousand channels) is not hidden.
-        out << "pipeline " << terminal_safe(spec_.name) << ": ran " << std::fixed << std::setprecision(2) << took.run
-            << " s (set-up " << took.set_up << " s, stop " << took.stop << " s), stopped: " << reason << "\n\n";
-        using Align = TextTable::Align;
-        auto number = [](double value, int precision) {
-            std::ostringstream text;
-            text << std::fixed << std::setprecision(precision) << value;
-            return text.str();
-        };
-        TextTable channels({{"CHANNEL"}, {"PRODUCER"}, {"WRITTEN", Align::right}, {"RATE/s", Align::right},
-                            {"FULL-WAITS", Align::right}, {"CHECKSUM", Align::right}, {"STATUS"}});
-        for (auto& p : producers_) {
-            const auto& m = p->channel->final_metrics;
-            const std::uint64_t written = m.slots_written - p->channel->written_before;
-            const double secs = seconds(p->start_ns, p->end_ns);
-            channels.add({p->channel->plan->spec->name, p->plan->spec->id, std::to_string(written),
-                          number(secs > 0 ? double(written) / secs : 0.0, 1), std::to_string(p->backpressure_waits),
-                          std::to_string(m.checksum_failures), p->failed().empty() ? (p->ended ? "ended" : "ok") : "FAILED"});
-        }
-        for (auto& p : processors_) {
-            const auto& m = p->output->final_metrics;
-            const std::uint64_t written = m.slots_written - p->output->written_before;
-            const double secs = seconds(p->start_ns, p->end_ns);
-            channels.add({p->output->plan->spec->name, p->plan->spec->id + " (processor)", std::to_string(written),
-                          number(secs > 0 ? double(written) / secs : 0.0, 1), std::to_string(p->backpressure_waits),
-                          std::to_string(m.checksum_failures), p->failed().empty() ? "ok" : "FAILED"});
-        }
-        if (!producers_.empty()) channels.print(out);
-        TextTable consumers({{"CONSUMER"}, {"INPUT"}, {"READ", Align::right}, {"RATE/s", Align::right}, {"GAPS", Align::right},
-                             {"CORRUPT", Align::right}, {"LAT p50", Align::right}, {"LAT p99", Align::right}, {"STATUS"}});
-        std::vector<ConsumerRuntime*> readers;
-        for (auto& p : processors_) readers.push_back(p.get());
-        for (auto& c : consumers_) readers.push_back(c.get());
-        for (ConsumerRuntime* c : readers) {
-            const double secs = seconds(c->start_ns, c->end_ns);
-            const double p50 = percentile(c->latencies_ns, 0.50);
-            const double p99 = percentile(c->latencies_ns, 0.99);
-            const std::string status = c->failed().empty() ? "ok" : "FAILED";
-            for (std::size_t i = 0; i < c->inputs.size(); ++i) {
-                const InputStats& s = c->stats[i];
-                std::string input = c->inputs[i]->plan->spec->name;
-                if (const auto* policy = c->plan->inputs.at(i).policy) input += " (read: " + policy->id + ")";
-                consumers.add({i == 0 ? c->plan->spec->id : "", input, std::to_string(s.slots),
-                               number(secs > 0 ? double(s.slots) / secs : 0.0, 1), std::to_string(s.gaps), std::to_string(s.corrupt),
-                               i == 0 ? micros(p50) : "", i == 0 ? micros(p99) : "", i == 0 ? status : ""});
-            }
-        }
-        if (!readers.empty()) {
-            if (!producers_.empty()) out << "\n";
-            consumers.print(out);
-        }
-        for (auto* component : all_components()) {
-            for (const auto& [name, value] : component->instance->metrics()) {
-                out << "    " << component->plan->spec->id << "." << name << " = " << value << "\n";
-            }
-        }
+        for (auto& t : outbound_) drain(*t);
     }
 
     const PipelineSpec& spec_;
@@ -482,6 +503,8 @@ private:
     std::unique_ptr<BrokerLink> broker_;
     std::vector<std::unique_ptr<ChannelRuntime>> channels_;
     std::vector<std::unique_ptr<ProducerRuntime>> producers_;
+    std::vector<std::unique_ptr<InboundRuntime>> inbound_;
+    std::vector<std::unique_ptr<OutboundRuntime>> outbound_;
     std::vector<std::unique_ptr<ConsumerRuntime>> consumers_;
     std::vector<std::unique_ptr<ProcessorRuntime>> processors_;  // in the plan's order
 };

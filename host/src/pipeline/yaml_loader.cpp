@@ -211,8 +211,6 @@ private:
                 if (result_.spec.broker_server_key.empty() != result_.spec.broker_client_key.empty()) {
                     problem(at(value.Mark()), "broker_keys needs both 'server' (the broker's .pub) and 'client' (this host's .key)");
                 }
-            } else if (key == "transports") {
-                problem(where, "transports: not supported yet (the cross-host transport work); remove the section");
             } else if (key == "on_failure") {
                 std::string policy = "continue";
                 one_of(value, "on_failure", policy, {"continue", "stop"});
@@ -220,14 +218,18 @@ private:
             } else if (key == "channels") {
                 if (!expect_map(value, "channels")) return;
                 for (const auto& item : value) read_channel(item.first, item.second);
-            } else if (key == "producers" || key == "consumers" || key == "processors") {
+            } else if (key == "producers" || key == "consumers" || key == "processors" || key == "transports") {
                 if (!expect_map(value, key)) return;
-                const Kind kind = key == "producers" ? Kind::producer : key == "consumers" ? Kind::consumer : Kind::processor;
+                const Kind kind = key == "producers"   ? Kind::producer
+                                  : key == "consumers" ? Kind::consumer
+                                  : key == "processors" ? Kind::processor
+                                                        : Kind::transport;
                 for (const auto& item : value) read_component(item.first, item.second, kind);
             }
         });
         if (!has_name) problem({file_.string(), 1, 1}, "missing 'pipeline: NAME' at the top level");
-        if (result_.problems.empty() && result_.spec.producers.empty() && result_.spec.consumers.empty()) {
+        if (result_.problems.empty() && result_.spec.producers.empty() && result_.spec.consumers.empty() &&
+            result_.spec.transports.empty()) {
             problem({file_.string(), 1, 1}, "the pipeline has no producers and no consumers: nothing to run");
         }
         if (!result_.spec.broker_server_key.empty() && !result_.spec.broker) {
@@ -360,23 +362,29 @@ private:
         out = static_cast<std::uint32_t>(mode);
     }
 
-    enum class Kind { producer, consumer, processor };
+    enum class Kind { producer, consumer, processor, transport };
 
     void read_component(const YAML::Node& key, const YAML::Node& value, Kind kind_of) {
         ComponentSpec component;
         component.id = key.Scalar();
         component.position = at(key.Mark());
-        const bool writes = kind_of != Kind::consumer;
-        const bool reads = kind_of != Kind::producer;
-        const std::string kind = kind_of == Kind::producer ? "producer" : kind_of == Kind::consumer ? "consumer" : "processor";
+        const bool transport = kind_of == Kind::transport;
+        // A transport names one `channel`: which way it goes says whether it reads or writes it.
+        const bool writes = kind_of == Kind::producer || kind_of == Kind::processor || transport;
+        const bool reads = kind_of == Kind::consumer || kind_of == Kind::processor;
+        const std::string kind = kind_of == Kind::producer   ? "producer"
+                                 : kind_of == Kind::consumer  ? "consumer"
+                                 : kind_of == Kind::processor ? "processor"
+                                                              : "transport";
         if (!valid_name(component.id)) {
             problem(component.position, kind + " id '" + component.id + "' may use letters, digits, '_', '-', '.' only");
         }
         if (!value.IsMap()) {
             problem(at(value.Mark()), kind + " '" + component.id + "' must be a mapping, e.g. {plugin: ..., " +
-                                          (kind_of == Kind::producer  ? "channel: ..."
-                                           : kind_of == Kind::consumer ? "inputs: [...]"
-                                                                       : "inputs: [...], channel: ...") +
+                                          (kind_of == Kind::producer    ? "channel: ..."
+                                           : kind_of == Kind::consumer  ? "inputs: [...]"
+                                           : kind_of == Kind::processor ? "inputs: [...], channel: ..."
+                                                                        : "channel: ..., direction: out|in") +
                                           "}");
             return;
         }
@@ -385,6 +393,7 @@ private:
         std::vector<std::string> known = {"plugin", "config"};
         if (writes) known.push_back("channel");
         if (reads) known.push_back("inputs");
+        if (transport) known.push_back("direction");
         for_each_key(value, known, where, [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
             if (k == "plugin") {
                 has_plugin = scalar(v, "plugin", component.plugin);
@@ -397,6 +406,9 @@ private:
                 }
             } else if (k == "inputs") {
                 read_inputs(v, component);
+            } else if (k == "direction") {
+                component.direction_position = at(v.Mark());
+                one_of(v, "direction", component.direction, {"out", "in"});
             } else if (k == "config") {
                 component.config_position = at(v.Mark());
                 read_config(v, component.config);
@@ -405,16 +417,27 @@ private:
         if (!has_plugin) problem(component.position, kind + " '" + component.id + "' has no 'plugin:'");
         if (writes && component.output.empty()) problem(component.position, kind + " '" + component.id + "' has no 'channel:'");
         if (reads && component.channels.empty()) problem(component.position, kind + " '" + component.id + "' has no 'inputs:'");
-        if (kind_of == Kind::producer && !component.output.empty()) {
+        if (transport && component.direction.empty() && component.direction_position.line == 0) {
+            problem(component.position, "transport '" + component.id + "' has no 'direction:' (out: send the channel; in: receive it)");
+        }
+        if (transport && component.direction == "out" && !component.output.empty()) {
+            // An outbound transport reads its channel like a consumer reads one input.
+            component.channels.push_back(component.output);
+            component.channel_positions.push_back(component.output_position);
+            component.inputs.emplace_back();
+            component.output.clear();
+        }
+        if ((kind_of == Kind::producer || (transport && component.direction == "in")) && !component.output.empty()) {
             // A producer's channel is its one "channel" for everything that
             // looks at producers (wiring, summaries).
             component.channels.push_back(component.output);
             component.channel_positions.push_back(component.output_position);
         }
         if (component.config_position.line == 0) component.config_position = component.position;
-        (kind_of == Kind::producer   ? result_.spec.producers
-         : kind_of == Kind::consumer ? result_.spec.consumers
-                                     : result_.spec.processors)
+        (kind_of == Kind::producer    ? result_.spec.producers
+         : kind_of == Kind::consumer  ? result_.spec.consumers
+         : kind_of == Kind::processor ? result_.spec.processors
+                                      : result_.spec.transports)
             .push_back(std::move(component));
     }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include "pylabhub/log.hpp"
 #include "pylabhub/platform/clock.hpp"
@@ -84,6 +85,7 @@ public:
         return described != nullptr ? &described->info : nullptr;
     }
     static std::uint32_t direction(plh_host_context* ctx) { return ctx->self->transport_direction_; }
+    static const NetworkDirectory& directory(plh_host_context* ctx) { return ctx->self->directory_; }
     /// The JSON text of a config value, kept until destroy.
     static const char* json(plh_host_context* ctx, const std::string& name) {
         PluginInstance& instance = *ctx->self;
@@ -314,16 +316,48 @@ plh_status api_zone_read(plh_host_context* ctx, uint32_t input_index, const char
 
 uint32_t api_transport_direction(plh_host_context* ctx) { return ctx != nullptr ? HostApiAccess::direction(ctx) : 0; }
 
-/// Transports are not wired to a broker by this host yet (the transport
-/// work); the entries exist so that the 1.1 table is complete.
-plh_status api_advertise(plh_host_context* ctx, const char*, const char*) {
-    if (ctx != nullptr) api_report_error(ctx, "advertise: this host runs no transports yet");
-    return PLH_ERR_UNSUPPORTED;
+plh_status api_advertise(plh_host_context* ctx, const char* endpoint, const char* curve_public_key) {
+    if (ctx == nullptr || endpoint == nullptr || *endpoint == '\0') return PLH_ERR_INVALID;
+    const NetworkDirectory& directory = HostApiAccess::directory(ctx);
+    if (!directory.advertise || HostApiAccess::direction(ctx) != PLH_TRANSPORT_OUT) {
+        api_report_error(ctx, "advertise: only an outbound transport advertises its channel");
+        return PLH_ERR_UNSUPPORTED;
+    }
+    auto advertised = directory.advertise({endpoint, curve_public_key != nullptr ? curve_public_key : ""});
+    if (!advertised) {
+        api_report_error(ctx, ("advertise " + std::string(endpoint) + ": " + advertised.error().message).c_str());
+        return PLH_ERR_IO;
+    }
+    return PLH_OK;
 }
 
-plh_status api_discover(plh_host_context* ctx, const char*, char*, size_t, char*, size_t, uint64_t) {
-    if (ctx != nullptr) api_report_error(ctx, "discover: this host runs no transports yet");
-    return PLH_ERR_UNSUPPORTED;
+plh_status api_discover(plh_host_context* ctx, const char* channel, char* endpoint, size_t endpoint_capacity,
+                        char* curve_public_key, size_t key_capacity, uint64_t timeout_ns) {
+    if (ctx == nullptr || channel == nullptr || endpoint == nullptr || curve_public_key == nullptr) return PLH_ERR_INVALID;
+    const NetworkDirectory& directory = HostApiAccess::directory(ctx);
+    if (!directory.discover) {
+        api_report_error(ctx, "discover: only transports look channels up on the network");
+        return PLH_ERR_UNSUPPORTED;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
+    for (;;) {
+        auto found = directory.discover(channel);
+        if (found) {
+            if (found->endpoint.size() >= endpoint_capacity || found->curve_public_key.size() >= key_capacity) {
+                api_report_error(ctx, "discover: a buffer is too small for the endpoint or the key");
+                return PLH_ERR_INVALID;
+            }
+            std::memcpy(endpoint, found->endpoint.c_str(), found->endpoint.size() + 1);
+            std::memcpy(curve_public_key, found->curve_public_key.c_str(), found->curve_public_key.size() + 1);
+            return PLH_OK;
+        }
+        if (found.error().code != ErrorCode::not_found) {
+            api_report_error(ctx, ("discover '" + std::string(channel) + "': " + found.error().message).c_str());
+            return PLH_ERR_IO;
+        }
+        if (std::chrono::steady_clock::now() + std::chrono::milliseconds(200) > deadline) return PLH_TIMEOUT;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
 }
 
 } // namespace
@@ -389,6 +423,7 @@ void PluginInstance::describe(DescribedChannel& described, std::uint32_t index) 
 
 PluginInstance::PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config, Wiring wiring)
     : plugin_(&plugin), id_(std::move(id)), config_(std::move(config)), transport_direction_(wiring.transport_direction),
+      directory_(std::move(wiring.directory)),
       context_(std::make_unique<plh_host_context>(plh_host_context{this})), schema_(plugin.schema) {
     for (std::size_t i = 0; i < wiring.inputs.size(); ++i) {
         auto described = std::make_unique<DescribedChannel>();

@@ -36,12 +36,25 @@ struct InputDescription {
     bool read_lossless = true;
 };
 
+/// Where a channel is reachable over the network.
+struct NetworkEndpoint {
+    std::string endpoint;
+    std::string curve_public_key;  ///< Z85, or ""
+};
+
+/// How a transport's advertise and discover reach the pipeline's broker.
+struct NetworkDirectory {
+    std::function<Result<void>(const NetworkEndpoint&)> advertise;         ///< for this instance's channel
+    std::function<Result<NetworkEndpoint>(const std::string& channel)> discover;  ///< not_found: nobody advertises it
+};
+
 /// The channels an instance is wired to, given to it at create.
 struct Wiring {
     std::vector<InputDescription> inputs;
     /// The channel it writes (producers, processors, inbound transports).
     std::optional<InputDescription> output;
     std::uint32_t transport_direction = 0;  ///< plh_transport_direction, 0 for other kinds
+    NetworkDirectory directory;             ///< transports only
 };
 
 /// Reads a zone of input `index` for zone_read (set by the runner while the
@@ -119,6 +132,7 @@ private:
     std::unique_ptr<DescribedChannel> output_final_;    // set once, when it does
     std::atomic<DescribedChannel*> output_{nullptr};
     std::uint32_t transport_direction_ = 0;
+    NetworkDirectory directory_;
     std::mutex zone_mutex_;
     ZoneReader zone_reader_;  // guarded by zone_mutex_
     std::map<std::string, std::string> json_config_;  // config_json texts, made on first use; guarded by state_mutex_

@@ -191,8 +191,9 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
         problem(file, info.id, "plugin '" + info.id + "' has unknown kind " + std::to_string(d->kind));
         return false;
     }
-    if (info.kind == PLH_KIND_TRANSPORT) {
-        problem(file, info.id, "plugin '" + info.id + "' is a transport; this host does not run transports yet");
+    if (info.kind == PLH_KIND_TRANSPORT && entry.abi_minor < 1) {
+        problem(file, info.id, "plugin '" + info.id + "' is a transport built for ABI " + std::to_string(entry.abi_major) +
+                                   ".0; transports need ABI 1.1 or later: rebuild it against this SDK");
         return false;
     }
     if (const PluginInfo* existing = find(info.id)) {
@@ -285,6 +286,15 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
         if (d->create == nullptr || d->destroy == nullptr || !PLH_HAS_FIELD(table, plh_processor_vtable, process) ||
             table->process == nullptr) {
             problem(file, info.id, "plugin '" + info.id + "' lacks create, destroy or its processor functions");
+            return false;
+        }
+        break;
+    }
+    case PLH_KIND_TRANSPORT: {
+        const auto* table = static_cast<const plh_transport_vtable*>(d->vtable);
+        if (d->create == nullptr || d->destroy == nullptr || !PLH_HAS_FIELD(table, plh_transport_vtable, flush) ||
+            table->send == nullptr || table->stream == nullptr || table->receive == nullptr) {
+            problem(file, info.id, "transport plugin '" + info.id + "' lacks create, destroy, send, stream or receive");
             return false;
         }
         break;

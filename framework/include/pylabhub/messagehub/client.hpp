@@ -50,6 +50,14 @@ public:
     [[nodiscard]] Result<void> deregister_consumer(const std::string& channel, const ConsumerRecord& consumer);
     [[nodiscard]] Result<void> heartbeat(const std::string& channel, const std::string& token);
     [[nodiscard]] Result<std::vector<ChannelRecord>> list();
+    /// Says `record.channel` can be reached at `record.endpoint`; repeat it
+    /// as the heartbeat. Refused while another live process advertises it.
+    [[nodiscard]] Result<void> register_endpoint(const EndpointRecord& record);
+    /// Where `channel` is advertised; not_found when nobody advertises it.
+    [[nodiscard]] Result<EndpointRecord> discover_endpoint(const std::string& channel);
+    [[nodiscard]] Result<void> deregister_endpoint(const EndpointRecord& record);
+    /// Every advertised endpoint (`pylabhub channels`).
+    [[nodiscard]] Result<std::vector<EndpointRecord>> list_endpoints();
     /// Any request as JSON text (tools and tests).
     [[nodiscard]] Result<std::string> request(const std::string& json);
 

@@ -40,6 +40,19 @@ struct ChannelRecord {
     std::string token;
 };
 
+/// Where a channel can be reached over the network: an outbound transport
+/// advertises it, an inbound one on another machine discovers it. Kept
+/// apart from the channel's record, which may live at another broker.
+struct EndpointRecord {
+    std::string channel;
+    std::string endpoint;          ///< "tcp://10.0.0.2:5601"
+    std::string curve_public_key;  ///< Z85, or "" without CurveZMQ
+    std::string transport;         ///< the advertising transport's id and plugin, for people
+    std::uint64_t pid = 0;
+    std::string host;
+    std::uint64_t last_heartbeat_ms = 0;  ///< a host repeats ENDPOINT_REG_REQ as its heartbeat
+};
+
 struct RegistryOptions {
     std::uint64_t heartbeat_timeout_ms = 10'000;  ///< a producer silent this long is dropped
     std::string host;                             ///< this machine's name: pids are checked only for local producers
@@ -68,6 +81,7 @@ public:
     std::vector<std::string> expire();
 
     const std::map<std::string, ChannelRecord>& channels() const { return channels_; }
+    const std::map<std::string, EndpointRecord>& endpoints() const { return endpoints_; }
 
 private:
     std::string handle_request(const std::string& request);
@@ -76,6 +90,7 @@ private:
 
     RegistryOptions options_;
     std::map<std::string, ChannelRecord> channels_;
+    std::map<std::string, EndpointRecord> endpoints_;  ///< by channel
 };
 
 } // namespace pylabhub::messagehub

@@ -1,0 +1,24 @@
+// The tables `pylabhub run` prints when a pipeline stops.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "pipeline/component_runtime.hpp"
+
+namespace pylabhub::host {
+
+struct RunSummary {
+    std::string pipeline;
+    std::string reason;                  ///< why it stopped
+    double set_up = 0, run = 0, stop = 0;  ///< seconds
+    std::vector<ProducerRuntime*> writers;   ///< producers and inbound transports
+    std::vector<ProcessorRuntime*> processors;
+    std::vector<ConsumerRuntime*> readers;   ///< processors, consumers and outbound transports
+    std::vector<ComponentRuntime*> all;
+};
+
+void print_summary(std::ostream& out, const RunSummary& run);
+
+} // namespace pylabhub::host
