@@ -375,7 +375,7 @@ typedef struct plh_received_slot {
     uint32_t struct_size;
     uint32_t reserved;
     uint64_t sequence;   /* the sender's sequence id: a jump is a gap */
-    uint64_t commit_ns;  /* the sender's commit time */
+    uint64_t commit_ns;  /* the sender's commit time, in this host's monotonic clock (0: now) */
     size_t bytes;
 } plh_received_slot;
 

@@ -440,6 +440,15 @@ Result<void> WriteTransactionGuard::update_checksum(std::size_t bytes) {
 }
 
 Result<void> WriteTransactionGuard::commit(std::size_t bytes) {
+    const std::uint64_t now = platform::monotonic_time_ns();
+    return commit_stamped(bytes, now, now);
+}
+
+Result<void> WriteTransactionGuard::commit_at(std::size_t bytes, std::uint64_t commit_ns) {
+    return commit_stamped(bytes, commit_ns, platform::monotonic_time_ns());
+}
+
+Result<void> WriteTransactionGuard::commit_stamped(std::size_t bytes, std::uint64_t commit_ns, std::uint64_t now) {
     if (state_ == nullptr) return make_error(ErrorCode::invalid_argument, "commit of a released slot");
     ProducerState& s = *state_;
     if (bytes > s.config.slot_bytes) {
@@ -452,9 +461,8 @@ Result<void> WriteTransactionGuard::commit(std::size_t bytes) {
         return make_error(ErrorCode::closed, "commit after the producer was closed; the slot is abandoned");
     }
     if (s.enforced_checksum()) s.checksum->compute(s.view.slot_data(sequence_), bytes, s.view.digest(sequence_));
-    const std::uint64_t now = platform::monotonic_time_ns();
     const plh_slot_result committed =
-        plh_slot_rw_commit(s.view.slot_state(sequence_), s.owner, sequence_, bytes, now, &s.header().producer_metrics);
+        plh_slot_rw_commit(s.view.slot_state(sequence_), s.owner, sequence_, bytes, commit_ns, &s.header().producer_metrics);
     if (committed != PLH_SLOT_OK) {
         abandon();
         return make_error(ErrorCode::unrecoverable,

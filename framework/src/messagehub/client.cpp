@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "pylabhub/log.hpp"
+#include "pylabhub/messagehub/curve_zap.hpp"
 #include "pylabhub/platform/private_directory.hpp"
 
 namespace pylabhub::messagehub {
@@ -264,56 +265,17 @@ std::vector<zmq::message_t> receive_frames(zmq::socket_t& socket) {
     return frames;
 }
 
-/// ZeroMQ's authentication protocol (ZAP, RFC 27) for CurveZMQ: libzmq asks
-/// this handler, in-process, whether a client's public key may connect.
-class CurveAllowList {
-public:
-    CurveAllowList(zmq::context_t& context, const std::vector<std::string>& z85_keys) : socket_(context, zmq::socket_type::rep) {
-        for (const auto& key : z85_keys) {
-            std::string binary(32, '\0');
-            if (zmq_z85_decode(reinterpret_cast<std::uint8_t*>(binary.data()), key.c_str()) != nullptr) allowed_.push_back(binary);
-        }
-        socket_.set(zmq::sockopt::linger, 0);
-        socket_.bind("inproc://zeromq.zap.01");
-    }
-
-    zmq::socket_t& socket() { return socket_; }
-
-    /// Answers one ZAP request: [version, request id, domain, address,
-    /// identity, mechanism, client key].
-    void answer() {
-        std::vector<zmq::message_t> frames = receive_frames(socket_);
-        if (frames.size() < 2) return;
-        bool allowed = false;
-        std::string client = "?";
-        if (frames.size() >= 7 && frames[5].to_string() == "CURVE" && frames[6].size() == 32) {
-            allowed = std::find(allowed_.begin(), allowed_.end(), frames[6].to_string()) != allowed_.end();
-            char z85[41] = {};
-            zmq_z85_encode(z85, static_cast<const std::uint8_t*>(frames[6].data()), 32);
-            client = z85;
-        }
-        if (!allowed) log::logger().warn("broker: refused CurveZMQ client {} from {}: its key is not on the allow-list", client,
-                                         frames.size() > 3 ? frames[3].to_string() : std::string("?"));
-        socket_.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
-        socket_.send(frames[1], zmq::send_flags::sndmore);  // the request id
-        socket_.send(zmq::buffer(std::string(allowed ? "200" : "400")), zmq::send_flags::sndmore);
-        socket_.send(zmq::buffer(std::string(allowed ? "OK" : "not on the allow-list")), zmq::send_flags::sndmore);
-        socket_.send(zmq::buffer(std::string(allowed ? client : "")), zmq::send_flags::sndmore);
-        socket_.send(zmq::message_t(), zmq::send_flags::none);  // no metadata
-    }
-
-private:
-    zmq::socket_t socket_;
-    std::vector<std::string> allowed_;  // 32-byte binary keys
-};
-
 Result<void> serve(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
                    const std::optional<std::string>& curve_secret, const std::vector<std::string>& allowed_clients) {
     Registry registry(std::move(options));
     zmq::context_t context(1);
     // Before the router exists, so no client connects before the list is in force.
     std::optional<CurveAllowList> allow_list;
-    if (curve_secret && !allowed_clients.empty()) allow_list.emplace(context, allowed_clients);
+    if (curve_secret && !allowed_clients.empty()) {
+        allow_list.emplace(context, allowed_clients, [](const std::string& client, const std::string& address) {
+            log::logger().warn("broker: refused CurveZMQ client {} from {}: its key is not on the allow-list", client, address);
+        });
+    }
     zmq::socket_t router(context, zmq::socket_type::router);
     router.set(zmq::sockopt::linger, 0);
     if (curve_secret) {

@@ -1,4 +1,5 @@
 #include "pylabhub/messagehub/curve.hpp"
+#include "pylabhub/messagehub/curve_zap.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -60,17 +61,10 @@ Result<void> write_curve_keypair(const std::filesystem::path& base, const CurveK
 Result<std::string> read_curve_key(const std::filesystem::path& file) {
     std::ifstream in(file);
     if (!in) return make_error(ErrorCode::not_found, "curve key file " + file.string() + ": cannot be read");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line.front() == '#') continue;
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-        if (line.size() != 40) {
-            return make_error(ErrorCode::invalid_argument, "curve key file " + file.string() + ": the key must be 40 Z85 characters, not " +
-                                                               std::to_string(line.size()));
-        }
-        return line;
-    }
-    return make_error(ErrorCode::invalid_argument, "curve key file " + file.string() + ": no key in it");
+    std::string why;
+    std::string key = parse_curve_key_text(in, why);
+    if (key.empty()) return make_error(ErrorCode::invalid_argument, "curve key file " + file.string() + ": " + why);
+    return key;
 }
 
 } // namespace pylabhub::messagehub

@@ -108,17 +108,18 @@ struct Delivery {
 };
 
 /// Reads the inputs in turn and hands each slot to `deliver` (false: stop,
-/// the component failed); `idle` runs when a read found nothing new. The
-/// inputs are left when it returns.
-template <typename Deliver, typename Idle>
-void read_inputs(ConsumerRuntime& c, Deliver&& deliver, Idle&& idle) {
+/// the component failed); `idle` runs when a read found nothing new.
+/// `timeout(default)` may shorten a read's wait. The inputs are left when
+/// it returns.
+template <typename Deliver, typename Idle, typename Timeout>
+void read_inputs(ConsumerRuntime& c, Deliver&& deliver, Idle&& idle, Timeout&& timeout_for) {
     std::vector<bool> open(c.readers.size(), true);
     std::size_t remaining = c.readers.size();
     std::vector<std::byte> copy;  // latest_only inputs are copied and validated first
     while (remaining > 0 && !c.instance->stop_requested()) {
         for (std::size_t i = 0; i < c.readers.size() && !c.instance->stop_requested(); ++i) {
             if (!open[i]) continue;
-            const auto timeout = remaining == 1 ? std::chrono::nanoseconds(kPollTimeout) : std::chrono::nanoseconds(2ms);
+            const auto timeout = timeout_for(remaining == 1 ? std::chrono::nanoseconds(kPollTimeout) : std::chrono::nanoseconds(2ms));
             InputReader& reader = c.readers[i];
             std::optional<datablock::ReadTransactionGuard> slot;
             std::optional<datablock::ObservedSlot> observed;
@@ -197,7 +198,7 @@ void run_consumer(ConsumerRuntime& c) {
         c.fail(describe_status(*c.instance, "consume", status));
         failed = true;
         return false;
-    }, [] {});
+    }, [] {}, [](std::chrono::nanoseconds wait) { return wait; });
     if (!failed && c.failed().empty() && PLH_HAS_FIELD(table, plh_consumer_vtable, flush) && table->flush != nullptr) {
         if (const plh_status status = table->flush(handle); status != PLH_OK) c.fail(describe_status(*c.instance, "flush", status));
     }
@@ -253,7 +254,7 @@ void run_processor(ProcessorRuntime& p) {
     p.start_ns = platform::monotonic_time_ns();
     read_inputs(p, [&](std::span<const std::byte> data, const plh_slot_info& info) {
         return emit(p, "process", [&](plh_output_slot* out) { return table->process(handle, data.data(), data.size(), &info, out); });
-    }, [] {});
+    }, [] {}, [](std::chrono::nanoseconds wait) { return wait; });
     if (p.failed().empty() && PLH_HAS_FIELD(table, plh_processor_vtable, flush) && table->flush != nullptr) {
         (void)emit(p, "flush", [&](plh_output_slot* out) { return table->flush(handle, out); });
     }
@@ -266,7 +267,12 @@ void run_outbound(OutboundRuntime& t) {
     void* handle = t.instance->handle();
     const auto poll_ns = static_cast<std::uint64_t>(std::chrono::nanoseconds(kPollTimeout).count());
     t.start_ns = platform::monotonic_time_ns();
+    // Right after a send the next slot is only taken if it is there already:
+    // under load slots follow each other and the plugin can batch them;
+    // the first read that finds nothing calls idle(), which sends the batch.
+    bool sent_since_idle = false;
     read_inputs(t, [&](std::span<const std::byte> data, const plh_slot_info& info) {
+        sent_since_idle = true;
         // Without credit the slot stays held: a lossless ring waits for the
         // link exactly as for a slow local consumer.
         for (;;) {
@@ -281,12 +287,13 @@ void run_outbound(OutboundRuntime& t) {
             return false;
         }
     }, [&] {
+        sent_since_idle = false;
         if (table->idle == nullptr) return;
         if (const plh_status status = table->idle(handle, 0); status != PLH_OK && status != PLH_TIMEOUT) {
             t.fail(describe_status(*t.instance, "idle", status));
             t.instance->request_stop();
         }
-    });
+    }, [&](std::chrono::nanoseconds wait) { return sent_since_idle ? std::chrono::nanoseconds(0) : wait; });
     if (t.failed().empty() && table->flush != nullptr) {
         if (const plh_status status = table->flush(handle); status != PLH_OK) t.fail(describe_status(*t.instance, "flush", status));
     }

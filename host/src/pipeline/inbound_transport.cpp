@@ -126,8 +126,11 @@ bool take_new_stream(InboundRuntime& t) {
 bool commit_as(InboundRuntime& t, datablock::WriteTransactionGuard& slot, const plh_received_slot& got) {
     datablock::Producer& block = *t.channel->producer;
     const std::size_t bytes = std::min<std::size_t>(got.bytes, slot.buffer().size());
+    // The sender's commit time, in this host's monotonic clock (the plugin
+    // translates it); 0 when it has none: now.
+    const std::uint64_t stamp = got.commit_ns != 0 ? got.commit_ns : platform::monotonic_time_ns();
     if (got.sequence <= slot.sequence()) {
-        if (auto committed = slot.commit(bytes); !committed) {
+        if (auto committed = slot.commit_at(bytes, stamp); !committed) {
             t.fail(t.instance->describe() + ": " + committed.error().message);
             return false;
         }
@@ -153,7 +156,7 @@ bool commit_as(InboundRuntime& t, datablock::WriteTransactionGuard& slot, const 
             return false;
         }
         std::memcpy(moved->buffer().data(), held.data(), held.size());
-        if (auto committed = moved->commit(held.size()); !committed) {
+        if (auto committed = moved->commit_at(held.size(), stamp); !committed) {
             t.fail(t.instance->describe() + ": " + committed.error().message);
             return false;
         }

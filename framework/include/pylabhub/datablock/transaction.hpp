@@ -33,6 +33,9 @@ public:
     /// Publishes the first `bytes` bytes (and, with an enforced checksum
     /// policy, their digest). invalid_argument when bytes > slot_bytes.
     Result<void> commit(std::size_t bytes);
+    /// The same, stamped `commit_ns` (monotonic clock) instead of now: a
+    /// slot that arrived from elsewhere keeps the time it was made.
+    Result<void> commit_at(std::size_t bytes, std::uint64_t commit_ns);
     /// Manual checksum mode: stores the digest of the first `bytes` bytes.
     Result<void> update_checksum(std::size_t bytes);
     /// Gives the slot up without publishing. Harmless when already released.
@@ -40,6 +43,7 @@ public:
 
 private:
     friend class Producer;
+    Result<void> commit_stamped(std::size_t bytes, std::uint64_t commit_ns, std::uint64_t now);
     WriteTransactionGuard(detail::ProducerState* state, std::uint64_t sequence) noexcept
         : state_(state), sequence_(sequence) {}
     detail::ProducerState* state_;

@@ -213,6 +213,42 @@ public:
         return value ? value : "";
     }
 
+    /// Transports: PLH_TRANSPORT_OUT or PLH_TRANSPORT_IN (0 for other kinds).
+    std::uint32_t transport_direction() const {
+        return PLH_HAS_FIELD(api_, plh_host_api, transport_direction) && api_->transport_direction
+                   ? api_->transport_direction(ctx_)
+                   : 0;
+    }
+
+    /// Outbound transports: tells the pipeline's broker where this channel
+    /// can be reached (and its CurveZMQ public key, or "").
+    void advertise(const std::string& endpoint, const std::string& curve_public_key = "") const {
+        if (!PLH_HAS_FIELD(api_, plh_host_api, discover) || !api_->advertise) {
+            throw PluginError(PLH_ERR_UNSUPPORTED, "this host cannot advertise endpoints (ABI 1.1 needed)");
+        }
+        const plh_status status = api_->advertise(ctx_, endpoint.c_str(), curve_public_key.c_str());
+        if (status != PLH_OK) throw PluginError(status, "advertise(" + endpoint + ") failed");
+    }
+
+    struct Endpoint {
+        std::string endpoint;
+        std::string curve_public_key;
+    };
+    /// Inbound transports: where `channel` is advertised, waiting up to
+    /// `timeout`; nullopt when nobody advertises it yet.
+    std::optional<Endpoint> discover(const std::string& channel, std::chrono::nanoseconds timeout) const {
+        if (!PLH_HAS_FIELD(api_, plh_host_api, discover) || !api_->discover) {
+            throw PluginError(PLH_ERR_UNSUPPORTED, "this host cannot discover endpoints (ABI 1.1 needed)");
+        }
+        char endpoint[512] = {};
+        char key[64] = {};
+        const plh_status status = api_->discover(ctx_, channel.c_str(), endpoint, sizeof endpoint, key, sizeof key,
+                                                 static_cast<uint64_t>(timeout.count()));
+        if (status == PLH_TIMEOUT) return std::nullopt;
+        if (status != PLH_OK) throw PluginError(status, "discover(" + channel + ") failed");
+        return Endpoint{endpoint, key};
+    }
+
     void report_error(const char* message) const {
         if (PLH_HAS_FIELD(api_, plh_host_api, report_error) && api_->report_error) api_->report_error(ctx_, message);
     }

@@ -1,5 +1,5 @@
-// Writing a plugin in C++: derive from sdk::Producer, sdk::Consumer or
-// sdk::Processor (or sdk::ReadPolicy for a read policy, or describe a
+// Writing a plugin in C++: derive from sdk::Producer, sdk::Consumer,
+// sdk::Processor or sdk::Transport (sdk/transport.hpp) (or sdk::ReadPolicy for a read policy, or describe a
 // slot protocol with sdk::ChecksumPolicy / sdk::SyncPolicy), then list
 // the classes in PYLABHUB_PLUGIN_LIBRARY. See docs/sdk-guide.md.
 //
@@ -28,6 +28,7 @@
 #include "pylabhub/plugin_abi.h"
 #include "pylabhub/sdk/config.hpp"
 #include "pylabhub/sdk/host.hpp"
+#include "pylabhub/sdk/transport.hpp"
 
 namespace pylabhub::sdk {
 
@@ -265,6 +266,59 @@ inline plh_status read_policy_select(void* instance, const plh_read_state* state
     });
 }
 
+inline plh_status transport_send(void* instance, const void* data, size_t size, const plh_slot_info* info,
+                                 uint64_t timeout_ns) noexcept {
+    auto* t = static_cast<Transport*>(instance);
+    return guarded(t->host(), [&] {
+        return t->send(std::span(static_cast<const std::byte*>(data), size), *info, std::chrono::nanoseconds(timeout_ns))
+                   ? PLH_OK
+                   : PLH_TIMEOUT;
+    });
+}
+
+inline plh_status transport_idle(void* instance, uint64_t timeout_ns) noexcept {
+    auto* t = static_cast<Transport*>(instance);
+    return guarded(t->host(), [&] {
+        t->idle(std::chrono::nanoseconds(timeout_ns));
+        return PLH_OK;
+    });
+}
+
+inline plh_status transport_stream(void* instance, uint64_t timeout_ns, const plh_stream_info** out) noexcept {
+    auto* t = static_cast<Transport*>(instance);
+    return guarded(t->host(), [&] {
+        *out = t->stream(std::chrono::nanoseconds(timeout_ns));
+        return *out != nullptr ? PLH_OK : PLH_TIMEOUT;
+    });
+}
+
+inline plh_status transport_receive(void* instance, void* slot, size_t capacity, plh_received_slot* got,
+                                    uint64_t timeout_ns) noexcept {
+    auto* t = static_cast<Transport*>(instance);
+    return guarded(t->host(), [&] {
+        switch (t->receive(std::span(static_cast<std::byte*>(slot), capacity), *got, std::chrono::nanoseconds(timeout_ns))) {
+        case Transport::Received::slot:
+            if (got->bytes > capacity) throw PluginError(PLH_ERR_INVALID, "receive() reported more bytes than the slot holds");
+            return PLH_OK;
+        case Transport::Received::nothing_yet: return PLH_TIMEOUT;
+        case Transport::Received::end_of_stream: return PLH_END;
+        case Transport::Received::stream_changed: return PLH_STREAM_CHANGED;
+        }
+        return PLH_ERR_INTERNAL;
+    });
+}
+
+inline plh_status transport_flush(void* instance) noexcept {
+    auto* t = static_cast<Transport*>(instance);
+    return guarded(t->host(), [&] {
+        t->flush();
+        return PLH_OK;
+    });
+}
+
+inline constexpr plh_transport_vtable kTransportVtable{sizeof(plh_transport_vtable), transport_send, transport_idle,
+                                                       transport_stream, transport_receive, transport_flush};
+
 inline constexpr plh_processor_vtable kProcessorVtable{sizeof(plh_processor_vtable), processor_process, processor_flush};
 inline constexpr plh_sync_vtable kReadPolicyVtable{sizeof(plh_sync_vtable), 0, 0, 0, read_policy_select};
 inline constexpr plh_producer_vtable kProducerVtable{sizeof(plh_producer_vtable), producer_wait_next, producer_fill};
@@ -296,6 +350,11 @@ const plh_plugin_descriptor* descriptor_for() {
             d.create = create<P, Processor>;
             d.destroy = destroy<Processor>;
             d.vtable = &kProcessorVtable;
+        } else if constexpr (std::is_base_of_v<Transport, P>) {
+            d.kind = PLH_KIND_TRANSPORT;
+            d.create = create<P, Transport>;
+            d.destroy = destroy<Transport>;
+            d.vtable = &kTransportVtable;
         } else if constexpr (std::is_base_of_v<ReadPolicy, P>) {
             d.kind = PLH_KIND_SYNC;
             d.create = create<P, ReadPolicy>;
@@ -313,7 +372,7 @@ const plh_plugin_descriptor* descriptor_for() {
             d.vtable = &table;
         } else {
             static_assert(sizeof(P) == 0,
-                          "a plugin derives from sdk::Producer, Consumer, Processor, ReadPolicy, ChecksumPolicy or SyncPolicy");
+                          "a plugin derives from sdk::Producer, Consumer, Processor, Transport, ReadPolicy, ChecksumPolicy or SyncPolicy");
         }
         return d;
     }();

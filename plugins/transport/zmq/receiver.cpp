@@ -1,0 +1,287 @@
+#include "receiver.hpp"
+
+#include <cstring>
+#include <random>
+
+namespace plh_zmq {
+namespace {
+
+using Received = pylabhub::sdk::Transport::Received;
+
+std::uint64_t now_ns() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+std::uint64_t random_id() {
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) | device();
+}
+
+constexpr std::uint64_t kHelloInterval = 1'000'000'000ULL;
+
+} // namespace
+
+Receiver::Receiver(const pylabhub::sdk::Host& host, Settings settings)
+    : host_(host), settings_(std::move(settings)), who_("transport '" + host.instance_id() + "'") {
+    server_key_ = settings_.curve_server;
+}
+
+Receiver::~Receiver() = default;
+
+bool Receiver::open(std::chrono::nanoseconds timeout) {
+    if (socket_) return true;
+    std::string endpoint = settings_.connect.empty() ? settings_.bind : settings_.connect;
+    if (!settings_.remote.empty()) {
+        auto found = host_.discover(settings_.remote, timeout);
+        if (!found) return false;  // nobody advertises it yet
+        endpoint = found->endpoint;
+        if (server_key_.empty()) server_key_ = found->curve_public_key;
+        host_.info(who_ + ": channel '" + settings_.remote + "' is advertised at " + endpoint +
+                   (found->curve_public_key.empty() ? "" : " (CurveZMQ)"));
+    }
+    zmq::socket_t socket(context_, zmq::socket_type::dealer);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.set(zmq::sockopt::rcvhwm, 0);  // the sender's credit bounds what arrives
+    socket.set(zmq::sockopt::heartbeat_ivl, 1000);
+    socket.set(zmq::sockopt::heartbeat_timeout, 3000);
+    socket.set(zmq::sockopt::reconnect_ivl, 100);
+    socket.set(zmq::sockopt::reconnect_ivl_max, 1000);
+    make_curve_client(socket, settings_, server_key_);
+    watch_.emplace(context_, socket, host_.instance_id() + "-in");
+    try {
+        if (!settings_.bind.empty()) socket.bind(endpoint);
+        else socket.connect(endpoint);
+    } catch (const zmq::error_t& e) {
+        throw pylabhub::sdk::PluginError(PLH_ERR_IO, (settings_.bind.empty() ? "cannot connect to " : "cannot bind ") + endpoint + ": " +
+                                                         e.what());
+    }
+    socket_.emplace(std::move(socket));
+    peer_ = endpoint;
+    return true;
+}
+
+void Receiver::send_frames(std::vector<zmq::message_t>& frames) {
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        const auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+        if (!socket_->send(frames[i], flags | zmq::send_flags::dontwait)) return;  // no connection yet: said again later
+    }
+    last_sent_ns_ = now_ns();
+}
+
+void Receiver::say_hello() {
+    Hello hello;
+    hello.resume_from = next_expected_;
+    hello.window_slots = settings_.window_slots;
+    hello.window_bytes = settings_.window_bytes;
+    hello.session = session_ = random_id();
+    consumed_slots_ = consumed_bytes_ = credited_slots_ = 0;
+    std::vector<zmq::message_t> frames;
+    frames.push_back(header_frame(Type::hello));
+    frames.push_back(frame_of(hello));
+    send_frames(frames);
+    last_hello_ns_ = now_ns();
+}
+
+void Receiver::credit(bool now) {
+    const std::uint64_t owed = consumed_slots_ - credited_slots_;
+    if (owed == 0 || (!now && owed < std::max<std::uint64_t>(1, settings_.window_slots / 4))) return;
+    Credit c;
+    c.session = session_;
+    c.slots = consumed_slots_;
+    c.bytes = consumed_bytes_;
+    std::vector<zmq::message_t> frames;
+    frames.push_back(header_frame(Type::credit));
+    frames.push_back(frame_of(c));
+    send_frames(frames);
+    credited_slots_ = consumed_slots_;
+}
+
+void Receiver::take_stream(std::vector<zmq::message_t>& frames) {
+    auto stream = frames.size() == 5 ? read_frame<Stream>(frames[1]) : std::nullopt;
+    if (!stream) {
+        counters_.add("malformed");
+        return;
+    }
+    announced_ = stream;
+    ended_ = false;
+    // sender monotonic -> UTC -> our monotonic
+    const auto utc = static_cast<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    const auto mono = static_cast<std::int64_t>(now_ns());
+    clock_shift_ns_ = (static_cast<std::int64_t>(stream->sender_utc_ns) - static_cast<std::int64_t>(stream->sender_monotonic_ns)) -
+                      (utc - mono);
+    if (!current_) {
+        schema_name_ = frames[2].to_string();
+        schema_version_ = frames[3].to_string();
+        schema_blds_ = frames[4].to_string();
+    } else if (current_->stream_id != stream->stream_id) {
+        // Told to the host once what came before is delivered; the schema
+        // is checked by the host against the channel's.
+        schema_name_ = frames[2].to_string();
+        schema_version_ = frames[3].to_string();
+        schema_blds_ = frames[4].to_string();
+    }
+}
+
+void Receiver::take_data(std::vector<zmq::message_t>& frames) {
+    auto batch = frames.size() >= 2 ? read_frame<Batch>(frames[1]) : std::nullopt;
+    if (!batch || !announced_ || batch->stream_id != announced_->stream_id) {
+        counters_.add(batch ? "stale" : "malformed");
+        return;
+    }
+    std::deque<Pending> slots;
+    std::size_t at = 2;
+    for (std::uint32_t i = 0; i < batch->slots; ++i) {
+        auto meta = at < frames.size() ? read_frame<SlotMeta>(frames[at]) : std::nullopt;
+        if (!meta || meta->chunks > frames.size() - at - 1) {
+            counters_.add("malformed");
+            host_.warn(who_ + ": a DATA message from " + peer_ + " is malformed; dropped (the gap shows)");
+            return;
+        }
+        Pending slot{*meta, {}};
+        std::uint64_t bytes = 0;
+        for (std::uint32_t c = 0; c < meta->chunks; ++c) {
+            bytes += frames[at + 1 + c].size();
+            slot.chunks.push_back(std::move(frames[at + 1 + c]));
+        }
+        if (bytes != meta->bytes) {
+            counters_.add("malformed");
+            return;
+        }
+        at += 1 + meta->chunks;
+        slots.push_back(std::move(slot));
+    }
+    counters_.add("batches_received");
+    for (auto& s : slots) pending_.push_back(std::move(s));
+}
+
+void Receiver::handle(std::vector<zmq::message_t>& frames) {
+    Header header;
+    if (const std::string problem = header_problem(frames[0], header); !problem.empty()) {
+        counters_.add("malformed");
+        host_.warn(who_ + ": the peer " + peer_ + " sent " + problem);
+        return;
+    }
+    last_heard_ns_ = now_ns();
+    switch (static_cast<Type>(header.type)) {
+    case Type::stream: take_stream(frames); break;
+    case Type::data: take_data(frames); break;
+    case Type::end:
+        if (auto end = frames.size() == 2 ? read_frame<End>(frames[1]) : std::nullopt; end && announced_ && end->stream_id == announced_->stream_id) {
+            ended_ = true;
+        }
+        break;
+    case Type::refuse:
+        host_.warn(who_ + ": the sender " + peer_ + " refused: " + (frames.size() > 1 ? frames[1].to_string() : std::string("?")));
+        break;
+    default: break;
+    }
+}
+
+void Receiver::service(std::chrono::nanoseconds wait) {
+    if (!socket_) return;
+    const std::uint64_t now = now_ns();
+    const bool silent = last_heard_ns_ == 0 || now - last_heard_ns_ > static_cast<std::uint64_t>(settings_.peer_timeout.count());
+    if ((!announced_ || silent) && now - last_hello_ns_ > kHelloInterval) {
+        if (announced_ && silent) {
+            counters_.add("reconnects");
+            host_.warn(who_ + ": nothing from " + peer_ + " for " + std::to_string(settings_.peer_timeout.count() / 1'000'000) +
+                       " ms; asking to resume" + (next_expected_ != kResumeAnywhere ? " at sequence " + std::to_string(next_expected_) : ""));
+            announced_.reset();  // its STREAM answers the HELLO
+        }
+        say_hello();
+    }
+    zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+    for (int i = 0; i < 64; ++i) {
+        std::vector<zmq::message_t> frames;
+        zmq::message_t frame;
+        do {
+            if (!socket_->recv(frame, zmq::recv_flags::dontwait)) break;
+            frames.emplace_back(std::move(frame));
+        } while (frames.back().more());
+        if (frames.empty()) break;
+        handle(frames);
+    }
+    watch_->poll(host_, who_);
+    if (announced_ && now_ns() - last_sent_ns_ > kHelloInterval) credit(true);  // also our keep-alive
+    if (announced_ && now_ns() - last_sent_ns_ > kHelloInterval) {
+        std::vector<zmq::message_t> frames;
+        frames.push_back(header_frame(Type::ping));
+        send_frames(frames);
+    }
+}
+
+const plh_stream_info* Receiver::stream(std::chrono::nanoseconds timeout) {
+    if (!open(timeout)) return nullptr;
+    if (!announced_) service(timeout);
+    if (!announced_) return nullptr;
+    current_ = announced_;
+    info_ = plh_stream_info{sizeof(plh_stream_info), current_->sync_policy, schema_name_.c_str(), schema_version_.c_str(),
+                            schema_blds_.c_str(), current_->slot_bytes, current_->first_sequence, peer_.c_str()};
+    return &info_;
+}
+
+Received Receiver::receive(std::span<std::byte> slot, plh_received_slot& got, std::chrono::nanoseconds timeout) {
+    const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout.count());
+    for (;;) {
+        while (!pending_.empty()) {
+            Pending next = std::move(pending_.front());
+            pending_.pop_front();
+            if (next_expected_ != kResumeAnywhere && next.meta.sequence < next_expected_ && announced_ && current_ &&
+                announced_->stream_id == current_->stream_id) {
+                counters_.add("duplicates_dropped");  // resent after a reconnect, but it arrived the first time
+                continue;
+            }
+            if (next.meta.bytes > slot.size()) {
+                throw pylabhub::sdk::PluginError(PLH_ERR_CORRUPT, "slot " + std::to_string(next.meta.sequence) + " from " + peer_ +
+                                                                      " is " + std::to_string(next.meta.bytes) +
+                                                                      " bytes, larger than the local channel's slots (" +
+                                                                      std::to_string(slot.size()) + ")");
+            }
+            std::size_t offset = 0;
+            for (const auto& chunk : next.chunks) {
+                std::memcpy(slot.data() + offset, chunk.data(), chunk.size());
+                offset += chunk.size();
+            }
+            if (next_expected_ != kResumeAnywhere && next.meta.sequence > next_expected_) {
+                counters_.add("gaps", next.meta.sequence - next_expected_);
+            }
+            got.sequence = next.meta.sequence;
+            got.commit_ns = next.meta.commit_ns != 0 ? static_cast<std::uint64_t>(static_cast<std::int64_t>(next.meta.commit_ns) + clock_shift_ns_) : 0;
+            got.bytes = static_cast<size_t>(next.meta.bytes);
+            next_expected_ = next.meta.sequence + 1;
+            ++consumed_slots_;
+            consumed_bytes_ += next.meta.bytes;
+            counters_.add("slots_received");
+            counters_.add("bytes_received", next.meta.bytes);
+            credit(pending_.empty());
+            return Received::slot;
+        }
+        if (announced_ && current_ && announced_->stream_id != current_->stream_id) {
+            host_.info(who_ + ": the sender at " + peer_ + " restarted (a new stream)");
+            next_expected_ = kResumeAnywhere;
+            return Received::stream_changed;
+        }
+        if (ended_) return Received::end_of_stream;
+        const std::uint64_t now = now_ns();
+        if (now >= deadline) {
+            counters_.publish(host_);
+            return Received::nothing_yet;
+        }
+        service(std::chrono::nanoseconds(deadline - now));
+    }
+}
+
+void Receiver::idle(std::chrono::nanoseconds timeout) {
+    service(timeout);
+    counters_.publish(host_);
+}
+
+void Receiver::flush() {
+    credit(true);
+    counters_.publish(host_);
+}
+
+} // namespace plh_zmq

@@ -1,0 +1,347 @@
+#include "sender.hpp"
+
+#include <random>
+
+namespace plh_zmq {
+namespace {
+
+std::uint64_t now_ns() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+std::uint64_t random_id() {
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) | device();
+}
+
+/// A payload frame: small ones copied (ZeroMQ keeps them inline), large
+/// ones sent from the held buffer without a copy.
+zmq::message_t payload_frame(const std::shared_ptr<const std::vector<std::byte>>& bytes, std::size_t offset, std::size_t size) {
+    if (size <= 4096) return zmq::message_t(bytes->data() + offset, size);
+    auto* keep = new std::shared_ptr<const std::vector<std::byte>>(bytes);
+    return zmq::message_t(const_cast<std::byte*>(bytes->data() + offset), size,
+                          [](void*, void* hint) { delete static_cast<std::shared_ptr<const std::vector<std::byte>>*>(hint); }, keep);
+}
+
+constexpr std::uint64_t kPingInterval = 1'000'000'000ULL;
+
+} // namespace
+
+Sender::Sender(const pylabhub::sdk::Host& host, Settings settings, const pylabhub::sdk::InputInfo& channel)
+    : host_(host), settings_(std::move(settings)), who_("transport '" + host.instance_id() + "'"), channel_(channel),
+      lossless_(channel.sync_policy != 1 && channel.read_lossless), socket_(context_, zmq::socket_type::router),
+      stream_id_(random_id()) {
+    // Before the socket is used, so no receiver is let in before the list is in force.
+    if (!settings_.curve_clients.empty()) {
+        allow_list_.emplace(context_, settings_.curve_clients, [this](const std::string& key, const std::string& address) {
+            host_.warn(who_ + ": refused receiver " + address + " with CurveZMQ key " + key + ": not in curve_clients");
+        });
+    }
+    socket_.set(zmq::sockopt::linger, 1000);
+    socket_.set(zmq::sockopt::router_mandatory, 1);  // a vanished receiver is an error here, not a silent drop
+    socket_.set(zmq::sockopt::sndhwm, 0);            // credit bounds what is queued
+    socket_.set(zmq::sockopt::heartbeat_ivl, 1000);
+    socket_.set(zmq::sockopt::heartbeat_timeout, 3000);
+    make_curve_server(socket_, settings_);
+    watch_.emplace(context_, socket_, host.instance_id() + "-out");
+    try {
+        if (!settings_.bind.empty()) {
+            socket_.bind(settings_.bind);
+            endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
+        } else {
+            socket_.connect(settings_.connect);
+            endpoint_ = settings_.connect;
+        }
+    } catch (const zmq::error_t& e) {
+        throw pylabhub::sdk::PluginError(PLH_ERR_IO, (settings_.bind.empty() ? "cannot connect to " + settings_.connect
+                                                                             : "cannot bind " + settings_.bind) +
+                                                         ": " + e.what());
+    }
+    if (!settings_.bind.empty()) {
+        const std::string reachable = settings_.advertise.empty() ? reachable_endpoint(endpoint_) : settings_.advertise;
+        char public_key[41] = {};
+        if (!settings_.curve_secret.empty()) zmq_curve_public(public_key, settings_.curve_secret.c_str());
+        try {
+            host_.advertise(reachable, public_key);
+        } catch (const pylabhub::sdk::PluginError& e) {
+            // The stream works without the broker; only lookups by name do not.
+            host_.warn(who_ + ": receivers cannot find channel '" + channel_.channel + "' by name: " + e.what());
+        }
+        host_.info(who_ + ": channel '" + channel_.channel + "' served on " + endpoint_ + (reachable != endpoint_ ? " (" + reachable + ")" : "") +
+                   (settings_.curve_secret.empty() ? "" : ", CurveZMQ"));
+    }
+}
+
+Sender::~Sender() = default;
+
+bool Sender::window_full() const {
+    if (held_.empty()) return false;
+    const std::uint64_t slots = window_slots_ != 0 ? std::min(window_slots_, settings_.window_slots) : settings_.window_slots;
+    const std::uint64_t bytes = window_bytes_ != 0 ? std::min(window_bytes_, settings_.window_bytes) : settings_.window_bytes;
+    return held_.size() >= slots || held_bytes_ >= bytes;
+}
+
+bool Sender::send(std::span<const std::byte> data, const plh_slot_info& info, std::chrono::nanoseconds timeout) {
+    service(std::chrono::nanoseconds(0));
+    if (window_full()) {
+        if (!lossless_) {
+            counters_.add("dropped");  // latest_only: the receiver sees the gap in the sequence ids
+            return true;
+        }
+        const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout.count());
+        send_batch();
+        while (window_full()) {
+            const std::uint64_t now = now_ns();
+            if (now >= deadline) {
+                counters_.add("credit_stalls");
+                if (peer_.empty() && !warned_waiting_) {
+                    host_.info(who_ + ": no receiver on " + endpoint_ + "; holding channel '" + channel_.channel + "' back");
+                    warned_waiting_ = true;
+                }
+                counters_.publish(host_);
+                return false;
+            }
+            service(std::chrono::nanoseconds(std::min<std::uint64_t>(deadline - now, 10'000'000)));
+        }
+    }
+    auto bytes = std::make_shared<const std::vector<std::byte>>(data.begin(), data.end());
+    held_.push_back({info.sequence, info.commit_ns, std::move(bytes)});
+    held_bytes_ += data.size();
+    next_sequence_ = info.sequence + 1;
+    pump();
+    return true;
+}
+
+void Sender::pump() {
+    while (!peer_.empty() && unsent_ < held_.size()) {
+        const Held& slot = held_[unsent_];
+        const std::size_t size = slot.bytes->size();
+        SlotMeta meta;
+        meta.sequence = slot.sequence;
+        meta.commit_ns = slot.commit_ns;
+        meta.bytes = size;
+        meta.chunks = static_cast<std::uint32_t>((size + kMaxChunk - 1) / kMaxChunk);
+        batch_.push_back(frame_of(meta));
+        for (std::size_t offset = 0; offset < size; offset += kMaxChunk) {
+            batch_.push_back(payload_frame(slot.bytes, offset, std::min(kMaxChunk, size - offset)));
+        }
+        ++batch_slots_;
+        batch_bytes_ += size;
+        ++unsent_;
+        if (batch_bytes_ >= settings_.batch_bytes || batch_slots_ >= 4096) send_batch();
+    }
+}
+
+void Sender::send_batch() {
+    if (batch_slots_ == 0 || peer_.empty()) return;
+    std::vector<zmq::message_t> frames;
+    frames.reserve(batch_.size() + 2);
+    frames.push_back(header_frame(Type::data));
+    Batch batch;
+    batch.stream_id = stream_id_;
+    batch.slots = batch_slots_;
+    frames.push_back(frame_of(batch));
+    for (auto& f : batch_) frames.push_back(std::move(f));
+    const std::uint32_t slots = batch_slots_;
+    const std::uint64_t bytes = batch_bytes_;
+    batch_.clear();
+    batch_slots_ = 0;
+    batch_bytes_ = 0;
+    if (send_to_peer(frames)) {
+        counters_.add("batches_sent");
+        counters_.add("slots_sent", slots);
+        counters_.add("bytes_sent", bytes);
+    }
+}
+
+bool Sender::send_to_peer(std::vector<zmq::message_t>& frames) {
+    if (peer_.empty()) return false;
+    try {
+        socket_.send(zmq::buffer(peer_), zmq::send_flags::sndmore);
+        for (std::size_t i = 0; i < frames.size(); ++i) {
+            socket_.send(frames[i], i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+        }
+        last_sent_ns_ = now_ns();
+        return true;
+    } catch (const zmq::error_t& e) {
+        lose_peer(std::string("it is gone (") + e.what() + ")");
+        return false;
+    }
+}
+
+void Sender::lose_peer(const std::string& why) {
+    if (peer_.empty()) return;
+    host_.warn(who_ + ": lost the receiver: " + why + "; holding " + std::to_string(held_.size()) +
+               " slots for it or the next one");
+    peer_.clear();
+    unsent_ = 0;  // everything held goes again, to whoever says HELLO next
+    batch_.clear();
+    batch_slots_ = 0;
+    batch_bytes_ = 0;
+}
+
+void Sender::send_stream() {
+    Stream s;
+    s.stream_id = stream_id_;
+    s.first_sequence = held_.empty() ? next_sequence_ : held_.front().sequence;
+    s.slot_bytes = channel_.slot_bytes;
+    s.sync_policy = channel_.sync_policy;
+    s.sender_monotonic_ns = now_ns();
+    s.sender_utc_ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    std::vector<zmq::message_t> frames;
+    frames.push_back(header_frame(Type::stream));
+    frames.push_back(frame_of(s));
+    frames.emplace_back(channel_.schema_name.data(), channel_.schema_name.size());
+    frames.emplace_back(channel_.schema_version.data(), channel_.schema_version.size());
+    frames.emplace_back(channel_.schema_blds.data(), channel_.schema_blds.size());
+    send_to_peer(frames);
+}
+
+void Sender::send_end() {
+    End end;
+    end.stream_id = stream_id_;
+    end.next_sequence = next_sequence_;
+    std::vector<zmq::message_t> frames;
+    frames.push_back(header_frame(Type::end));
+    frames.push_back(frame_of(end));
+    send_to_peer(frames);
+}
+
+void Sender::on_hello(const std::string& peer, const Hello& hello) {
+    const bool other = !peer_.empty() && peer != peer_;
+    if (other && now_ns() - last_heard_ns_ < static_cast<std::uint64_t>(settings_.peer_timeout.count())) {
+        refuse(peer, "channel '" + channel_.channel + "' is streamed to another receiver already");
+        return;
+    }
+    if (!peer_.empty()) counters_.add("reconnects");
+    const bool resumed = hello.resume_from != kResumeAnywhere;
+    // What the receiver has already is dropped; the rest goes again.
+    while (resumed && !held_.empty() && held_.front().sequence < hello.resume_from) {
+        held_bytes_ -= held_.front().bytes->size();
+        held_.pop_front();
+    }
+    peer_ = peer;
+    session_ = hello.session;
+    window_slots_ = hello.window_slots;
+    window_bytes_ = hello.window_bytes;
+    credited_slots_ = 0;
+    unsent_ = 0;
+    batch_.clear();
+    batch_slots_ = 0;
+    batch_bytes_ = 0;
+    warned_waiting_ = false;
+    host_.info(who_ + ": receiver connected" + (resumed ? ", resuming at sequence " + std::to_string(hello.resume_from) : std::string()) +
+               "; " + std::to_string(held_.size()) + " held slots go first");
+    send_stream();
+    pump();
+    send_batch();
+    if (ending_) send_end();
+}
+
+void Sender::refuse(const std::string& peer, const std::string& reason) {
+    counters_.add("refused");
+    try {
+        socket_.send(zmq::buffer(peer), zmq::send_flags::sndmore);
+        socket_.send(header_frame(Type::refuse), zmq::send_flags::sndmore);
+        socket_.send(zmq::buffer(reason), zmq::send_flags::none);
+    } catch (const zmq::error_t&) {
+        // it left already
+    }
+}
+
+void Sender::handle(std::vector<zmq::message_t>& frames) {
+    if (frames.size() < 2) return;
+    const std::string peer = frames[0].to_string();
+    Header header;
+    if (const std::string problem = header_problem(frames[1], header); !problem.empty()) {
+        counters_.add("malformed");
+        host_.warn(who_ + ": a peer sent " + problem + "; ignored");
+        if (read_frame<Header>(frames[1]) && read_frame<Header>(frames[1])->magic == kMagic) refuse(peer, problem);
+        return;
+    }
+    const Type type = static_cast<Type>(header.type);
+    if (type == Type::hello) {
+        auto hello = frames.size() == 3 ? read_frame<Hello>(frames[2]) : std::nullopt;
+        if (!hello) {
+            counters_.add("malformed");
+            return;
+        }
+        last_heard_ns_ = now_ns();
+        on_hello(peer, *hello);
+        return;
+    }
+    if (peer != peer_) return;  // an earlier receiver's late words
+    last_heard_ns_ = now_ns();
+    if (type == Type::credit) {
+        auto credit = frames.size() == 3 ? read_frame<Credit>(frames[2]) : std::nullopt;
+        if (!credit || credit->session != session_ || credit->slots < credited_slots_) return;
+        std::uint64_t newly = std::min<std::uint64_t>(credit->slots - credited_slots_, unsent_);
+        credited_slots_ = credit->slots;
+        for (; newly > 0; --newly) {
+            held_bytes_ -= held_.front().bytes->size();
+            held_.pop_front();
+            --unsent_;
+        }
+    } else if (type == Type::refuse && frames.size() >= 3) {
+        host_.warn(who_ + ": the receiver refused the stream: " + frames[2].to_string());
+        lose_peer("it refused");
+    }
+}
+
+void Sender::service(std::chrono::nanoseconds wait) {
+    zmq::pollitem_t items[2] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                                {allow_list_ ? allow_list_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wait);
+    zmq::poll(items, allow_list_ ? 2 : 1, timeout);
+    if (allow_list_ && (items[1].revents & ZMQ_POLLIN) != 0) allow_list_->answer();
+    for (int i = 0; i < 256; ++i) {
+        std::vector<zmq::message_t> frames;
+        zmq::message_t frame;
+        do {
+            if (!socket_.recv(frame, zmq::recv_flags::dontwait)) break;
+            frames.emplace_back(std::move(frame));
+        } while (frames.back().more());
+        if (frames.empty()) break;
+        handle(frames);
+    }
+    watch_->poll(host_, who_);
+    const std::uint64_t now = now_ns();
+    if (!peer_.empty() && now - last_heard_ns_ > static_cast<std::uint64_t>(settings_.peer_timeout.count())) {
+        lose_peer("nothing heard for " + std::to_string(settings_.peer_timeout.count() / 1'000'000) + " ms");
+    }
+    if (!peer_.empty() && now - last_sent_ns_ > kPingInterval) {
+        std::vector<zmq::message_t> frames;
+        frames.push_back(header_frame(Type::ping));
+        send_to_peer(frames);
+    }
+    pump();  // credit may have come
+}
+
+void Sender::idle(std::chrono::nanoseconds timeout) {
+    send_batch();
+    service(timeout);
+    send_batch();
+    counters_.publish(host_);
+}
+
+void Sender::flush() {
+    ending_ = true;
+    pump();
+    send_batch();
+    send_end();
+    const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(settings_.drain_timeout.count());
+    while (!held_.empty() && now_ns() < deadline) {
+        service(std::chrono::milliseconds(10));
+        send_batch();
+    }
+    if (!held_.empty()) {
+        host_.warn(who_ + ": " + std::to_string(held_.size()) + " slots (from sequence " + std::to_string(held_.front().sequence) +
+                   ") were not confirmed by a receiver within drain_timeout");
+        counters_.add("unconfirmed", held_.size());
+    }
+    counters_.publish(host_);
+}
+
+} // namespace plh_zmq

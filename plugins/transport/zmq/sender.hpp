@@ -1,0 +1,86 @@
+// The sending half: reads nothing itself; the host hands it each committed
+// slot. It keeps what it sent until the receiver credits it (so a receiver
+// that reconnects gets it again), and sends only while it holds credit.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "link.hpp"
+#include "pylabhub/plugin_abi.h"
+#include "pylabhub/sdk/host.hpp"
+#include "wire.hpp"
+
+namespace plh_zmq {
+
+class Sender {
+public:
+    Sender(const pylabhub::sdk::Host& host, Settings settings, const pylabhub::sdk::InputInfo& channel);
+    ~Sender();
+
+    /// True when taken (sent, batched or, on a latest_only channel, dropped
+    /// as a gap); false when the window stayed full for `timeout`.
+    bool send(std::span<const std::byte> data, const plh_slot_info& info, std::chrono::nanoseconds timeout);
+    /// Sends the batch, answers the receiver, pings, notices silence.
+    void idle(std::chrono::nanoseconds timeout);
+    /// Sends what is left and END, and waits (drain_timeout) for the
+    /// receiver to credit everything.
+    void flush();
+
+private:
+    struct Held {
+        std::uint64_t sequence;
+        std::uint64_t commit_ns;
+        std::shared_ptr<const std::vector<std::byte>> bytes;
+    };
+
+    void service(std::chrono::nanoseconds wait);
+    void handle(std::vector<zmq::message_t>& frames);
+    void on_hello(const std::string& peer, const Hello& hello);
+    void lose_peer(const std::string& why);
+    void refuse(const std::string& peer, const std::string& reason);
+    bool window_full() const;
+    void pump();
+    void send_batch();
+    bool send_to_peer(std::vector<zmq::message_t>& frames);
+    void send_stream();
+    void send_end();
+
+    pylabhub::sdk::Host host_;
+    Settings settings_;
+    std::string who_;  ///< "transport 'uplink'" for messages
+    pylabhub::sdk::InputInfo channel_;
+    bool lossless_;
+    zmq::context_t context_{1};
+    std::optional<pylabhub::messagehub::CurveAllowList> allow_list_;
+    zmq::socket_t socket_;
+    std::optional<HandshakeWatch> watch_;
+    std::string endpoint_;
+
+    std::uint64_t stream_id_;
+    std::string peer_;  ///< the receiver's routing id; "" while none
+    std::uint64_t session_ = 0;
+    std::uint64_t window_slots_ = 0, window_bytes_ = 0;
+    std::uint64_t last_heard_ns_ = 0, last_sent_ns_ = 0;
+    std::deque<Held> held_;          ///< sent or to send, not yet credited: at most one window
+    std::uint64_t held_bytes_ = 0;
+    std::size_t unsent_ = 0;         ///< held_[unsent_..] are not sent to the current receiver yet
+    std::uint64_t credited_slots_ = 0;  ///< the receiver's cumulative count at its last CREDIT
+    std::uint64_t next_sequence_ = 0;
+    bool ending_ = false;            ///< flush() began: END follows the data, again after a reconnect
+
+    std::vector<zmq::message_t> batch_;
+    std::uint32_t batch_slots_ = 0;
+    std::uint64_t batch_bytes_ = 0;
+    Counters counters_;
+    bool warned_waiting_ = false;
+};
+
+} // namespace plh_zmq

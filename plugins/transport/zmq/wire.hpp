@@ -1,0 +1,125 @@
+// The zmq transport's wire format, version 1 (docs/transports.md).
+//
+// Every message is a ZeroMQ multipart message whose first frame is a
+// Header; all integers are little-endian (the platforms we run on).
+//   HELLO   receiver -> sender  [Header][Hello]
+//   STREAM  sender -> receiver  [Header][Stream][schema name][schema version][schema BLDS]
+//   DATA    sender -> receiver  [Header][Batch] then per slot [SlotMeta][chunk]... (chunks of at most 1 MiB)
+//   CREDIT  receiver -> sender  [Header][Credit]
+//   PING    either way          [Header]
+//   END     sender -> receiver  [Header][End]
+//   REFUSE  either way          [Header][reason text]
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include <zmq.hpp>
+
+namespace plh_zmq {
+
+inline constexpr std::uint32_t kMagic = 0x54484C50;  // "PLHT"
+inline constexpr std::uint16_t kWireVersion = 1;
+inline constexpr std::size_t kMaxChunk = 1 << 20;    // CurveZMQ is far slower on huge single frames
+inline constexpr std::uint64_t kResumeAnywhere = ~std::uint64_t{0};
+
+enum class Type : std::uint16_t { hello = 1, stream = 2, data = 3, credit = 4, ping = 5, end = 6, refuse = 7 };
+
+struct Header {
+    std::uint32_t magic = kMagic;
+    std::uint16_t version = kWireVersion;
+    std::uint16_t type = 0;
+};
+
+struct Hello {
+    std::uint64_t resume_from = kResumeAnywhere;  ///< the next sequence the receiver wants, or "anything"
+    std::uint64_t window_slots = 0;               ///< how many slots may be in flight
+    std::uint64_t window_bytes = 0;               ///< and how many bytes (at least one slot always)
+    std::uint64_t session = 0;                    ///< random per HELLO: credits name it
+};
+
+struct Stream {
+    std::uint64_t stream_id = 0;  ///< random per sender instance: a new one means the sender restarted
+    std::uint64_t first_sequence = 0;
+    std::uint64_t slot_bytes = 0;
+    std::uint32_t sync_policy = 0;
+    std::uint32_t reserved = 0;
+    /// The sender's monotonic and wall clocks read together: the receiver
+    /// turns commit times into its own monotonic clock through the wall
+    /// clocks (exact on one machine, NTP-accurate across machines).
+    std::uint64_t sender_monotonic_ns = 0;
+    std::uint64_t sender_utc_ns = 0;
+};
+
+struct Batch {
+    std::uint64_t stream_id = 0;
+    std::uint32_t slots = 0;
+    std::uint32_t reserved = 0;
+};
+
+struct SlotMeta {
+    std::uint64_t sequence = 0;
+    std::uint64_t commit_ns = 0;
+    std::uint64_t bytes = 0;
+    std::uint32_t chunks = 0;
+    std::uint32_t reserved = 0;
+};
+
+struct Credit {
+    std::uint64_t session = 0;
+    std::uint64_t slots = 0;  ///< committed by the receiver since its HELLO (cumulative)
+    std::uint64_t bytes = 0;
+};
+
+struct End {
+    std::uint64_t stream_id = 0;
+    std::uint64_t next_sequence = 0;  ///< after the last slot sent
+};
+
+template <typename T>
+zmq::message_t frame_of(const T& value) {
+    return zmq::message_t(&value, sizeof(T));
+}
+
+/// A fixed-size frame's content, or nullopt if the frame has another size.
+template <typename T>
+std::optional<T> read_frame(const zmq::message_t& frame) {
+    if (frame.size() != sizeof(T)) return std::nullopt;
+    T value;
+    std::memcpy(&value, frame.data(), sizeof(T));
+    return value;
+}
+
+inline zmq::message_t header_frame(Type type) {
+    Header h;
+    h.type = static_cast<std::uint16_t>(type);
+    return frame_of(h);
+}
+
+inline const char* type_name(std::uint16_t type) {
+    switch (static_cast<Type>(type)) {
+    case Type::hello: return "HELLO";
+    case Type::stream: return "STREAM";
+    case Type::data: return "DATA";
+    case Type::credit: return "CREDIT";
+    case Type::ping: return "PING";
+    case Type::end: return "END";
+    case Type::refuse: return "REFUSE";
+    }
+    return "unknown";
+}
+
+/// Why a first frame is no header we speak ("" when it is one).
+inline std::string header_problem(const zmq::message_t& frame, Header& out) {
+    auto header = read_frame<Header>(frame);
+    if (!header || header->magic != kMagic) return "not a pyLabHub transport message (" + std::to_string(frame.size()) + " bytes)";
+    if (header->version != kWireVersion) {
+        return "wire version " + std::to_string(header->version) + ", this side speaks " + std::to_string(kWireVersion);
+    }
+    out = *header;
+    return {};
+}
+
+} // namespace plh_zmq
