@@ -37,7 +37,8 @@ TEST(InspectCli, ListsTheBuiltinPluginsFromTheInstallLayout) {
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("sync +sync_reader "));
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("consumer +recorder "));
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("producer +frames "));
-    EXPECT_THAT(listed.output, HasSubstr("17 plugins from 11 files"));
+    EXPECT_THAT(listed.output, ::testing::ContainsRegex("transport +zmq "));
+    EXPECT_THAT(listed.output, HasSubstr("18 plugins from 12 files"));
 }
 
 TEST(InspectCli, ShowsOnePluginsConfigMapDefaultsAndSchema) {

@@ -1,11 +1,15 @@
 #include "host_harness.hpp"
 
 #include <fstream>
+#include <sstream>
 #include <regex>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "child_process.hpp"
 
@@ -83,6 +87,35 @@ void wait_for_recording(const std::string& file, std::uintmax_t bytes) {
            (!std::filesystem::exists(file) || std::filesystem::file_size(file) < bytes)) {
         std::this_thread::sleep_for(10ms);
     }
+}
+
+std::vector<std::uint64_t> recorded_sequences(const std::string& recording) {
+    const Outcome dump = pylabhub({"dump", recording, "--csv"});
+    std::vector<std::uint64_t> sequences;
+    std::istringstream lines(dump.output);
+    std::string line;
+    std::getline(lines, line);  // header
+    while (std::getline(lines, line)) {
+        if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) sequences.push_back(std::stoull(line));
+    }
+    return sequences;
+}
+
+std::uint16_t free_tcp_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;  // the kernel picks a free one
+    socklen_t length = sizeof address;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        if (fd >= 0) ::close(fd);
+        ADD_FAILURE() << "no free TCP port on 127.0.0.1";
+        return 0;
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
 }
 
 } // namespace pylabhub::test

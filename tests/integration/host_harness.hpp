@@ -59,4 +59,10 @@ void wait_for_segment(const std::string& channel);
 /// Waits (at most 10 s) until a recording holds at least `bytes`: data flows.
 void wait_for_recording(const std::string& file, std::uintmax_t bytes);
 
+/// The sequence ids in a recording, in order (`pylabhub dump --csv`).
+std::vector<std::uint64_t> recorded_sequences(const std::string& recording);
+
+/// A TCP port on 127.0.0.1 that nobody listens on right now.
+std::uint16_t free_tcp_port();
+
 } // namespace pylabhub::test

@@ -16,19 +16,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-/// The `sequence` column of `pylabhub dump --csv`.
-std::vector<std::uint64_t> recorded_sequences(const std::string& recording) {
-    const Outcome dump = pylabhub({"dump", recording, "--csv"});
-    std::vector<std::uint64_t> sequences;
-    std::istringstream lines(dump.output);
-    std::string line;
-    std::getline(lines, line);  // header
-    while (std::getline(lines, line)) {
-        if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) sequences.push_back(std::stoull(line));
-    }
-    return sequences;
-}
-
 TEST(ReadPolicies, AStoppedLatestViewerNeverHoldsTheWriterAndResumesWithTheNewest) {
     PipelineFile writer("rp_writer", R"(pipeline: rp_writer
 channels:

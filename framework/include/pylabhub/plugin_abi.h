@@ -366,7 +366,7 @@ typedef struct plh_stream_info {
     const char* schema_version;
     const char* schema_blds;
     uint64_t slot_bytes;         /* the largest slot the sender sends */
-    uint64_t first_sequence;     /* where the stream starts or resumes */
+    uint64_t first_sequence;     /* where the stream starts or resumes; UINT64_MAX: not known yet */
     const char* peer;            /* for people: "tcp://10.0.0.2:5601" */
 } plh_stream_info;
 

@@ -127,6 +127,11 @@ int channels_command(const std::string& endpoint, const CurveFiles& curve, bool 
         err << "error: " << channels.error().message << "\n";
         return 1;
     }
+    auto endpoints = client.list_endpoints();
+    if (!endpoints) {
+        err << "error: " << endpoints.error().message << "\n";
+        return 1;
+    }
     if (json) {
         nlohmann::json all = nlohmann::json::array();
         for (const auto& c : *channels) {
@@ -134,6 +139,14 @@ int channels_command(const std::string& endpoint, const CurveFiles& curve, bool 
                            {"schema_version", c.schema_version}, {"schema_hash", c.schema_hash},
                            {"producer_pid", c.producer_pid}, {"producer_host", c.producer_host},
                            {"consumers", c.consumers.size()}});
+        }
+        // Where channels can be reached over the network (outbound transports).
+        for (const auto& e : *endpoints) {
+            nlohmann::json network = {{"endpoint", e.endpoint}, {"curve", !e.curve_public_key.empty()}, {"host", e.host},
+                                      {"pid", e.pid}, {"transport", e.transport}};
+            auto same = std::find_if(all.begin(), all.end(), [&](const nlohmann::json& c) { return c["channel"] == e.channel; });
+            if (same != all.end()) (*same)["network"] = network;
+            else all.push_back({{"channel", e.channel}, {"network", network}});
         }
         out << all.dump(2) << "\n";
         return 0;
@@ -150,6 +163,15 @@ int channels_command(const std::string& endpoint, const CurveFiles& curve, bool 
             << std::setw(16) << c.producer_host << (consumers.empty() ? "-" : consumers) << "\n";
     }
     out << channels->size() << " channel" << (channels->size() == 1 ? "" : "s") << " at " << endpoint << "\n";
+    if (!endpoints->empty()) {
+        out << "\n" << std::left << std::setw(20) << "REACHABLE" << std::setw(32) << "ENDPOINT" << std::setw(8) << "CURVE"
+            << std::setw(16) << "HOST" << std::setw(10) << "PID" << "TRANSPORT\n";
+        for (const auto& e : *endpoints) {
+            out << std::left << std::setw(20) << e.channel << std::setw(32) << e.endpoint << std::setw(8)
+                << (e.curve_public_key.empty() ? "no" : "yes") << std::setw(16) << e.host << std::setw(10) << e.pid << e.transport << "\n";
+        }
+        out << endpoints->size() << " channel" << (endpoints->size() == 1 ? "" : "s") << " reachable over the network\n";
+    }
     return 0;
 }
 

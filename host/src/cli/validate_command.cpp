@@ -21,7 +21,10 @@ int validate_command(const std::string& file, const std::vector<std::string>& pl
     out << file << ": OK: pipeline '" << spec.name << "', " << spec.channels.size() << " channel"
         << (spec.channels.size() == 1 ? "" : "s") << ", " << spec.producers.size() << " producer"
         << (spec.producers.size() == 1 ? "" : "s") << ", " << spec.consumers.size() << " consumer"
-        << (spec.consumers.size() == 1 ? "" : "s") << ", " << std::fixed << std::setprecision(1)
+        << (spec.consumers.size() == 1 ? "" : "s");
+    if (!spec.processors.empty()) out << ", " << spec.processors.size() << " processor" << (spec.processors.size() == 1 ? "" : "s");
+    if (!spec.transports.empty()) out << ", " << spec.transports.size() << " transport" << (spec.transports.size() == 1 ? "" : "s");
+    out << ", " << std::fixed << std::setprecision(1)
         << double(prepared.plan.shared_memory_bytes) / 1048576.0 << " MiB of shared memory\n";
     return 0;
 }

@@ -20,6 +20,7 @@ int verify_command(const std::string& file, bool repair, std::ostream& out, std:
     const bool gaps_expected = !d.lossless;
 
     std::uint64_t records = 0, bytes = 0, corrupt = 0, gaps = 0, missing = 0, out_of_order = 0, runs = 0;
+    std::uint64_t missing_at_restarts = 0;  // ids skipped where a run starts: lost with the crash, or never sent
     std::uint64_t first_sequence = 0, last_sequence = 0, first_ns = 0, last_ns = 0;
     std::optional<std::int64_t> first_utc, last_utc;
     std::string torn;
@@ -47,6 +48,7 @@ int verify_command(const std::string& file, bool repair, std::ostream& out, std:
             runs = 1;
         } else if (record.starts_run) {
             ++runs;  // a recorder appended after a restart: its channel's sequence may start anew
+            if (h.sequence > last_sequence + 1) missing_at_restarts += h.sequence - last_sequence - 1;
         } else if (h.sequence > last_sequence + 1) {
             ++gaps;
             missing += h.sequence - last_sequence - 1;
@@ -84,6 +86,10 @@ int verify_command(const std::string& file, bool repair, std::ostream& out, std:
     else if (records > 0) out << "  time      no clock records (format version 1): commit times are monotonic only\n";
     out << "  corrupt   " << corrupt << "\n";
     out << "  gaps      " << gaps << " (" << missing << " slots missing)" << (gaps_expected ? (d.sync == "latest_only" ? ", expected on latest_only" : ", expected: recorded by a read policy") : "") << "\n";
+    if (runs > 1) {
+        out << "  restarts  " << runs - 1 << " (" << missing_at_restarts << " slots not recorded across them"
+            << (missing_at_restarts > 0 ? ": what the stopped recorder or host held" : "") << ")\n";
+    }
     if (out_of_order > 0) out << "  disorder  " << out_of_order << "\n";
     for (const auto& problem : problems) err << "error: " << problem << "\n";
 

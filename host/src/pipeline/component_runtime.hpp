@@ -132,6 +132,9 @@ struct InboundRuntime : ProducerRuntime {
     std::uint64_t received = 0;
     std::uint64_t gaps = 0;          ///< sequences the stream skipped (lost upstream or while disconnected)
     std::uint64_t stream_changes = 0;  ///< the sender restarted
+    std::uint64_t already_here = 0;    ///< slots sent again that the channel holds already
+    bool new_stream = false;           ///< a restarted sender's first slot is next
+    bool renumbering = false;          ///< its ids went back: numbered on from the channel's
 };
 
 /// Asks an inbound transport for its stream until it describes one, or

@@ -96,6 +96,7 @@ bool take_new_stream(InboundRuntime& t) {
         return false;
     }
     ++t.stream_changes;
+    t.new_stream = true;  // its first slot says whether its ids go on or start again
     const auto same_schema = [](const std::optional<SchemaDescription>& a, const std::optional<SchemaDescription>& b) {
         return a.has_value() == b.has_value() && (!a || (a->name == b->name && a->version == b->version && a->blds == b->blds));
     };
@@ -110,33 +111,48 @@ bool take_new_stream(InboundRuntime& t) {
         return false;
     }
     const std::uint64_t next = t.channel->producer->next_sequence();
-    log::logger().info("transport '{}': the stream from {} resumed at sequence {} (next expected {})", t.plan->spec->id, layout->peer,
-                       layout->first_sequence, next);
-    if (layout->first_sequence < next && t.received > 0) {
-        log::logger().warn("transport '{}': the sender's sequence ids went back from {} to {}; slots below {} are numbered on",
-                           t.plan->spec->id, next, layout->first_sequence, next);
-    }
+    log::logger().info("transport '{}': a new stream from {} (the sender restarted); the channel goes on at sequence {}",
+                       t.plan->spec->id, layout->peer, next);
     t.stream = std::move(layout).value();
     return true;
 }
 
-/// Commits a received slot under the sender's id `sequence`: a jump
-/// forward moves the ring's ids with skip_to (a gap readers see). The
-/// slot was received into the ring's next place, so it is moved.
-bool commit_as(InboundRuntime& t, datablock::WriteTransactionGuard& slot, const plh_received_slot& got) {
+enum class Taken { committed, already_here, failed };
+
+/// Commits a received slot under the sender's id: a jump forward moves the
+/// ring's ids with skip_to (a gap readers see; the slot, received into the
+/// ring's next place, is moved). An id the channel has passed is a slot it
+/// holds already (a restarted host took over its segment and the sender
+/// sent again what it had not been credited for): dropped. Only a new
+/// sender whose ids went back is numbered on.
+Taken commit_as(InboundRuntime& t, datablock::WriteTransactionGuard& slot, const plh_received_slot& got) {
     datablock::Producer& block = *t.channel->producer;
     const std::size_t bytes = std::min<std::size_t>(got.bytes, slot.buffer().size());
     // The sender's commit time, in this host's monotonic clock (the plugin
     // translates it); 0 when it has none: now.
     const std::uint64_t stamp = got.commit_ns != 0 ? got.commit_ns : platform::monotonic_time_ns();
+    if (t.new_stream) {
+        t.new_stream = false;
+        t.renumbering = got.sequence < slot.sequence();
+        if (t.renumbering) {
+            log::logger().warn("transport '{}': the new stream's ids start at {}, below the channel's next {}; its slots are numbered "
+                               "on from there",
+                               t.plan->spec->id, got.sequence, slot.sequence());
+        }
+    }
+    if (got.sequence < slot.sequence() && !t.renumbering) {
+        slot.abandon();
+        ++t.already_here;
+        return Taken::already_here;
+    }
     if (got.sequence <= slot.sequence()) {
         if (auto committed = slot.commit_at(bytes, stamp); !committed) {
             t.fail(t.instance->describe() + ": " + committed.error().message);
-            return false;
+            return Taken::failed;
         }
-        return true;
+        return Taken::committed;
     }
-    t.gaps += got.sequence - slot.sequence();
+    if (t.received > 0) t.gaps += got.sequence - slot.sequence();  // not before the first: where a stream starts is no gap
     std::vector<std::byte> held(slot.buffer().begin(), slot.buffer().begin() + static_cast<std::ptrdiff_t>(bytes));
     slot.abandon();
     for (;;) {
@@ -144,7 +160,7 @@ bool commit_as(InboundRuntime& t, datablock::WriteTransactionGuard& slot, const 
         if (skipped) break;
         if (skipped.error().code != ErrorCode::timeout || t.instance->stop_requested()) {
             if (!t.instance->stop_requested()) t.fail(t.instance->describe() + ": " + skipped.error().message);
-            return false;
+            return Taken::failed;
         }
         ++t.backpressure_waits;
     }
@@ -153,14 +169,14 @@ bool commit_as(InboundRuntime& t, datablock::WriteTransactionGuard& slot, const 
         if (!moved) {
             if (moved.error().code == ErrorCode::timeout && !t.instance->stop_requested()) continue;
             if (!t.instance->stop_requested()) t.fail(t.instance->describe() + ": " + moved.error().message);
-            return false;
+            return Taken::failed;
         }
         std::memcpy(moved->buffer().data(), held.data(), held.size());
         if (auto committed = moved->commit_at(held.size(), stamp); !committed) {
             t.fail(t.instance->describe() + ": " + committed.error().message);
-            return false;
+            return Taken::failed;
         }
-        return true;
+        return Taken::committed;
     }
 }
 
@@ -186,8 +202,9 @@ void run_inbound(InboundRuntime& t) {
         plh_received_slot got{sizeof(plh_received_slot), 0, 0, 0, 0};
         const plh_status status = table.receive(handle, slot->buffer().data(), slot->buffer().size(), &got, poll_ns);
         if (status == PLH_OK) {
-            if (!commit_as(t, *slot, got)) break;
-            ++t.received;
+            const Taken taken = commit_as(t, *slot, got);
+            if (taken == Taken::failed) break;
+            if (taken == Taken::committed) ++t.received;
             continue;
         }
         slot->abandon();

@@ -85,6 +85,7 @@ void print_summary(std::ostream& out, const RunSummary& run) {
         if (auto* in = dynamic_cast<InboundRuntime*>(component)) {
             counters["gaps"] = in->gaps;
             counters["stream_changes"] = in->stream_changes;
+            counters["already_here"] = in->already_here;
         } else if (auto* out_transport = dynamic_cast<OutboundRuntime*>(component)) {
             counters["credit_waits"] = out_transport->credit_waits;
         }

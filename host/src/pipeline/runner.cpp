@@ -289,12 +289,14 @@ private:
             return fail_setup(target.plan->spec->position.to_string() + why + " (as the sender " + stream->peer + " streams it)");
         }
         if (!create_channel(target, *runtime->instance, stream->schema)) return false;
-        if (auto started = target.producer->skip_to(std::max(stream->first_sequence, target.producer->next_sequence()), 1s); !started) {
+        // UINT64_MAX: the sender does not know yet; its first slot says.
+        const std::uint64_t first = stream->first_sequence == UINT64_MAX ? 0 : stream->first_sequence;
+        if (auto started = target.producer->skip_to(std::max(first, target.producer->next_sequence()), 1s); !started) {
             return fail_setup("channel '" + target.plan->spec->name + "': " + started.error().message);
         }
-        log::logger().info("transport '{}': channel '{}' streams from {} ({}, {} bytes a slot, from sequence {})", planned.spec->id,
+        log::logger().info("transport '{}': channel '{}' streams from {} ({}, {} bytes a slot, at sequence {})", planned.spec->id,
                            target.plan->spec->name, stream->peer, datablock::to_string(target.config.sync), target.config.slot_bytes,
-                           stream->first_sequence);
+                           target.producer->next_sequence());
         inbound_.push_back(std::move(runtime));
         return true;
     }

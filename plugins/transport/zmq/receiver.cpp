@@ -58,15 +58,17 @@ bool Receiver::open(std::chrono::nanoseconds timeout) {
     }
     socket_.emplace(std::move(socket));
     peer_ = endpoint;
+    opened_ns_ = now_ns();
     return true;
 }
 
-void Receiver::send_frames(std::vector<zmq::message_t>& frames) {
+bool Receiver::send_frames(std::vector<zmq::message_t>& frames) {
     for (std::size_t i = 0; i < frames.size(); ++i) {
         const auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
-        if (!socket_->send(frames[i], flags | zmq::send_flags::dontwait)) return;  // no connection yet: said again later
+        if (!socket_->send(frames[i], flags | zmq::send_flags::dontwait)) return false;  // no connection (yet): said again later
     }
     last_sent_ns_ = now_ns();
+    return true;
 }
 
 void Receiver::say_hello() {
@@ -93,8 +95,7 @@ void Receiver::credit(bool now) {
     std::vector<zmq::message_t> frames;
     frames.push_back(header_frame(Type::credit));
     frames.push_back(frame_of(c));
-    send_frames(frames);
-    credited_slots_ = consumed_slots_;
+    if (send_frames(frames)) credited_slots_ = consumed_slots_;  // cumulative: a lost one is made good by the next
 }
 
 void Receiver::take_stream(std::vector<zmq::message_t>& frames) {
@@ -191,6 +192,11 @@ void Receiver::service(std::chrono::nanoseconds wait) {
             announced_.reset();  // its STREAM answers the HELLO
         }
         say_hello();
+    }
+    if (!announced_ && now - opened_ns_ > 5'000'000'000ULL && now - last_silence_note_ns_ > 10'000'000'000ULL) {
+        host_.warn(who_ + ": no sender answers at " + peer_ + " (is it running there? the right port? a firewall? "
+                   "CurveZMQ keys?)");
+        last_silence_note_ns_ = now;
     }
     zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(wait));

@@ -44,7 +44,7 @@ private:
     void handle(std::vector<zmq::message_t>& frames);
     void take_stream(std::vector<zmq::message_t>& frames);
     void take_data(std::vector<zmq::message_t>& frames);
-    void send_frames(std::vector<zmq::message_t>& frames);
+    bool send_frames(std::vector<zmq::message_t>& frames);
     void credit(bool now);
 
     pylabhub::sdk::Host host_;
@@ -64,6 +64,7 @@ private:
     std::uint64_t next_expected_ = kResumeAnywhere;
     std::uint64_t session_ = 0;
     std::uint64_t consumed_slots_ = 0, consumed_bytes_ = 0, credited_slots_ = 0;
+    std::uint64_t opened_ns_ = 0, last_silence_note_ns_ = 0;
     std::uint64_t last_heard_ns_ = 0, last_hello_ns_ = 0, last_sent_ns_ = 0;
     bool ended_ = false;
     std::int64_t clock_shift_ns_ = 0;  ///< add to a sender's monotonic time to get ours

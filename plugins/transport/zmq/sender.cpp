@@ -25,6 +25,7 @@ zmq::message_t payload_frame(const std::shared_ptr<const std::vector<std::byte>>
 }
 
 constexpr std::uint64_t kPingInterval = 1'000'000'000ULL;
+constexpr std::uint64_t kMaxBatchDelay = 200'000;  // 200 us
 
 } // namespace
 
@@ -109,7 +110,11 @@ bool Sender::send(std::span<const std::byte> data, const plh_slot_info& info, st
     held_.push_back({info.sequence, info.commit_ns, std::move(bytes)});
     held_bytes_ += data.size();
     next_sequence_ = info.sequence + 1;
+    any_sent_ = true;
     pump();
+    // A batch waits for more only while more can come: not once the window
+    // is full, and not longer than kMaxBatchDelay under a steady stream.
+    if (window_full() || (batch_slots_ > 0 && now_ns() - batch_started_ns_ > kMaxBatchDelay)) send_batch();
     return true;
 }
 
@@ -122,6 +127,7 @@ void Sender::pump() {
         meta.commit_ns = slot.commit_ns;
         meta.bytes = size;
         meta.chunks = static_cast<std::uint32_t>((size + kMaxChunk - 1) / kMaxChunk);
+        if (batch_slots_ == 0) batch_started_ns_ = now_ns();
         batch_.push_back(frame_of(meta));
         for (std::size_t offset = 0; offset < size; offset += kMaxChunk) {
             batch_.push_back(payload_frame(slot.bytes, offset, std::min(kMaxChunk, size - offset)));
@@ -184,7 +190,7 @@ void Sender::lose_peer(const std::string& why) {
 void Sender::send_stream() {
     Stream s;
     s.stream_id = stream_id_;
-    s.first_sequence = held_.empty() ? next_sequence_ : held_.front().sequence;
+    s.first_sequence = !held_.empty() ? held_.front().sequence : any_sent_ ? next_sequence_ : kResumeAnywhere;
     s.slot_bytes = channel_.slot_bytes;
     s.sync_policy = channel_.sync_policy;
     s.sender_monotonic_ns = now_ns();

@@ -74,11 +74,13 @@ private:
     std::size_t unsent_ = 0;         ///< held_[unsent_..] are not sent to the current receiver yet
     std::uint64_t credited_slots_ = 0;  ///< the receiver's cumulative count at its last CREDIT
     std::uint64_t next_sequence_ = 0;
+    bool any_sent_ = false;
     bool ending_ = false;            ///< flush() began: END follows the data, again after a reconnect
 
     std::vector<zmq::message_t> batch_;
     std::uint32_t batch_slots_ = 0;
     std::uint64_t batch_bytes_ = 0;
+    std::uint64_t batch_started_ns_ = 0;
     Counters counters_;
     bool warned_waiting_ = false;
 };
