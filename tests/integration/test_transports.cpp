@@ -6,8 +6,14 @@
 #include <set>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <zmq.hpp>
 
 #include "child_process.hpp"
 #include "host_harness.hpp"
@@ -268,6 +274,80 @@ TEST(Transports, ASenderRestartedWithAnotherSchemaStopsTheReceiverWithBothNamed)
     again.signal(SIGINT);
     again.read_all(30s);
     std::filesystem::remove("/dev/shm/plh." + first.channel());  // left by the killed sender
+}
+
+TEST(Transports, GarbageOnThePortAndAnotherWireVersionAreRefusedWhileTheStreamGoesOn) {
+    const std::uint16_t port = free_tcp_port();
+    PipelineFile sender("junk_send", sender_yaml("single_reader", "rate_hz: 1000, count: 3000", "bind: \"" + endpoint(port) + "\""),
+                        "junk_a");
+    PipelineFile receiver("junk_recv", receiver_yaml("connect: \"" + endpoint(port) + "\""), "junk_b");
+    auto send = ChildProcess::spawn({pylabhub_exe(), "run", sender.path()});
+    auto receive = ChildProcess::spawn({pylabhub_exe(), "run", receiver.path()});
+    wait_for_recording(receiver.recording(), 1024);
+    {
+        // Bytes that are no ZeroMQ greeting: ZeroMQ drops the connection.
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(port);
+        ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        const std::string junk(4096, '\x5a');
+        EXPECT_GT(::write(fd, junk.data(), junk.size()), 0);
+        ::close(fd);
+    }
+    {
+        // A pyLabHub peer of another wire version: refused, and told why.
+        zmq::context_t context;
+        zmq::socket_t dealer(context, zmq::socket_type::dealer);
+        dealer.set(zmq::sockopt::linger, 0);
+        dealer.set(zmq::sockopt::rcvtimeo, 5000);
+        dealer.connect(endpoint(port));
+        const std::uint32_t magic = 0x54484C50;
+        const std::uint16_t header[4] = {static_cast<std::uint16_t>(magic & 0xffff), static_cast<std::uint16_t>(magic >> 16), 99, 1};
+        const std::uint64_t hello[4] = {~0ULL, 16, 1 << 20, 7};
+        dealer.send(zmq::buffer(header, sizeof header), zmq::send_flags::sndmore);
+        dealer.send(zmq::buffer(hello, sizeof hello), zmq::send_flags::none);
+        zmq::message_t reply_header;
+        zmq::message_t reason;
+        ASSERT_TRUE(dealer.recv(reply_header).has_value()) << "a refusal comes back";
+        ASSERT_TRUE(reply_header.more());
+        ASSERT_TRUE(dealer.recv(reason).has_value());
+        EXPECT_THAT(reason.to_string(), HasSubstr("wire version 99, this side speaks 1"));
+    }
+    const std::string received = receive.read_all(30s);
+    EXPECT_EQ(receive.wait(10s), 0) << received;
+    const std::string sent = send.read_all(30s);
+    EXPECT_EQ(send.wait(10s), 0) << sent;
+    EXPECT_THAT(sent, HasSubstr("wire version 99, this side speaks 1")) << sent;
+    const auto sequences = recorded_sequences(receiver.recording());
+    EXPECT_EQ(sequences.size(), 3000U) << "nothing lost to the junk: " << received;
+}
+
+TEST(Transports, ATransportBuiltAgainstTheSdkOutsideThePluginTreeRuns) {
+    const std::string through = (std::filesystem::temp_directory_path() / ("plh-file-transport-" + std::to_string(::getpid()))).string();
+    const std::string extra = "plugin_path: " PLH_TEST_PLUGIN_DIR "\n";
+    PipelineFile sender("file_send", "pipeline: sender\n" + extra + R"(channels:
+  @: {slots: 16, slot_bytes: 256, sync: single_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 0, count: 2000}}
+transports:
+  out: {plugin: file, channel: @, direction: out, config: {path: )" + through + "}}\n", "file_a");
+    PipelineFile receiver("file_recv", "pipeline: receiver\n" + extra + R"(channels:
+  @: {slots: 16}
+transports:
+  in: {plugin: file, channel: @, direction: in, config: {path: )" + through + R"(}}
+consumers:
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)", "file_b");
+    const Outcome sent = pylabhub({"run", sender.path()});
+    EXPECT_EQ(sent.exit_code, 0) << sent.output;
+    const Outcome received = pylabhub({"run", receiver.path()});
+    EXPECT_EQ(received.exit_code, 0) << received.output;
+    const auto sequences = recorded_sequences(receiver.recording());
+    ASSERT_EQ(sequences.size(), 2000U) << received.output;
+    EXPECT_EQ(sequences.back(), 1999U);
+    std::filesystem::remove(through);
 }
 
 TEST(Transports, ValidateChecksTransportsLikeEveryOtherComponent) {
