@@ -235,5 +235,41 @@ TEST_F(RegistryTest, ClaimingALiveProducersPidAndHostDoesNotHijackItsChannel) {
     EXPECT_EQ(call({{"type", "DISC_REQ"}, {"channel", "sensor"}})["shm_name"], "/plh.sensor") << "still the real producer's";
 }
 
+TEST_F(RegistryTest, AnAdvertisedEndpointIsFoundByChannelNameAndHeldByItsOwner) {
+    auto advertise = [&](std::uint64_t pid, const std::string& endpoint) {
+        return call({{"type", "ENDPOINT_REG_REQ"}, {"channel", "ticks"}, {"endpoint", endpoint},
+                     {"curve_public_key", std::string(40, 'k')}, {"transport", "uplink (zmq)"}, {"pid", pid}, {"host", "lab1"}});
+    };
+    const json missing = call({{"type", "ENDPOINT_DISC_REQ"}, {"channel", "ticks"}});
+    EXPECT_EQ(missing["status"], "error");
+    EXPECT_EQ(missing["code"], "not_found") << "a client tells 'not yet' from a failure";
+    EXPECT_EQ(advertise(100, "tcp://lab1:5601")["status"], "ok");
+    const json found = call({{"type", "ENDPOINT_DISC_REQ"}, {"channel", "ticks"}});
+    EXPECT_EQ(found["endpoint"], "tcp://lab1:5601");
+    EXPECT_EQ(found["curve_public_key"], std::string(40, 'k'));
+    const json taken = advertise(200, "tcp://lab1:5602");
+    EXPECT_EQ(taken["status"], "error");
+    EXPECT_THAT(taken["message"].get<std::string>(), HasSubstr("already advertised at tcp://lab1:5601 by pid 100"));
+    EXPECT_EQ(advertise(100, "tcp://lab1:5601")["status"], "ok") << "repeating it is the heartbeat";
+    const json listed = call({{"type", "LIST_REQ"}});
+    ASSERT_EQ(listed["endpoints"].size(), 1U);
+    EXPECT_EQ(listed["endpoints"][0]["transport"], "uplink (zmq)");
+    alive.erase(100);
+    registry.expire();
+    EXPECT_EQ(call({{"type", "ENDPOINT_DISC_REQ"}, {"channel", "ticks"}})["code"], "not_found") << "its process died";
+    EXPECT_EQ(advertise(200, "tcp://lab1:5602")["status"], "ok");
+    now += 6'000;
+    registry.expire();
+    EXPECT_EQ(call({{"type", "ENDPOINT_DISC_REQ"}, {"channel", "ticks"}})["code"], "not_found") << "silent past the timeout";
+}
+
+TEST_F(RegistryTest, AnEndpointWithABadKeyOrNoEndpointIsRefused) {
+    const json bad_key = call({{"type", "ENDPOINT_REG_REQ"}, {"channel", "c"}, {"endpoint", "tcp://x:1"}, {"curve_public_key", "short"},
+                               {"pid", 1}, {"host", "h"}});
+    EXPECT_THAT(bad_key["message"].get<std::string>(), HasSubstr("40 characters"));
+    const json empty = call({{"type", "ENDPOINT_REG_REQ"}, {"channel", "c"}, {"endpoint", ""}, {"pid", 1}, {"host", "h"}});
+    EXPECT_THAT(empty["message"].get<std::string>(), HasSubstr("may not be empty"));
+}
+
 } // namespace
 } // namespace pylabhub::messagehub
