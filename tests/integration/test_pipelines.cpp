@@ -104,6 +104,17 @@ TEST(Validate, ACleanPipelineGetsAOneLineSummary) {
     EXPECT_THAT(outcome.output, HasSubstr("quickstart.yaml: OK: pipeline 'quickstart', 1 channel, 1 producer, 2 consumers"));
 }
 
+TEST(Validate, EveryShippedConfigValidates) {
+    std::size_t checked = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(PLH_CONFIGS_DIR)) {
+        if (entry.path().extension() != ".yaml") continue;
+        const Outcome outcome = pylabhub({"validate", entry.path().string()});
+        EXPECT_EQ(outcome.exit_code, 0) << entry.path() << ": " << outcome.output;
+        ++checked;
+    }
+    EXPECT_GE(checked, 6U) << "configs/ and configs/two_hosts/";
+}
+
 TEST(Run, RefusesABrokenPipelineWithoutStartingAnything) {
     const Outcome outcome = pylabhub({"run", kBroken + "/06_unknown_plugin.yaml", "--duration", "1"});
     EXPECT_EQ(outcome.exit_code, 1);
