@@ -137,8 +137,9 @@ double uds_throughput(std::uint64_t bytes, std::uint64_t count) {
 
 std::string ipc_endpoint() { return "ipc:///tmp/plh-bench-" + std::to_string(::getpid()) + ".ipc"; }
 
-std::vector<double> zmq_req_rep(std::uint64_t bytes, int iterations) {
-    const std::string endpoint = ipc_endpoint();
+} // namespace
+
+std::vector<double> zmq_req_rep(const std::string& endpoint, std::uint64_t bytes, int iterations) {
     Pipe ready;
     const int child = fork_child([&] {
         zmq::context_t context;
@@ -167,13 +168,12 @@ std::vector<double> zmq_req_rep(std::uint64_t bytes, int iterations) {
         one_way.push_back(double(monotonic_time_ns() - start) / 2.0);
     }
     wait_child(child);
-    ::unlink(endpoint.substr(6).c_str());
+    if (endpoint.rfind("ipc://", 0) == 0) ::unlink(endpoint.substr(6).c_str());
     one_way.erase(one_way.begin(), one_way.begin() + std::min<std::size_t>(one_way.size(), 50));
     return one_way;
 }
 
-double zmq_push_pull(std::uint64_t bytes, std::uint64_t count) {
-    const std::string endpoint = ipc_endpoint();
+double zmq_push_pull(const std::string& endpoint, std::uint64_t bytes, std::uint64_t count) {
     Pipe ready;
     const int child = fork_child([&] {
         zmq::context_t context;
@@ -198,9 +198,11 @@ double zmq_push_pull(std::uint64_t bytes, std::uint64_t count) {
     ready.read_all(&yes, 1);  // the last message arrived
     const double rate = double(count) / (double(monotonic_time_ns() - start) * 1e-9);
     wait_child(child);
-    ::unlink(endpoint.substr(6).c_str());
+    if (endpoint.rfind("ipc://", 0) == 0) ::unlink(endpoint.substr(6).c_str());
     return rate;
 }
+
+namespace {
 
 double hash_gbps(bool blake2b, std::uint64_t bytes) {
     std::vector<unsigned char> data(bytes, 7);
@@ -248,7 +250,7 @@ void run_baseline_cases(Results& results) {
             const auto u = percentiles(uds_ping_pong(bytes, iterations));
             uds50.push_back(u.p50);
             uds99.push_back(u.p99);
-            const auto z = percentiles(zmq_req_rep(bytes, iterations));
+            const auto z = percentiles(zmq_req_rep(ipc_endpoint(), bytes, iterations));
             zmq50.push_back(z.p50);
             zmq99.push_back(z.p99);
         }
@@ -261,7 +263,7 @@ void run_baseline_cases(Results& results) {
         std::vector<double> uds_rate, zmq_rate;
         for (int r = 0; r < kRepetitions; ++r) {
             uds_rate.push_back(uds_throughput(bytes, count));
-            zmq_rate.push_back(zmq_push_pull(bytes, count));
+            zmq_rate.push_back(zmq_push_pull(ipc_endpoint(), bytes, count));
         }
         results.add({"throughput", "unix socket", bytes, "slots/s", median(uds_rate), "1/s"});
         results.add({"throughput", "unix socket", bytes, "GB/s", median(uds_rate) * double(bytes) / 1e9, "GB/s"});

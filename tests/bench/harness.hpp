@@ -61,9 +61,15 @@ struct Pipe {
 
 std::string human_bytes(std::uint64_t bytes);
 
+/// ZeroMQ baselines on any endpoint (ipc://, tcp://): one-way latencies
+/// (half a REQ/REP round trip), and PUSH/PULL slots per second.
+std::vector<double> zmq_req_rep(const std::string& endpoint, std::uint64_t bytes, int iterations);
+double zmq_push_pull(const std::string& endpoint, std::uint64_t bytes, std::uint64_t count);
+
 // The cases, one file each group.
 void run_datablock_cases(Results& results);
 void run_baseline_cases(Results& results);
 void run_host_cases(Results& results);
+void run_transport_cases(Results& results);
 
 } // namespace pylabhub::bench

@@ -57,6 +57,9 @@ std::vector<Target> targets(const Results& r) {
         {"host path / direct API", r.get("host", "pylabhub run counter->null", 64, "slots/s") / r.get("host", "direct API (2 threads)", 64, "slots/s"), ">=", 0.9, "x"},
         {"segment overhead at 4 KiB slots", r.get("memory", "segment overhead (64 x 4 KiB, 8 consumers)", 4096, "overhead"), "<=", 2, "%"},
         {"quickstart host peak RSS", r.get("memory", "quickstart host", 0, "peak RSS"), "<=", 32, "MB"},
+        {"transport / zeromq tcp push-pull, 64 B", r.get("transport", "zmq transport (2 hosts, tcp)", 64, "slots/s") / r.get("transport", "zeromq tcp push/pull", 64, "slots/s"), ">=", 1, "x"},
+        {"transport / zeromq tcp push-pull, 4 KiB", r.get("transport", "zmq transport (2 hosts, tcp)", 4096, "slots/s") / r.get("transport", "zeromq tcp push/pull", 4096, "slots/s"), ">=", 0.9, "x"},
+        {"transport / zeromq tcp push-pull, 1 MiB", r.get("transport", "zmq transport (2 hosts, tcp)", MiB, "slots/s") / r.get("transport", "zeromq tcp push/pull", MiB, "slots/s"), ">=", 0.9, "x"},
     };
 }
 
@@ -64,7 +67,7 @@ std::vector<Target> targets(const Results& r) {
 
 int main(int argc, char** argv) {
     pylabhub::log::set_level(pylabhub::log::Level::error);
-    // plh_bench [RESULTS.json] [datablock|baselines|host ...]: all groups by default.
+    // plh_bench [RESULTS.json] [datablock|baselines|host|transport ...]: all groups by default.
     const std::string output = argc > 1 ? argv[1] : "build/bench/results.json";
     auto wanted = [&](const std::string& group) {
         if (argc <= 2) return true;
@@ -86,6 +89,10 @@ int main(int argc, char** argv) {
     if (wanted("host")) {
         std::cerr << "  host path\n";
         run_host_cases(results);
+    }
+    if (wanted("transport")) {
+        std::cerr << "  transport (two hosts over tcp)\n";
+        run_transport_cases(results);
     }
 
     std::printf("%-12s %-34s %8s %-10s %14s %s\n", "GROUP", "SYSTEM", "SIZE", "METRIC", "VALUE", "UNIT");
