@@ -126,35 +126,47 @@ void Receiver::take_stream(std::vector<zmq::message_t>& frames) {
 }
 
 void Receiver::take_data(std::vector<zmq::message_t>& frames) {
-    auto batch = frames.size() >= 2 ? read_frame<Batch>(frames[1]) : std::nullopt;
+    auto batch = frames.size() >= 3 ? read_frame<Batch>(frames[1]) : std::nullopt;
     if (!batch || !announced_ || batch->stream_id != announced_->stream_id) {
         counters_.add(batch ? "stale" : "malformed");
         return;
     }
-    std::deque<Pending> slots;
-    std::size_t at = 2;
+    // Checked whole before any of it is handed over: a malformed message
+    // is dropped as one (the gap shows), never half delivered.
+    const zmq::message_t& packed = frames[2];
+    std::size_t offset = 0, chunk = 3;
+    std::uint64_t bytes = 0;
     for (std::uint32_t i = 0; i < batch->slots; ++i) {
-        auto meta = at < frames.size() ? read_frame<SlotMeta>(frames[at]) : std::nullopt;
-        if (!meta || meta->chunks > frames.size() - at - 1) {
-            counters_.add("malformed");
-            host_.warn(who_ + ": a DATA message from " + peer_ + " is malformed; dropped (the gap shows)");
-            return;
+        SlotMeta meta;
+        if (packed.size() - offset < sizeof meta) return malformed();
+        std::memcpy(&meta, static_cast<const std::byte*>(packed.data()) + offset, sizeof meta);
+        offset += sizeof meta;
+        if (meta.chunks == 0) {
+            if (packed.size() - offset < meta.bytes) return malformed();
+            offset += meta.bytes;
+        } else {
+            std::uint64_t sum = 0;
+            for (std::uint32_t c = 0; c < meta.chunks; ++c, ++chunk) {
+                if (chunk >= frames.size()) return malformed();
+                sum += frames[chunk].size();
+            }
+            if (sum != meta.bytes) return malformed();
         }
-        Pending slot{*meta, {}};
-        std::uint64_t bytes = 0;
-        for (std::uint32_t c = 0; c < meta->chunks; ++c) {
-            bytes += frames[at + 1 + c].size();
-            slot.chunks.push_back(std::move(frames[at + 1 + c]));
-        }
-        if (bytes != meta->bytes) {
-            counters_.add("malformed");
-            return;
-        }
-        at += 1 + meta->chunks;
-        slots.push_back(std::move(slot));
+        bytes += meta.bytes;
     }
+    if (offset != packed.size() || chunk != frames.size()) return malformed();
     counters_.add("batches_received");
-    for (auto& s : slots) pending_.push_back(std::move(s));
+    counters_.add("slots_received", batch->slots);
+    counters_.add("bytes_received", bytes);
+    Arrived arrived;
+    arrived.left = batch->slots;
+    for (std::size_t f = 2; f < frames.size(); ++f) arrived.frames.push_back(std::move(frames[f]));
+    if (arrived.left > 0) pending_.push_back(std::move(arrived));
+}
+
+void Receiver::malformed() {
+    counters_.add("malformed");
+    host_.warn(who_ + ": a DATA message from " + peer_ + " is malformed; dropped (the gap shows)");
 }
 
 void Receiver::handle(std::vector<zmq::message_t>& frames) {
@@ -233,35 +245,48 @@ Received Receiver::receive(std::span<std::byte> slot, plh_received_slot& got, st
     const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout.count());
     for (;;) {
         while (!pending_.empty()) {
-            Pending next = std::move(pending_.front());
-            pending_.pop_front();
-            if (next_expected_ != kResumeAnywhere && next.meta.sequence < next_expected_ && announced_ && current_ &&
+            Arrived& arrived = pending_.front();
+            SlotMeta meta;
+            const auto* packed = static_cast<const std::byte*>(arrived.frames[0].data());
+            std::memcpy(&meta, packed + arrived.offset, sizeof meta);
+            arrived.offset += sizeof meta;
+            const std::byte* inline_bytes = packed + arrived.offset;
+            const std::size_t first_chunk = arrived.chunk;
+            if (meta.chunks == 0) arrived.offset += meta.bytes;
+            else arrived.chunk += meta.chunks;
+            const bool last = --arrived.left == 0;
+            ++consumed_slots_;  // credit covers what arrived, duplicates too
+            consumed_bytes_ += meta.bytes;
+            if (next_expected_ != kResumeAnywhere && meta.sequence < next_expected_ && announced_ && current_ &&
                 announced_->stream_id == current_->stream_id) {
-                counters_.add("duplicates_dropped");  // resent after a reconnect, but it arrived the first time
+                counters_.add("duplicates_dropped");  // sent again after a reconnect, but it arrived the first time
+                if (last) pending_.pop_front();
+                credit(pending_.empty());
                 continue;
             }
-            if (next.meta.bytes > slot.size()) {
-                throw pylabhub::sdk::PluginError(PLH_ERR_CORRUPT, "slot " + std::to_string(next.meta.sequence) + " from " + peer_ +
-                                                                      " is " + std::to_string(next.meta.bytes) +
+            if (meta.bytes > slot.size()) {
+                throw pylabhub::sdk::PluginError(PLH_ERR_CORRUPT, "slot " + std::to_string(meta.sequence) + " from " + peer_ + " is " +
+                                                                      std::to_string(meta.bytes) +
                                                                       " bytes, larger than the local channel's slots (" +
                                                                       std::to_string(slot.size()) + ")");
             }
-            std::size_t offset = 0;
-            for (const auto& chunk : next.chunks) {
-                std::memcpy(slot.data() + offset, chunk.data(), chunk.size());
-                offset += chunk.size();
+            if (meta.chunks == 0) {
+                if (meta.bytes > 0) std::memcpy(slot.data(), inline_bytes, meta.bytes);
+            } else {
+                std::size_t offset = 0;
+                for (std::size_t c = first_chunk; c < first_chunk + meta.chunks; ++c) {
+                    std::memcpy(slot.data() + offset, arrived.frames[c].data(), arrived.frames[c].size());
+                    offset += arrived.frames[c].size();
+                }
             }
-            if (next_expected_ != kResumeAnywhere && next.meta.sequence > next_expected_) {
-                counters_.add("gaps", next.meta.sequence - next_expected_);
+            if (last) pending_.pop_front();
+            if (next_expected_ != kResumeAnywhere && meta.sequence > next_expected_) {
+                counters_.add("gaps", meta.sequence - next_expected_);
             }
-            got.sequence = next.meta.sequence;
-            got.commit_ns = next.meta.commit_ns != 0 ? static_cast<std::uint64_t>(static_cast<std::int64_t>(next.meta.commit_ns) + clock_shift_ns_) : 0;
-            got.bytes = static_cast<size_t>(next.meta.bytes);
-            next_expected_ = next.meta.sequence + 1;
-            ++consumed_slots_;
-            consumed_bytes_ += next.meta.bytes;
-            counters_.add("slots_received");
-            counters_.add("bytes_received", next.meta.bytes);
+            got.sequence = meta.sequence;
+            got.commit_ns = meta.commit_ns != 0 ? static_cast<std::uint64_t>(static_cast<std::int64_t>(meta.commit_ns) + clock_shift_ns_) : 0;
+            got.bytes = static_cast<size_t>(meta.bytes);
+            next_expected_ = meta.sequence + 1;
             credit(pending_.empty());
             return Received::slot;
         }

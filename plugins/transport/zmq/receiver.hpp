@@ -31,9 +31,12 @@ public:
     void flush();
 
 private:
-    struct Pending {
-        SlotMeta meta;
-        std::vector<zmq::message_t> chunks;
+    /// A received DATA message, handed over one slot at a time.
+    struct Arrived {
+        std::vector<zmq::message_t> frames;  ///< [packed][chunk]...
+        std::size_t offset = 0;              ///< the next slot's SlotMeta in frames[0]
+        std::size_t chunk = 1;               ///< its first chunk frame, if it has chunks
+        std::uint32_t left = 0;              ///< slots not handed over yet
     };
 
     /// Finds the sender (connect, or `remote` through the broker) and opens the socket.
@@ -44,6 +47,7 @@ private:
     void handle(std::vector<zmq::message_t>& frames);
     void take_stream(std::vector<zmq::message_t>& frames);
     void take_data(std::vector<zmq::message_t>& frames);
+    void malformed();
     bool send_frames(std::vector<zmq::message_t>& frames);
     void credit(bool now);
 
@@ -60,7 +64,7 @@ private:
     std::optional<Stream> announced_; ///< the latest STREAM from the sender
     std::string schema_name_, schema_version_, schema_blds_;
     plh_stream_info info_{};
-    std::deque<Pending> pending_;
+    std::deque<Arrived> pending_;
     std::uint64_t next_expected_ = kResumeAnywhere;
     std::uint64_t session_ = 0;
     std::uint64_t consumed_slots_ = 0, consumed_bytes_ = 0, credited_slots_ = 0;

@@ -15,13 +15,13 @@ std::uint64_t random_id() {
     return (std::uint64_t{device()} << 32) | device();
 }
 
-/// A payload frame: small ones copied (ZeroMQ keeps them inline), large
-/// ones sent from the held buffer without a copy.
-zmq::message_t payload_frame(const std::shared_ptr<const std::vector<std::byte>>& bytes, std::size_t offset, std::size_t size) {
-    if (size <= 4096) return zmq::message_t(bytes->data() + offset, size);
-    auto* keep = new std::shared_ptr<const std::vector<std::byte>>(bytes);
-    return zmq::message_t(const_cast<std::byte*>(bytes->data() + offset), size,
-                          [](void*, void* hint) { delete static_cast<std::shared_ptr<const std::vector<std::byte>>*>(hint); }, keep);
+/// A frame sent straight from a held buffer (no copy); the buffer lives
+/// until ZeroMQ has sent it, even if the batch is credited first.
+zmq::message_t shared_frame(const std::shared_ptr<std::vector<std::byte>>& bytes, std::size_t offset, std::size_t size) {
+    if (size <= 256) return zmq::message_t(bytes->data() + offset, size);  // ZeroMQ keeps it inline anyway
+    auto* keep = new std::shared_ptr<std::vector<std::byte>>(bytes);
+    return zmq::message_t(bytes->data() + offset, size,
+                          [](void*, void* hint) { delete static_cast<std::shared_ptr<std::vector<std::byte>>*>(hint); }, keep);
 }
 
 constexpr std::uint64_t kPingInterval = 1'000'000'000ULL;
@@ -77,24 +77,27 @@ Sender::Sender(const pylabhub::sdk::Host& host, Settings settings, const pylabhu
 Sender::~Sender() = default;
 
 bool Sender::window_full() const {
-    if (held_.empty()) return false;
+    if (held_slots_ == 0) return false;
     const std::uint64_t slots = window_slots_ != 0 ? std::min(window_slots_, settings_.window_slots) : settings_.window_slots;
     const std::uint64_t bytes = window_bytes_ != 0 ? std::min(window_bytes_, settings_.window_bytes) : settings_.window_bytes;
-    return held_.size() >= slots || held_bytes_ >= bytes;
+    return held_slots_ >= slots || held_bytes_ >= bytes;
 }
 
 bool Sender::send(std::span<const std::byte> data, const plh_slot_info& info, std::chrono::nanoseconds timeout) {
-    service(std::chrono::nanoseconds(0));
+    // The socket is looked at every millisecond, not for every slot.
+    const std::uint64_t now = now_ns();
+    if (now - last_service_ns_ > 1'000'000) service(std::chrono::nanoseconds(0));
     if (window_full()) {
         if (!lossless_) {
             counters_.add("dropped");  // latest_only: the receiver sees the gap in the sequence ids
             return true;
         }
-        const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout.count());
-        send_batch();
+        const std::uint64_t deadline = now + static_cast<std::uint64_t>(timeout.count());
+        close_batch();
+        pump();
         while (window_full()) {
-            const std::uint64_t now = now_ns();
-            if (now >= deadline) {
+            const std::uint64_t at = now_ns();
+            if (at >= deadline) {
                 counters_.add("credit_stalls");
                 if (peer_.empty() && !warned_waiting_) {
                     host_.info(who_ + ": no receiver on " + endpoint_ + "; holding channel '" + channel_.channel + "' back");
@@ -103,62 +106,78 @@ bool Sender::send(std::span<const std::byte> data, const plh_slot_info& info, st
                 counters_.publish(host_);
                 return false;
             }
-            service(std::chrono::nanoseconds(std::min<std::uint64_t>(deadline - now, 10'000'000)));
+            service(std::chrono::nanoseconds(std::min<std::uint64_t>(deadline - at, 10'000'000)));
         }
     }
-    auto bytes = std::make_shared<const std::vector<std::byte>>(data.begin(), data.end());
-    held_.push_back({info.sequence, info.commit_ns, std::move(bytes)});
+    if (open_.slots == 0) {
+        open_.packed = std::make_shared<std::vector<std::byte>>();
+        open_.packed->reserve(std::min<std::uint64_t>(settings_.batch_bytes, 1 << 20) + 4096);
+        open_.first_sequence = info.sequence;
+        open_started_ns_ = now;
+    }
+    SlotMeta meta;
+    meta.sequence = info.sequence;
+    meta.commit_ns = info.commit_ns;
+    meta.bytes = data.size();
+    const bool inline_bytes = data.size() <= kMaxInline;
+    meta.chunks = inline_bytes ? 0 : static_cast<std::uint32_t>((data.size() + kMaxChunk - 1) / kMaxChunk);
+    auto& packed = *open_.packed;
+    const std::size_t at = packed.size();
+    packed.resize(at + sizeof meta + (inline_bytes ? data.size() : 0));
+    std::memcpy(packed.data() + at, &meta, sizeof meta);
+    if (inline_bytes) {
+        if (!data.empty()) std::memcpy(packed.data() + at + sizeof meta, data.data(), data.size());
+    } else {
+        open_.large.push_back(std::make_shared<std::vector<std::byte>>(data.begin(), data.end()));
+    }
+    open_.last_sequence = info.sequence;
+    ++open_.slots;
+    open_.bytes += data.size();
+    ++held_slots_;
     held_bytes_ += data.size();
     next_sequence_ = info.sequence + 1;
     any_sent_ = true;
-    pump();
-    // A batch waits for more only while more can come: not once the window
-    // is full, and not longer than kMaxBatchDelay under a steady stream.
-    if (window_full() || (batch_slots_ > 0 && now_ns() - batch_started_ns_ > kMaxBatchDelay)) send_batch();
+    // A batch waits for more only while more can come: not once it is big
+    // enough or the window is full, and not longer than kMaxBatchDelay.
+    if (open_.bytes >= settings_.batch_bytes || open_.slots >= 4096 || window_full() || now - open_started_ns_ > kMaxBatchDelay) {
+        close_batch();
+        pump();
+    }
     return true;
+}
+
+void Sender::close_batch() {
+    if (open_.slots == 0) return;
+    held_.push_back(std::move(open_));
+    open_ = Batch{};
 }
 
 void Sender::pump() {
     while (!peer_.empty() && unsent_ < held_.size()) {
-        const Held& slot = held_[unsent_];
-        const std::size_t size = slot.bytes->size();
-        SlotMeta meta;
-        meta.sequence = slot.sequence;
-        meta.commit_ns = slot.commit_ns;
-        meta.bytes = size;
-        meta.chunks = static_cast<std::uint32_t>((size + kMaxChunk - 1) / kMaxChunk);
-        if (batch_slots_ == 0) batch_started_ns_ = now_ns();
-        batch_.push_back(frame_of(meta));
-        for (std::size_t offset = 0; offset < size; offset += kMaxChunk) {
-            batch_.push_back(payload_frame(slot.bytes, offset, std::min(kMaxChunk, size - offset)));
-        }
-        ++batch_slots_;
-        batch_bytes_ += size;
+        if (!send_batch(held_[unsent_])) return;
         ++unsent_;
-        if (batch_bytes_ >= settings_.batch_bytes || batch_slots_ >= 4096) send_batch();
     }
 }
 
-void Sender::send_batch() {
-    if (batch_slots_ == 0 || peer_.empty()) return;
+bool Sender::send_batch(const Batch& batch) {
     std::vector<zmq::message_t> frames;
-    frames.reserve(batch_.size() + 2);
+    frames.reserve(3 + batch.large.size() * 2);
     frames.push_back(header_frame(Type::data));
-    Batch batch;
-    batch.stream_id = stream_id_;
-    batch.slots = batch_slots_;
-    frames.push_back(frame_of(batch));
-    for (auto& f : batch_) frames.push_back(std::move(f));
-    const std::uint32_t slots = batch_slots_;
-    const std::uint64_t bytes = batch_bytes_;
-    batch_.clear();
-    batch_slots_ = 0;
-    batch_bytes_ = 0;
-    if (send_to_peer(frames)) {
-        counters_.add("batches_sent");
-        counters_.add("slots_sent", slots);
-        counters_.add("bytes_sent", bytes);
+    plh_zmq::Batch header;
+    header.stream_id = stream_id_;
+    header.slots = batch.slots;
+    frames.push_back(frame_of(header));
+    frames.push_back(shared_frame(batch.packed, 0, batch.packed->size()));
+    for (const auto& slot : batch.large) {
+        for (std::size_t offset = 0; offset < slot->size(); offset += kMaxChunk) {
+            frames.push_back(shared_frame(slot, offset, std::min(kMaxChunk, slot->size() - offset)));
+        }
     }
+    if (!send_to_peer(frames)) return false;
+    counters_.add("batches_sent");
+    counters_.add("slots_sent", batch.slots);
+    counters_.add("bytes_sent", batch.bytes);
+    return true;
 }
 
 bool Sender::send_to_peer(std::vector<zmq::message_t>& frames) {
@@ -178,19 +197,19 @@ bool Sender::send_to_peer(std::vector<zmq::message_t>& frames) {
 
 void Sender::lose_peer(const std::string& why) {
     if (peer_.empty()) return;
-    host_.warn(who_ + ": lost the receiver: " + why + "; holding " + std::to_string(held_.size()) +
+    host_.warn(who_ + ": lost the receiver: " + why + "; holding " + std::to_string(held_slots_) +
                " slots for it or the next one");
     peer_.clear();
     unsent_ = 0;  // everything held goes again, to whoever says HELLO next
-    batch_.clear();
-    batch_slots_ = 0;
-    batch_bytes_ = 0;
 }
 
 void Sender::send_stream() {
     Stream s;
     s.stream_id = stream_id_;
-    s.first_sequence = !held_.empty() ? held_.front().sequence : any_sent_ ? next_sequence_ : kResumeAnywhere;
+    s.first_sequence = !held_.empty()     ? held_.front().first_sequence
+                       : open_.slots > 0 ? open_.first_sequence
+                       : any_sent_       ? next_sequence_
+                                         : kResumeAnywhere;
     s.slot_bytes = channel_.slot_bytes;
     s.sync_policy = channel_.sync_policy;
     s.sender_monotonic_ns = now_ns();
@@ -223,26 +242,26 @@ void Sender::on_hello(const std::string& peer, const Hello& hello) {
     }
     if (!peer_.empty()) counters_.add("reconnects");
     const bool resumed = hello.resume_from != kResumeAnywhere;
-    // What the receiver has already is dropped; the rest goes again.
-    while (resumed && !held_.empty() && held_.front().sequence < hello.resume_from) {
-        held_bytes_ -= held_.front().bytes->size();
+    close_batch();
+    // Batches the receiver has whole are dropped; the rest go again (it
+    // drops the slots of a batch it has already).
+    while (resumed && !held_.empty() && held_.front().last_sequence < hello.resume_from) {
+        held_slots_ -= held_.front().slots;
+        held_bytes_ -= held_.front().bytes;
         held_.pop_front();
     }
     peer_ = peer;
     session_ = hello.session;
     window_slots_ = hello.window_slots;
     window_bytes_ = hello.window_bytes;
-    credited_slots_ = 0;
+    credited_ = 0;
+    credit_left_ = 0;
     unsent_ = 0;
-    batch_.clear();
-    batch_slots_ = 0;
-    batch_bytes_ = 0;
     warned_waiting_ = false;
     host_.info(who_ + ": receiver connected" + (resumed ? ", resuming at sequence " + std::to_string(hello.resume_from) : std::string()) +
-               "; " + std::to_string(held_.size()) + " held slots go first");
+               "; " + std::to_string(held_slots_) + " held slots go first");
     send_stream();
     pump();
-    send_batch();
     if (ending_) send_end();
 }
 
@@ -282,11 +301,14 @@ void Sender::handle(std::vector<zmq::message_t>& frames) {
     last_heard_ns_ = now_ns();
     if (type == Type::credit) {
         auto credit = frames.size() == 3 ? read_frame<Credit>(frames[2]) : std::nullopt;
-        if (!credit || credit->session != session_ || credit->slots < credited_slots_) return;
-        std::uint64_t newly = std::min<std::uint64_t>(credit->slots - credited_slots_, unsent_);
-        credited_slots_ = credit->slots;
-        for (; newly > 0; --newly) {
-            held_bytes_ -= held_.front().bytes->size();
+        if (!credit || credit->session != session_ || credit->slots < credited_) return;
+        credit_left_ += credit->slots - credited_;
+        credited_ = credit->slots;
+        // Whole batches only, and only sent ones (in order).
+        while (unsent_ > 0 && credit_left_ >= held_.front().slots) {
+            credit_left_ -= held_.front().slots;
+            held_slots_ -= held_.front().slots;
+            held_bytes_ -= held_.front().bytes;
             held_.pop_front();
             --unsent_;
         }
@@ -297,6 +319,7 @@ void Sender::handle(std::vector<zmq::message_t>& frames) {
 }
 
 void Sender::service(std::chrono::nanoseconds wait) {
+    last_service_ns_ = now_ns();
     zmq::pollitem_t items[2] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
                                 {allow_list_ ? allow_list_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
     const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(wait);
@@ -326,26 +349,23 @@ void Sender::service(std::chrono::nanoseconds wait) {
 }
 
 void Sender::idle(std::chrono::nanoseconds timeout) {
-    send_batch();
+    close_batch();
+    pump();
     service(timeout);
-    send_batch();
     counters_.publish(host_);
 }
 
 void Sender::flush() {
     ending_ = true;
+    close_batch();
     pump();
-    send_batch();
     send_end();
     const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(settings_.drain_timeout.count());
-    while (!held_.empty() && now_ns() < deadline) {
-        service(std::chrono::milliseconds(10));
-        send_batch();
-    }
-    if (!held_.empty()) {
-        host_.warn(who_ + ": " + std::to_string(held_.size()) + " slots (from sequence " + std::to_string(held_.front().sequence) +
+    while (held_slots_ > 0 && now_ns() < deadline) service(std::chrono::milliseconds(10));
+    if (held_slots_ > 0) {
+        host_.warn(who_ + ": " + std::to_string(held_slots_) + " slots (from sequence " + std::to_string(held_.front().first_sequence) +
                    ") were not confirmed by a receiver within drain_timeout");
-        counters_.add("unconfirmed", held_.size());
+        counters_.add("unconfirmed", held_slots_);
     }
     counters_.publish(host_);
 }

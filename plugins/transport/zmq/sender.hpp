@@ -1,6 +1,7 @@
-// The sending half: reads nothing itself; the host hands it each committed
-// slot. It keeps what it sent until the receiver credits it (so a receiver
-// that reconnects gets it again), and sends only while it holds credit.
+// The sending half: the host hands it each committed slot. Slots are
+// packed into batches; a batch is kept until the receiver credits all of
+// it (so a receiver that reconnects gets it again: it drops what it has),
+// and batches go out only while the receiver's window has room.
 #pragma once
 
 #include <chrono>
@@ -25,20 +26,23 @@ public:
     Sender(const pylabhub::sdk::Host& host, Settings settings, const pylabhub::sdk::InputInfo& channel);
     ~Sender();
 
-    /// True when taken (sent, batched or, on a latest_only channel, dropped
-    /// as a gap); false when the window stayed full for `timeout`.
+    /// True when taken (batched or, on a latest_only channel, dropped as a
+    /// gap); false when the window stayed full for `timeout`.
     bool send(std::span<const std::byte> data, const plh_slot_info& info, std::chrono::nanoseconds timeout);
-    /// Sends the batch, answers the receiver, pings, notices silence.
+    /// Sends the open batch, answers the receiver, pings, notices silence.
     void idle(std::chrono::nanoseconds timeout);
     /// Sends what is left and END, and waits (drain_timeout) for the
     /// receiver to credit everything.
     void flush();
 
 private:
-    struct Held {
-        std::uint64_t sequence;
-        std::uint64_t commit_ns;
-        std::shared_ptr<const std::vector<std::byte>> bytes;
+    using Bytes = std::shared_ptr<std::vector<std::byte>>;
+    struct Batch {
+        std::uint64_t first_sequence = 0, last_sequence = 0;
+        std::uint32_t slots = 0;
+        std::uint64_t bytes = 0;
+        Bytes packed;                 ///< SlotMeta + inline bytes, per slot
+        std::vector<Bytes> large;     ///< slots over kMaxInline, sent from here without a copy
     };
 
     void service(std::chrono::nanoseconds wait);
@@ -47,8 +51,9 @@ private:
     void lose_peer(const std::string& why);
     void refuse(const std::string& peer, const std::string& reason);
     bool window_full() const;
+    void close_batch();
     void pump();
-    void send_batch();
+    bool send_batch(const Batch& batch);
     bool send_to_peer(std::vector<zmq::message_t>& frames);
     void send_stream();
     void send_end();
@@ -68,19 +73,19 @@ private:
     std::string peer_;  ///< the receiver's routing id; "" while none
     std::uint64_t session_ = 0;
     std::uint64_t window_slots_ = 0, window_bytes_ = 0;
-    std::uint64_t last_heard_ns_ = 0, last_sent_ns_ = 0;
-    std::deque<Held> held_;          ///< sent or to send, not yet credited: at most one window
-    std::uint64_t held_bytes_ = 0;
-    std::size_t unsent_ = 0;         ///< held_[unsent_..] are not sent to the current receiver yet
-    std::uint64_t credited_slots_ = 0;  ///< the receiver's cumulative count at its last CREDIT
+    std::uint64_t last_heard_ns_ = 0, last_sent_ns_ = 0, last_service_ns_ = 0;
+
+    Batch open_;                      ///< being filled
+    std::uint64_t open_started_ns_ = 0;
+    std::deque<Batch> held_;          ///< closed, not yet credited: sent or to send
+    std::uint64_t held_slots_ = 0, held_bytes_ = 0;  ///< in held_ and open_
+    std::size_t unsent_ = 0;          ///< held_[unsent_..] are not sent to the current receiver yet
+    std::uint64_t credited_ = 0;      ///< the receiver's cumulative count at its last CREDIT
+    std::uint64_t credit_left_ = 0;   ///< of it, not yet matched to whole batches
     std::uint64_t next_sequence_ = 0;
     bool any_sent_ = false;
-    bool ending_ = false;            ///< flush() began: END follows the data, again after a reconnect
+    bool ending_ = false;             ///< flush() began: END follows the data, again after a reconnect
 
-    std::vector<zmq::message_t> batch_;
-    std::uint32_t batch_slots_ = 0;
-    std::uint64_t batch_bytes_ = 0;
-    std::uint64_t batch_started_ns_ = 0;
     Counters counters_;
     bool warned_waiting_ = false;
 };

@@ -4,7 +4,10 @@
 // Header; all integers are little-endian (the platforms we run on).
 //   HELLO   receiver -> sender  [Header][Hello]
 //   STREAM  sender -> receiver  [Header][Stream][schema name][schema version][schema BLDS]
-//   DATA    sender -> receiver  [Header][Batch] then per slot [SlotMeta][chunk]... (chunks of at most 1 MiB)
+//   DATA    sender -> receiver  [Header][Batch][packed][chunk]...
+//           `packed` holds, per slot, a SlotMeta and (chunks == 0) its bytes
+//           inline; a larger slot's bytes follow as `chunks` frames of at
+//           most 1 MiB each, in slot order
 //   CREDIT  receiver -> sender  [Header][Credit]
 //   PING    either way          [Header]
 //   END     sender -> receiver  [Header][End]
@@ -23,6 +26,7 @@ namespace plh_zmq {
 inline constexpr std::uint32_t kMagic = 0x54484C50;  // "PLHT"
 inline constexpr std::uint16_t kWireVersion = 1;
 inline constexpr std::size_t kMaxChunk = 1 << 20;    // CurveZMQ is far slower on huge single frames
+inline constexpr std::size_t kMaxInline = 64 << 10;  // larger slots travel in frames of their own, uncopied
 inline constexpr std::uint64_t kResumeAnywhere = ~std::uint64_t{0};
 
 enum class Type : std::uint16_t { hello = 1, stream = 2, data = 3, credit = 4, ping = 5, end = 6, refuse = 7 };
