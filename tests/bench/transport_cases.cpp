@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.hpp"
@@ -70,9 +71,12 @@ Streamed stream(std::uint64_t bytes, std::uint64_t count, double rate_hz) {
     std::ofstream(receiver) << "pipeline: bench_receiver\nchannels:\n  " << tag << "b: {slots: 64}\ntransports:\n  down: {plugin: zmq, channel: "
                             << tag << "b, direction: in, config: {connect: \"" << endpoint << "\"}}\nconsumers:\n  sink: {plugin: null, inputs: ["
                             << tag << "b]}\n";
+    // The receiver first: no slot waits for a connection, so the latency
+    // is the steady stream's.
     int output = -1;
-    const pid_t send = start_host(sender, nullptr);
     const pid_t receive = start_host(receiver, &output);
+    ::usleep(300'000);
+    const pid_t send = start_host(sender, nullptr);
     std::string text;
     char buffer[4096];
     ssize_t n;
