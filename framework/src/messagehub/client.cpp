@@ -254,16 +254,6 @@ Result<std::string> Client::request(const std::string& text) {
 
 namespace {
 
-/// Every frame of the message waiting on `socket` (none if none waits).
-std::vector<zmq::message_t> receive_frames(zmq::socket_t& socket) {
-    std::vector<zmq::message_t> frames;
-    zmq::message_t frame;
-    do {
-        if (!socket.recv(frame, zmq::recv_flags::dontwait)) break;
-        frames.emplace_back(std::move(frame));
-    } while (frames.back().more());
-    return frames;
-}
 
 Result<void> serve(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
                    const std::optional<std::string>& curve_secret, const std::vector<std::string>& allowed_clients) {

@@ -32,6 +32,11 @@ struct Settings {
     std::chrono::nanoseconds drain_timeout = std::chrono::seconds(5);
 };
 
+/// The monotonic clock (CLOCK_MONOTONIC, as the host's), in nanoseconds.
+std::uint64_t now_ns();
+/// 64 random bits: stream ids and sessions.
+std::uint64_t random_id();
+
 /// Reads and checks the settings; throws sdk::ConfigError naming the key.
 Settings read_settings(const pylabhub::sdk::Host& host, bool outbound);
 

@@ -1,22 +1,11 @@
 #include "receiver.hpp"
 
 #include <cstring>
-#include <random>
 
 namespace plh_zmq {
 namespace {
 
 using Received = pylabhub::sdk::Transport::Received;
-
-std::uint64_t now_ns() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-}
-
-std::uint64_t random_id() {
-    std::random_device device;
-    return (std::uint64_t{device()} << 32) | device();
-}
 
 constexpr std::uint64_t kHelloInterval = 1'000'000'000ULL;
 
@@ -213,12 +202,7 @@ void Receiver::service(std::chrono::nanoseconds wait) {
     zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(wait));
     for (int i = 0; i < 64; ++i) {
-        std::vector<zmq::message_t> frames;
-        zmq::message_t frame;
-        do {
-            if (!socket_->recv(frame, zmq::recv_flags::dontwait)) break;
-            frames.emplace_back(std::move(frame));
-        } while (frames.back().more());
+        std::vector<zmq::message_t> frames = pylabhub::messagehub::receive_frames(*socket_);
         if (frames.empty()) break;
         handle(frames);
     }

@@ -1,19 +1,8 @@
 #include "sender.hpp"
 
-#include <random>
 
 namespace plh_zmq {
 namespace {
-
-std::uint64_t now_ns() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-}
-
-std::uint64_t random_id() {
-    std::random_device device;
-    return (std::uint64_t{device()} << 32) | device();
-}
 
 /// A frame sent straight from a held buffer (no copy); the buffer lives
 /// until ZeroMQ has sent it, even if the batch is credited first.
@@ -326,12 +315,7 @@ void Sender::service(std::chrono::nanoseconds wait) {
     zmq::poll(items, allow_list_ ? 2 : 1, timeout);
     if (allow_list_ && (items[1].revents & ZMQ_POLLIN) != 0) allow_list_->answer();
     for (int i = 0; i < 256; ++i) {
-        std::vector<zmq::message_t> frames;
-        zmq::message_t frame;
-        do {
-            if (!socket_.recv(frame, zmq::recv_flags::dontwait)) break;
-            frames.emplace_back(std::move(frame));
-        } while (frames.back().more());
+        std::vector<zmq::message_t> frames = pylabhub::messagehub::receive_frames(socket_);
         if (frames.empty()) break;
         handle(frames);
     }

@@ -1,6 +1,7 @@
-// CurveZMQ helpers that need only libzmq, header-only so that transport
-// plugins (which never link the framework) use the same ones as the broker:
-// reading a key file (`pylabhub keygen`), and a ZAP allow-list of client keys.
+// ZeroMQ and CurveZMQ helpers that need only libzmq, header-only so that
+// transport plugins (which never link the framework) use the same ones as
+// the broker: reading one whole message, reading a key file (`pylabhub
+// keygen`), and a ZAP allow-list of client keys.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +14,17 @@
 #include <zmq.hpp>
 
 namespace pylabhub::messagehub {
+
+/// Every frame of the message waiting on `socket` (none if none waits).
+inline std::vector<zmq::message_t> receive_frames(zmq::socket_t& socket) {
+    std::vector<zmq::message_t> frames;
+    zmq::message_t frame;
+    do {
+        if (!socket.recv(frame, zmq::recv_flags::dontwait)) break;
+        frames.emplace_back(std::move(frame));
+    } while (frames.back().more());
+    return frames;
+}
 
 /// The key in a key file's text: the first line that is not empty or a
 /// '#' comment, 40 Z85 characters. "" with `why` set when there is none.
@@ -53,12 +65,7 @@ public:
     /// Answers one ZAP request: [version, request id, domain, address,
     /// identity, mechanism, client key].
     void answer() {
-        std::vector<zmq::message_t> frames;
-        zmq::message_t frame;
-        do {
-            if (!socket_.recv(frame, zmq::recv_flags::dontwait)) break;
-            frames.emplace_back(std::move(frame));
-        } while (frames.back().more());
+        std::vector<zmq::message_t> frames = receive_frames(socket_);
         if (frames.size() < 2) return;
         bool allowed = false;
         std::string client = "?";
