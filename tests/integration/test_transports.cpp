@@ -1,6 +1,7 @@
 // Channels across machines: two real hosts (the "machines"), each with its
 // own channel names, joined by the zmq transport over TCP on 127.0.0.1.
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -17,6 +18,7 @@
 
 #include "child_process.hpp"
 #include "host_harness.hpp"
+#include "pylabhub/recording/reader.hpp"
 
 namespace pylabhub::test {
 namespace {
@@ -83,6 +85,43 @@ TEST(Transports, ABurstAtTheHighestRateTheRingAllowsLosesNothing) {
     EXPECT_EQ(sequences.back(), 199999U);
     expect_strictly_rising(sequences);
     EXPECT_LT(number_after(sent, "uplink\\.batches_sent = ([0-9]+)"), 200000U) << "small slots go in batches under load: " << sent;
+}
+
+TEST(Transports, SlotsLargerThanAFrameArriveByteForByte) {
+    // 3 MiB + 5 bytes: three full 1 MiB frames and a short one per slot.
+    const std::uint16_t port = free_tcp_port();
+    const std::uint64_t bytes = 3 * 1024 * 1024 + 5;
+    PipelineFile sender("large_send", "pipeline: sender\nchannels:\n  @: {slots: 4, slot_bytes: " + std::to_string(bytes) +
+                                          ", sync: single_reader}\nproducers:\n  gen: {plugin: counter, channel: @, config: {rate_hz: 0, "
+                                          "count: 40, payload_bytes: " + std::to_string(bytes) +
+                                          "}}\ntransports:\n  uplink: {plugin: zmq, channel: @, direction: out, config: {bind: \"" +
+                                          endpoint(port) + "\"}}\n",
+                        "large_a");
+    PipelineFile receiver("large_recv", receiver_yaml("connect: \"" + endpoint(port) + "\"", "path: RECORDING", "", "{slots: 4}"), "large_b");
+    auto send = ChildProcess::spawn({pylabhub_exe(), "run", sender.path()});
+    const Outcome received = pylabhub({"run", receiver.path()}, 60s);
+    send.read_all(30s);
+    EXPECT_EQ(send.wait(10s), 0);
+    ASSERT_EQ(received.exit_code, 0) << received.output;
+    std::string error;
+    auto reader = recording::Reader::open(receiver.recording(), error);
+    ASSERT_TRUE(reader.has_value()) << error;
+    recording::Record record;
+    std::size_t records = 0;
+    while (reader->next(record, error) == recording::ReadStatus::record) {
+        ASSERT_EQ(record.header.payload_bytes, bytes);
+        std::uint64_t seq = 0;
+        std::memcpy(&seq, record.payload.data(), sizeof seq);
+        EXPECT_EQ(seq, record.header.sequence) << "the counter's own count is the sequence id";
+        for (std::size_t i = 16; i < bytes; i += 4093) {  // the counter's pattern, sampled across every frame boundary
+            ASSERT_EQ(static_cast<std::uint8_t>(record.payload[i]), static_cast<std::uint8_t>(seq + (i - 16) * 7)) << "byte " << i;
+        }
+        for (std::size_t i = bytes - 8; i < bytes; ++i) {
+            ASSERT_EQ(static_cast<std::uint8_t>(record.payload[i]), static_cast<std::uint8_t>(seq + (i - 16) * 7)) << "byte " << i;
+        }
+        ++records;
+    }
+    EXPECT_EQ(records, 40U);
 }
 
 TEST(Transports, AReceiverKilledAndRestartedResumesWithoutDuplicatesAndTheSenderGoesOn) {

@@ -35,7 +35,7 @@ bool Receiver::open(std::chrono::nanoseconds timeout) {
     socket.set(zmq::sockopt::heartbeat_ivl, 1000);
     socket.set(zmq::sockopt::heartbeat_timeout, 3000);
     socket.set(zmq::sockopt::reconnect_ivl, 100);
-    socket.set(zmq::sockopt::reconnect_ivl_max, 1000);
+    socket.set(zmq::sockopt::reconnect_ivl_max, 500);
     make_curve_client(socket, settings_, server_key_);
     watch_.emplace(context_, socket, host_.instance_id() + "-in");
     try {

@@ -99,7 +99,7 @@ bool Sender::send(std::span<const std::byte> data, const plh_slot_info& info, st
         }
     }
     if (open_.slots == 0) {
-        open_.packed = std::make_shared<std::vector<std::byte>>();
+        open_.packed = buffer();
         open_.packed->reserve(std::min<std::uint64_t>(settings_.batch_bytes, 1 << 20) + 4096);
         open_.first_sequence = info.sequence;
         open_started_ns_ = now;
@@ -117,7 +117,9 @@ bool Sender::send(std::span<const std::byte> data, const plh_slot_info& info, st
     if (inline_bytes) {
         if (!data.empty()) std::memcpy(packed.data() + at + sizeof meta, data.data(), data.size());
     } else {
-        open_.large.push_back(std::make_shared<std::vector<std::byte>>(data.begin(), data.end()));
+        Bytes copy = buffer();
+        copy->assign(data.begin(), data.end());
+        open_.large.push_back(std::move(copy));
     }
     open_.last_sequence = info.sequence;
     ++open_.slots;
@@ -133,6 +135,30 @@ bool Sender::send(std::span<const std::byte> data, const plh_slot_info& info, st
         pump();
     }
     return true;
+}
+
+Sender::Bytes Sender::buffer() {
+    if (spare_.empty()) return std::make_shared<std::vector<std::byte>>();
+    Bytes reused = std::move(spare_.back());
+    spare_.pop_back();
+    reused->clear();
+    return reused;
+}
+
+void Sender::recycle(Batch& batch) {
+    constexpr std::size_t kMaxSpare = 16;
+    auto keep = [&](Bytes& bytes) {
+        if (bytes && bytes.use_count() == 1 && spare_.size() < kMaxSpare) spare_.push_back(std::move(bytes));
+    };
+    keep(batch.packed);
+    for (auto& large : batch.large) keep(large);
+}
+
+void Sender::pop_front_batch() {
+    held_slots_ -= held_.front().slots;
+    held_bytes_ -= held_.front().bytes;
+    recycle(held_.front());
+    held_.pop_front();
 }
 
 void Sender::close_batch() {
@@ -234,11 +260,7 @@ void Sender::on_hello(const std::string& peer, const Hello& hello) {
     close_batch();
     // Batches the receiver has whole are dropped; the rest go again (it
     // drops the slots of a batch it has already).
-    while (resumed && !held_.empty() && held_.front().last_sequence < hello.resume_from) {
-        held_slots_ -= held_.front().slots;
-        held_bytes_ -= held_.front().bytes;
-        held_.pop_front();
-    }
+    while (resumed && !held_.empty() && held_.front().last_sequence < hello.resume_from) pop_front_batch();
     peer_ = peer;
     session_ = hello.session;
     window_slots_ = hello.window_slots;
@@ -296,9 +318,7 @@ void Sender::handle(std::vector<zmq::message_t>& frames) {
         // Whole batches only, and only sent ones (in order).
         while (unsent_ > 0 && credit_left_ >= held_.front().slots) {
             credit_left_ -= held_.front().slots;
-            held_slots_ -= held_.front().slots;
-            held_bytes_ -= held_.front().bytes;
-            held_.pop_front();
+            pop_front_batch();
             --unsent_;
         }
     } else if (type == Type::refuse && frames.size() >= 3) {

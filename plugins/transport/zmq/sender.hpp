@@ -52,6 +52,11 @@ private:
     void refuse(const std::string& peer, const std::string& reason);
     bool window_full() const;
     void close_batch();
+    /// A buffer from `spare_` (no new pages to fault in), or a new one.
+    Bytes buffer();
+    /// Keeps a credited batch's buffers that ZeroMQ no longer holds.
+    void recycle(Batch& batch);
+    void pop_front_batch();
     void pump();
     bool send_batch(const Batch& batch);
     bool send_to_peer(std::vector<zmq::message_t>& frames);
@@ -85,6 +90,8 @@ private:
     std::uint64_t next_sequence_ = 0;
     bool any_sent_ = false;
     bool ending_ = false;             ///< flush() began: END follows the data, again after a reconnect
+
+    std::vector<Bytes> spare_;
 
     Counters counters_;
     bool warned_waiting_ = false;
