@@ -42,8 +42,12 @@ public:
         const std::uint64_t counter = sequence_ * 3 + 1;
         std::memcpy(slot.data(), &sequence_, 8);
         std::memcpy(slot.data() + 8, &counter, 8);
+        // Locals, not members: a byte store may alias `this`, and the
+        // compiler would reload both every byte instead of vectorizing.
         auto* pattern = reinterpret_cast<std::uint8_t*>(slot.data() + 16);
-        for (std::size_t i = 0; i < payload_ - 16; ++i) pattern[i] = static_cast<std::uint8_t>(sequence_ + i * 7);
+        const std::uint64_t base = sequence_;
+        const std::size_t length = payload_ - 16;
+        for (std::size_t i = 0; i < length; ++i) pattern[i] = static_cast<std::uint8_t>(base + i * 7);
         ++sequence_;
         pacer_.advance();
         return payload_;
