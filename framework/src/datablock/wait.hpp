@@ -33,10 +33,17 @@ bool wait_until(WaitStrategy strategy, const std::atomic<std::uint32_t>& futex_w
                 std::atomic<std::uint32_t>& waiters, std::uint64_t deadline_ns, Ready&& ready, Periodic&& periodic) {
     platform::Backoff backoff;
     std::uint32_t spins = 0;
-    std::uint64_t next_periodic = platform::monotonic_time_ns() + kPeriodicIntervalNs;
+    std::uint32_t rounds = 0;
+    std::uint64_t now = platform::monotonic_time_ns();
+    std::uint64_t next_periodic = now + kPeriodicIntervalNs;
     for (;;) {
         if (ready()) return true;
-        const std::uint64_t now = platform::monotonic_time_ns();
+        // Reading the clock costs more than a spin (a vDSO call, dearer in a
+        // VM): while spinning it is read every 16th round; the backoff's
+        // pauses and the sleeps below are long enough to read it each time.
+        const bool spinning = strategy == WaitStrategy::busy_poll ||
+                              (strategy == WaitStrategy::blocking && spins < kSpinsBeforeSleep);
+        if (!spinning || (++rounds & 15U) == 0) now = platform::monotonic_time_ns();
         if (now >= deadline_ns) return false;
         if (now >= next_periodic) {
             periodic();

@@ -73,15 +73,17 @@ bool Sender::window_full() const {
 }
 
 bool Sender::send(std::span<const std::byte> data, const plh_slot_info& info, std::chrono::nanoseconds timeout) {
-    // The socket is looked at every millisecond, not for every slot.
-    const std::uint64_t now = now_ns();
-    if (now - last_service_ns_ > 1'000'000) service(std::chrono::nanoseconds(0));
+    // The clock is read every 32 slots and the socket looked at every
+    // millisecond, not for every slot (both cost more than a small slot).
+    const bool look = (++sends_ & 31U) == 0;
+    const std::uint64_t now = look ? now_ns() : 0;
+    if (look && now - last_service_ns_ > 1'000'000) service(std::chrono::nanoseconds(0));
     if (window_full()) {
         if (!lossless_) {
             counters_.add("dropped");  // latest_only: the receiver sees the gap in the sequence ids
             return true;
         }
-        const std::uint64_t deadline = now + static_cast<std::uint64_t>(timeout.count());
+        const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout.count());
         close_batch();
         pump();
         while (window_full()) {
@@ -102,7 +104,7 @@ bool Sender::send(std::span<const std::byte> data, const plh_slot_info& info, st
         open_.packed = buffer();
         open_.packed->reserve(std::min<std::uint64_t>(settings_.batch_bytes, 1 << 20) + 4096);
         open_.first_sequence = info.sequence;
-        open_started_ns_ = now;
+        open_started_ns_ = look ? now : now_ns();
     }
     SlotMeta meta;
     meta.sequence = info.sequence;
@@ -130,7 +132,7 @@ bool Sender::send(std::span<const std::byte> data, const plh_slot_info& info, st
     any_sent_ = true;
     // A batch waits for more only while more can come: not once it is big
     // enough or the window is full, and not longer than kMaxBatchDelay.
-    if (open_.bytes >= settings_.batch_bytes || open_.slots >= 4096 || window_full() || now - open_started_ns_ > kMaxBatchDelay) {
+    if (open_.bytes >= settings_.batch_bytes || open_.slots >= 4096 || window_full() || (look && now - open_started_ns_ > kMaxBatchDelay)) {
         close_batch();
         pump();
     }

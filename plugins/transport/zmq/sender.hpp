@@ -82,6 +82,7 @@ private:
 
     Batch open_;                      ///< being filled
     std::uint64_t open_started_ns_ = 0;
+    std::uint32_t sends_ = 0;
     std::deque<Batch> held_;          ///< closed, not yet credited: sent or to send
     std::uint64_t held_slots_ = 0, held_bytes_ = 0;  ///< in held_ and open_
     std::size_t unsent_ = 0;          ///< held_[unsent_..] are not sent to the current receiver yet
