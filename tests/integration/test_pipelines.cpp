@@ -59,7 +59,7 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"11_channel_without_producer.yaml", "3:3: channel 'sensor' has no producer"},
         Broken{"12_wrong_plugin_kind.yaml", "7:18: plugin 'sine' is a producer plugin, not a consumer"},
         Broken{"13_single_reader_two_consumers.yaml", "3:18: channel 'sensor' is single_reader but has 2 consumers"},
-        Broken{"14_transports_not_supported.yaml", "6:1: transports: not supported yet"},
+        Broken{"14_transport_without_direction.yaml", "7:3: transport 'out' has no 'direction:'"},
         Broken{"15_missing_required_config.yaml", "7:3: consumer 'rec' (plugin recorder): missing required config 'path'"},
         Broken{"16_too_big_for_dev_shm.yaml", "1:1: the channels need"},
         Broken{"17_unknown_checksum.yaml", "3:22: checksum: 'crc32' is neither a built-in policy nor a checksum plugin"},
