@@ -198,6 +198,31 @@ TEST_F(DataBlockProcesses, RestartWithAnotherLayoutReplacesTheSegmentAndEndsTheO
     EXPECT_EQ(end->code, ErrorCode::closed) << "consumers of the old segment see its end";
 }
 
+TEST_F(DataBlockProcesses, TheSuccessorOfADeadLosslessReaderTakesUpTheSlotsItHadNotRead) {
+    DataBlockConfig config;
+    config.slot_count = 4;
+    config.sync = SyncPolicy::single_reader;
+    Producer producer = create(config);
+    auto dead = ChildProcess::spawn_worker({"consume-nothing", name_.name(), secret_hex(producer)});
+    ASSERT_EQ(dead.read_line(10s), "attached");
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(write_counter(producer, 10ms).has_value());
+    dead.kill_and_reap();  // its row still holds sequence 0, and so the writer
+
+    ConsumerOptions options;
+    options.secret = producer.secret();
+    auto successor = Consumer::attach(name_.name(), options);
+    ASSERT_TRUE(successor.has_value()) << successor.error().message;
+    ASSERT_TRUE(write_counter(producer, 10ms).has_value());
+    std::vector<std::uint64_t> seen;
+    for (int i = 0; i < 4; ++i) {
+        auto slot = successor->acquire_read(1s);
+        ASSERT_TRUE(slot.has_value()) << slot.error().message;
+        seen.push_back(slot->sequence());
+        ASSERT_TRUE(slot->release().has_value());
+    }
+    EXPECT_EQ(seen, (std::vector<std::uint64_t>{0, 1, 2, 3})) << "nothing committed is lost to the crash";
+}
+
 TEST_F(DataBlockProcesses, ConsumerKilledWhileHoldingAReadNoLongerHoldsTheWriterBack) {
     DataBlockConfig config;
     config.slot_count = 4;

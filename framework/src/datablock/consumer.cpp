@@ -161,20 +161,34 @@ Result<ConsumerEntry*> join_table(ConsumerState& s) {
         }
         const bool stale = who != 0;
         if (!entry.owner.compare_exchange_strong(who, s.owner, std::memory_order_acq_rel)) continue;
+        std::uint64_t resume = kNoSequence;
         if (stale) {
             // The row of a consumer that died: what it read still counts,
             // and a slot it was inside must not stay blocked.
+            const bool held_the_writer = entry.active.load(std::memory_order_seq_cst) != 0 && s.lossless();
+            const std::uint64_t left_at = entry.position.load(std::memory_order_seq_cst);
             settle_dead_consumer(s.view, entry);
-            log::logger().warn("datablock '{}': took over the consumer row of dead pid {}", s.shm.name(),
-                               platform::owner_word_pid(who));
+            // On a lossless ring its place held the writer back, so every
+            // slot from where it stopped is still there: its successor
+            // takes them up, and a crash loses nothing committed.
+            const std::uint64_t committed = h.commit_count.load(std::memory_order_seq_cst);
+            if (held_the_writer && left_at <= committed && committed - left_at <= s.view.layout.slot_count) resume = left_at;
+            log::logger().warn("datablock '{}': took over the consumer row of dead pid {}{}", s.shm.name(),
+                               platform::owner_word_pid(who),
+                               resume == kNoSequence ? std::string()
+                                                     : "; resuming where it stopped, at sequence " + std::to_string(resume) + " (" +
+                                                           std::to_string(committed - resume) + " slots it had not read)");
         }
         entry.start_time.store(platform::current_process().start_time, std::memory_order_relaxed);
         entry.slots_read.store(0, std::memory_order_relaxed);
         entry.reading.store(kNoSequence, std::memory_order_relaxed);
         entry.last_heartbeat_ns.store(platform::monotonic_time_ns(), std::memory_order_relaxed);
         // Start at the next slot to be committed: a consumer sees what is
-        // published after it joined, not history.
-        const std::uint64_t start = h.commit_count.load(std::memory_order_seq_cst);
+        // published after it joined, not history (unless it inherits a
+        // dead reader's unread slots, above).
+        const std::uint64_t start = resume != kNoSequence
+                                        ? std::max(resume, h.sequence_floor.load(std::memory_order_seq_cst))
+                                        : h.commit_count.load(std::memory_order_seq_cst);
         entry.position.store(start, std::memory_order_seq_cst);
         entry.active.store(1, std::memory_order_seq_cst);
         s.next_sequence = start;
