@@ -2,10 +2,15 @@
 // own channel names, joined by the zmq transport over TCP on 127.0.0.1.
 #include <csignal>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
+#include <mutex>
 #include <regex>
+#include <atomic>
 #include <set>
 #include <thread>
+
+#include <poll.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -186,6 +191,119 @@ TEST(Transports, ASenderKilledAndRestartedIsFollowedAsANewStreamWithoutDuplicate
         EXPECT_THAT(verify.output, HasSubstr("(" + std::to_string(missing) + " slots missing)")) << verify.output;
         EXPECT_EQ(number_after(received, "downlink\\.gaps = ([0-9]+)"), missing) << received;
     }
+}
+
+/// A TCP forwarder on 127.0.0.1 whose connections the test can cut, as a
+/// network would: both hosts stay up, the link goes away and comes back.
+class CuttableLink {
+public:
+    CuttableLink(std::uint16_t listen_port, std::uint16_t target_port) : target_port_(target_port) {
+        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        const int yes = 1;
+        ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        sockaddr_in address = loopback(listen_port);
+        if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener_, 8) != 0) {
+            ADD_FAILURE() << "cannot listen on " << listen_port;
+        }
+        thread_ = std::thread([this] { run(); });
+    }
+    ~CuttableLink() {
+        stop_ = true;
+        thread_.join();
+        cut();
+        ::close(listener_);
+    }
+    /// Closes every connection now (new ones are forwarded again).
+    void cut() {
+        std::lock_guard lock(mutex_);
+        for (auto [a, b] : pairs_) {
+            ::close(a);
+            ::close(b);
+        }
+        pairs_.clear();
+        ++cuts_;
+    }
+    int cuts() const { return cuts_; }
+
+private:
+    static sockaddr_in loopback(std::uint16_t port) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(port);
+        return address;
+    }
+    void run() {
+        char buffer[65536];
+        while (!stop_) {
+            std::vector<pollfd> fds{{listener_, POLLIN, 0}};
+            {
+                std::lock_guard lock(mutex_);
+                for (auto [a, b] : pairs_) {
+                    fds.push_back({a, POLLIN, 0});
+                    fds.push_back({b, POLLIN, 0});
+                }
+            }
+            if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
+            std::lock_guard lock(mutex_);
+            if ((fds[0].revents & POLLIN) != 0) {
+                const int client = ::accept(listener_, nullptr, nullptr);
+                const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+                sockaddr_in target = loopback(target_port_);
+                if (client >= 0 && ::connect(server, reinterpret_cast<sockaddr*>(&target), sizeof target) == 0) {
+                    pairs_.emplace_back(client, server);
+                } else {
+                    if (client >= 0) ::close(client);
+                    ::close(server);
+                }
+            }
+            for (std::size_t i = 1; i < fds.size(); ++i) {
+                if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+                auto pair = std::find_if(pairs_.begin(), pairs_.end(),
+                                         [&](auto& p) { return p.first == fds[i].fd || p.second == fds[i].fd; });
+                if (pair == pairs_.end()) continue;  // cut meanwhile
+                const int to = pair->first == fds[i].fd ? pair->second : pair->first;
+                const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+                if (n <= 0 || ::write(to, buffer, static_cast<std::size_t>(n)) != n) {
+                    ::close(pair->first);
+                    ::close(pair->second);
+                    pairs_.erase(pair);
+                }
+            }
+        }
+    }
+
+    std::uint16_t target_port_;
+    int listener_ = -1;
+    std::atomic<bool> stop_{false};
+    std::mutex mutex_;
+    std::vector<std::pair<int, int>> pairs_;
+    std::atomic<int> cuts_{0};
+    std::thread thread_;
+};
+
+TEST(Transports, ALinkCutMidStreamResumesWithEverySlotOnceWhileBothHostsStayUp) {
+    const std::uint16_t sender_port = free_tcp_port();
+    const std::uint16_t link_port = free_tcp_port();
+    CuttableLink link(link_port, sender_port);
+    PipelineFile sender("cut_send", sender_yaml("single_reader", "rate_hz: 2000, count: 12000", "bind: \"" + endpoint(sender_port) +
+                                                                                                      "\", peer_timeout: 1s"),
+                        "cut_a");
+    PipelineFile receiver("cut_recv", receiver_yaml("connect: \"" + endpoint(link_port) + "\", peer_timeout: 1s"), "cut_b");
+    auto send = ChildProcess::spawn({pylabhub_exe(), "run", sender.path()});
+    auto receive = ChildProcess::spawn({pylabhub_exe(), "run", receiver.path()});
+    wait_for_recording(receiver.recording(), 64 * 1024);
+    link.cut();
+    std::this_thread::sleep_for(1500ms);
+    link.cut();  // whatever reconnected meanwhile goes too
+    const std::string received = receive.read_all(60s);
+    EXPECT_EQ(receive.wait(10s), 0) << received;
+    const std::string sent = send.read_all(30s);
+    EXPECT_EQ(send.wait(10s), 0) << sent;
+    const auto sequences = recorded_sequences(receiver.recording());
+    ASSERT_EQ(sequences.size(), 12000U) << received;
+    for (std::size_t i = 0; i < sequences.size(); ++i) ASSERT_EQ(sequences[i], i) << "record " << i;
+    EXPECT_GE(number_after(received, "downlink\\.reconnects = ([0-9]+)"), 1U) << received;
 }
 
 TEST(Transports, ALatestOnlyChannelOverAThrottledLinkDropsWithGapsAndNeverHoldsTheProducer) {
