@@ -122,35 +122,20 @@ void Receiver::take_data(std::vector<zmq::message_t>& frames) {
     }
     // Checked whole before any of it is handed over: a malformed message
     // is dropped as one (the gap shows), never half delivered.
-    const zmq::message_t& packed = frames[2];
-    std::size_t offset = 0, chunk = 3;
+    std::vector<std::size_t> chunk_sizes;
+    for (std::size_t f = 3; f < frames.size(); ++f) chunk_sizes.push_back(frames[f].size());
+    auto views = parse_batch(static_cast<const std::byte*>(frames[2].data()), frames[2].size(), chunk_sizes, batch->slots);
+    if (!views) return malformed();
     std::uint64_t bytes = 0;
-    for (std::uint32_t i = 0; i < batch->slots; ++i) {
-        SlotMeta meta;
-        if (packed.size() - offset < sizeof meta) return malformed();
-        std::memcpy(&meta, static_cast<const std::byte*>(packed.data()) + offset, sizeof meta);
-        offset += sizeof meta;
-        if (meta.chunks == 0) {
-            if (packed.size() - offset < meta.bytes) return malformed();
-            offset += meta.bytes;
-        } else {
-            std::uint64_t sum = 0;
-            for (std::uint32_t c = 0; c < meta.chunks; ++c, ++chunk) {
-                if (chunk >= frames.size()) return malformed();
-                sum += frames[chunk].size();
-            }
-            if (sum != meta.bytes) return malformed();
-        }
-        bytes += meta.bytes;
-    }
-    if (offset != packed.size() || chunk != frames.size()) return malformed();
+    for (const auto& view : *views) bytes += view.meta.bytes;
     counters_.add("batches_received");
     counters_.add("slots_received", batch->slots);
     counters_.add("bytes_received", bytes);
+    if (views->empty()) return;
     Arrived arrived;
-    arrived.left = batch->slots;
+    arrived.slots = std::move(views).value();
     for (std::size_t f = 2; f < frames.size(); ++f) arrived.frames.push_back(std::move(frames[f]));
-    if (arrived.left > 0) pending_.push_back(std::move(arrived));
+    pending_.push_back(std::move(arrived));
 }
 
 void Receiver::malformed() {
@@ -230,15 +215,11 @@ Received Receiver::receive(std::span<std::byte> slot, plh_received_slot& got, st
     for (;;) {
         while (!pending_.empty()) {
             Arrived& arrived = pending_.front();
-            SlotMeta meta;
-            const auto* packed = static_cast<const std::byte*>(arrived.frames[0].data());
-            std::memcpy(&meta, packed + arrived.offset, sizeof meta);
-            arrived.offset += sizeof meta;
-            const std::byte* inline_bytes = packed + arrived.offset;
-            const std::size_t first_chunk = arrived.chunk;
-            if (meta.chunks == 0) arrived.offset += meta.bytes;
-            else arrived.chunk += meta.chunks;
-            const bool last = --arrived.left == 0;
+            const SlotView view = arrived.slots[arrived.next];
+            const SlotMeta& meta = view.meta;
+            const std::byte* inline_bytes = static_cast<const std::byte*>(arrived.frames[0].data()) + view.inline_offset;
+            const std::size_t first_chunk = view.first_chunk + 1;  // frames[0] is the packed frame
+            const bool last = ++arrived.next == arrived.slots.size();
             ++consumed_slots_;  // credit covers what arrived, duplicates too
             consumed_bytes_ += meta.bytes;
             if (next_expected_ != kResumeAnywhere && meta.sequence < next_expected_ && announced_ && current_ &&

@@ -34,9 +34,8 @@ private:
     /// A received DATA message, handed over one slot at a time.
     struct Arrived {
         std::vector<zmq::message_t> frames;  ///< [packed][chunk]...
-        std::size_t offset = 0;              ///< the next slot's SlotMeta in frames[0]
-        std::size_t chunk = 1;               ///< its first chunk frame, if it has chunks
-        std::uint32_t left = 0;              ///< slots not handed over yet
+        std::vector<SlotView> slots;         ///< checked whole by parse_batch
+        std::size_t next = 0;                ///< the next slot to hand over
     };
 
     /// Finds the sender (connect, or `remote` through the broker) and opens the socket.

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -113,6 +114,49 @@ inline const char* type_name(std::uint16_t type) {
     case Type::refuse: return "REFUSE";
     }
     return "unknown";
+}
+
+/// Where one slot of a DATA message lies: its bytes are inline in the
+/// packed frame at `inline_offset` (meta.chunks == 0), or the chunk frames
+/// [first_chunk, first_chunk + meta.chunks) after the packed frame.
+struct SlotView {
+    SlotMeta meta;
+    std::size_t inline_offset = 0;
+    std::size_t first_chunk = 0;
+};
+
+/// Checks a DATA message whole before any of it is used: `slots` entries
+/// in the packed frame, each inline part inside it, each slot's chunks
+/// present and adding up to its size, nothing left over. The slots in
+/// order, or nullopt when anything does not add up (a peer's bytes are
+/// never trusted).
+inline std::optional<std::vector<SlotView>> parse_batch(const std::byte* packed, std::size_t packed_size,
+                                                        const std::vector<std::size_t>& chunk_sizes, std::uint32_t slots) {
+    // A slot takes at least its SlotMeta: more slots than that cannot fit.
+    if (slots > packed_size / sizeof(SlotMeta)) return std::nullopt;
+    std::vector<SlotView> views;
+    views.reserve(slots);
+    std::size_t offset = 0, chunk = 0;
+    for (std::uint32_t i = 0; i < slots; ++i) {
+        SlotView view;
+        if (packed_size - offset < sizeof view.meta) return std::nullopt;
+        std::memcpy(&view.meta, packed + offset, sizeof view.meta);
+        offset += sizeof view.meta;
+        view.inline_offset = offset;
+        view.first_chunk = chunk;
+        if (view.meta.chunks == 0) {
+            if (view.meta.bytes > packed_size - offset) return std::nullopt;
+            offset += static_cast<std::size_t>(view.meta.bytes);
+        } else {
+            if (view.meta.chunks > chunk_sizes.size() - chunk) return std::nullopt;
+            std::uint64_t sum = 0;
+            for (std::uint32_t c = 0; c < view.meta.chunks; ++c) sum += chunk_sizes[chunk++];
+            if (sum != view.meta.bytes) return std::nullopt;
+        }
+        views.push_back(view);
+    }
+    if (offset != packed_size || chunk != chunk_sizes.size()) return std::nullopt;
+    return views;
 }
 
 /// Why a first frame is no header we speak ("" when it is one).
