@@ -1,6 +1,5 @@
 #include "sender.hpp"
 
-
 namespace plh_zmq {
 namespace {
 
