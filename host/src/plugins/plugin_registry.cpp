@@ -66,7 +66,15 @@ std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::str
     path.insert(path.end(), pipeline_directories.begin(), pipeline_directories.end());
     std::error_code error;
     const auto program = boost::dll::program_location(error);
-    if (!error) path.push_back(program.parent_path().parent_path() / "lib" / "pylabhub" / "plugins");
+    if (!error) {
+        // Installed: <prefix>/bin/pylabhub and <prefix>/<libdir>/pylabhub/plugins
+        // (lib/x86_64-linux-gnu on Debian); a build tree: build/lib/pylabhub/plugins.
+        const std::filesystem::path prefix = program.parent_path().parent_path().string();
+        const std::filesystem::path installed = prefix / PYLABHUB_PLUGIN_INSTALL_DIR;
+        const std::filesystem::path build_tree = prefix / "lib" / "pylabhub" / "plugins";
+        if (installed != build_tree && std::filesystem::is_directory(installed, error)) path.push_back(installed);
+        path.push_back(build_tree);
+    }
     return path;
 }
 

@@ -1,0 +1,26 @@
+# `cmake --install`: a standard tree under the prefix (docs/install.md):
+#   bin/pylabhub, <libdir>/pylabhub/plugins/*.so, include/pylabhub,
+#   <libdir>/cmake/pylabhub (find_package), <libdir>/pkgconfig/pylabhub-sdk.pc,
+#   share/pylabhub/configs, share/doc/pylabhub.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/framework/include/pylabhub DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/pylabhub/configs COMPONENT runtime)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
+
+set(PYLABHUB_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/pylabhub)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/package/pylabhubConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/pylabhubConfig.cmake
+  INSTALL_DESTINATION ${PYLABHUB_CMAKE_DIR}
+  PATH_VARS CMAKE_INSTALL_INCLUDEDIR PYLABHUB_INSTALL_PLUGIN_DIR)
+# A plugin built for ABI 1.x loads in any 1.y host with y >= x: the same
+# major, and a minor at least the one asked for.
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/pylabhubConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion ARCH_INDEPENDENT)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/pylabhubConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/pylabhubConfigVersion.cmake
+  DESTINATION ${PYLABHUB_CMAKE_DIR} COMPONENT dev)
+file(RELATIVE_PATH PYLABHUB_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+configure_file(${PROJECT_SOURCE_DIR}/cmake/package/pylabhub-sdk.pc.in ${CMAKE_CURRENT_BINARY_DIR}/pylabhub-sdk.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/pylabhub-sdk.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
