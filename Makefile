@@ -7,6 +7,7 @@
 #   make test         build, then run the whole suite with ctest
 #   make bench        build, then run the benchmarks
 #   make fuzz         build the fuzz targets with clang/libFuzzer (build-fuzz), run each FUZZ_SECONDS
+#   make package      Debian packages pylabhub and pylabhub-dev (build-package, prefix /usr) into build-package/
 #   make clean        remove the build directory
 #
 # Variables: SANITIZER=address|thread (own build dir), BUILD_TYPE=..., JOBS=N,
@@ -22,11 +23,11 @@ FUZZ_SECONDS ?= 60
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DPYLABHUB_SANITIZER=$(SANITIZER)
 
-.PHONY: all deps configure build run test bench fuzz clean help
+.PHONY: all deps configure build run test bench fuzz package clean help
 all: build
 
 help:
-	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@./tools/install-deps.sh
@@ -53,6 +54,9 @@ fuzz: deps
 	  -DPYLABHUB_FUZZ=ON -DPYLABHUB_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
 	@./tools/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+
+package: deps
+	@./tools/build-packages.sh . build-package
 
 clean:
 	rm -rf $(BUILD_DIR)

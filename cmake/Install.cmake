@@ -24,3 +24,28 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/pylabhubConfig.cmake ${CMAKE_CURRENT_B
 file(RELATIVE_PATH PYLABHUB_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 configure_file(${PROJECT_SOURCE_DIR}/cmake/package/pylabhub-sdk.pc.in ${CMAKE_CURRENT_BINARY_DIR}/pylabhub-sdk.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/pylabhub-sdk.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
+
+# `make package`: Debian packages, configured with -DCMAKE_INSTALL_PREFIX=/usr
+# so that the plugin directory is the multiarch one.
+#   pylabhub      the host, the built-in plugins, configs, docs
+#   pylabhub-dev  the SDK headers, the CMake package, the .pc file
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME pylabhub)
+set(CPACK_PACKAGE_VENDOR "pyLabHub")
+set(CPACK_PACKAGE_CONTACT "pyLabHub maintainers <pylabhub@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "data exchange hub for labs: shared-memory channels, plugins, transports")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+set(CPACK_COMPONENTS_ALL runtime dev)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME pylabhub)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION science)
+set(CPACK_DEBIAN_DEV_PACKAGE_NAME pylabhub-dev)
+set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "pylabhub (= ${PROJECT_VERSION})")
+# dpkg-shlibdeps for the executable and the plugins (MODULEs in a private
+# directory: without it their dependencies would silently go missing).
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_BINARY_DIR}/lib/pylabhub/plugins)
+include(CPack)
