@@ -13,6 +13,7 @@
 #include "cli/observe_commands.hpp"
 #include "pylabhub/messagehub/client.hpp"
 #include "cli/inspect_command.hpp"
+#include "cli/new_plugin_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/validate_command.hpp"
 #include "cli/verify_command.hpp"
@@ -115,6 +116,14 @@ int main(int argc, char** argv) {
     std::string keygen_base;
     CLI::App* keygen = app.add_subcommand("keygen", "Write a CurveZMQ key pair: NAME.pub and NAME.key (0600)");
     keygen->add_option("NAME", keygen_base, "path and name of the files to write")->required();
+    std::string new_plugin_name, new_plugin_kind, new_plugin_dir;
+    bool new_plugin_force = false;
+    CLI::App* new_plugin = app.add_subcommand("new-plugin", "Write a standalone plugin project (source, CMakeLists.txt, README, a pipeline) "
+                                                            "that builds against the installed SDK (docs/install.md)");
+    new_plugin->add_option("NAME", new_plugin_name, "plugin id, file and target name: a-z, 0-9, '_'")->required();
+    new_plugin->add_option("--kind", new_plugin_kind, "producer, consumer, processor or transport")->required();
+    new_plugin->add_option("--dir", new_plugin_dir, "where to write it (default: ./NAME)");
+    new_plugin->add_flag("--force", new_plugin_force, "write into a directory that is not empty");
     bool channels_json = false;
     CLI::App* channels = app.add_subcommand("channels", "The channels registered at the broker and their producers");
     channels->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
@@ -184,6 +193,9 @@ int main(int argc, char** argv) {
         if (admin->parsed()) return host::admin_command(admin_request, std::cout, std::cerr);
         if (broker->parsed()) return host::broker_command(broker_endpoint, curve_files, insecure_broker, std::cerr);
         if (keygen->parsed()) return host::keygen_command(keygen_base, std::cout, std::cerr);
+        if (new_plugin->parsed()) {
+            return host::new_plugin_command(new_plugin_name, new_plugin_kind, new_plugin_dir, new_plugin_force, std::cout, std::cerr);
+        }
         if (channels->parsed()) return host::channels_command(broker_endpoint, curve_files, channels_json, std::cout, std::cerr);
         if (echo->parsed()) return host::echo_command(watched_channel, echo_count, echo_zones, broker_endpoint, curve_files, std::cout, std::cerr);
         if (hz->parsed()) return host::hz_command(watched_channel, hz_duration, broker_endpoint, curve_files, std::cout, std::cerr);

@@ -43,6 +43,35 @@ YAML
 "$pylabhub" run run.yaml --duration 1 > run.log 2>&1 || { cat run.log; exit 1; }
 "$pylabhub" verify "$work/t.plhrec" | grep -q '^OK$'
 
+# `pylabhub new-plugin`: each kind's project builds against the installed
+# SDK unchanged, loads, and its own pipeline runs.
+for kind in producer consumer processor transport; do
+  name="my_$kind"
+  "$pylabhub" new-plugin "$name" --kind "$kind" --dir "$work/new/$kind" > "$work/new-$kind.log"
+  cmake -S "$work/new/$kind" -B "$work/new/$kind/build" -DCMAKE_PREFIX_PATH="$prefix" > "$work/new-$kind-configure.log"
+  cmake --build "$work/new/$kind/build" > "$work/new-$kind-build.log" 2>&1 || { cat "$work/new-$kind-build.log"; exit 1; }
+  "$pylabhub" inspect --plugin-path "$work/new/$kind/build" "$name" | grep -q "^$name ($kind) 0.1.0$"
+  cd "$work/new/$kind"
+  # Channel names are machine-wide: this run's own.
+  sed -i "s/${name}_\(in\|out\|a\|b\):/${name}_\1_$$:/; s/${name}_\(in\|out\|a\|b\)\([],]\)/${name}_\1_$$\2/g" *.yaml
+  if [ "$kind" = transport ]; then
+    "$pylabhub" run "${name}_send.yaml" > run.log 2>&1 || { cat run.log; exit 1; }
+    "$pylabhub" run "${name}_receive.yaml" > run.log 2>&1 || { cat run.log; exit 1; }
+    [ "$("$pylabhub" dump "$name.plhrec" --csv | tail -n +2 | wc -l)" = 2000 ] || { cat run.log; echo "transport: not 2000 records"; exit 1; }
+  else
+    "$pylabhub" run "$name.yaml" --duration 1 > run.log 2>&1 || { cat run.log; exit 1; }
+  fi
+  cd "$work"
+done
+# Not into a directory that has something in it, unless asked.
+if "$pylabhub" new-plugin my_producer --kind producer --dir "$work/new/producer" > /dev/null 2> "$work/refused.log"; then
+  echo "new-plugin wrote into a non-empty directory"; exit 1
+fi
+grep -q 'is not empty' "$work/refused.log"
+"$pylabhub" new-plugin my_producer --kind producer --dir "$work/new/producer" --force > /dev/null
+if "$pylabhub" new-plugin Bad-Name --kind producer --dir "$work/bad" 2> "$work/bad.log"; then echo "a bad name was taken"; exit 1; fi
+grep -q "must be 1..64 of a-z" "$work/bad.log"
+
 # An incompatible major is refused by find_package itself.
 mkdir "$work/v2"
 cat > "$work/v2/CMakeLists.txt" <<'CMAKE'
