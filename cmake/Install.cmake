@@ -10,6 +10,10 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs/ DESTINATION ${CMAKE_INSTALL_DAT
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 
+# The service unit goes where systemd looks for packaged units.
+set(PYLABHUB_SYSTEMD_UNIT_DIR lib/systemd/system CACHE STRING "where the pylabhub@.service unit is installed, relative to the prefix")
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/systemd/pylabhub@.service DESTINATION ${PYLABHUB_SYSTEMD_UNIT_DIR} COMPONENT runtime)
+
 set(PYLABHUB_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/pylabhub)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/package/pylabhubConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/pylabhubConfig.cmake

@@ -25,12 +25,16 @@
 #ifndef PYLABHUB_VERSION
 #define PYLABHUB_VERSION "unknown"
 #endif
+#ifndef PYLABHUB_COMMIT
+#define PYLABHUB_COMMIT "unknown"
+#endif
 
 int main(int argc, char** argv) {
     using namespace pylabhub;
     CLI::App app{"pyLabHub data exchange hub: shared-memory data channels between lab processes"};
     app.set_version_flag("--version", std::string("pylabhub " PYLABHUB_VERSION " (plugin ABI ") +
-                                          std::to_string(PLH_ABI_MAJOR) + "." + std::to_string(PLH_ABI_MINOR) + ")");
+                                          std::to_string(PLH_ABI_MAJOR) + "." + std::to_string(PLH_ABI_MINOR) +
+                                          ", commit " PYLABHUB_COMMIT ")");
     std::optional<std::string> log_level;
     app.add_option("--log-level", log_level,
                    "trace, debug, info, warn, error, off (default: PYLABHUB_LOG_LEVEL, else info)");

@@ -9,7 +9,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 prefix="$work/usr"
 cmake --install "$build_dir" --prefix "$prefix" > "$work/install.log"
 pylabhub="$prefix/bin/pylabhub"
-"$pylabhub" --version | grep -q '(plugin ABI 1\.1)'
+"$pylabhub" --version | grep -Eq '^pylabhub 1\.1\.[0-9]+ \(plugin ABI 1\.1, commit ([0-9a-f]+(-dirty)?|unknown)\)$'
 "$pylabhub" inspect | grep -Eq 'transport +zmq ' || { "$pylabhub" inspect; echo "the installed host does not find its plugins"; exit 1; }
 # Test plugins are never installed with the built-in ones.
 if find "$prefix" -name 'file_transport.so' | grep -q .; then echo "a test plugin was installed"; exit 1; fi

@@ -24,4 +24,6 @@ echo "$out" | tail -1
 echo "$out" | grep -q "plugins from .* files in: $plugins" || { echo "$out"; exit 1; }
 echo "$out" | grep -Eq 'transport +zmq '
 [ -f "$work/root/usr/share/pylabhub/configs/quickstart.yaml" ]
+[ -f "$work/root/usr/lib/systemd/system/pylabhub@.service" ] || [ -f "$work/root/lib/systemd/system/pylabhub@.service" ] || {
+  echo "the service unit is not in the package"; exit 1; }
 echo "packages: OK"
