@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
     std::optional<std::string> log_level;
     app.add_option("--log-level", log_level,
                    "trace, debug, info, warn, error, off (default: PYLABHUB_LOG_LEVEL, else info)");
+    std::string log_format = "text";
+    app.add_option("--log-format", log_format, "text, or json: one JSON object a line, for log collectors")->capture_default_str();
+    std::string log_file;
+    app.add_option("--log-file", log_file, "write the log to this file instead of stderr, rotated at 10 MiB, 5 kept (FILE.1 ..)");
     app.require_subcommand(1);
 
     std::vector<std::string> plugin_paths;
@@ -174,6 +178,17 @@ int main(int argc, char** argv) {
             return 2;
         }
         log::set_level(*level);
+    }
+    if (log_format != "text" || !log_file.empty()) {
+        auto format = log::parse_format(log_format);
+        if (!format) {
+            std::cerr << "error: --log-format: " << format.error().message << "\n";
+            return 2;
+        }
+        if (auto output = log::set_output(*format, log_file); !output) {
+            std::cerr << "error: --log-file: " << output.error().message << "\n";
+            return 2;
+        }
     }
     // Only the commands that wait for SIGINT/SIGTERM themselves (and stop
     // cleanly on them) block the signals, before any of their threads exists

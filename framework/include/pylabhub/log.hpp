@@ -28,6 +28,17 @@ void configure(const Options& options);
 /// Sets only the level (e.g. from a --log-level flag).
 void set_level(Level level);
 
+enum class Format { text, json };
+
+/// Where and how lines go: stderr (default) or, with `file`, a file rotated
+/// at `max_bytes` keeping `files` old ones (file.1 .. file.N) instead of
+/// stderr; as text or as JSON lines ({"time","level","logger","message"},
+/// time in UTC) for log collectors. Call before other threads log.
+Result<void> set_output(Format format, const std::string& file = "", std::uint64_t max_bytes = 10ULL << 20, std::size_t files = 5);
+
+/// "text" or "json".
+Result<Format> parse_format(std::string_view text);
+
 /// "trace", "debug", "info", "warn", "error", "critical", "off" (case-insensitive).
 Result<Level> parse_level(std::string_view text);
 
