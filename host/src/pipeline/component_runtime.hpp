@@ -19,6 +19,12 @@
 
 namespace pylabhub::host {
 
+/// on_failure: restart — at most this many restarts of one component, the
+/// first after kFirstRestartDelay, each later one after twice the last (up to 30 s).
+inline constexpr std::uint32_t kMaxRestarts = 5;
+inline constexpr std::chrono::milliseconds kFirstRestartDelay{200};
+inline constexpr std::chrono::milliseconds kMaxRestartDelay{30'000};
+
 /// How long a component's thread waits in one call before it checks whether to stop.
 inline constexpr std::chrono::milliseconds kPollTimeout{100};
 inline constexpr std::size_t kMaxLatencySamples = 1 << 20;
@@ -48,6 +54,8 @@ struct ComponentRuntime {
     std::string failure;
     std::uint64_t start_ns = 0;
     std::uint64_t end_ns = 0;
+    std::uint32_t restarts = 0;        ///< on_failure: restart
+    std::uint64_t restart_due_ns = 0;  ///< when the next restart is due; 0: none pending
 
     /// Logged at error level when it happens (a run may go on for hours),
     /// and kept for the summary. Only the first failure counts.
@@ -55,6 +63,11 @@ struct ComponentRuntime {
     std::string failed() {
         std::lock_guard lock(failure_mutex);
         return failure;
+    }
+    /// Before a restart: the failure was logged and counted; the new run starts clean.
+    void clear_failure() {
+        std::lock_guard lock(failure_mutex);
+        failure.clear();
     }
 };
 

@@ -63,6 +63,8 @@ struct ComponentSpec {
     /// (receives and writes `output`, like a producer).
     std::string direction;
     SourcePosition direction_position;
+    /// Producers and consumers: "continue", "stop" or "restart"; "" = the pipeline's.
+    std::string on_failure;
 };
 
 struct PipelineSpec {
@@ -70,6 +72,9 @@ struct PipelineSpec {
     std::filesystem::path file;
     std::vector<std::string> plugin_path;  ///< resolved against the file's directory
     bool stop_on_failure = false;
+    /// on_failure: restart — a failed producer or consumer is started again
+    /// (with backoff, at most kMaxRestarts times).
+    bool restart_on_failure = false;
     /// The pipeline's `broker:`; none: the default endpoint, embedded if absent.
     std::optional<std::string> broker;
     /// CurveZMQ key files for the broker: its public key, this host's secret key.

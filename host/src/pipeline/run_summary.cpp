@@ -38,6 +38,13 @@ std::string label(const ComponentRuntime& c, const char* direction) {
     return c.plan->spec->id + (std::string(c.kind) == "transport" ? std::string(" (transport ") + direction + ")" : "");
 }
 
+/// "ok", "FAILED", with "(N restarts)" after on_failure: restart.
+std::string status(ComponentRuntime& c, const std::string& fine) {
+    std::string text = c.failed().empty() ? fine : "FAILED";
+    if (c.restarts > 0) text += " (" + std::to_string(c.restarts) + (c.restarts == 1 ? " restart)" : " restarts)");
+    return text;
+}
+
 } // namespace
 
 void print_summary(std::ostream& out, const RunSummary& run) {
@@ -55,7 +62,7 @@ void print_summary(std::ostream& out, const RunSummary& run) {
         const double secs = seconds(c.start_ns, c.end_ns);
         channels.add({channel.plan->spec->name, writer, std::to_string(written), number(secs > 0 ? double(written) / secs : 0.0, 1),
                       std::to_string(waits), std::to_string(m.checksum_failures),
-                      const_cast<ComponentRuntime&>(c).failed().empty() ? (ended ? "ended" : "ok") : "FAILED"});
+                      status(const_cast<ComponentRuntime&>(c), ended ? "ended" : "ok")});
     };
     for (ProducerRuntime* p : run.writers) add_channel(*p->channel, label(*p, "in"), *p, p->backpressure_waits, p->ended);
     for (ProcessorRuntime* p : run.processors) add_channel(*p->output, p->plan->spec->id + " (processor)", *p, p->backpressure_waits, false);
@@ -66,14 +73,14 @@ void print_summary(std::ostream& out, const RunSummary& run) {
         const double secs = seconds(c->start_ns, c->end_ns);
         const double p50 = percentile(c->latencies_ns, 0.50);
         const double p99 = percentile(c->latencies_ns, 0.99);
-        const std::string status = c->failed().empty() ? "ok" : "FAILED";
+        const std::string state = status(*c, "ok");
         for (std::size_t i = 0; i < c->inputs.size(); ++i) {
             const InputStats& s = c->stats[i];
             std::string input = c->inputs[i]->plan->spec->name;
             if (const auto* policy = c->plan->inputs.at(i).policy) input += " (read: " + policy->id + ")";
             consumers.add({i == 0 ? label(*c, "out") : "", input, std::to_string(s.slots),
                            number(secs > 0 ? double(s.slots) / secs : 0.0, 1), std::to_string(s.gaps), std::to_string(s.corrupt),
-                           i == 0 ? micros(p50) : "", i == 0 ? micros(p99) : "", i == 0 ? status : ""});
+                           i == 0 ? micros(p50) : "", i == 0 ? micros(p99) : "", i == 0 ? state : ""});
         }
     }
     if (!run.readers.empty()) {

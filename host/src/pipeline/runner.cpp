@@ -16,6 +16,7 @@
 #include "pipeline/broker_link.hpp"
 #include "pipeline/component_runtime.hpp"
 #include "pipeline/policy_reader.hpp"
+#include "pipeline/restart_policy.hpp"
 #include "pipeline/run_summary.hpp"
 #include "text/terminal.hpp"
 #include "text/text_table.hpp"
@@ -427,15 +428,16 @@ private:
             bool all_done = true;
             for (auto* component : all_components()) {
                 if (component->instance->pipeline_stop_requested()) return "plugin '" + component->plan->spec->id + "' asked to stop";
-                if (spec_.stop_on_failure && !component->failed().empty()) {
+                if (!component->failed().empty() && failure_policy(*component, spec_) == "stop") {
                     return "'" + component->plan->spec->id + "' failed (on_failure: stop)";
                 }
-                all_done = all_done && component->done.load();
+                const bool restarting = supervise(*component, now);
+                all_done = all_done && component->done.load() && !restarting;
             }
             // A producer that ended its stream closes its channel now, so
-            // that its consumers drain and finish.
+            // that its consumers drain and finish (not one about to restart).
             for (ProducerRuntime* p : writers()) {
-                if (p->done && p->channel->producer) close_channel(*p->channel);
+                if (p->done && p->restart_due_ns == 0 && p->channel->producer) close_channel(*p->channel);
             }
             for (auto& p : processors_) {
                 if (p->done && p->output->producer) close_channel(*p->output);
@@ -447,6 +449,64 @@ private:
                                    : "every component finished (" + std::to_string(failed) + " failed)";
             }
         }
+    }
+
+    /// on_failure: restart. True while `c` waits for its restart or was just
+    /// restarted (it does not count as done, its channel stays open).
+    bool supervise(ComponentRuntime& c, std::uint64_t now) {
+        if (!c.done || c.failed().empty() || c.restarts >= kMaxRestarts || failure_policy(c, spec_) != "restart") return false;
+        if (c.restart_due_ns == 0) {
+            const auto delay = restart_delay(c.restarts);
+            c.restart_due_ns = now + static_cast<std::uint64_t>(delay.count());
+            log::logger().warn("{} '{}' failed; restarting it in {:.1f} s (restart {} of {})", c.kind, c.plan->spec->id,
+                               double(delay.count()) * 1e-9, c.restarts + 1, kMaxRestarts);
+            return true;
+        }
+        if (now < c.restart_due_ns) return true;
+        ++c.restarts;
+        if (c.thread.joinable()) c.thread.join();
+        const bool restarted = std::string(c.kind) == "producer" ? restart_producer(static_cast<ProducerRuntime&>(c))
+                                                                 : restart_consumer(static_cast<ConsumerRuntime&>(c));
+        c.restart_due_ns = 0;
+        if (restarted) log::logger().info("{} '{}' restarted ({} of {})", c.kind, c.plan->spec->id, c.restarts, kMaxRestarts);
+        return restarted;
+    }
+
+    /// A new instance of the plugin on the channel the failed one wrote.
+    bool restart_producer(ProducerRuntime& p) {
+        p.instance.reset();
+        Wiring wiring;
+        wiring.output = describe_channel(*p.channel);
+        auto instance = PluginInstance::create(*p.plan->plugin, p.plan->spec->id, p.plan->config, std::move(wiring));
+        if (!instance) {
+            p.fail(instance.error().message);  // logged; stays failed
+            return false;
+        }
+        p.instance = std::move(instance).value();
+        p.instance->bind_producer(&*p.channel->producer);
+        p.instance->set_output(describe_channel(*p.channel));
+        p.clear_failure();
+        p.done = false;
+        p.thread = std::thread([raw = &p] { run_producer(*raw); });
+        return true;
+    }
+
+    /// A new instance reading the same inputs (the failed one left them).
+    bool restart_consumer(ConsumerRuntime& c) {
+        c.instance.reset();
+        std::vector<InputStats> stats = std::move(c.stats);  // counted across restarts
+        c.inputs.clear();
+        c.readers.clear();
+        c.stats.clear();
+        if (!create_reader(c, *c.plan, {})) {
+            c.fail(c.kind + std::string(" '") + c.plan->spec->id + "' could not be restarted (see above)");
+            return false;
+        }
+        c.stats = std::move(stats);
+        c.clear_failure();
+        c.done = false;
+        c.thread = std::thread([raw = &c] { run_consumer(*raw); });
+        return true;
     }
 
     void close_channel(ChannelRuntime& channel) {

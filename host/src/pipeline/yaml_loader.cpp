@@ -213,8 +213,9 @@ private:
                 }
             } else if (key == "on_failure") {
                 std::string policy = "continue";
-                one_of(value, "on_failure", policy, {"continue", "stop"});
+                one_of(value, "on_failure", policy, {"continue", "stop", "restart"});
                 result_.spec.stop_on_failure = policy == "stop";
+                result_.spec.restart_on_failure = policy == "restart";
             } else if (key == "channels") {
                 if (!expect_map(value, "channels")) return;
                 for (const auto& item : value) read_channel(item.first, item.second);
@@ -394,6 +395,8 @@ private:
         if (writes) known.push_back("channel");
         if (reads) known.push_back("inputs");
         if (transport) known.push_back("direction");
+        const bool restartable = kind_of == Kind::producer || kind_of == Kind::consumer;
+        if (restartable) known.push_back("on_failure");
         for_each_key(value, known, where, [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
             if (k == "plugin") {
                 has_plugin = scalar(v, "plugin", component.plugin);
@@ -406,6 +409,8 @@ private:
                 }
             } else if (k == "inputs") {
                 read_inputs(v, component);
+            } else if (k == "on_failure") {
+                one_of(v, "on_failure", component.on_failure, {"continue", "stop", "restart"});
             } else if (k == "direction") {
                 component.direction_position = at(v.Mark());
                 one_of(v, "direction", component.direction, {"out", "in"});

@@ -1,5 +1,6 @@
 // A consumer and a producer that fail on their Nth slot: the host must
 // report it when it happens and keep the rest of the pipeline running.
+#include <atomic>
 #include <thread>
 
 #include <pylabhub/sdk/plugin.hpp>
@@ -8,19 +9,28 @@ namespace {
 
 namespace sdk = pylabhub::sdk;
 
+// Instances made in this process (the library stays loaded): `times` lets
+// only the first ones fail, as a device that recovers after a reset.
+std::atomic<std::int64_t> consumers_made{0};
+std::atomic<std::int64_t> producers_made{0};
+
 class FailsAfter final : public sdk::Consumer {
 public:
     static constexpr sdk::PluginInfo info{"fails-after", "0.0.1", "fails on its Nth slot (tests)"};
-    static constexpr plh_config_entry config[] = {sdk::integer("after", "100", "slots to take before failing", 1, 1e9)};
+    static constexpr plh_config_entry config[] = {sdk::integer("after", "100", "slots to take before failing", 1, 1e9),
+                                                  sdk::integer("times", "0", "only the first N instances fail (0: every one)", 0, 1e9)};
 
-    explicit FailsAfter(sdk::Host host) : Consumer(host), after_(static_cast<std::uint64_t>(host.config_int("after"))) {}
+    explicit FailsAfter(sdk::Host host)
+        : Consumer(host), after_(static_cast<std::uint64_t>(host.config_int("after"))),
+          fails_(host.config_int("times") == 0 || ++consumers_made <= host.config_int("times")) {}
 
     void consume(std::span<const std::byte>, const plh_slot_info&) override {
-        if (++seen_ >= after_) throw sdk::PluginError(PLH_ERR_IO, "injected failure after " + std::to_string(seen_) + " slots");
+        if (++seen_ >= after_ && fails_) throw sdk::PluginError(PLH_ERR_IO, "injected failure after " + std::to_string(seen_) + " slots");
     }
 
 private:
     std::uint64_t after_;
+    bool fails_;
     std::uint64_t seen_ = 0;
 };
 
@@ -28,18 +38,20 @@ class ProducerFailsAfter final : public sdk::Producer {
 public:
     static constexpr sdk::PluginInfo info{"fails-after-producer", "0.0.1", "writes at rate_hz, fails on its Nth slot (tests)"};
     static constexpr plh_config_entry config[] = {sdk::integer("after", "100", "slots to write before failing", 1, 1e9),
-                                                  sdk::real("rate_hz", "1000", "slots per second", 1, 1e6)};
+                                                  sdk::real("rate_hz", "1000", "slots per second", 1, 1e6),
+                                                  sdk::integer("times", "0", "only the first N instances fail (0: every one)", 0, 1e9)};
 
     explicit ProducerFailsAfter(sdk::Host host)
         : Producer(host), after_(static_cast<std::uint64_t>(host.config_int("after"))),
-          period_(static_cast<std::int64_t>(1e9 / host.config_float("rate_hz"))) {}
+          period_(static_cast<std::int64_t>(1e9 / host.config_float("rate_hz"))),
+          fails_(host.config_int("times") == 0 || ++producers_made <= host.config_int("times")) {}
 
     WaitResult wait_next(std::chrono::nanoseconds timeout) override {
         std::this_thread::sleep_for(std::min(period_, timeout));
         return WaitResult::ready;
     }
     std::size_t fill(std::span<std::byte> slot) override {
-        if (++written_ > after_) throw sdk::PluginError(PLH_ERR_IO, "injected failure after " + std::to_string(after_) + " slots");
+        if (++written_ > after_ && fails_) throw sdk::PluginError(PLH_ERR_IO, "injected failure after " + std::to_string(after_) + " slots");
         slot[0] = std::byte{1};
         return 1;
     }
@@ -47,6 +59,7 @@ public:
 private:
     std::uint64_t after_;
     std::chrono::nanoseconds period_;
+    bool fails_;
     std::uint64_t written_ = 0;
 };
 
