@@ -56,6 +56,28 @@ consumers:
     EXPECT_EQ(number_after(run.output, "sink\\.slots = ([0-9]+)"), written) << "the rest of the pipeline went on";
 }
 
+TEST(Restart, AProcessorIsRestartedOnItsInputsAndWritesOnIntoTheSameChannel) {
+    PipelineFile pipeline("restart_processor", R"(pipeline: restarting
+plugin_path: )" PLH_TEST_PLUGIN_DIR R"(
+channels:
+  @: {slots: 64, slot_bytes: 64, sync: single_reader}
+  @_out: {slots: 64, slot_bytes: 64, sync: single_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 1000}}
+processors:
+  pass: {plugin: fails-after-processor, inputs: [@], channel: @_out, on_failure: restart, config: {after: 300, times: 1}}
+consumers:
+  rec: {plugin: recorder, inputs: [@_out], config: {path: RECORDING}}
+)");
+    const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "2"});
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("processor 'pass' failed; restarting it in 0.2 s (restart 1 of 5)"));
+    EXPECT_THAT(run.output, HasSubstr("ok (1 restart)"));
+    EXPECT_GT(number_after(run.output, "rec\\.records = ([0-9]+)"), 1000U) << "it wrote on after its restart: " << run.output;
+    const Outcome verify = pylabhub({"verify", pipeline.recording()});
+    EXPECT_EQ(verify.exit_code, 0) << "its output channel stayed open, its ids going on: " << verify.output;
+}
+
 TEST(Restart, OnFailureIsCheckedWhereItIsWritten) {
     PipelineFile pipeline("restart_bad", R"(pipeline: bad
 channels:

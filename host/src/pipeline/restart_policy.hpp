@@ -10,12 +10,18 @@
 
 namespace pylabhub::host {
 
-/// "continue", "stop" or "restart" for `c` (only producers and consumers restart).
-inline std::string failure_policy(const ComponentRuntime& c, const PipelineSpec& spec) {
-    std::string policy = c.plan->spec->on_failure;
-    if (policy.empty()) policy = spec.stop_on_failure ? "stop" : spec.restart_on_failure ? "restart" : "continue";
-    const std::string kind = c.kind;
-    if (policy == "restart" && kind != "producer" && kind != "consumer") return "continue";
+enum class OnFailure { keep_going, stop, restart };
+
+/// What a failure of `c` does: its own on_failure, else the pipeline's. An
+/// inbound transport does not restart (its stream and channel layout would
+/// have to be agreed again): it keeps going failed.
+inline OnFailure failure_policy(const ComponentRuntime& c, const PipelineSpec& spec) {
+    const std::string& own = c.plan->spec->on_failure;
+    OnFailure policy = spec.stop_on_failure ? OnFailure::stop : spec.restart_on_failure ? OnFailure::restart : OnFailure::keep_going;
+    if (own == "continue") policy = OnFailure::keep_going;
+    if (own == "stop") policy = OnFailure::stop;
+    if (own == "restart") policy = OnFailure::restart;
+    if (policy == OnFailure::restart && dynamic_cast<const InboundRuntime*>(&c) != nullptr) return OnFailure::keep_going;
     return policy;
 }
 

@@ -428,7 +428,7 @@ private:
             bool all_done = true;
             for (auto* component : all_components()) {
                 if (component->instance->pipeline_stop_requested()) return "plugin '" + component->plan->spec->id + "' asked to stop";
-                if (!component->failed().empty() && failure_policy(*component, spec_) == "stop") {
+                if (!component->failed().empty() && failure_policy(*component, spec_) == OnFailure::stop) {
                     return "'" + component->plan->spec->id + "' failed (on_failure: stop)";
                 }
                 const bool restarting = supervise(*component, now);
@@ -440,7 +440,7 @@ private:
                 if (p->done && p->restart_due_ns == 0 && p->channel->producer) close_channel(*p->channel);
             }
             for (auto& p : processors_) {
-                if (p->done && p->output->producer) close_channel(*p->output);
+                if (p->done && p->restart_due_ns == 0 && p->output->producer) close_channel(*p->output);
             }
             if (all_done) {
                 std::size_t failed = 0;
@@ -454,7 +454,7 @@ private:
     /// on_failure: restart. True while `c` waits for its restart or was just
     /// restarted (it does not count as done, its channel stays open).
     bool supervise(ComponentRuntime& c, std::uint64_t now) {
-        if (!c.done || c.failed().empty() || c.restarts >= kMaxRestarts || failure_policy(c, spec_) != "restart") return false;
+        if (!c.done || c.failed().empty() || c.restarts >= kMaxRestarts || failure_policy(c, spec_) != OnFailure::restart) return false;
         if (c.restart_due_ns == 0) {
             const auto delay = restart_delay(c.restarts);
             c.restart_due_ns = now + static_cast<std::uint64_t>(delay.count());
@@ -466,7 +466,7 @@ private:
         ++c.restarts;
         if (c.thread.joinable()) c.thread.join();
         const bool restarted = std::string(c.kind) == "producer" ? restart_producer(static_cast<ProducerRuntime&>(c))
-                                                                 : restart_consumer(static_cast<ConsumerRuntime&>(c));
+                                                                 : restart_reader(static_cast<ConsumerRuntime&>(c));
         c.restart_due_ns = 0;
         if (restarted) log::logger().info("{} '{}' restarted ({} of {})", c.kind, c.plan->spec->id, c.restarts, kMaxRestarts);
         return restarted;
@@ -491,21 +491,37 @@ private:
         return true;
     }
 
-    /// A new instance reading the same inputs (the failed one left them).
-    bool restart_consumer(ConsumerRuntime& c) {
+    /// A new instance reading the same inputs (the failed one left them): a
+    /// consumer, a processor (writing on into its output channel, kept open)
+    /// or an outbound transport.
+    bool restart_reader(ConsumerRuntime& c) {
+        auto* processor = dynamic_cast<ProcessorRuntime*>(&c);
+        auto* outbound = dynamic_cast<OutboundRuntime*>(&c);
         c.instance.reset();
         std::vector<InputStats> stats = std::move(c.stats);  // counted across restarts
         c.inputs.clear();
         c.readers.clear();
         c.stats.clear();
-        if (!create_reader(c, *c.plan, {})) {
-            c.fail(c.kind + std::string(" '") + c.plan->spec->id + "' could not be restarted (see above)");
+        Wiring wiring;
+        if (processor != nullptr) wiring.output = describe_channel(*processor->output);
+        if (outbound != nullptr) {
+            wiring.transport_direction = PLH_TRANSPORT_OUT;
+            wiring.directory = directory(*c.plan);
+        }
+        if (!create_reader(c, *c.plan, std::move(wiring))) {
+            c.fail(std::string(c.kind).append(" '").append(c.plan->spec->id).append("' could not be restarted (see above)"));
             return false;
+        }
+        if (processor != nullptr) {
+            processor->instance->bind_producer(&*processor->output->producer);
+            processor->instance->set_output(describe_channel(*processor->output));
         }
         c.stats = std::move(stats);
         c.clear_failure();
         c.done = false;
-        c.thread = std::thread([raw = &c] { run_consumer(*raw); });
+        if (processor != nullptr) c.thread = std::thread([processor] { run_processor(*processor); });
+        else if (outbound != nullptr) c.thread = std::thread([outbound] { run_outbound(*outbound); });
+        else c.thread = std::thread([raw = &c] { run_consumer(*raw); });
         return true;
     }
 

@@ -395,8 +395,7 @@ private:
         if (writes) known.push_back("channel");
         if (reads) known.push_back("inputs");
         if (transport) known.push_back("direction");
-        const bool restartable = kind_of == Kind::producer || kind_of == Kind::consumer;
-        if (restartable) known.push_back("on_failure");
+        known.push_back("on_failure");
         for_each_key(value, known, where, [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
             if (k == "plugin") {
                 has_plugin = scalar(v, "plugin", component.plugin);
