@@ -33,6 +33,26 @@ consumers:
     EXPECT_EQ(verify.exit_code, 0) << "the restarted producer goes on with the channel's ids: " << verify.output;
 }
 
+TEST(Restart, AConsumerThatFailsTwiceIsRestartedTwiceAndTheRunSucceeds) {
+    PipelineFile pipeline("restart_twice", R"(pipeline: restarting
+plugin_path: )" PLH_TEST_PLUGIN_DIR R"(
+channels:
+  @: {slots: 64, slot_bytes: 64, sync: sync_reader}
+producers:
+  gen: {plugin: counter, channel: @, config: {rate_hz: 1000}}
+consumers:
+  flaky: {plugin: fails-after, inputs: [@], on_failure: restart, config: {after: 100, times: 2}}
+  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
+)");
+    const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "2"});
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, ::testing::ContainsRegex("flaky +test[^ ]* +[0-9]+ .*ok \\(2 restarts\\)")) << run.output;
+    const std::uint64_t written = number_after(run.output, "gen +([0-9]+) ");
+    EXPECT_EQ(number_after(run.output, "rec\\.records = ([0-9]+)"), written) << "its neighbour lost nothing";
+    const Outcome verify = pylabhub({"verify", pipeline.recording()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
+}
+
 TEST(Restart, AConsumerThatAlwaysFailsStopsAfterTheLimitAndIsReported) {
     PipelineFile pipeline("restart_consumer", R"(pipeline: restarting
 plugin_path: )" PLH_TEST_PLUGIN_DIR R"(

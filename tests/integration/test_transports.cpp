@@ -489,32 +489,6 @@ TEST(Transports, GarbageOnThePortAndAnotherWireVersionAreRefusedWhileTheStreamGo
     EXPECT_EQ(sequences.size(), 3000U) << "nothing lost to the junk: " << received;
 }
 
-TEST(Transports, ATransportBuiltAgainstTheSdkOutsideThePluginTreeRuns) {
-    const std::string through = (std::filesystem::temp_directory_path() / ("plh-file-transport-" + std::to_string(::getpid()))).string();
-    const std::string extra = "plugin_path: " PLH_TEST_PLUGIN_DIR "\n";
-    PipelineFile sender("file_send", "pipeline: sender\n" + extra + R"(channels:
-  @: {slots: 16, slot_bytes: 256, sync: single_reader}
-producers:
-  gen: {plugin: counter, channel: @, config: {rate_hz: 0, count: 2000}}
-transports:
-  out: {plugin: file, channel: @, direction: out, config: {path: )" + through + "}}\n", "file_a");
-    PipelineFile receiver("file_recv", "pipeline: receiver\n" + extra + R"(channels:
-  @: {slots: 16}
-transports:
-  in: {plugin: file, channel: @, direction: in, config: {path: )" + through + R"(}}
-consumers:
-  rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
-)", "file_b");
-    const Outcome sent = pylabhub({"run", sender.path()});
-    EXPECT_EQ(sent.exit_code, 0) << sent.output;
-    const Outcome received = pylabhub({"run", receiver.path()});
-    EXPECT_EQ(received.exit_code, 0) << received.output;
-    const auto sequences = recorded_sequences(receiver.recording());
-    ASSERT_EQ(sequences.size(), 2000U) << received.output;
-    EXPECT_EQ(sequences.back(), 1999U);
-    std::filesystem::remove(through);
-}
-
 TEST(Transports, ValidateChecksTransportsLikeEveryOtherComponent) {
     PipelineFile file("tx_bad", R"(pipeline: bad
 channels:
