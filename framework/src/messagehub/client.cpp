@@ -1,8 +1,10 @@
 #include "pylabhub/messagehub/client.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <unordered_map>
 
 #include <unistd.h>
 
@@ -106,7 +108,10 @@ struct Client::Impl {
                 }
                 if (reply.value("id", 0ULL) != id) continue;  // a late answer to an earlier request
                 if (reply.value("status", "") != "ok") {
-                    return make_error(reply.value("code", "") == "not_found" ? ErrorCode::not_found : ErrorCode::invalid_argument,
+                    const std::string code = reply.value("code", "");
+                    return make_error(code == "not_found"      ? ErrorCode::not_found
+                                      : code == "rate_limited" ? ErrorCode::busy
+                                                               : ErrorCode::invalid_argument,
                                       "broker: " + reply.value("message", std::string("error")));
                 }
                 return reply;
@@ -255,6 +260,63 @@ Result<std::string> Client::request(const std::string& text) {
 namespace {
 
 
+/// How many requests one client (one connection) may make in a second. A
+/// host repeats each registration of its channels, consumers and endpoints
+/// every 2 s, so even one at the registry's limits stays far below; past it
+/// the broker answers with a cheap error and does not look at the request,
+/// so a storm from one client costs the others nothing but their turn.
+constexpr std::uint32_t kRequestsPerClientPerSecond = 10'000;
+
+class ClientBudgets {
+public:
+    /// True when `client` may make one more request now.
+    bool take(const std::string& client, std::uint64_t now_ms) {
+        Budget& budget = budgets_[client];
+        if (now_ms - budget.window_ms >= 1000) budget = Budget{now_ms, 0, false};
+        if (budget.used < kRequestsPerClientPerSecond) {
+            ++budget.used;
+            return true;
+        }
+        if (!budget.warned) {
+            budget.warned = true;
+            log::logger().warn("broker: a client sent more than {} requests in a second; refusing the rest of that second",
+                               kRequestsPerClientPerSecond);
+        }
+        return false;
+    }
+    /// Clients quiet for a while are forgotten (the map stays small).
+    void forget_quiet(std::uint64_t now_ms) {
+        std::erase_if(budgets_, [&](const auto& entry) { return now_ms - entry.second.window_ms > 2000; });
+    }
+
+private:
+    struct Budget {
+        std::uint64_t window_ms = 0;
+        std::uint32_t used = 0;
+        bool warned = false;
+    };
+    std::unordered_map<std::string, Budget> budgets_;
+};
+
+/// The refusal, echoing a numeric "id" found by a plain scan (the request
+/// is not parsed: that is the cost being refused).
+std::string rate_limited_reply(const std::string& request) {
+    std::string id;
+    if (const auto at = request.find("\"id\":"); at != std::string::npos) {
+        for (std::size_t i = at + 5; i < request.size() && i < at + 25 && std::isdigit(static_cast<unsigned char>(request[i])); ++i) {
+            id += request[i];
+        }
+    }
+    return std::string(R"({"type":"ERROR","status":"error","code":"rate_limited",)") + (id.empty() ? "" : "\"id\":" + id + ",") +
+           R"("message":"more than )" + std::to_string(kRequestsPerClientPerSecond) +
+           R"( requests in a second from this client: slow down"})";
+}
+
+std::uint64_t steady_ms() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
 Result<void> serve(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
                    const std::optional<std::string>& curve_secret, const std::vector<std::string>& allowed_clients) {
     Registry registry(std::move(options));
@@ -290,6 +352,7 @@ Result<void> serve(const std::string& endpoint, RegistryOptions options, const s
                        !curve_secret ? "" : allow_list ? " (CurveZMQ required, " + std::to_string(allowed_clients.size()) + " allowed client keys)"
                                                        : std::string(" (CurveZMQ required)"));
     auto last_expiry = std::chrono::steady_clock::now();
+    ClientBudgets budgets;
     while (!should_stop()) {
         zmq::pollitem_t items[2] = {{static_cast<void*>(router), 0, ZMQ_POLLIN, 0},
                                     {allow_list ? static_cast<void*>(allow_list->socket()) : nullptr, 0, ZMQ_POLLIN, 0}};
@@ -300,13 +363,15 @@ Result<void> serve(const std::string& endpoint, RegistryOptions options, const s
             if (frames.size() < 2) continue;
             // [identity, (empty delimiter,) payload]
             const std::string payload = frames.back().to_string();
-            const std::string answer = registry.handle(payload);
+            const std::string answer = budgets.take(frames.front().to_string(), steady_ms()) ? registry.handle(payload)
+                                                                                           : rate_limited_reply(payload);
             router.send(zmq::buffer(frames.front().data(), frames.front().size()), zmq::send_flags::sndmore);
             if (frames.size() >= 3) router.send(zmq::message_t(), zmq::send_flags::sndmore);
             router.send(zmq::buffer(answer), zmq::send_flags::none);
         }
         if (std::chrono::steady_clock::now() - last_expiry > std::chrono::seconds(1)) {
             registry.expire();
+            budgets.forget_quiet(steady_ms());
             last_expiry = std::chrono::steady_clock::now();
         }
     }
