@@ -122,15 +122,17 @@ json endpoint_json(const EndpointRecord& e) {
 
 Registry::Registry(RegistryOptions options) : options_(std::move(options)) {}
 
-std::string Registry::gone(const ChannelRecord& r, std::uint64_t now) const {
-    const bool local = r.producer_host == options_.host;
-    if (local && options_.is_alive && !options_.is_alive(r.producer_pid)) {
-        return "producer pid " + std::to_string(r.producer_pid) + " is dead";
-    }
-    if (now > r.last_heartbeat_ms && now - r.last_heartbeat_ms > options_.heartbeat_timeout_ms) {
-        return "no heartbeat for " + std::to_string((now - r.last_heartbeat_ms) / 1000) + " s";
+std::string Registry::lapse(const std::string& host, std::uint64_t pid, std::uint64_t last_heartbeat_ms, std::uint64_t now) const {
+    if (host == options_.host && options_.is_alive && !options_.is_alive(pid)) return "pid " + std::to_string(pid) + " is dead";
+    if (now > last_heartbeat_ms && now - last_heartbeat_ms > options_.heartbeat_timeout_ms) {
+        return "no heartbeat for " + std::to_string((now - last_heartbeat_ms) / 1000) + " s";
     }
     return {};
+}
+
+std::string Registry::gone(const ChannelRecord& r, std::uint64_t now) const {
+    const std::string why = lapse(r.producer_host, r.producer_pid, r.last_heartbeat_ms, now);
+    return why.rfind("pid ", 0) == 0 ? "producer " + why : why;
 }
 
 std::vector<std::string> Registry::expire() {
@@ -142,10 +144,7 @@ std::vector<std::string> Registry::expire() {
         // consumer whose host stopped repeating its registration.
         consumers.erase(std::remove_if(consumers.begin(), consumers.end(),
                                        [&](const ConsumerRecord& c) {
-                                           const bool dead = c.host == options_.host && options_.is_alive && !options_.is_alive(c.pid);
-                                           const bool silent = now > c.last_heartbeat_ms &&
-                                                               now - c.last_heartbeat_ms > options_.heartbeat_timeout_ms;
-                                           return dead || silent;
+                                           return !lapse(c.host, c.pid, c.last_heartbeat_ms, now).empty();
                                        }),
                         consumers.end());
         if (const std::string why = gone(it->second, now); !why.empty()) {
@@ -157,11 +156,8 @@ std::vector<std::string> Registry::expire() {
     }
     for (auto it = endpoints_.begin(); it != endpoints_.end();) {
         const EndpointRecord& e = it->second;
-        const bool dead = e.host == options_.host && options_.is_alive && !options_.is_alive(e.pid);
-        const bool silent = now > e.last_heartbeat_ms && now - e.last_heartbeat_ms > options_.heartbeat_timeout_ms;
-        if (dead || silent) {
-            log::logger().info("broker: dropped endpoint {} of channel '{}' ({})", e.endpoint, e.channel,
-                               dead ? "its process is dead" : "no heartbeat");
+        if (const std::string why = lapse(e.host, e.pid, e.last_heartbeat_ms, now); !why.empty()) {
+            log::logger().info("broker: dropped endpoint {} of channel '{}' ({})", e.endpoint, e.channel, why);
             it = endpoints_.erase(it);
         } else {
             ++it;
@@ -323,9 +319,7 @@ std::string Registry::handle_request(const std::string& text) {
             if (auto found = endpoints_.find(e.channel); found != endpoints_.end()) {
                 const EndpointRecord& old = found->second;
                 const bool same_owner = old.pid == e.pid && old.host == e.host;
-                const bool alive = !(old.host == options_.host && options_.is_alive && !options_.is_alive(old.pid)) &&
-                                   e.last_heartbeat_ms - old.last_heartbeat_ms <= options_.heartbeat_timeout_ms;
-                if (!same_owner && alive) {
+                if (!same_owner && lapse(old.host, old.pid, old.last_heartbeat_ms, e.last_heartbeat_ms).empty()) {
                     return error_reply(reply_type, request, "channel '" + e.channel + "' is already advertised at " + old.endpoint +
                                                                 " by pid " + std::to_string(old.pid) + " on " + old.host);
                 }

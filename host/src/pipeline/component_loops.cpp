@@ -18,15 +18,11 @@ void ComponentRuntime::fail(const std::string& what) {
     log::logger().error("{} failed: {}", plan->spec->id, terminal_safe(what));
 }
 
-namespace {
-
 std::string describe_status(PluginInstance& instance, const char* call, plh_status status) {
     std::string message = instance.describe() + ": " + call + " returned " + status_name(status);
     if (auto reason = instance.take_error(); !reason.empty()) message += ": " + reason;
     return message;
 }
-
-} // namespace
 
 void run_producer(ProducerRuntime& p) {
     const auto* table = static_cast<const plh_producer_vtable*>(p.plan->plugin->descriptor->vtable);

@@ -164,6 +164,9 @@ void run_outbound(OutboundRuntime& t);
 /// slot, committed with the sender's sequence id.
 void run_inbound(InboundRuntime& t);
 
+/// "instance 'x' (...): fill returned PLH_ERR_IO: <the plugin's reason>".
+std::string describe_status(PluginInstance& instance, const char* call, plh_status status);
+
 /// The thread of a producer: wait_next, acquire a slot, fill, commit.
 void run_producer(ProducerRuntime& p);
 

@@ -28,12 +28,6 @@ std::string describe(const std::optional<SchemaDescription>& schema) {
     return schema ? "'" + schema->name + "' " + schema->version : std::string("no schema");
 }
 
-std::string status_message(PluginInstance& instance, const char* call, plh_status status) {
-    std::string message = instance.describe() + ": " + call + " returned " + status_name(status);
-    if (auto reason = instance.take_error(); !reason.empty()) message += ": " + reason;
-    return message;
-}
-
 const plh_transport_vtable& table_of(const InboundRuntime& t) {
     return *static_cast<const plh_transport_vtable*>(t.plan->plugin->descriptor->vtable);
 }
@@ -58,7 +52,7 @@ Result<StreamLayout> wait_for_stream(InboundRuntime& t, const std::function<bool
             }
             return layout;
         }
-        if (status != PLH_TIMEOUT) return make_error(ErrorCode::system, status_message(*t.instance, "stream", status));
+        if (status != PLH_TIMEOUT) return make_error(ErrorCode::system, describe_status(*t.instance, "stream", status));
         if (give_up()) return make_error(ErrorCode::timeout, t.instance->describe() + ": stopped while waiting for the stream");
         if (const std::uint64_t now = platform::monotonic_time_ns(); now >= next_note) {
             log::logger().info("transport '{}': still waiting for the stream of channel '{}' ({:.0f} s){}", t.plan->spec->id,
@@ -218,7 +212,7 @@ void run_inbound(InboundRuntime& t) {
             if (!take_new_stream(t)) break;
             continue;  // a jump in the ids shows with the next slot (commit_as)
         }
-        t.fail(status_message(*t.instance, "receive", status));
+        t.fail(describe_status(*t.instance, "receive", status));
         break;
     }
     if (table.flush != nullptr) (void)table.flush(handle);

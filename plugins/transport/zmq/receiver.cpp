@@ -101,13 +101,9 @@ void Receiver::take_stream(std::vector<zmq::message_t>& frames) {
     const auto mono = static_cast<std::int64_t>(now_ns());
     clock_shift_ns_ = (static_cast<std::int64_t>(stream->sender_utc_ns) - static_cast<std::int64_t>(stream->sender_monotonic_ns)) -
                       (utc - mono);
-    if (!current_) {
-        schema_name_ = frames[2].to_string();
-        schema_version_ = frames[3].to_string();
-        schema_blds_ = frames[4].to_string();
-    } else if (current_->stream_id != stream->stream_id) {
-        // Told to the host once what came before is delivered; the schema
-        // is checked by the host against the channel's.
+    // A new stream's schema is told to the host once what came before is
+    // delivered; the host checks it against the channel's.
+    if (!current_ || current_->stream_id != stream->stream_id) {
         schema_name_ = frames[2].to_string();
         schema_version_ = frames[3].to_string();
         schema_blds_ = frames[4].to_string();

@@ -85,6 +85,11 @@ public:
 
 private:
     std::string handle_request(const std::string& request);
+    /// Why a registration of `pid` on `host`, last heard at `last_heartbeat_ms`,
+    /// no longer counts at `now` ("" while it does): a local process that is
+    /// dead, or silence past the heartbeat timeout. One rule for channels,
+    /// consumers and endpoints.
+    std::string lapse(const std::string& host, std::uint64_t pid, std::uint64_t last_heartbeat_ms, std::uint64_t now) const;
     /// Why `record`'s producer no longer counts ("" while it does).
     std::string gone(const ChannelRecord& record, std::uint64_t now) const;
 
