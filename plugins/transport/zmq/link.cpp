@@ -1,7 +1,6 @@
 #include "link.hpp"
 
 #include <fstream>
-#include <random>
 
 #include <unistd.h>
 
@@ -27,16 +26,6 @@ bool is_endpoint(const std::string& text) {
 }
 
 } // namespace
-
-std::uint64_t now_ns() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-}
-
-std::uint64_t random_id() {
-    std::random_device device;
-    return (std::uint64_t{device()} << 32) | device();
-}
 
 Settings read_settings(const pylabhub::sdk::Host& host, bool outbound) {
     Settings s;

@@ -12,10 +12,14 @@
 
 #include <zmq.hpp>
 
+#include "../common/counters.hpp"
+#include "../common/wire.hpp"
 #include "pylabhub/messagehub/curve_zap.hpp"
 #include "pylabhub/sdk/host.hpp"
 
 namespace plh_zmq {
+
+using namespace plh_transport;
 
 struct Settings {
     std::string bind;             ///< endpoint to bind, or ""
@@ -32,29 +36,8 @@ struct Settings {
     std::chrono::nanoseconds drain_timeout = std::chrono::seconds(5);
 };
 
-/// The monotonic clock (CLOCK_MONOTONIC, as the host's), in nanoseconds.
-std::uint64_t now_ns();
-/// 64 random bits: stream ids and sessions.
-std::uint64_t random_id();
-
 /// Reads and checks the settings; throws sdk::ConfigError naming the key.
 Settings read_settings(const pylabhub::sdk::Host& host, bool outbound);
-
-/// Counters, handed to the host in bulk (a metric call per slot would cost
-/// more than the slot).
-class Counters {
-public:
-    void add(const char* name, std::uint64_t delta = 1) { pending_[name] += delta; }
-    void publish(const pylabhub::sdk::Host& host) {
-        for (auto& [name, value] : pending_) {
-            if (value != 0) host.metric(name, value);
-            value = 0;
-        }
-    }
-
-private:
-    std::map<const char*, std::uint64_t> pending_;
-};
 
 /// Reports handshake failures (a wrong or missing CurveZMQ key, another
 /// protocol) and connections, from a ZeroMQ socket monitor.

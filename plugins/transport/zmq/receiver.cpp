@@ -95,12 +95,7 @@ void Receiver::take_stream(std::vector<zmq::message_t>& frames) {
     }
     announced_ = stream;
     ended_ = false;
-    // sender monotonic -> UTC -> our monotonic
-    const auto utc = static_cast<std::int64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-    const auto mono = static_cast<std::int64_t>(now_ns());
-    clock_shift_ns_ = (static_cast<std::int64_t>(stream->sender_utc_ns) - static_cast<std::int64_t>(stream->sender_monotonic_ns)) -
-                      (utc - mono);
+    clock_shift_ns_ = clock_shift(*stream);
     // A new stream's schema is told to the host once what came before is
     // delivered; the host checks it against the channel's.
     if (!current_ || current_->stream_id != stream->stream_id) {
@@ -245,7 +240,7 @@ Received Receiver::receive(std::span<std::byte> slot, plh_received_slot& got, st
                 counters_.add("gaps", meta.sequence - next_expected_);
             }
             got.sequence = meta.sequence;
-            got.commit_ns = meta.commit_ns != 0 ? static_cast<std::uint64_t>(static_cast<std::int64_t>(meta.commit_ns) + clock_shift_ns_) : 0;
+            got.commit_ns = local_commit_ns(meta.commit_ns, clock_shift_ns_);
             got.bytes = static_cast<size_t>(meta.bytes);
             next_expected_ = meta.sequence + 1;
             credit(pending_.empty());

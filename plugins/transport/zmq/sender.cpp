@@ -179,7 +179,7 @@ bool Sender::send_batch(const Batch& batch) {
     std::vector<zmq::message_t> frames;
     frames.reserve(3 + batch.large.size() * 2);
     frames.push_back(header_frame(Type::data));
-    plh_zmq::Batch header;
+    plh_transport::Batch header;
     header.stream_id = stream_id_;
     header.slots = batch.slots;
     frames.push_back(frame_of(header));
@@ -228,12 +228,9 @@ void Sender::send_stream() {
                                          : kResumeAnywhere;
     s.slot_bytes = channel_.slot_bytes;
     s.sync_policy = channel_.sync_policy;
-    s.sender_monotonic_ns = now_ns();
-    s.sender_utc_ns = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
     std::vector<zmq::message_t> frames;
     frames.push_back(header_frame(Type::stream));
-    frames.push_back(frame_of(s));
+    frames.push_back(frame_of(stamped(s)));
     frames.emplace_back(channel_.schema_name.data(), channel_.schema_name.size());
     frames.emplace_back(channel_.schema_version.data(), channel_.schema_version.size());
     frames.emplace_back(channel_.schema_blds.data(), channel_.schema_blds.size());

@@ -1,173 +1,37 @@
-// The zmq transport's wire format, version 1 (docs/transports.md).
-//
-// Every message is a ZeroMQ multipart message whose first frame is a
-// Header; all integers are little-endian (the platforms we run on).
-//   HELLO   receiver -> sender  [Header][Hello]
-//   STREAM  sender -> receiver  [Header][Stream][schema name][schema version][schema BLDS]
-//   DATA    sender -> receiver  [Header][Batch][packed][chunk]...
-//           `packed` holds, per slot, a SlotMeta and (chunks == 0) its bytes
-//           inline; a larger slot's bytes follow as `chunks` frames of at
-//           most 1 MiB each, in slot order
-//   CREDIT  receiver -> sender  [Header][Credit]
-//   PING    either way          [Header]
-//   END     sender -> receiver  [Header][End]
-//   REFUSE  either way          [Header][reason text]
+// The zmq transport's framing of the shared wire (../common/wire.hpp):
+// every message is a ZeroMQ multipart message, one frame per wire frame;
+// a slot over kMaxInline travels as chunk frames of at most kMaxChunk,
+// sent from the held copy without another.
 #pragma once
 
-#include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include <zmq.hpp>
 
+#include "../common/wire.hpp"
+
 namespace plh_zmq {
 
-inline constexpr std::uint32_t kMagic = 0x54484C50;  // "PLHT"
-inline constexpr std::uint16_t kWireVersion = 1;
+using namespace plh_transport;
+
 inline constexpr std::size_t kMaxChunk = 1 << 20;    // CurveZMQ is far slower on huge single frames
 inline constexpr std::size_t kMaxInline = 64 << 10;  // larger slots travel in frames of their own, uncopied
-inline constexpr std::uint64_t kResumeAnywhere = ~std::uint64_t{0};
-
-enum class Type : std::uint16_t { hello = 1, stream = 2, data = 3, credit = 4, ping = 5, end = 6, refuse = 7 };
-
-struct Header {
-    std::uint32_t magic = kMagic;
-    std::uint16_t version = kWireVersion;
-    std::uint16_t type = 0;
-};
-
-struct Hello {
-    std::uint64_t resume_from = kResumeAnywhere;  ///< the next sequence the receiver wants, or "anything"
-    std::uint64_t window_slots = 0;               ///< how many slots may be in flight
-    std::uint64_t window_bytes = 0;               ///< and how many bytes (at least one slot always)
-    std::uint64_t session = 0;                    ///< random per HELLO: credits name it
-};
-
-struct Stream {
-    std::uint64_t stream_id = 0;  ///< random per sender instance: a new one means the sender restarted
-    std::uint64_t first_sequence = 0;
-    std::uint64_t slot_bytes = 0;
-    std::uint32_t sync_policy = 0;
-    std::uint32_t reserved = 0;
-    /// The sender's monotonic and wall clocks read together: the receiver
-    /// turns commit times into its own monotonic clock through the wall
-    /// clocks (exact on one machine, NTP-accurate across machines).
-    std::uint64_t sender_monotonic_ns = 0;
-    std::uint64_t sender_utc_ns = 0;
-};
-
-struct Batch {
-    std::uint64_t stream_id = 0;
-    std::uint32_t slots = 0;
-    std::uint32_t reserved = 0;
-};
-
-struct SlotMeta {
-    std::uint64_t sequence = 0;
-    std::uint64_t commit_ns = 0;
-    std::uint64_t bytes = 0;
-    std::uint32_t chunks = 0;
-    std::uint32_t reserved = 0;
-};
-
-struct Credit {
-    std::uint64_t session = 0;
-    std::uint64_t slots = 0;  ///< committed by the receiver since its HELLO (cumulative)
-    std::uint64_t bytes = 0;
-};
-
-struct End {
-    std::uint64_t stream_id = 0;
-    std::uint64_t next_sequence = 0;  ///< after the last slot sent
-};
 
 template <typename T>
 zmq::message_t frame_of(const T& value) {
     return zmq::message_t(&value, sizeof(T));
 }
 
-/// A fixed-size frame's content, or nullopt if the frame has another size.
 template <typename T>
 std::optional<T> read_frame(const zmq::message_t& frame) {
-    if (frame.size() != sizeof(T)) return std::nullopt;
-    T value;
-    std::memcpy(&value, frame.data(), sizeof(T));
-    return value;
+    return read_struct<T>(frame.data(), frame.size());
 }
 
-inline zmq::message_t header_frame(Type type) {
-    Header h;
-    h.type = static_cast<std::uint16_t>(type);
-    return frame_of(h);
-}
+inline zmq::message_t header_frame(Type type) { return frame_of(header_of(type)); }
 
-inline const char* type_name(std::uint16_t type) {
-    switch (static_cast<Type>(type)) {
-    case Type::hello: return "HELLO";
-    case Type::stream: return "STREAM";
-    case Type::data: return "DATA";
-    case Type::credit: return "CREDIT";
-    case Type::ping: return "PING";
-    case Type::end: return "END";
-    case Type::refuse: return "REFUSE";
-    }
-    return "unknown";
-}
-
-/// Where one slot of a DATA message lies: its bytes are inline in the
-/// packed frame at `inline_offset` (meta.chunks == 0), or the chunk frames
-/// [first_chunk, first_chunk + meta.chunks) after the packed frame.
-struct SlotView {
-    SlotMeta meta;
-    std::size_t inline_offset = 0;
-    std::size_t first_chunk = 0;
-};
-
-/// Checks a DATA message whole before any of it is used: `slots` entries
-/// in the packed frame, each inline part inside it, each slot's chunks
-/// present and adding up to its size, nothing left over. The slots in
-/// order, or nullopt when anything does not add up (a peer's bytes are
-/// never trusted).
-inline std::optional<std::vector<SlotView>> parse_batch(const std::byte* packed, std::size_t packed_size,
-                                                        const std::vector<std::size_t>& chunk_sizes, std::uint32_t slots) {
-    // A slot takes at least its SlotMeta: more slots than that cannot fit.
-    if (slots > packed_size / sizeof(SlotMeta)) return std::nullopt;
-    std::vector<SlotView> views;
-    views.reserve(slots);
-    std::size_t offset = 0, chunk = 0;
-    for (std::uint32_t i = 0; i < slots; ++i) {
-        SlotView view;
-        if (packed_size - offset < sizeof view.meta) return std::nullopt;
-        std::memcpy(&view.meta, packed + offset, sizeof view.meta);
-        offset += sizeof view.meta;
-        view.inline_offset = offset;
-        view.first_chunk = chunk;
-        if (view.meta.chunks == 0) {
-            if (view.meta.bytes > packed_size - offset) return std::nullopt;
-            offset += static_cast<std::size_t>(view.meta.bytes);
-        } else {
-            if (view.meta.chunks > chunk_sizes.size() - chunk) return std::nullopt;
-            std::uint64_t sum = 0;
-            for (std::uint32_t c = 0; c < view.meta.chunks; ++c) sum += chunk_sizes[chunk++];
-            if (sum != view.meta.bytes) return std::nullopt;
-        }
-        views.push_back(view);
-    }
-    if (offset != packed_size || chunk != chunk_sizes.size()) return std::nullopt;
-    return views;
-}
-
-/// Why a first frame is no header we speak ("" when it is one).
 inline std::string header_problem(const zmq::message_t& frame, Header& out) {
-    auto header = read_frame<Header>(frame);
-    if (!header || header->magic != kMagic) return "not a pyLabHub transport message (" + std::to_string(frame.size()) + " bytes)";
-    if (header->version != kWireVersion) {
-        return "wire version " + std::to_string(header->version) + ", this side speaks " + std::to_string(kWireVersion);
-    }
-    out = *header;
-    return {};
+    return plh_transport::header_problem(frame.data(), frame.size(), out);
 }
 
 } // namespace plh_zmq
