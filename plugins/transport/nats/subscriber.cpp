@@ -47,7 +47,8 @@ bool Subscriber::open() {
     jsStreamInfo* stream = nullptr;
     natsStatus status = js_GetStreamInfo(&stream, js_, settings_.stream.c_str(), nullptr, &code);
     if (status != NATS_OK) {
-        if (code != JSStreamNotFoundErr && status != NATS_NOT_FOUND && status != NATS_TIMEOUT) {
+        if (code != JSStreamNotFoundErr && status != NATS_NOT_FOUND && status != NATS_TIMEOUT && status != NATS_CONNECTION_CLOSED &&
+            connection_.connected()) {
             throw PluginError(PLH_ERR_IO, "JetStream at " + connection_.server() + ": cannot look up stream '" + settings_.stream +
                                               "': " + describe(status, nats_GetLastError(nullptr)));
         }
@@ -58,42 +59,109 @@ bool Subscriber::open() {
         return false;
     }
     jsStreamInfo_Destroy(stream);
+    jsConsumerInfo* consumer = nullptr;
+    status = js_GetConsumerInfo(&consumer, js_, settings_.stream.c_str(), settings_.durable.c_str(), nullptr, &code);
+    if (status != NATS_OK) return subscribe(configured_start(), false);
+    if (consumer->NumAckPending == 0) {
+        host_.info(who_ + ": resuming durable consumer '" + settings_.durable + "' of stream '" + settings_.stream + "' (" +
+                   std::to_string(consumer->NumPending) + " messages waiting)");
+        jsConsumerInfo_Destroy(consumer);
+        return subscribe({}, true);  // its position wins over 'start'
+    }
+    // Messages it was sent but did not acknowledge would come again only
+    // after ack_wait, behind newer ones; the sender's order matters here
+    // (an id the channel has passed is a duplicate), so the consumer starts
+    // again at its first unacknowledged message.
+    const Position position = resume_position(*consumer);
+    host_.info(who_ + ": durable consumer '" + settings_.durable + "' has " + std::to_string(consumer->NumAckPending) +
+               " unacknowledged messages; it starts again from stream sequence " +
+               (position.policy == js_DeliverByStartSequence ? std::to_string(position.sequence) : std::string("its first")) +
+               " so they come first, in order");
+    jsConsumerInfo_Destroy(consumer);
+    (void)js_DeleteConsumer(js_, settings_.stream.c_str(), settings_.durable.c_str(), nullptr, &code);
+    return subscribe(position, false);
+}
+
+Subscriber::Position Subscriber::configured_start() const {
+    Position p;
+    switch (settings_.start.from) {
+    case Start::From::new_only: p.policy = js_DeliverNew; break;
+    case Start::From::all:
+    case Start::From::sequence: p.policy = js_DeliverAll; break;  // slots before N are skipped here
+    case Start::From::time:
+        p.policy = js_DeliverByStartTime;
+        p.utc_ns = settings_.start.utc_ns;
+        break;
+    }
+    return p;
+}
+
+Subscriber::Position Subscriber::resume_position(const jsConsumerInfo& consumer) const {
+    Position p;
+    if (consumer.AckFloor.Stream > 0) {
+        p.policy = js_DeliverByStartSequence;
+        p.sequence = consumer.AckFloor.Stream + 1;
+        return p;
+    }
+    // Nothing acknowledged yet: where it began.
+    p.policy = consumer.Config->DeliverPolicy;
+    p.sequence = consumer.Config->OptStartSeq;
+    p.utc_ns = consumer.Config->OptStartTime;
+    if (p.policy == js_DeliverNew) {
+        p.policy = js_DeliverByStartTime;
+        p.utc_ns = consumer.Created;
+    }
+    return p;
+}
+
+bool Subscriber::subscribe(const Position& position, bool bind) {
     jsSubOptions options;
     jsSubOptions_Init(&options);
     options.Stream = settings_.stream.c_str();
-    jsConsumerInfo* consumer = nullptr;
-    status = js_GetConsumerInfo(&consumer, js_, settings_.stream.c_str(), settings_.durable.c_str(), nullptr, &code);
-    if (status == NATS_OK) {
-        host_.info(who_ + ": resuming durable consumer '" + settings_.durable + "' of stream '" + settings_.stream + "' (" +
-                   std::to_string(consumer->NumPending) + " messages waiting, " + std::to_string(consumer->NumAckPending) +
-                   " delivered but not acknowledged)");
-        jsConsumerInfo_Destroy(consumer);
-        options.Consumer = settings_.durable.c_str();  // bind: its position wins over 'start'
+    if (bind) {
+        options.Consumer = settings_.durable.c_str();
     } else {
         auto& config = options.Config;
-        switch (settings_.start.from) {
-        case Start::From::new_only: config.DeliverPolicy = js_DeliverNew; break;
-        case Start::From::all:
-        case Start::From::sequence: config.DeliverPolicy = js_DeliverAll; break;  // slots before N are skipped here
-        case Start::From::time:
-            config.DeliverPolicy = js_DeliverByStartTime;
-            config.OptStartTime = settings_.start.utc_ns;
-            break;
-        }
+        config.DeliverPolicy = position.policy;
+        config.OptStartSeq = position.sequence;
+        config.OptStartTime = position.utc_ns;
         config.AckPolicy = js_AckExplicit;
         config.AckWait = settings_.ack_wait.count();
         config.MaxAckPending = static_cast<int64_t>(settings_.window);
         config.FilterSubject = settings_.subject.c_str();
         config.Durable = settings_.durable.c_str();
     }
-    status = js_PullSubscribe(&sub_, js_, settings_.subject.c_str(), settings_.durable.c_str(), nullptr, &options, &code);
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const natsStatus status = js_PullSubscribe(&sub_, js_, settings_.subject.c_str(), settings_.durable.c_str(), nullptr, &options, &code);
     if (status != NATS_OK) {
         sub_ = nullptr;
+        if (!connection_.connected()) return false;  // tried again once the server is back
         throw PluginError(PLH_ERR_IO, "JetStream at " + connection_.server() + ": cannot consume stream '" + settings_.stream +
                                           "' as '" + settings_.durable + "': " + describe(status, nats_GetLastError(nullptr)));
     }
+    last_consumer_sequence_ = 0;
     host_.info(who_ + ": consuming JetStream stream '" + settings_.stream + "' as durable '" + settings_.durable + "'");
     return true;
+}
+
+void Subscriber::start_over(const std::string& why) {
+    counters_.add("consumer_restarts");
+    host_.warn(who_ + ": " + why + "; taking the stream again from the first unacknowledged message");
+    acknowledge_done();
+    (void)natsConnection_FlushTimeout(connection_.get(), 1000);  // the acknowledgements first
+    for (auto& arrived : pending_) {
+        for (natsMsg* msg : arrived.msgs) natsMsg_Destroy(msg);  // not acknowledged: sent again
+    }
+    pending_.clear();
+    if (joining_) {
+        for (natsMsg* msg : joining_->msgs) natsMsg_Destroy(msg);
+        joining_.reset();
+    }
+    fetched_unacked_ = 0;
+    natsSubscription_Destroy(sub_);
+    sub_ = nullptr;
+    next_open_ns_ = 0;
+    restart_needed_ = false;
 }
 
 void Subscriber::fetch(std::chrono::nanoseconds wait) {
@@ -126,13 +194,15 @@ void Subscriber::fetch(std::chrono::nanoseconds wait) {
         if (status != NATS_TIMEOUT) std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(wait, std::chrono::milliseconds(50)));
         return;
     }
-    for (int i = 0; i < list.Count; ++i) {
+    for (int i = 0; i < list.Count && !restart_needed_; ++i) {
         natsMsg* msg = list.Msgs[i];
         list.Msgs[i] = nullptr;
         ++fetched_unacked_;
         take(msg);
     }
-    natsMsgList_Destroy(&list);
+    natsMsgList_Destroy(&list);  // after a missed delivery: the rest, unacknowledged, comes again
+    if (restart_needed_) start_over("a delivery went missing (consumer sequence " + std::to_string(last_consumer_sequence_) + " then " +
+                                    std::to_string(missed_at_) + ")");
 }
 
 void Subscriber::drop(natsMsg* msg) {
@@ -148,7 +218,18 @@ void Subscriber::take(natsMsg* msg) {
         jsMsgMetaData* meta = nullptr;
         if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
             if (meta->NumDelivered > 1) counters_.add("redeliveries");
+            const std::uint64_t sequence = meta->Sequence.Consumer;
             jsMsgMetaData_Destroy(meta);
+            // One consumer, one subscriber: its deliveries are numbered
+            // without holes. A hole is a message lost on the way (a server
+            // went down): it would come again after ack_wait, out of order.
+            if (last_consumer_sequence_ != 0 && sequence != last_consumer_sequence_ + 1) {
+                restart_needed_ = true;
+                missed_at_ = sequence;
+                natsMsg_Destroy(msg);
+                return;
+            }
+            last_consumer_sequence_ = sequence;
         }
     }
     const char* part = nullptr;

@@ -50,7 +50,18 @@ private:
         std::size_t next = 0;
     };
 
+    /// Where a consumer starts: policy, and sequence or time for the "by" ones.
+    struct Position {
+        jsDeliverPolicy policy = js_DeliverNew;
+        std::uint64_t sequence = 0;
+        std::int64_t utc_ns = 0;
+    };
+
     bool open();
+    Position configured_start() const;
+    Position resume_position(const jsConsumerInfo& consumer) const;
+    bool subscribe(const Position& position, bool bind);
+    void start_over(const std::string& why);
     void fetch(std::chrono::nanoseconds wait);
     void take(natsMsg* msg);
     void take_whole(Arrived arrived, Frame payload, natsMsg* last);
@@ -82,6 +93,8 @@ private:
     std::int64_t clock_shift_ns_ = 0;
     std::uint64_t fetched_unacked_ = 0;
     std::int64_t dropped_seen_ = 0;
+    std::uint64_t last_consumer_sequence_ = 0, missed_at_ = 0;
+    bool restart_needed_ = false;
     Counters counters_;
 };
 
