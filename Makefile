@@ -2,6 +2,7 @@
 # fresh Debian 12 machine needs nothing but `make run` or `make test`.
 #
 #   make deps         install missing Debian packages (tools/debian-packages.txt)
+#   make test-deps    and the ones only tests and benchmarks need (tools/debian-packages-test.txt: nats-server)
 #   make build        configure + build (RelWithDebInfo, Ninja, ccache)
 #   make run          build, then run configs/quickstart.yaml for a few seconds
 #   make test         build, then run the whole suite with ctest
@@ -23,7 +24,7 @@ FUZZ_SECONDS ?= 60
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DPYLABHUB_SANITIZER=$(SANITIZER)
 
-.PHONY: all deps configure build run test bench fuzz package clean help
+.PHONY: all deps test-deps configure build run test bench fuzz package clean help
 all: build
 
 help:
@@ -31,6 +32,9 @@ help:
 
 deps:
 	@./tools/install-deps.sh
+
+test-deps: deps
+	@./tools/install-deps.sh tools/debian-packages-test.txt
 
 configure: deps
 	@cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) >/dev/null
@@ -42,10 +46,10 @@ run: build
 	@$(BUILD_DIR)/bin/pylabhub run configs/quickstart.yaml --duration $(RUN_SECONDS)
 	@$(BUILD_DIR)/bin/pylabhub verify /tmp/quickstart.plhrec
 
-test: build
+test: build test-deps
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j2 $(CTEST_ARGS)
 
-bench: build
+bench: build test-deps
 	@$(BUILD_DIR)/bin/plh_bench $(BUILD_DIR)/bench/results.json
 
 fuzz: deps

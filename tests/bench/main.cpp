@@ -60,6 +60,9 @@ std::vector<Target> targets(const Results& r) {
         {"transport / zeromq tcp push-pull, 64 B", r.get("transport", "zmq transport (2 hosts, tcp)", 64, "slots/s") / r.get("transport", "zeromq tcp push/pull", 64, "slots/s"), ">=", 1, "x"},
         {"transport / zeromq tcp push-pull, 4 KiB", r.get("transport", "zmq transport (2 hosts, tcp)", 4096, "slots/s") / r.get("transport", "zeromq tcp push/pull", 4096, "slots/s"), ">=", 0.9, "x"},
         {"transport / zeromq tcp push-pull, 1 MiB", r.get("transport", "zmq transport (2 hosts, tcp)", MiB, "slots/s") / r.get("transport", "zeromq tcp push/pull", MiB, "slots/s"), ">=", 0.9, "x"},
+        {"nats core / nats.c pub-sub, 64 B", r.get("nats", "nats transport core (2 hosts)", 64, "slots/s") / r.get("nats", "nats.c core pub/sub", 64, "slots/s"), ">=", 0.8, "x"},
+        {"nats core / nats.c pub-sub, 4 KiB", r.get("nats", "nats transport core (2 hosts)", 4096, "slots/s") / r.get("nats", "nats.c core pub/sub", 4096, "slots/s"), ">=", 0.8, "x"},
+        {"nats core / nats.c pub-sub, 1 MiB", r.get("nats", "nats transport core (2 hosts)", MiB, "slots/s") / r.get("nats", "nats.c core pub/sub", MiB, "slots/s"), ">=", 0.8, "x"},
     };
 }
 
@@ -67,7 +70,7 @@ std::vector<Target> targets(const Results& r) {
 
 int main(int argc, char** argv) {
     pylabhub::log::set_level(pylabhub::log::Level::error);
-    // plh_bench [RESULTS.json] [datablock|baselines|host|transport ...]: all groups by default.
+    // plh_bench [RESULTS.json] [datablock|baselines|host|transport|nats ...]: all groups by default.
     const std::string output = argc > 1 ? argv[1] : "build/bench/results.json";
     auto wanted = [&](const std::string& group) {
         if (argc <= 2) return true;
@@ -93,6 +96,10 @@ int main(int argc, char** argv) {
     if (wanted("transport")) {
         std::cerr << "  transport (two hosts over tcp)\n";
         run_transport_cases(results);
+    }
+    if (wanted("nats")) {
+        std::cerr << "  nats (two hosts through a local nats-server)\n";
+        run_nats_cases(results);
     }
 
     std::printf("%-12s %-34s %8s %-10s %14s %s\n", "GROUP", "SYSTEM", "SIZE", "METRIC", "VALUE", "UNIT");

@@ -41,6 +41,33 @@ inline std::vector<std::byte> seal(std::initializer_list<Frame> frames) {
     return out;
 }
 
+/// Bytes to leave at the front of a buffer whose rest becomes the last
+/// frame of a message with the `head` frames (of these sizes) before it:
+/// the last frame is then written in place, never copied (seal_in_place).
+inline std::size_t head_room(std::initializer_list<std::size_t> head_sizes) {
+    std::size_t room = 8 + (head_sizes.size() + 1) * 8;
+    for (std::size_t size : head_sizes) room += size;
+    return room;
+}
+
+/// Seals a buffer laid out by head_room: the counts, sizes and head frames
+/// go into the room at its front; what follows is the last frame.
+inline void seal_in_place(std::vector<std::byte>& buffer, std::initializer_list<Frame> head) {
+    const auto count = static_cast<std::uint32_t>(head.size() + 1);
+    std::memcpy(buffer.data(), &count, 4);
+    std::memset(buffer.data() + 4, 0, 4);
+    std::size_t index = 8, at = 8 + std::size_t{count} * 8;
+    for (const Frame& f : head) {
+        const std::uint64_t size = f.size();
+        std::memcpy(buffer.data() + index, &size, 8);
+        index += 8;
+        std::memcpy(buffer.data() + at, f.data(), f.size());
+        at += f.size();
+    }
+    const std::uint64_t last = buffer.size() - at;
+    std::memcpy(buffer.data() + index, &last, 8);
+}
+
 /// The frames of a sealed message (views into `bytes`), or nullopt when
 /// the sizes do not add up to exactly `bytes` (never trusted).
 inline std::optional<std::vector<Frame>> open_envelope(Frame bytes) {

@@ -203,6 +203,7 @@ Connection::Connection(const pylabhub::sdk::Host& host, const Settings& s, const
     check(natsOptions_SetServers(options, urls.data(), static_cast<int>(urls.size())), "url");
     check(natsOptions_SetName(options, who.c_str()), "name");
     check(natsOptions_SetNoRandomize(options, true), "url");  // the first url is the preferred server
+    check(natsOptions_SetSendAsap(options, true), "send_asap");  // the transport batches; nats.c need not wait to
     check(natsOptions_SetMaxReconnect(options, -1), "reconnect");
     check(natsOptions_SetReconnectWait(options, 250), "reconnect");
     check(natsOptions_SetReconnectJitter(options, 100, 1000), "reconnect");

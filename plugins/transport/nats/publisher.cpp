@@ -128,44 +128,64 @@ bool Publisher::window_full() const {
     return settings_.mode == Mode::jetstream && !queue_.empty() && (queue_.size() >= settings_.window || queued_bytes_ >= kWindowBytes);
 }
 
+namespace {
+
+const std::size_t kDataRoom = head_room({sizeof(Header), sizeof(plh_transport::Batch)});
+
+} // namespace
+
 void Publisher::close_batch() {
     if (open_slots_ == 0) return;
     const Header header = header_of(Type::data);
     plh_transport::Batch batch;
     batch.stream_id = stream_id_;
     batch.slots = open_slots_;
-    std::vector<std::byte> sealed = seal({frame_bytes(header), frame_bytes(batch), Frame(packed_)});
-    const std::size_t parts = (sealed.size() + part_bytes_ - 1) / part_bytes_;
+    seal_in_place(packed_, {frame_bytes(header), frame_bytes(batch)});
+    Buffer sealed;
+    if (!spare_.empty()) {
+        sealed = std::move(spare_.back());
+        spare_.pop_back();
+    } else {
+        sealed = std::make_shared<std::vector<std::byte>>();
+    }
+    sealed->swap(packed_);  // packed_ takes the spare's capacity
+    packed_.clear();
+    const std::size_t parts = (sealed->size() + part_bytes_ - 1) / part_bytes_;
     for (std::size_t i = 0; i < parts; ++i) {
         Message message;
         message.id = message_id(stream_id_, open_first_, static_cast<std::uint32_t>(i));
-        if (parts == 1) {
-            message.payload = std::move(sealed);
-        } else {
-            message.part = std::to_string(i + 1) + "/" + std::to_string(parts);
-            const std::size_t at = i * part_bytes_;
-            message.payload.assign(sealed.begin() + static_cast<std::ptrdiff_t>(at),
-                                   sealed.begin() + static_cast<std::ptrdiff_t>(std::min(sealed.size(), at + part_bytes_)));
-        }
+        if (parts > 1) message.part = std::to_string(i + 1) + "/" + std::to_string(parts);
+        message.buffer = sealed;
+        message.offset = i * part_bytes_;
+        message.size = std::min(sealed->size() - message.offset, part_bytes_);
         if (i + 1 == parts) {
             message.slots = open_slots_;
             message.bytes = open_bytes_;
         }
-        queued_bytes_ += message.payload.size();
+        queued_bytes_ += message.size;
         queue_.push_back(std::move(message));
     }
     counters_.add("batches_sent");
-    packed_.clear();
     open_slots_ = 0;
     open_bytes_ = 0;
 }
 
+void Publisher::pop_front() {
+    Message& message = queue_.front();
+    queued_bytes_ -= message.size;
+    Buffer buffer = std::move(message.buffer);
+    queue_.pop_front();
+    if (buffer.use_count() == 1 && spare_.size() < 8) spare_.push_back(std::move(buffer));
+}
+
 bool Publisher::publish(Message& message, const std::string& previous_id) {
-    natsMsg* msg = nullptr;
-    if (natsMsg_Create(&msg, settings_.subject.c_str(), nullptr, reinterpret_cast<const char*>(message.payload.data()),
-                       static_cast<int>(message.payload.size())) != NATS_OK) {
-        return false;
+    const char* data = reinterpret_cast<const char*>(message.buffer->data() + message.offset);
+    const int size = static_cast<int>(message.size);
+    if (settings_.mode == Mode::core && message.part.empty()) {
+        return natsConnection_Publish(connection_.get(), settings_.subject.c_str(), data, size) == NATS_OK;  // no message object
     }
+    natsMsg* msg = nullptr;
+    if (natsMsg_Create(&msg, settings_.subject.c_str(), nullptr, data, size) != NATS_OK) return false;
     if (!message.part.empty()) natsMsgHeader_Set(msg, "Plh-Part", message.part.c_str());
     natsStatus status;
     if (settings_.mode == Mode::core) {
@@ -184,9 +204,8 @@ bool Publisher::publish(Message& message, const std::string& previous_id) {
 
 void Publisher::publish_pending() {
     if (settings_.mode == Mode::core) {
-        for (; !queue_.empty(); queue_.pop_front()) {
+        for (; !queue_.empty(); pop_front()) {
             Message& message = queue_.front();
-            queued_bytes_ -= message.payload.size();
             if (publish(message, {})) {
                 counters_.add("slots_sent", message.slots);
                 counters_.add("bytes_sent", message.bytes);
@@ -222,8 +241,7 @@ bool Publisher::confirm(std::chrono::nanoseconds wait) {
         last_confirmed_id_ = message.id;
         counters_.add("slots_sent", message.slots);
         counters_.add("bytes_sent", message.bytes);
-        queued_bytes_ -= message.payload.size();
-        queue_.pop_front();
+        pop_front();
     }
     published_ -= confirmed;
     if (failed_.exchange(false)) {
@@ -305,7 +323,11 @@ bool Publisher::send(std::span<const std::byte> data, const plh_slot_info& info,
     }
     // A slot that would push the batch over one message goes in the next.
     if (open_slots_ > 0 && packed_.size() + sizeof(SlotMeta) + data.size() > part_bytes_) close_batch();
+    if (open_slots_ == 0 && packed_.capacity() < kDataRoom + sizeof(SlotMeta) + data.size()) {
+        packed_.reserve(std::max<std::size_t>(settings_.batch_bytes, data.size()) + kDataRoom + 4096);
+    }
     if (open_slots_ == 0) {
+        packed_.resize(kDataRoom);  // the envelope's head goes here when the batch is sealed
         open_first_ = info.sequence;
         open_started_ns_ = look ? now : now_ns();
     }
@@ -313,7 +335,6 @@ bool Publisher::send(std::span<const std::byte> data, const plh_slot_info& info,
     ++open_slots_;
     open_bytes_ += data.size();
     next_sequence_ = info.sequence + 1;
-    any_sent_ = true;
     if (open_bytes_ >= settings_.batch_bytes || packed_.size() >= part_bytes_ || open_slots_ >= 4096 ||
         (look && now - open_started_ns_ > kMaxBatchDelay)) {
         close_batch();
@@ -344,8 +365,9 @@ void Publisher::flush() {
     const Header header = header_of(Type::end);
     Message message;
     message.id = message_id(stream_id_, next_sequence_, 0) + "-end";
-    message.payload = seal({frame_bytes(header), frame_bytes(end)});
-    queued_bytes_ += message.payload.size();
+    message.buffer = std::make_shared<std::vector<std::byte>>(seal({frame_bytes(header), frame_bytes(end)}));
+    message.size = message.buffer->size();
+    queued_bytes_ += message.size;
     queue_.push_back(std::move(message));
     const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(settings_.drain_timeout.count());
     if (settings_.mode == Mode::core) {
@@ -363,7 +385,6 @@ void Publisher::flush() {
             counters_.add("unconfirmed", slots);
         }
     }
-    (void)any_sent_;
     housekeeping();
 }
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -33,10 +34,12 @@ public:
     void flush();
 
 private:
+    using Buffer = std::shared_ptr<std::vector<std::byte>>;
     struct Message {
         std::string id;                ///< JetStream de-duplication id
         std::string part;              ///< "i/n" for a part of a large message, else ""
-        std::vector<std::byte> payload;
+        Buffer buffer;                 ///< the sealed wire message, shared by its parts
+        std::size_t offset = 0, size = 0;
         std::uint32_t slots = 0;       ///< the slots it completes (on its last part)
         std::uint64_t bytes = 0;
     };
@@ -45,6 +48,7 @@ private:
     void announce();
     void close_batch();
     void publish_pending();
+    void pop_front();
     bool publish(Message& message, const std::string& previous_id);
     /// JetStream: waits up to `wait` for the server to confirm what is
     /// published; true when some was confirmed (or nothing was waiting).
@@ -63,11 +67,11 @@ private:
     std::size_t part_bytes_ = 0;
     std::uint64_t stream_id_;
 
-    std::vector<std::byte> packed_;  ///< the open batch: SlotMeta + bytes per slot
+    std::vector<std::byte> packed_;  ///< the open batch: room for the envelope's head, then SlotMeta + bytes per slot
+    std::vector<Buffer> spare_;      ///< sealed buffers nobody holds any more: no new pages to fault in
     std::uint32_t open_slots_ = 0;
     std::uint64_t open_bytes_ = 0, open_first_ = 0, open_started_ns_ = 0;
     std::uint64_t next_sequence_ = 0;
-    bool any_sent_ = false;
     std::uint32_t sends_ = 0;
 
     std::deque<Message> queue_;       ///< closed messages; JetStream: until confirmed

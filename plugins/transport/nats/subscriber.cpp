@@ -56,6 +56,7 @@ bool Subscriber::open() {
             host_.info(who_ + ": waiting for JetStream stream '" + settings_.stream + "' (its publisher makes it)");
             said_waiting_ = true;
         }
+        stream_was_missing_ = true;  // then all it will hold is new to this receiver
         return false;
     }
     jsStreamInfo_Destroy(stream);
@@ -85,7 +86,7 @@ bool Subscriber::open() {
 Subscriber::Position Subscriber::configured_start() const {
     Position p;
     switch (settings_.start.from) {
-    case Start::From::new_only: p.policy = js_DeliverNew; break;
+    case Start::From::new_only: p.policy = stream_was_missing_ ? js_DeliverAll : js_DeliverNew; break;
     case Start::From::all:
     case Start::From::sequence: p.policy = js_DeliverAll; break;  // slots before N are skipped here
     case Start::From::time:

@@ -78,6 +78,7 @@ private:
     natsSubscription* sub_ = nullptr;
     std::uint64_t next_open_ns_ = 0;
     bool said_waiting_ = false;
+    bool stream_was_missing_ = false;
 
     std::map<std::uint64_t, Description> known_;
     std::optional<std::uint64_t> latest_announced_;  ///< core: the last STREAM heard
