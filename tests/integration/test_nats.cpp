@@ -3,6 +3,7 @@
 // hosts: the publisher and receivers are `pylabhub run` processes.
 #include <csignal>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -201,6 +202,33 @@ TEST_F(Nats, AClusterReceiverWhoseNodeDiesReconnectsToAnotherAndLosesNothing) {
     ASSERT_EQ(three.wait(10s), 0) << received_three;
     expect_every_sequence_once(recorded_sequences(on_two.recording()), 9000);
     expect_every_sequence_once(recorded_sequences(on_three.recording()), 9000);
+}
+
+std::string shipped(const std::string& name) {
+    std::ifstream in(std::string(PLH_CONFIGS_DIR) + "/nats/" + name);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
+    return text;
+}
+
+TEST_F(Nats, TheShippedPublisherAndReceiverPipelinesWorkAgainstTheShippedServerConfig) {
+    NatsServer server;  // configs/nats/nats-server.conf
+    std::string publisher = replaced(shipped("publisher.yaml"), "nats://127.0.0.1:4222", server.url());
+    publisher = replaced(replaced(replaced(publisher, "  ticks:", "  @:"), "channel: ticks", "channel: @"), "count: 10000", "count: 2000");
+    std::string receiver = replaced(shipped("receiver.yaml"), "nats://127.0.0.1:4222", server.url());
+    receiver = replaced(replaced(receiver, "ticks_lab1", "@"), "/tmp/nats_receiver.plhrec", "RECORDING");
+    PipelineFile pub("nsh_pub", publisher, "nsh_a");
+    PipelineFile rx("nsh_rx", receiver, "nsh_b");
+    const Outcome sent = pylabhub({"run", pub.path()}, 60s);
+    ASSERT_EQ(sent.exit_code, 0) << sent.output;
+    const Outcome received = pylabhub({"run", rx.path()}, 60s);  // after the publisher: start: all replays it
+    ASSERT_EQ(received.exit_code, 0) << received.output;
+    expect_every_sequence_once(recorded_sequences(rx.recording()), 2000);
 }
 
 TEST_F(Nats, WrongCredentialsStopTheHostWithTheTransportAndTheServerNamed) {
