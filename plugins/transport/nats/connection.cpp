@@ -238,13 +238,17 @@ Connection::Connection(const pylabhub::sdk::Host& host, const Settings& s, const
     }
 }
 
-Connection::~Connection() {
+Connection::~Connection() { close(); }
+
+void Connection::close() {
     if (js_ != nullptr) jsCtx_Destroy(js_);
+    js_ = nullptr;
     if (nc_ != nullptr) {
         natsConnection_FlushTimeout(nc_, 1000);
         natsConnection_Close(nc_);
         natsConnection_Destroy(nc_);
     }
+    nc_ = nullptr;
 }
 
 std::size_t Connection::max_payload() const {

@@ -62,6 +62,9 @@ public:
     /// servers and what they said (a refused login is not retried).
     Connection(const pylabhub::sdk::Host& host, const Settings& settings, const std::string& who);
     ~Connection();
+    /// Flushes and closes now (the destructor does it otherwise); no
+    /// callback runs after it returns.
+    void close();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 

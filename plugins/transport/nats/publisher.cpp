@@ -42,10 +42,13 @@ Publisher::Publisher(const pylabhub::sdk::Host& host, Settings settings, const p
 }
 
 Publisher::~Publisher() {
+    // No acknowledgement may reach this object once its members go: the
+    // pending ones are cancelled and the connection closed first.
     if (js_ != nullptr) {
         natsMsgList pending{};
         if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) natsMsgList_Destroy(&pending);
     }
+    connection_.close();
 }
 
 void Publisher::create_stream() {
@@ -225,7 +228,7 @@ void Publisher::publish_pending() {
 
 bool Publisher::confirm(std::chrono::nanoseconds wait) {
     publish_pending();
-    if (published_ > 0 && !failed_.load()) {
+    if (published_ > 0 && !failed_.load() && wait.count() > 0) {
         jsPubOptions options;
         jsPubOptions_Init(&options);
         options.MaxWait = milliseconds(wait);
