@@ -1,5 +1,9 @@
 #include "host_harness.hpp"
 
+#include "pylabhub/recording/reader.hpp"
+
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <regex>
@@ -99,6 +103,28 @@ std::vector<std::uint64_t> recorded_sequences(const std::string& recording) {
         if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) sequences.push_back(std::stoull(line));
     }
     return sequences;
+}
+
+std::string check_counter_recording(const std::string& recording, std::uint64_t bytes, std::size_t count, std::size_t stride) {
+    std::string error;
+    auto reader = recording::Reader::open(recording, error);
+    if (!reader) return error;
+    recording::Record record;
+    std::size_t records = 0;
+    auto expected = [](std::uint64_t seq, std::size_t i) { return static_cast<std::uint8_t>(seq + (i - 16) * 7); };
+    while (reader->next(record, error) == recording::ReadStatus::record) {
+        const std::string where = "record " + std::to_string(records) + " (sequence " + std::to_string(record.header.sequence) + ")";
+        if (record.header.payload_bytes != bytes) return where + " holds " + std::to_string(record.header.payload_bytes) + " bytes";
+        std::uint64_t seq = 0;
+        std::memcpy(&seq, record.payload.data(), sizeof seq);
+        if (seq != record.header.sequence) return where + " carries the counter's sequence " + std::to_string(seq);
+        for (std::size_t i = 16; i < bytes; i = i + stride < bytes - 8 ? i + stride : std::max(i + 1, static_cast<std::size_t>(bytes - 8))) {
+            if (static_cast<std::uint8_t>(record.payload[i]) != expected(seq, i)) return where + ": byte " + std::to_string(i) + " is wrong";
+        }
+        ++records;
+    }
+    if (records != count) return std::to_string(records) + " records, not " + std::to_string(count);
+    return {};
 }
 
 std::uint16_t free_tcp_port() {

@@ -62,6 +62,13 @@ void wait_for_recording(const std::string& file, std::uintmax_t bytes);
 /// The sequence ids in a recording, in order (`pylabhub dump --csv`).
 std::vector<std::uint64_t> recorded_sequences(const std::string& recording);
 
+/// Checks a recording of the `counter` producer with `bytes`-byte payloads:
+/// `count` records, each with its sequence id in its first 8 bytes and the
+/// counter's pattern, sampled every `stride` bytes and in the last 8 (so
+/// every frame or part boundary of a transport is crossed). "" when right,
+/// else the first thing wrong.
+std::string check_counter_recording(const std::string& recording, std::uint64_t bytes, std::size_t count, std::size_t stride);
+
 /// A TCP port on 127.0.0.1 that nobody listens on right now.
 std::uint16_t free_tcp_port();
 

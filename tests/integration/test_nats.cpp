@@ -12,7 +12,6 @@
 #include "child_process.hpp"
 #include "host_harness.hpp"
 #include "nats_server.hpp"
-#include "pylabhub/recording/reader.hpp"
 
 namespace pylabhub::test {
 namespace {
@@ -160,23 +159,8 @@ TEST_F(Nats, AFourMiBSlotCrossesAServerWithTheDefaultOneMiBMaxPayload) {
     ASSERT_EQ(sent.exit_code, 0) << sent.output;
     const Outcome received = pylabhub({"run", receiver.path()}, 60s);
     ASSERT_EQ(received.exit_code, 0) << received.output;
-    std::string error;
-    auto reader = recording::Reader::open(receiver.recording(), error);
-    ASSERT_TRUE(reader.has_value()) << error;
-    recording::Record record;
-    std::size_t records = 0;
-    while (reader->next(record, error) == recording::ReadStatus::record) {
-        ASSERT_EQ(record.header.payload_bytes, bytes);
-        std::uint64_t seq = 0;
-        std::memcpy(&seq, record.payload.data(), sizeof seq);
-        EXPECT_EQ(seq, record.header.sequence);
-        for (std::size_t i = 16; i < bytes; i += 65521) {  // the counter's pattern, sampled across every part boundary
-            ASSERT_EQ(static_cast<std::uint8_t>(record.payload[i]), static_cast<std::uint8_t>(seq + (i - 16) * 7)) << "byte " << i;
-        }
-        ASSERT_EQ(static_cast<std::uint8_t>(record.payload[bytes - 1]), static_cast<std::uint8_t>(seq + (bytes - 17) * 7));
-        ++records;
-    }
-    EXPECT_EQ(records, 12U);
+    // The counter's pattern sampled across every part boundary.
+    EXPECT_EQ(check_counter_recording(receiver.recording(), bytes, 12, 65521), "");
 }
 
 TEST_F(Nats, AClusterReceiverWhoseNodeDiesReconnectsToAnotherAndLosesNothing) {

@@ -23,7 +23,6 @@
 
 #include "child_process.hpp"
 #include "host_harness.hpp"
-#include "pylabhub/recording/reader.hpp"
 
 namespace pylabhub::test {
 namespace {
@@ -108,25 +107,8 @@ TEST(Transports, SlotsLargerThanAFrameArriveByteForByte) {
     send.read_all(30s);
     EXPECT_EQ(send.wait(10s), 0);
     ASSERT_EQ(received.exit_code, 0) << received.output;
-    std::string error;
-    auto reader = recording::Reader::open(receiver.recording(), error);
-    ASSERT_TRUE(reader.has_value()) << error;
-    recording::Record record;
-    std::size_t records = 0;
-    while (reader->next(record, error) == recording::ReadStatus::record) {
-        ASSERT_EQ(record.header.payload_bytes, bytes);
-        std::uint64_t seq = 0;
-        std::memcpy(&seq, record.payload.data(), sizeof seq);
-        EXPECT_EQ(seq, record.header.sequence) << "the counter's own count is the sequence id";
-        for (std::size_t i = 16; i < bytes; i += 4093) {  // the counter's pattern, sampled across every frame boundary
-            ASSERT_EQ(static_cast<std::uint8_t>(record.payload[i]), static_cast<std::uint8_t>(seq + (i - 16) * 7)) << "byte " << i;
-        }
-        for (std::size_t i = bytes - 8; i < bytes; ++i) {
-            ASSERT_EQ(static_cast<std::uint8_t>(record.payload[i]), static_cast<std::uint8_t>(seq + (i - 16) * 7)) << "byte " << i;
-        }
-        ++records;
-    }
-    EXPECT_EQ(records, 40U);
+    // The counter's own count is the sequence id; its pattern sampled across every frame boundary.
+    EXPECT_EQ(check_counter_recording(receiver.recording(), bytes, 40, 4093), "");
 }
 
 TEST(Transports, AReceiverKilledAndRestartedResumesWithoutDuplicatesAndTheSenderGoesOn) {
