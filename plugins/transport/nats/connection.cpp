@@ -213,6 +213,7 @@ Connection::Connection(const pylabhub::sdk::Host& host, const Settings& s, const
     check(natsOptions_SetDisconnectedCB(options, &Connection::on_disconnected, this), "callbacks");
     check(natsOptions_SetReconnectedCB(options, &Connection::on_reconnected, this), "callbacks");
     check(natsOptions_SetErrorHandler(options, &Connection::on_error, this), "callbacks");
+    check(natsOptions_SetClosedCB(options, &Connection::on_closed, this), "callbacks");
     if (!s.user.empty()) check(natsOptions_SetUserInfo(options, s.user.c_str(), s.password.c_str()), "user");
     if (!s.token.empty()) check(natsOptions_SetToken(options, s.token.c_str()), "token_file");
     if (!s.credentials_file.empty()) check(natsOptions_SetUserCredentialsFromFiles(options, s.credentials_file.c_str(), nullptr), "credentials_file");
@@ -246,6 +247,9 @@ void Connection::close() {
     if (nc_ != nullptr) {
         natsConnection_FlushTimeout(nc_, 1000);
         natsConnection_Close(nc_);
+        std::unique_lock lock(closed_mutex_);
+        closed_signal_.wait_for(lock, std::chrono::seconds(5), [this] { return closed_; });
+        lock.unlock();
         natsConnection_Destroy(nc_);
     }
     nc_ = nullptr;
@@ -290,6 +294,13 @@ void Connection::report(const pylabhub::sdk::Host& host, Counters& counters) {
         host.warn(who_ + ": slow consumer: the client dropped messages it could not hand over in time (the gaps show)");
         reported_slow_ = slow;
     }
+}
+
+void Connection::on_closed(natsConnection*, void* self) {
+    auto* connection = static_cast<Connection*>(self);
+    std::lock_guard lock(connection->closed_mutex_);
+    connection->closed_ = true;
+    connection->closed_signal_.notify_all();
 }
 
 void Connection::on_disconnected(natsConnection*, void* self) { ++static_cast<Connection*>(self)->disconnects_; }

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -84,12 +86,18 @@ private:
     static void on_disconnected(natsConnection*, void* self);
     static void on_reconnected(natsConnection*, void* self);
     static void on_error(natsConnection*, natsSubscription*, natsStatus, void* self);
+    static void on_closed(natsConnection*, void* self);
 
     natsConnection* nc_ = nullptr;
     jsCtx* js_ = nullptr;
     std::string who_;
     std::atomic<std::uint64_t> disconnects_{0}, reconnects_{0}, slow_consumer_{0}, errors_{0};
     std::uint64_t reported_disconnects_ = 0, reported_reconnects_ = 0, reported_slow_ = 0;
+    // nats.c calls back from its own thread, after Close() returns; the
+    // closed callback comes last, and close() waits for it.
+    std::mutex closed_mutex_;
+    std::condition_variable closed_signal_;
+    bool closed_ = false;
 };
 
 /// "nats: <text> (status)" for an error message.
