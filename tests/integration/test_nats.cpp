@@ -215,6 +215,23 @@ TEST_F(Nats, TheShippedPublisherAndReceiverPipelinesWorkAgainstTheShippedServerC
     expect_every_sequence_once(recorded_sequences(rx.recording()), 2000);
 }
 
+TEST_F(Nats, AStreamWhoseSchemaALocalConsumerCannotReadIsRefusedNamingBothHashes) {
+    NatsServer server;
+    PipelineFile publisher("nsc_pub", publisher_yaml("rate_hz: 0, count: 100", at(server.url(), "lab1.schema", "mode: jetstream")), "nsc_a");
+    ASSERT_EQ(pylabhub({"run", publisher.path()}, 30s).exit_code, 0);
+    PipelineFile receiver("nsc_rx", "pipeline: typed\nplugin_path: " PLH_TEST_PLUGIN_DIR "\nchannels:\n  @: {slots: 64}\ntransports:\n"
+                                    "  mirror: {plugin: nats, channel: @, direction: in, config: {" +
+                                        at(server.url(), "lab1.schema", "mode: jetstream, start: all") +
+                                        "}}\nconsumers:\n  temps: {plugin: temperature-reader, inputs: [@]}\n",
+                          "nsc_b");
+    const Outcome refused = pylabhub({"run", receiver.path()}, 30s);
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_THAT(refused.output, ::testing::ContainsRegex("consumer 'temps' cannot read channel '" + receiver.channel() +
+                                                         "': schema mismatch \\(layouts differ\\): expected 'lab.Temperature' v1.0.0 hash "
+                                                         "[0-9a-f]{16,}, found 'pylabhub.counter' v[0-9.]+ hash [0-9a-f]{16,}"))
+        << refused.output;
+}
+
 TEST_F(Nats, WrongCredentialsStopTheHostWithTheTransportAndTheServerNamed) {
     NatsServer server({"--user", "lab", "--pass", "right-secret"});
     const auto dir = std::filesystem::temp_directory_path() / ("plh-nats-creds-" + std::to_string(::getpid()));
