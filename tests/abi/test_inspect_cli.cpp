@@ -38,7 +38,8 @@ TEST(InspectCli, ListsTheBuiltinPluginsFromTheInstallLayout) {
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("consumer +recorder "));
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("producer +frames "));
     EXPECT_THAT(listed.output, ::testing::ContainsRegex("transport +zmq "));
-    EXPECT_THAT(listed.output, HasSubstr("18 plugins from 12 files"));
+    EXPECT_THAT(listed.output, ::testing::ContainsRegex("transport +nats "));
+    EXPECT_THAT(listed.output, HasSubstr("19 plugins from 13 files"));
 }
 
 TEST(InspectCli, ShowsOnePluginsConfigMapDefaultsAndSchema) {

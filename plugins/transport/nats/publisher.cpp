@@ -54,7 +54,14 @@ Publisher::~Publisher() {
 void Publisher::create_stream() {
     jsStreamInfo* info = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
+    // A cluster still electing its leaders answers "temporarily unavailable"
+    // or not at all: asked again within connect_timeout.
+    const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(settings_.connect_timeout.count());
     natsStatus status = js_GetStreamInfo(&info, js_, settings_.stream.c_str(), nullptr, &code);
+    while (status != NATS_OK && code != JSStreamNotFoundErr && status != NATS_NOT_FOUND && now_ns() < deadline && !host_.stop_requested()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        status = js_GetStreamInfo(&info, js_, settings_.stream.c_str(), nullptr, &code);
+    }
     const std::string descriptions = settings_.subject + ".stream.*";
     if (status == NATS_OK) {
         bool has_data = false, has_descriptions = false;
