@@ -21,20 +21,13 @@
 #include "plugins/plugin_registry.hpp"
 #include "pylabhub/log.hpp"
 #include "pylabhub/plugin_abi.h"
-
-#ifndef PYLABHUB_VERSION
-#define PYLABHUB_VERSION "unknown"
-#endif
-#ifndef PYLABHUB_COMMIT
-#define PYLABHUB_COMMIT "unknown"
-#endif
+#include "version.hpp"
 
 int main(int argc, char** argv) {
     using namespace pylabhub;
     CLI::App app{"pyLabHub data exchange hub: shared-memory data channels between lab processes"};
-    app.set_version_flag("--version", std::string("pylabhub " PYLABHUB_VERSION " (plugin ABI ") +
-                                          std::to_string(PLH_ABI_MAJOR) + "." + std::to_string(PLH_ABI_MINOR) +
-                                          ", commit " PYLABHUB_COMMIT ")");
+    app.set_version_flag("--version", std::string("pylabhub ") + host::version() + " (plugin ABI " + std::to_string(PLH_ABI_MAJOR) + "." +
+                                          std::to_string(PLH_ABI_MINOR) + ", commit " + host::commit() + ")");
     std::optional<std::string> log_level;
     app.add_option("--log-level", log_level,
                    "trace, debug, info, warn, error, off (default: PYLABHUB_LOG_LEVEL, else info)");
@@ -57,6 +50,9 @@ int main(int argc, char** argv) {
     CLI::App* run = app.add_subcommand("run", "Run a pipeline until SIGINT/SIGTERM, --duration, or every component finished");
     run->add_option("PIPELINE", pipeline_file, "pipeline YAML file")->required();
     run->add_option("--duration", duration_s, "stop after this many seconds");
+    std::string http_address;
+    run->add_option("--http", http_address,
+                    "serve /metrics, /healthz, /api/status and a status page on HOST:PORT (e.g. 127.0.0.1:9464; port 0: any free one)");
     add_plugin_path(run);
 
     CLI::App* validate = app.add_subcommand("validate", "Check a pipeline file and report every problem as file:line:col; starts nothing");
@@ -205,7 +201,7 @@ int main(int argc, char** argv) {
         }
     }
     try {
-        if (run->parsed()) return host::run_command(pipeline_file, plugin_paths, duration_s, std::cout, std::cerr);
+        if (run->parsed()) return host::run_command(pipeline_file, plugin_paths, duration_s, http_address, std::cout, std::cerr);
         if (validate->parsed()) return host::validate_command(pipeline_file, plugin_paths, std::cout, std::cerr);
         if (verify->parsed()) return host::verify_command(recording_file, repair_recording, std::cout, std::cerr);
         if (dump->parsed()) return host::dump_command(dump_request, std::cout, std::cerr);

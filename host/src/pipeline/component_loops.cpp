@@ -76,6 +76,7 @@ void run_producer(ProducerRuntime& p) {
             p.fail(p.instance->describe() + ": " + committed.error().message);
             break;
         }
+        p.channel->bytes_written += bytes;
     }
     p.end_ns = platform::monotonic_time_ns();
     p.done = true;
@@ -233,11 +234,13 @@ bool emit(ProcessorRuntime& p, const char* what, Call&& call) {
             slot->abandon();  // nothing emitted this time
             return true;
         }
-        if (auto committed = slot->commit(std::min(out.bytes, slot->buffer().size())); !committed) {
+        const std::size_t bytes = std::min(out.bytes, slot->buffer().size());
+        if (auto committed = slot->commit(bytes); !committed) {
             p.fail(p.instance->describe() + ": " + committed.error().message);
             return false;
         }
         ++p.emitted;
+        p.output->bytes_written += bytes;
         return true;
     }
 }

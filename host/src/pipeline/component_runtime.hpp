@@ -2,7 +2,9 @@
 // runs, and the loop each component's thread runs (component_loops.cpp).
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <bit>
 #include <functional>
 #include <cstdint>
 #include <memory>
@@ -13,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "pipeline/live_counter.hpp"
 #include "pipeline/pipeline_plan.hpp"
 #include "plugins/plugin_instance.hpp"
 #include "pylabhub/datablock.hpp"
@@ -40,6 +43,7 @@ struct ChannelRuntime {
     std::string schema_hash_hex;
     std::uint64_t written_before = 0;           // a reused segment counts an earlier producer's writes too
     datablock::DataBlockMetrics final_metrics;  // taken when the channel closes
+    LiveCounter bytes_written = 0;              // by this host's writer (not a plugin's own device thread)
 };
 
 struct ComponentRuntime {
@@ -52,9 +56,9 @@ struct ComponentRuntime {
     std::atomic<bool> ended{false};  // the producer ended its stream
     std::mutex failure_mutex;
     std::string failure;
-    std::uint64_t start_ns = 0;
-    std::uint64_t end_ns = 0;
-    std::uint32_t restarts = 0;        ///< on_failure: restart
+    LiveCounter start_ns = 0;
+    LiveCounter end_ns = 0;
+    LiveCounter restarts = 0;          ///< on_failure: restart
     std::uint64_t restart_due_ns = 0;  ///< when the next restart is due; 0: none pending
 
     /// Logged at error level when it happens (a run may go on for hours),
@@ -73,15 +77,30 @@ struct ComponentRuntime {
 
 struct ProducerRuntime : ComponentRuntime {
     ChannelRuntime* channel = nullptr;
-    std::uint64_t backpressure_waits = 0;
+    LiveCounter backpressure_waits = 0;
 };
 
 struct InputStats {
-    std::uint64_t slots = 0;
-    std::uint64_t gaps = 0;
-    std::uint64_t corrupt = 0;
-    std::uint64_t last_sequence = 0;
-    bool seen = false;
+    LiveCounter slots = 0;
+    LiveCounter gaps = 0;
+    LiveCounter corrupt = 0;
+    LiveCounter last_sequence = 0;
+    LiveCounter seen = 0;  ///< 1 once a slot was read
+};
+
+/// Commit -> read latencies for /metrics: bucket i holds those up to
+/// 1 us x 4^i (i < kLatencyBuckets), the last everything above.
+inline constexpr std::size_t kLatencyBuckets = 11;
+struct LatencyHistogram {
+    std::array<LiveCounter, kLatencyBuckets + 1> counts{};
+    LiveCounter sum_ns = 0;
+    static constexpr std::uint64_t upper_ns(std::size_t bucket) { return 1000ULL << (2 * bucket); }
+    void add(std::uint64_t ns) {
+        const std::uint64_t micros = (ns + 999) / 1000;
+        const std::size_t bucket = micros <= 1 ? 0 : static_cast<std::size_t>(std::bit_width(micros - 1) + 1) / 2;
+        ++counts[std::min(bucket, kLatencyBuckets)];
+        sum_ns += ns;
+    }
 };
 
 class PolicyReader;  // policy_reader.hpp
@@ -105,7 +124,10 @@ struct ConsumerRuntime : ComponentRuntime {
     std::uint64_t latency_count = 0;
     std::minstd_rand random{42};
 
+    LatencyHistogram latency;
+
     void record_latency(std::uint64_t ns) {
+        latency.add(ns);
         const auto value = static_cast<std::uint32_t>(std::min<std::uint64_t>(ns, UINT32_MAX));
         ++latency_count;
         if (latencies_ns.size() < kMaxLatencySamples) {
@@ -119,14 +141,14 @@ struct ConsumerRuntime : ComponentRuntime {
 /// A processor reads like a consumer and writes `output` like a producer.
 struct ProcessorRuntime : ConsumerRuntime {
     ChannelRuntime* output = nullptr;
-    std::uint64_t backpressure_waits = 0;
-    std::uint64_t emitted = 0;
+    LiveCounter backpressure_waits = 0;
+    LiveCounter emitted = 0;
 };
 
 /// An outbound transport reads its one channel like a consumer and hands
 /// every slot to send(), again while it says "no credit yet".
 struct OutboundRuntime : ConsumerRuntime {
-    std::uint64_t credit_waits = 0;  ///< send() calls that timed out: the link held the ring back
+    LiveCounter credit_waits = 0;  ///< send() calls that timed out: the link held the ring back
 };
 
 /// What an inbound stream says about the channel it fills.
@@ -142,10 +164,10 @@ struct StreamLayout {
 /// sender's sequence ids (a jump is a gap, mirrored with skip_to).
 struct InboundRuntime : ProducerRuntime {
     StreamLayout stream;
-    std::uint64_t received = 0;
-    std::uint64_t gaps = 0;          ///< sequences the stream skipped (lost upstream or while disconnected)
-    std::uint64_t stream_changes = 0;  ///< the sender restarted
-    std::uint64_t already_here = 0;    ///< slots sent again that the channel holds already
+    LiveCounter received = 0;
+    LiveCounter gaps = 0;            ///< sequences the stream skipped (lost upstream or while disconnected)
+    LiveCounter stream_changes = 0;  ///< the sender restarted
+    LiveCounter already_here = 0;    ///< slots sent again that the channel holds already
     bool new_stream = false;           ///< a restarted sender's first slot is next
     bool renumbering = false;          ///< its ids went back: numbered on from the channel's
 };

@@ -198,7 +198,10 @@ void run_inbound(InboundRuntime& t) {
         if (status == PLH_OK) {
             const Taken taken = commit_as(t, *slot, got);
             if (taken == Taken::failed) break;
-            if (taken == Taken::committed) ++t.received;
+            if (taken == Taken::committed) {
+                ++t.received;
+                t.channel->bytes_written += got.bytes;
+            }
             continue;
         }
         slot->abandon();

@@ -80,6 +80,8 @@ struct PipelineSpec {
     /// CurveZMQ key files for the broker: its public key, this host's secret key.
     std::string broker_server_key;
     std::string broker_client_key;
+    /// `http: {listen: "127.0.0.1:9464"}`: where /metrics, /healthz, /api and the status page are served ("" : not at all).
+    std::string http_listen;
     std::vector<ChannelSpec> channels;
     std::vector<ComponentSpec> producers;
     std::vector<ComponentSpec> consumers;

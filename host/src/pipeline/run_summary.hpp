@@ -17,6 +17,7 @@ struct RunSummary {
     std::vector<ProcessorRuntime*> processors;
     std::vector<ConsumerRuntime*> readers;   ///< processors, consumers and outbound transports
     std::vector<ComponentRuntime*> all;
+    std::vector<ChannelRuntime*> channels;
 };
 
 void print_summary(std::ostream& out, const RunSummary& run);

@@ -1,25 +1,19 @@
 #include "pipeline/runner.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <cmath>
-#include <cstring>
-#include <iomanip>
 #include <memory>
-#include <mutex>
 #include <ostream>
-#include <random>
-#include <sstream>
 #include <system_error>
+#include <tuple>
 #include <thread>
 
+#include "http/live_status.hpp"
 #include "pipeline/broker_link.hpp"
 #include "pipeline/component_runtime.hpp"
 #include "pipeline/policy_reader.hpp"
 #include "pipeline/restart_policy.hpp"
 #include "pipeline/run_summary.hpp"
 #include "text/terminal.hpp"
-#include "text/text_table.hpp"
 #include "plugins/plugin_instance.hpp"
 #include "pylabhub/datablock.hpp"
 #include "pylabhub/log.hpp"
@@ -137,20 +131,16 @@ public:
             return run_setup_failed;
         }
         const std::uint64_t start = platform::monotonic_time_ns();
+        if (options.on_running) options.on_running(LiveSource{view(), &structure_mutex_, start});
         std::string reason = wait_for_end(options, start);
         log::logger().info("pipeline '{}': stopping ({})", terminal_safe(spec_.name), reason);
         const std::uint64_t stopping = platform::monotonic_time_ns();
+        if (options.on_stopping) options.on_stopping();
         shut_down(options);
         const std::uint64_t end = platform::monotonic_time_ns();
-        RunSummary summary{spec_.name, reason, seconds(setup_started_, start), seconds(start, stopping), seconds(stopping, end),
-                           {}, {}, {}, all_components()};
-        summary.writers = writers();
-        for (auto& p : processors_) {
-            summary.processors.push_back(p.get());
-            summary.readers.push_back(p.get());
-        }
-        for (auto& c : consumers_) summary.readers.push_back(c.get());
-        for (auto& t : outbound_) summary.readers.push_back(t.get());
+        RunSummary summary = view();
+        std::tie(summary.reason, summary.set_up, summary.run, summary.stop) =
+            std::tuple(reason, seconds(setup_started_, start), seconds(start, stopping), seconds(stopping, end));
         print_summary(out, summary);
         bool any_failed = false;
         for (auto* component : all_components()) {
@@ -170,11 +160,22 @@ public:
     }
 
 private:
-    ChannelRuntime* channel(const std::string& name) {
-        for (auto& c : channels_) {
-            if (c->plan->spec->name == name) return c.get();
+    /// Every runtime, as the summary and the HTTP endpoints see them.
+    RunSummary view() {
+        RunSummary summary{spec_.name, "", 0, 0, 0, writers(), {}, {}, all_components(), {}};
+        for (auto& p : processors_) {
+            summary.processors.push_back(p.get());
+            summary.readers.push_back(p.get());
         }
-        return nullptr;
+        for (auto& c : consumers_) summary.readers.push_back(c.get());
+        for (auto& t : outbound_) summary.readers.push_back(t.get());
+        for (auto& c : channels_) summary.channels.push_back(c.get());
+        return summary;
+    }
+
+    ChannelRuntime* channel(const std::string& name) {
+        auto found = std::find_if(channels_.begin(), channels_.end(), [&](const auto& c) { return c->plan->spec->name == name; });
+        return found != channels_.end() ? found->get() : nullptr;
     }
 
     /// A channel as the ABI describes it to the instances wired to it.
@@ -463,6 +464,7 @@ private:
             return true;
         }
         if (now < c.restart_due_ns) return true;
+        std::lock_guard lock(structure_mutex_);  // the HTTP endpoints read what a restart replaces
         ++c.restarts;
         if (c.thread.joinable()) c.thread.join();
         const bool restarted = std::string(c.kind) == "producer" ? restart_producer(static_cast<ProducerRuntime&>(c))
@@ -542,13 +544,10 @@ private:
         for (ProducerRuntime* p : writers()) p->instance->request_stop();
         for (ProducerRuntime* p : writers()) {
             if (p->thread.joinable()) p->thread.join();
-        }
-        for (ProducerRuntime* p : writers()) {
             if (p->channel->producer) close_channel(*p->channel);
         }
-        // Readers of channels another host owns have nothing to drain: those
-        // channels go on. The others drain what was committed, within a
-        // bound: processors first, in order, each closing its output after
+        // Readers of channels another host owns have nothing to drain (those go on). The others drain
+        // what was committed, within a bound: processors first, in order, each closing its output after
         // it, so that what they emitted reaches the consumers too.
         const auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
         auto drain = [&](ConsumerRuntime& c) {
@@ -579,6 +578,7 @@ private:
     std::ostream& err_;
     std::uint64_t setup_started_ = 0;
     std::unique_ptr<BrokerLink> broker_;
+    std::mutex structure_mutex_;  // held while a restart replaces runtimes the HTTP endpoints read
     std::vector<std::unique_ptr<ChannelRuntime>> channels_;
     std::vector<std::unique_ptr<ProducerRuntime>> producers_;
     std::vector<std::unique_ptr<InboundRuntime>> inbound_;

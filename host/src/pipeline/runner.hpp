@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 
@@ -10,9 +11,15 @@
 
 namespace pylabhub::host {
 
+struct LiveSource;  // http/live_status.hpp
+
 struct RunOptions {
     std::optional<std::chrono::nanoseconds> duration;  ///< run this long, then stop
     std::chrono::milliseconds drain_timeout{5000};      ///< how long consumers may drain at the end
+    /// Once the components run: what they are, valid until on_stopping returns.
+    std::function<void(const LiveSource&)> on_running;
+    /// Before the components are stopped and taken down.
+    std::function<void()> on_stopping;
 };
 
 /// Exit codes (docs/cli.md).

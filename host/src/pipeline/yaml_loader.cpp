@@ -174,7 +174,7 @@ private:
 
     void read_root(const YAML::Node& root) {
         bool has_name = false;
-        for_each_key(root, {"pipeline", "plugin_path", "broker", "broker_keys", "on_failure", "channels", "producers", "consumers", "processors",
+        for_each_key(root, {"pipeline", "plugin_path", "broker", "broker_keys", "http", "on_failure", "channels", "producers", "consumers", "processors",
                             "transports"},
                      " at the top level", [&](const std::string& key, const YAML::Node& value, const SourcePosition& where) {
             if (key == "pipeline") {
@@ -211,6 +211,17 @@ private:
                 if (result_.spec.broker_server_key.empty() != result_.spec.broker_client_key.empty()) {
                     problem(at(value.Mark()), "broker_keys needs both 'server' (the broker's .pub) and 'client' (this host's .key)");
                 }
+            } else if (key == "http") {
+                if (!value.IsMap()) {
+                    problem(at(value.Mark()), "http must be {listen: \"127.0.0.1:9464\"}");
+                    return;
+                }
+                for_each_key(value, {"listen"}, " in http", [&](const std::string&, const YAML::Node& v, const SourcePosition&) {
+                    if (std::string address; scalar(v, "http.listen", address)) {
+                        if (address.rfind(':') == std::string::npos) problem(at(v.Mark()), "http.listen: '" + address + "' is not HOST:PORT");
+                        else result_.spec.http_listen = address;
+                    }
+                });
             } else if (key == "on_failure") {
                 std::string policy = "continue";
                 one_of(value, "on_failure", policy, {"continue", "stop", "restart"});

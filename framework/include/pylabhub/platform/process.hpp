@@ -56,4 +56,17 @@ bool is_owner_word_alive(std::uint64_t word) noexcept;
 /// hard limit, never lowering it); returns the limit now in force.
 std::uint64_t raise_open_file_limit(std::uint64_t wanted) noexcept;
 
+/// This process's use of the machine, as Prometheus's standard process_*
+/// metrics report it. Fields it cannot read are 0.
+struct ProcessUsage {
+    double cpu_seconds = 0;          ///< user + system
+    std::uint64_t resident_bytes = 0;
+    std::uint64_t virtual_bytes = 0;
+    double start_time_seconds = 0;   ///< since the Unix epoch
+    std::uint64_t open_fds = 0;
+    std::uint64_t max_fds = 0;
+};
+
+ProcessUsage current_process_usage();
+
 } // namespace pylabhub::platform
