@@ -21,6 +21,7 @@
 #include "plugins/plugin_registry.hpp"
 #include "pylabhub/log.hpp"
 #include "pylabhub/plugin_abi.h"
+#include "cli/top_command.hpp"
 #include "version.hpp"
 
 int main(int argc, char** argv) {
@@ -150,6 +151,12 @@ int main(int argc, char** argv) {
     hz->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
     add_client_keys(hz);
 
+    std::uint64_t top_frames = 0;
+    CLI::App* top = app.add_subcommand("top", "Every channel on this machine's broker, live: rate, newest sequence, consumers (q quits)");
+    top->add_option("--broker", broker_endpoint, "broker endpoint")->capture_default_str();
+    top->add_option("--frames", top_frames, "stop after N refreshes (0: until q or Ctrl-C)")->capture_default_str();
+    add_client_keys(top);
+
     std::string inspect_id;
     CLI::App* inspect = app.add_subcommand("inspect", "List the plugins found, or show one plugin's config map and schema");
     inspect->add_option("ID", inspect_id, "plugin to show in detail");
@@ -190,11 +197,11 @@ int main(int argc, char** argv) {
     // cleanly on them) block the signals, before any of their threads exists
     // so that every thread inherits the mask. Every other command keeps the
     // default action: Ctrl-C or `timeout` ends it at once.
-    if (run->parsed() || broker->parsed() || echo->parsed() || hz->parsed()) platform::block_shutdown_signals();
+    if (run->parsed() || broker->parsed() || echo->parsed() || hz->parsed() || top->parsed()) platform::block_shutdown_signals();
 
     // The client commands use the default broker unless told otherwise: its
     // directory must be this user's alone before anything is sent there.
-    if (channels->parsed() || echo->parsed() || hz->parsed()) {
+    if (channels->parsed() || echo->parsed() || hz->parsed() || top->parsed()) {
         if (auto usable = messagehub::check_endpoint(broker_endpoint); !usable) {
             std::cerr << "error: broker: " << usable.error().message << "\n";
             return 1;
@@ -214,6 +221,7 @@ int main(int argc, char** argv) {
         if (channels->parsed()) return host::channels_command(broker_endpoint, curve_files, channels_json, std::cout, std::cerr);
         if (echo->parsed()) return host::echo_command(watched_channel, echo_count, echo_zones, broker_endpoint, curve_files, std::cout, std::cerr);
         if (hz->parsed()) return host::hz_command(watched_channel, hz_duration, broker_endpoint, curve_files, std::cout, std::cerr);
+        if (top->parsed()) return host::top_command(broker_endpoint, curve_files, top_frames, std::cout, std::cerr);
         if (inspect->parsed()) {
             host::PluginRegistry registry;
             registry.load_directories(host::plugin_search_path(plugin_paths, {}));
