@@ -148,6 +148,12 @@ Result<std::unique_ptr<HttpService>> HttpService::open(const std::string& addres
     impl->server.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
     impl->server.set_keep_alive_max_count(10);
     impl->server.set_read_timeout(5, 0);
+    // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which two
+    // hosts could share a port silently.
+    impl->server.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     impl->routes();
     if (port == 0) {
         impl->port = impl->server.bind_to_any_port(impl->host);

@@ -96,7 +96,7 @@ async function sample() {
   const d = await r.json();
   const fields = Object.keys(d.fields || {}).filter(k => typeof d.fields[k] === "number");
   const fsel = $("field");
-  if (fsel.options.length !== fields.length) { const keep = fsel.value; fsel.innerHTML = fields.map(f => `<option>${esc(f)}</option>`).join(""); if (fields.includes(keep)) fsel.value = keep; else if (fields.length > 1) fsel.selectedIndex = 1; series.length = 0; }
+  if (fsel.options.length !== fields.length) { const keep = fsel.value; fsel.innerHTML = fields.map(f => `<option>${esc(f)}</option>`).join(""); if (fields.includes(keep)) fsel.value = keep; else { const signal = fields.findIndex(f => !/^(seq|sequence|t|t_ns|time|timestamp)$/.test(f)); fsel.selectedIndex = Math.max(0, signal); } series.length = 0; }
   if (d.sequence === lastSeq) return;
   for (const slot of (d.recent || [d])) {
     if (slot.sequence <= lastSeq) continue;
