@@ -4,7 +4,7 @@
 #   make deps         install missing Debian packages (tools/debian-packages.txt)
 #   make test-deps    and the ones only tests and benchmarks need (tools/debian-packages-test.txt: nats-server)
 #   make build        configure + build (RelWithDebInfo, Ninja, ccache)
-#   make run          build, then run configs/quickstart.yaml for a few seconds
+#   make run          build, then run configs/quickstart.yaml for a few seconds (status page on HTTP)
 #   make test         build, then run the whole suite with ctest
 #   make bench        build, then run the benchmarks
 #   make fuzz         build the fuzz targets with clang/libFuzzer (build-fuzz), run each FUZZ_SECONDS
@@ -12,12 +12,14 @@
 #   make clean        remove the build directory
 #
 # Variables: SANITIZER=address|thread (own build dir), BUILD_TYPE=..., JOBS=N,
-#            CTEST_ARGS="-R shm" (extra ctest arguments), RUN_SECONDS=5, FUZZ_SECONDS=60
+#            CTEST_ARGS="-R shm" (extra ctest arguments), RUN_SECONDS=5, FUZZ_SECONDS=60,
+#            HTTP=127.0.0.1:9464 (where `make run` serves its status page; HTTP= for none)
 
 SANITIZER   ?=
 BUILD_TYPE  ?= RelWithDebInfo
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 RUN_SECONDS ?= 5
+HTTP        ?= 127.0.0.1:9464
 CTEST_ARGS  ?=
 BUILD_DIR   ?= build$(if $(SANITIZER),-$(SANITIZER))
 FUZZ_SECONDS ?= 60
@@ -28,7 +30,7 @@ CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DPYLABHUB_SANITIZER=$(
 all: build
 
 help:
-	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@./tools/install-deps.sh
@@ -43,7 +45,7 @@ build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	@$(BUILD_DIR)/bin/pylabhub run configs/quickstart.yaml --duration $(RUN_SECONDS)
+	@$(BUILD_DIR)/bin/pylabhub run configs/quickstart.yaml --duration $(RUN_SECONDS) $(if $(HTTP),--http $(HTTP))
 	@$(BUILD_DIR)/bin/pylabhub verify /tmp/quickstart.plhrec
 
 test: build test-deps

@@ -248,5 +248,46 @@ TEST(Http, TheStatusPageInARealBrowserShowsEveryChannelAndComponentAndAMovingPlo
     EXPECT_EQ(s.process.wait(10s), 0);
 }
 
+TEST(Top, UnderTmuxShowsAChannelWithItsRateAndQuitsOnQ) {
+    PipelineFile file("top_live", sine_pipeline(), "top_a");
+    Served s = serve(file, {"--duration", "20"});
+    ASSERT_FALSE(s.url.empty());
+    std::string broker;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    const std::regex embedded("a broker at (ipc://\\S+)");
+    while (broker.empty() && std::chrono::steady_clock::now() < deadline) {
+        auto line = s.process.read_line(200ms);
+        std::smatch m;
+        if (line && std::regex_search(*line, m, embedded)) broker = m[1];
+    }
+    ASSERT_FALSE(broker.empty());
+    const std::string socket = "plh-top-" + std::to_string(::getpid());
+    auto tmux = [&](const std::vector<std::string>& args) {
+        std::vector<std::string> argv = {"/usr/bin/tmux", "-L", socket};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_program(argv, 20s);
+    };
+    ASSERT_EQ(tmux({"new-session", "-d", "-x", "160", "-y", "30", pylabhub_exe() + " top --broker " + broker}).exit_code, 0);
+    std::string screen;
+    const std::regex live(file.channel() + " +(9[0-9][0-9]|1[0-9][0-9][0-9])\\.[0-9] ");
+    for (int i = 0; i < 50 && !std::regex_search(screen, live); ++i) {
+        std::this_thread::sleep_for(200ms);
+        screen = tmux({"capture-pane", "-p"}).output;
+    }
+    EXPECT_TRUE(std::regex_search(screen, live)) << "the channel at about 1000 slots/s:\n" << screen;
+    EXPECT_THAT(screen, HasSubstr("pylabhub.sine 1.0.0"));
+    tmux({"send-keys", "q"});
+    bool gone = false;
+    for (int i = 0; i < 30 && !gone; ++i) {
+        std::this_thread::sleep_for(100ms);
+        gone = tmux({"has-session"}).exit_code != 0;  // top quit, and its session with it
+    }
+    EXPECT_TRUE(gone) << "q quits";
+    tmux({"kill-server"});
+    s.process.signal(SIGINT);
+    s.process.read_all(20s);
+    EXPECT_EQ(s.process.wait(10s), 0);
+}
+
 } // namespace
 } // namespace pylabhub::test
