@@ -55,6 +55,7 @@ std::vector<Target> targets(const Results& r) {
         {"1 lossless + 9 latest: lossless p99 / 1->10 all-lossless p99", r.get("fanout", "datablock 1 lossless + 9 latest", 64, "p99") / r.get("fanout", "datablock 1->10 blocking", 64, "p99"), "<=", 1, "x"},
         {"1 lossless + 9 latest: lossless reader's lost slots", r.get("fanout", "datablock 1 lossless + 9 latest", 64, "lost"), "<=", 0, "slots"},
         {"host path / direct API", r.get("host", "pylabhub run counter->null", 64, "slots/s") / r.get("host", "direct API (2 threads)", 64, "slots/s"), ">=", 0.9, "x"},
+        {"host path scraped every 100 ms / not", r.get("host", "same, --http, /metrics every 100 ms", 64, "slots/s") / r.get("host", "pylabhub run counter->null", 64, "slots/s"), ">=", 0.95, "x"},
         {"segment overhead at 4 KiB slots", r.get("memory", "segment overhead (64 x 4 KiB, 8 consumers)", 4096, "overhead"), "<=", 2, "%"},
         {"quickstart host peak RSS", r.get("memory", "quickstart host", 0, "peak RSS"), "<=", 32, "MB"},
         {"transport / zeromq tcp push-pull, 64 B", r.get("transport", "zmq transport (2 hosts, tcp)", 64, "slots/s") / r.get("transport", "zeromq tcp push/pull", 64, "slots/s"), ">=", 1, "x"},

@@ -170,6 +170,18 @@ TEST(Http, TheNewestSlotIsDecodedFieldByFieldAndUnknownNamesGet404) {
     EXPECT_EQ(s.process.wait(20s), 0);
 }
 
+TEST(Http, ThePipelinesHttpKeyServesTooAndABadOneIsRefusedWithItsPlace) {
+    PipelineFile file("http_yaml", "http: {listen: \"127.0.0.1:0\"}\n" + sine_pipeline(), "http_y");
+    const Outcome run = pylabhub({"run", file.path(), "--duration", "1"}, 30s);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, ::testing::ContainsRegex("http: serving on http://127\\.0\\.0\\.1:[0-9]+"));
+    PipelineFile bad("http_bad", "http: {listen: \"nowhere\", port: 5}\n" + sine_pipeline(), "http_z");
+    const Outcome refused = pylabhub({"validate", bad.path()});
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_THAT(refused.output, ::testing::ContainsRegex(":1:[0-9]+: http.listen: 'nowhere' is not HOST:PORT"));
+    EXPECT_THAT(refused.output, HasSubstr("port"));
+}
+
 TEST(Http, APortInUseStopsTheStartBeforeAnythingRuns) {
     // Another program listening there (a plain socket, as most programs bind).
     const int squatter = ::socket(AF_INET, SOCK_STREAM, 0);
