@@ -115,6 +115,8 @@ int main(int argc, char** argv) {
     broker->add_option("--curve-secret", curve_files.broker_secret, "require CurveZMQ, with this secret key file (NAME.key)");
     broker->add_option("--allow", curve_files.allowed_clients_dir,
                        "with --curve-secret: serve only the clients whose public keys (NAME.pub) are in this directory");
+    std::string broker_http;
+    broker->add_option("--http", broker_http, "serve /metrics, /healthz, /api/status and a page about this broker on HOST:PORT");
     bool insecure_broker = false;
     broker->add_flag("--insecure", insecure_broker,
                      "serve a tcp endpoint other machines can reach without CurveZMQ (refused otherwise)");
@@ -213,7 +215,7 @@ int main(int argc, char** argv) {
         if (verify->parsed()) return host::verify_command(recording_file, repair_recording, std::cout, std::cerr);
         if (dump->parsed()) return host::dump_command(dump_request, std::cout, std::cerr);
         if (admin->parsed()) return host::admin_command(admin_request, std::cout, std::cerr);
-        if (broker->parsed()) return host::broker_command(broker_endpoint, curve_files, insecure_broker, std::cerr);
+        if (broker->parsed()) return host::broker_command(broker_endpoint, curve_files, insecure_broker, broker_http, std::cerr);
         if (keygen->parsed()) return host::keygen_command(keygen_base, std::cout, std::cerr);
         if (new_plugin->parsed()) {
             return host::new_plugin_command(new_plugin_name, new_plugin_kind, new_plugin_dir, new_plugin_force, std::cout, std::cerr);

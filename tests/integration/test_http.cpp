@@ -260,6 +260,49 @@ TEST(Http, TheStatusPageInARealBrowserShowsEveryChannelAndComponentAndAMovingPlo
     EXPECT_EQ(s.process.wait(10s), 0);
 }
 
+TEST(Http, AStandaloneBrokerServesItsChannelsAndMetrics) {
+    const auto dir = std::filesystem::temp_directory_path() / ("plh-broker-http-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+    const std::string endpoint = "ipc://" + (dir / "broker.ipc").string();
+    auto broker = ChildProcess::spawn({pylabhub_exe(), "broker", "--bind", endpoint, "--http", "127.0.0.1:0"});
+    std::string url, seen;
+    const std::regex serving("http: serving on (http://127\\.0\\.0\\.1:[0-9]+)");
+    for (auto deadline = std::chrono::steady_clock::now() + 10s; url.empty() && std::chrono::steady_clock::now() < deadline;) {
+        auto line = broker.read_line(200ms);
+        std::smatch m;
+        if (line && std::regex_search(*line, m, serving)) url = m[1];
+        if (line) seen += *line + "\n";
+    }
+    ASSERT_FALSE(url.empty()) << seen;
+    PipelineFile file("http_broker", "broker: " + endpoint + "\n" + sine_pipeline(), "http_k");
+    auto running = ChildProcess::spawn({pylabhub_exe(), "run", file.path(), "--duration", "5"});
+    auto status = poll(url, "/api/status", [](const httplib::Response& r) {
+        return r.status == 200 && nlohmann::json::parse(r.body)["channels"].size() == 1;
+    });
+    ASSERT_TRUE(status);
+    const auto doc = nlohmann::json::parse(status->body);
+    ASSERT_EQ(doc["channels"].size(), 1U) << status->body;
+    EXPECT_EQ(doc["channels"][0]["channel"], file.channel());
+    EXPECT_EQ(doc["channels"][0]["consumers"].size(), 2U);
+    EXPECT_THAT(status->body, ::testing::Not(HasSubstr("secret"))) << "the attach secret stays in the broker";
+    auto health = get(url, "/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+    auto metrics = get(url, "/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_THAT(metrics->body, HasSubstr("pylabhub_broker_channels{endpoint=\"" + endpoint + "\"} 1"));
+    const auto scraped = dir / "metrics.txt";
+    std::ofstream(scraped) << metrics->body;
+    const Outcome checked = run_program({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + scraped.string()});
+    EXPECT_EQ(checked.exit_code, 0) << checked.output;
+    EXPECT_EQ(running.wait(30s), 0);
+    broker.signal(SIGINT);
+    broker.read_all(10s);
+    EXPECT_EQ(broker.wait(10s), 0);
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Top, UnderTmuxShowsAChannelWithItsRateAndQuitsOnQ) {
     PipelineFile file("top_live", sine_pipeline(), "top_a");
     Served s = serve(file, {"--duration", "20"});

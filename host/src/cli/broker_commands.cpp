@@ -8,7 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/http_service.hpp"
 #include "pipeline/broker_link.hpp"
+#include "pylabhub/plugin_abi.h"
+#include "version.hpp"
 #include "pylabhub/messagehub/client.hpp"
 #include "pylabhub/platform/process.hpp"
 #include "pylabhub/platform/signals.hpp"
@@ -55,7 +58,7 @@ bool loopback_only(const std::string& endpoint) {
 
 } // namespace
 
-int broker_command(const std::string& endpoint, const CurveFiles& curve, bool insecure, std::ostream& err) {
+int broker_command(const std::string& endpoint, const CurveFiles& curve, bool insecure, const std::string& http_address, std::ostream& err) {
     // Without CurveZMQ anyone who reaches the port reads every channel's
     // secret: beyond this machine that takes an explicit decision.
     if (curve.broker_secret.empty() && !loopback_only(endpoint)) {
@@ -98,6 +101,29 @@ int broker_command(const std::string& endpoint, const CurveFiles& curve, bool in
                 << " (put the public keys of the clients to serve there; 'pylabhub keygen' makes them)\n";
             return 1;
         }
+    }
+    // The HTTP endpoints ask this broker as a client; with CurveZMQ, with a
+    // key of their own that the broker lets in.
+    std::unique_ptr<HttpService> http;
+    if (!http_address.empty()) {
+        BrokerSource source{endpoint, std::nullopt};
+        if (secret) {
+            auto pair = messagehub::generate_curve_keypair();
+            auto server_public = messagehub::curve_public_of(*secret);
+            if (!pair || !server_public) {
+                err << "error: --http: cannot make a CurveZMQ key for the status client\n";
+                return 3;
+            }
+            source.keys = messagehub::CurveClientKeys{*server_public, pair->secret_key};
+            if (!allowed.empty()) allowed.push_back(pair->public_key);
+        }
+        auto opened = HttpService::open(http_address, {version(), commit(), std::to_string(PLH_ABI_MAJOR) + "." + std::to_string(PLH_ABI_MINOR)});
+        if (!opened) {
+            err << "error: " << opened.error().message << "\n";
+            return 1;
+        }
+        http = std::move(opened).value();
+        http->serve_broker(source);
     }
     const messagehub::RegistryOptions options = local_registry_options();
     bool stop = false;

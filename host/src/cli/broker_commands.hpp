@@ -25,7 +25,8 @@ Result<std::optional<messagehub::CurveClientKeys>> client_keys(const CurveFiles&
 /// Runs a standalone broker until SIGINT/SIGTERM. Exit 0, or 1 if it cannot bind.
 /// `insecure`: serve a non-loopback tcp endpoint without CurveZMQ anyway
 /// (refused otherwise, exit 2).
-int broker_command(const std::string& endpoint, const CurveFiles& curve, bool insecure, std::ostream& err);
+/// `http_address` (HOST:PORT, "" for none): its HTTP endpoints (docs/observability.md).
+int broker_command(const std::string& endpoint, const CurveFiles& curve, bool insecure, const std::string& http_address, std::ostream& err);
 
 /// The channels registered at the broker, as a table or JSON. Exit 1 if no broker answers.
 int channels_command(const std::string& endpoint, const CurveFiles& curve, bool json, std::ostream& out, std::ostream& err);

@@ -40,8 +40,15 @@ struct HttpService::Impl {
 
     std::mutex mutex;  // guards source and the observers
     std::optional<LiveSource> source;
+    std::optional<BrokerSource> broker_source;
     std::string broker;
     std::map<std::string, datablock::Observer> observers;
+
+    /// The broker to describe, when this serves a broker.
+    std::optional<BrokerSource> broker_mode() {
+        std::lock_guard lock(mutex);
+        return broker_source;
+    }
 
     std::optional<PipelineStatus> status() {
         std::lock_guard lock(mutex);
@@ -91,11 +98,18 @@ struct HttpService::Impl {
 
     void routes() {
         server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+            if (auto b = broker_mode()) {
+                return res.set_content(broker_prometheus(ask_broker(*b), b->endpoint, build), "text/plain; version=0.0.4; charset=utf-8");
+            }
             auto s = status();
             if (!s) return text(res, 503, "starting\n");
             res.set_content(prometheus_text(*s, build), "text/plain; version=0.0.4; charset=utf-8");
         });
         server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+            if (auto b = broker_mode()) {
+                const BrokerStatus asked = ask_broker(*b);
+                return asked.answers ? text(res, 200, "ok\n") : text(res, 503, "the broker does not answer: " + asked.error + "\n");
+            }
             auto s = status();
             if (!s) return text(res, 503, "starting\n");
             const auto failed = s->failed();
@@ -105,6 +119,7 @@ struct HttpService::Impl {
             text(res, 503, "failed: " + ids + "\n");
         });
         server.Get("/api/status", [this](const httplib::Request&, httplib::Response& res) {
+            if (auto b = broker_mode()) return json(res, 200, broker_json(ask_broker(*b), b->endpoint));
             auto s = status();
             if (!s) return json(res, 503, {{"state", "starting"}});
             std::string said;
@@ -115,11 +130,13 @@ struct HttpService::Impl {
             json(res, 200, status_json(*s, said));
         });
         server.Get(R"(/api/channels/([^/]+)/latest)", [this](const httplib::Request& req, httplib::Response& res) {
+            if (broker_mode()) return json(res, 404, {{"error", "a broker holds no data: ask the host that writes the channel"}});
             std::size_t last = 1;
             if (req.has_param("last")) last = static_cast<std::size_t>(std::max(1L, std::strtol(req.get_param_value("last").c_str(), nullptr, 10)));
             latest(req.matches[1].str(), last, res);
         });
-        server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+        server.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+            if (auto b = broker_mode()) return res.set_content(broker_page(ask_broker(*b), b->endpoint), "text/html; charset=utf-8");
             res.set_content(status_page_html(), "text/html; charset=utf-8");
         });
         server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -184,6 +201,11 @@ void HttpService::serve(const LiveSource& source, const std::string& broker) {
     std::lock_guard lock(impl_->mutex);
     impl_->source = source;
     impl_->broker = broker;
+}
+
+void HttpService::serve_broker(const BrokerSource& source) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->broker_source = source;
 }
 
 void HttpService::stop() {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "http/broker_status.hpp"
 #include "http/live_status.hpp"
 #include "http/prometheus_text.hpp"
 #include "pylabhub/core/result.hpp"
@@ -26,6 +27,9 @@ public:
     /// From now on the endpoints describe this pipeline (`source` stays
     /// valid until stop()); `broker` is said in /api/status.
     void serve(const LiveSource& source, const std::string& broker);
+    /// Or: from now on the endpoints describe the broker at `source`
+    /// (`pylabhub broker --http`), asked through its own front door.
+    void serve_broker(const BrokerSource& source);
     /// Stops answering and waits for the requests in flight.
     void stop();
 
