@@ -125,7 +125,7 @@ Result<void> set_output(Format format, const std::string& file, std::uint64_t ma
     } else {
         sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(Options{}.pattern));
     }
-    logger().sinks().assign(1, std::move(sink));
+    logger().sinks().assign(1, sink);
     return {};
 }
 

@@ -22,7 +22,7 @@ struct BadRequest {
 /// What one registration may make the broker hold: names, secrets and
 /// schema descriptions are short; only a BLDS can be long.
 constexpr std::size_t kMaxNameBytes = 256;
-constexpr std::size_t kMaxBldsBytes = 64 * 1024;
+constexpr std::size_t kMaxBldsBytes = std::size_t{64} * 1024;
 
 std::string text_field(const json& request, const char* name, bool required = true, std::size_t max_bytes = kMaxNameBytes) {
     if (!request.contains(name)) {

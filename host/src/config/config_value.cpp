@@ -163,6 +163,7 @@ std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const st
     std::vector<ConfigProblem> problems;
     ResolvedConfig resolved;
     std::vector<std::string> known;
+    known.reserve(specs.size());
     for (const auto& spec : specs) known.push_back(spec.name);
 
     for (const auto& [key, input] : inputs) {

@@ -83,12 +83,13 @@ struct HttpService::Impl {
                 // The ring's newest slots, oldest first, for a plot of what happened between two looks.
                 const std::uint64_t count = std::min<std::uint64_t>({last, channel->config.slot_count, newest->sequence + 1});
                 doc["recent"] = nlohmann::json::array();
-                for (std::uint64_t seq = newest->sequence + 1 - count; seq <= newest->sequence; ++seq) {
-                    auto older = seq == newest->sequence ? std::move(slot) : found->second.read(seq);
+                for (std::uint64_t seq = newest->sequence + 1 - count; seq < newest->sequence; ++seq) {
+                    auto older = found->second.read(seq);
                     if (!older) continue;  // the writer passed it meanwhile
                     nlohmann::json entry = slot_json(name, *older, channel->schema, 0);
                     doc["recent"].push_back({{"sequence", older->sequence}, {"commit_ns", older->commit_ns}, {"fields", entry["fields"]}});
                 }
+                doc["recent"].push_back({{"sequence", doc["sequence"]}, {"commit_ns", doc["commit_ns"]}, {"fields", doc["fields"]}});
             }
             return json(res, 200, doc);
             // the ring moved past it while copying: the next newest

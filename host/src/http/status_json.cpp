@@ -16,15 +16,13 @@ nlohmann::json fields_json(const std::vector<schema::PayloadField>& fields) {
     for (const auto& f : fields) {
         const char* text = f.value.c_str();
         char* end = nullptr;
-        if (f.is_text || f.value.empty()) {
-            values[f.name] = f.value;
-        } else if (f.value.find_first_not_of("-0123456789") == std::string::npos) {
+        if (!f.is_text && !f.value.empty() && f.value.find_first_not_of("-0123456789") == std::string::npos) {
             if (f.value[0] == '-') values[f.name] = std::strtoll(text, &end, 10);
             else values[f.name] = std::strtoull(text, &end, 10);
-        } else if (const double number = std::strtod(text, &end); end != text && *end == '\0' && std::isfinite(number)) {
+        } else if (const double number = std::strtod(text, &end); !f.is_text && end != text && *end == '\0' && std::isfinite(number)) {
             values[f.name] = number;
         } else {
-            values[f.name] = f.value;  // nan, inf: JSON has no such numbers
+            values[f.name] = f.value;  // text; nan and inf, which JSON has no numbers for
         }
     }
     return values;

@@ -277,7 +277,7 @@ plh_status zone_status(plh_host_context* ctx, const Error& error) {
     api_report_error(ctx, error.message.c_str());
     switch (error.code) {
     case ErrorCode::closed: return PLH_END;
-    case ErrorCode::not_found: return PLH_ERR_INVALID;
+    case ErrorCode::not_found:
     case ErrorCode::invalid_argument: return PLH_ERR_INVALID;
     case ErrorCode::timeout: return PLH_TIMEOUT;
     case ErrorCode::corrupt: return PLH_ERR_CORRUPT;

@@ -245,7 +245,7 @@ void Subscriber::take(natsMsg* msg) {
                 counters_.add("incomplete");
                 for (natsMsg* m : joining_->msgs) drop(m);
             }
-            joining_.emplace();
+            joining_ = Arrived{};
             parts_expected_ = count;
             parts_seen_ = 0;
         }
