@@ -39,8 +39,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "error: %s\n", consumer.error().message.c_str());
         return 1;
     }
-    std::printf("attached to %s (%s, schema %s)\n", name.c_str(),
-                std::string(db::to_string(consumer->info().config.sync)).c_str(),
+    std::printf("attached to %s (%s, schema %s)\n", name.c_str(), std::string(db::to_string(consumer->info().config.sync)).c_str(),
                 consumer->info().schema->name.c_str());
     std::fflush(stdout);
 
@@ -55,8 +54,8 @@ int main(int argc, char** argv) {
         const auto& s = *reinterpret_cast<const Sample*>(slot->buffer().data());  // in place, no copy
         if (read % print_every == 0) {
             const double latency_us = double(pylabhub::platform::monotonic_time_ns() - slot->commit_ns()) / 1000.0;
-            std::printf("seq %llu  t %.3f s  ch0 %+.3f  latency %.1f us\n", static_cast<unsigned long long>(s.seq),
-                        s.t_seconds, s.channels[0], latency_us);
+            std::printf("seq %llu  t %.3f s  ch0 %+.3f  latency %.1f us\n", static_cast<unsigned long long>(s.seq), s.t_seconds,
+                        s.channels[0], latency_us);
         }
         if (auto released = slot->release(); !released) {
             std::fprintf(stderr, "error: %s\n", released.error().message.c_str());

@@ -35,8 +35,7 @@ int main(int argc, char** argv) {
     app.add_option("--rate", rate_hz, "slots per second (0: as fast as possible)")->capture_default_str();
     app.add_option("--sync", sync, "latest_only | single_reader | sync_reader")->capture_default_str();
     app.add_option("--checksum", checksum, "none | xxh3 | blake2b")->capture_default_str();
-    app.add_option("--wait-consumers", wait_consumers, "wait until this many consumers attached before writing")
-        ->capture_default_str();
+    app.add_option("--wait-consumers", wait_consumers, "wait until this many consumers attached before writing")->capture_default_str();
     app.add_option("--linger", linger_s, "seconds to keep the block open after the last slot")->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 

@@ -12,7 +12,7 @@ struct Sample {
     float channels[8];
 };
 PYLABHUB_SCHEMA_BEGIN(Sample, "example.Sample", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(seq)
-    PYLABHUB_SCHEMA_MEMBER(t_seconds)
-    PYLABHUB_SCHEMA_MEMBER(channels)
+PYLABHUB_SCHEMA_MEMBER(seq)
+PYLABHUB_SCHEMA_MEMBER(t_seconds)
+PYLABHUB_SCHEMA_MEMBER(channels)
 PYLABHUB_SCHEMA_END(Sample)

@@ -20,8 +20,7 @@ public:
         sdk::required_string("sensor", "device path, e.g. /dev/ttyUSB0"),
     };
     // The slot layout (docs/schema.md); consumers that expect another are refused.
-    static constexpr plh_schema_desc schema{sizeof(plh_schema_desc), "lab.Temperature", "1.0.0",
-                                            "{t_ns@0:u64;celsius@8:f64}#16"};
+    static constexpr plh_schema_desc schema{sizeof(plh_schema_desc), "lab.Temperature", "1.0.0", "{t_ns@0:u64;celsius@8:f64}#16"};
 
     explicit Thermometer(sdk::Host host)
         : Producer(host), pacer_(host, host.config_float("rate_hz")), sensor_(host.config_string("sensor")) {

@@ -27,11 +27,11 @@
 int main(int argc, char** argv) {
     using namespace pylabhub;
     CLI::App app{"pyLabHub data exchange hub: shared-memory data channels between lab processes"};
-    app.set_version_flag("--version", std::string("pylabhub ") + host::version() + " (plugin ABI " + std::to_string(PLH_ABI_MAJOR) + "." +
-                                          std::to_string(PLH_ABI_MINOR) + ", commit " + host::commit() + ")");
+    app.set_version_flag("--version",
+                         std::string("pylabhub ") + host::version() + " (plugin ABI " + std::to_string(PLH_ABI_MAJOR) + "." +
+                             std::to_string(PLH_ABI_MINOR) + ", commit " + host::commit() + ")");
     std::optional<std::string> log_level;
-    app.add_option("--log-level", log_level,
-                   "trace, debug, info, warn, error, off (default: PYLABHUB_LOG_LEVEL, else info)");
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off (default: PYLABHUB_LOG_LEVEL, else info)");
     std::string log_format = "text";
     app.add_option("--log-format", log_format, "text, or json: one JSON object a line, for log collectors")->capture_default_str();
     std::string log_file;
@@ -40,9 +40,10 @@ int main(int argc, char** argv) {
 
     std::vector<std::string> plugin_paths;
     auto add_plugin_path = [&](CLI::App* command) {
-        command->add_option("--plugin-path", plugin_paths,
-                            "directory to search first (repeatable); then PYLABHUB_PLUGIN_PATH, the pipeline's "
-                            "plugin_path and the install directory")
+        command
+            ->add_option("--plugin-path", plugin_paths,
+                         "directory to search first (repeatable); then PYLABHUB_PLUGIN_PATH, the pipeline's "
+                         "plugin_path and the install directory")
             ->allow_extra_args(false);  // `--plugin-path . ID` is one path and an ID
     };
 
@@ -62,16 +63,19 @@ int main(int argc, char** argv) {
 
     std::string recording_file;
     bool repair_recording = false;
-    CLI::App* verify = app.add_subcommand("verify", "Check a recording's records and sequence; exit 1 on corruption or gaps, "
-                                                    "5 when only the last record is torn (a crash)");
+    CLI::App* verify = app.add_subcommand("verify",
+                                          "Check a recording's records and sequence; exit 1 on corruption or gaps, "
+                                          "5 when only the last record is torn (a crash)");
     verify->add_option("RECORDING", recording_file, "file written by the recorder plugin")->required();
     verify->add_flag("--repair", repair_recording, "cut a torn last record off (only when everything before it is intact)");
 
     host::DumpRequest dump_request;
     CLI::App* dump = app.add_subcommand("dump", "Print a recording's records field by field, with UTC times");
     dump->add_option("RECORDING", dump_request.file, "file written by the recorder plugin")->required();
-    auto* dump_csv = dump->add_flag_callback("--csv", [&] { dump_request.format = host::DumpFormat::csv; }, "CSV: a header row, one row a record");
-    auto* dump_json = dump->add_flag_callback("--json", [&] { dump_request.format = host::DumpFormat::json; }, "JSON lines: one object a record");
+    auto* dump_csv = dump->add_flag_callback(
+        "--csv", [&] { dump_request.format = host::DumpFormat::csv; }, "CSV: a header row, one row a record");
+    auto* dump_json = dump->add_flag_callback(
+        "--json", [&] { dump_request.format = host::DumpFormat::json; }, "JSON lines: one object a record");
     dump_csv->excludes(dump_json);
     auto* dump_head = dump->add_option("--head", dump_request.head, "only the first N records");
     dump->add_option("--tail", dump_request.tail, "only the last N records")->excludes(dump_head);
@@ -81,7 +85,8 @@ int main(int argc, char** argv) {
     admin->require_subcommand(1);
     auto admin_action = [&](const char* name, const char* help, bool takes_segment) {
         CLI::App* action = admin->add_subcommand(name, help);
-        if (takes_segment) action->add_option("SEGMENT", admin_request.segment, "channel name (sensor) or segment (/plh.sensor)")->required();
+        if (takes_segment)
+            action->add_option("SEGMENT", admin_request.segment, "channel name (sensor) or segment (/plh.sensor)")->required();
         action->add_flag("--json", admin_request.json, "machine-readable output");
         action->callback([&admin_request, name] { admin_request.action = name; });
         return action;
@@ -118,15 +123,15 @@ int main(int argc, char** argv) {
     std::string broker_http;
     broker->add_option("--http", broker_http, "serve /metrics, /healthz, /api/status and a page about this broker on HOST:PORT");
     bool insecure_broker = false;
-    broker->add_flag("--insecure", insecure_broker,
-                     "serve a tcp endpoint other machines can reach without CurveZMQ (refused otherwise)");
+    broker->add_flag("--insecure", insecure_broker, "serve a tcp endpoint other machines can reach without CurveZMQ (refused otherwise)");
     std::string keygen_base;
     CLI::App* keygen = app.add_subcommand("keygen", "Write a CurveZMQ key pair: NAME.pub and NAME.key (0600)");
     keygen->add_option("NAME", keygen_base, "path and name of the files to write")->required();
     std::string new_plugin_name, new_plugin_kind, new_plugin_dir;
     bool new_plugin_force = false;
-    CLI::App* new_plugin = app.add_subcommand("new-plugin", "Write a standalone plugin project (source, CMakeLists.txt, README, a pipeline) "
-                                                            "that builds against the installed SDK (docs/install.md)");
+    CLI::App* new_plugin = app.add_subcommand("new-plugin",
+                                              "Write a standalone plugin project (source, CMakeLists.txt, README, a pipeline) "
+                                              "that builds against the installed SDK (docs/install.md)");
     new_plugin->add_option("NAME", new_plugin_name, "plugin id, file and target name: a-z, 0-9, '_'")->required();
     new_plugin->add_option("--kind", new_plugin_kind, "producer, consumer, processor or transport")->required();
     new_plugin->add_option("--dir", new_plugin_dir, "where to write it (default: ./NAME)");
@@ -221,7 +226,8 @@ int main(int argc, char** argv) {
             return host::new_plugin_command(new_plugin_name, new_plugin_kind, new_plugin_dir, new_plugin_force, std::cout, std::cerr);
         }
         if (channels->parsed()) return host::channels_command(broker_endpoint, curve_files, channels_json, std::cout, std::cerr);
-        if (echo->parsed()) return host::echo_command(watched_channel, echo_count, echo_zones, broker_endpoint, curve_files, std::cout, std::cerr);
+        if (echo->parsed())
+            return host::echo_command(watched_channel, echo_count, echo_zones, broker_endpoint, curve_files, std::cout, std::cerr);
         if (hz->parsed()) return host::hz_command(watched_channel, hz_duration, broker_endpoint, curve_files, std::cout, std::cerr);
         if (top->parsed()) return host::top_command(broker_endpoint, curve_files, top_frames, std::cout, std::cerr);
         if (inspect->parsed()) {

@@ -12,4 +12,4 @@ namespace pylabhub::host {
 const char* version() { return PYLABHUB_VERSION; }
 const char* commit() { return PYLABHUB_COMMIT; }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

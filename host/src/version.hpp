@@ -6,4 +6,4 @@ namespace pylabhub::host {
 const char* version();
 const char* commit();
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

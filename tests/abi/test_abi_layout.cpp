@@ -249,4 +249,4 @@ TEST(AbiHelpers, HasFieldChecksTheDeclaredSize) {
     EXPECT_FALSE(PLH_HAS_FIELD(none, plh_entry, struct_size));
 }
 
-} // namespace
+}  // namespace

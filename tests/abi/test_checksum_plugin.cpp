@@ -58,5 +58,5 @@ TEST(ChecksumPlugin, ADataBlockUsesAPolicyShippedAsASharedObject) {
     EXPECT_EQ(consumer->metrics().checksum_failures, 1U);
 }
 
-} // namespace
-} // namespace pylabhub::host
+}  // namespace
+}  // namespace pylabhub::host

@@ -73,4 +73,4 @@ TEST(InspectCli, UsageErrorsExitWithTwoAndHelpWithZero) {
     EXPECT_THAT(help.output, HasSubstr("--plugin-path"));
 }
 
-} // namespace
+}  // namespace

@@ -196,5 +196,5 @@ TEST(SearchPath, CommandLineThenEnvironmentThenPipelineThenInstallDirectory) {
     EXPECT_EQ(path[4].parent_path().filename(), "pylabhub");
 }
 
-} // namespace
-} // namespace pylabhub::host
+}  // namespace
+}  // namespace pylabhub::host

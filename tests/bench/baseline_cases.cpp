@@ -53,8 +53,7 @@ double memcpy_ring_gbps(std::uint64_t bytes, std::uint64_t ring_bytes) {
 
 /// Two processes bounce a counter on one cache line: the floor for any IPC.
 std::vector<double> shm_ping_pong(int iterations) {
-    auto* line = static_cast<std::atomic<std::uint64_t>*>(
-        ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+    auto* line = static_cast<std::atomic<std::uint64_t>*>(::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
     new (line) std::atomic<std::uint64_t>(0);
     const int child = fork_child([&] {
         for (std::uint64_t i = 1; i <= static_cast<std::uint64_t>(iterations); ++i) {
@@ -137,7 +136,7 @@ double uds_throughput(std::uint64_t bytes, std::uint64_t count) {
 
 std::string ipc_endpoint() { return "ipc:///tmp/plh-bench-" + std::to_string(::getpid()) + ".ipc"; }
 
-} // namespace
+}  // namespace
 
 std::vector<double> zmq_req_rep(const std::string& endpoint, std::uint64_t bytes, int iterations) {
     Pipe ready;
@@ -221,7 +220,7 @@ double hash_gbps(bool blake2b, std::uint64_t bytes) {
     return double(rounds * bytes) / double(monotonic_time_ns() - start);
 }
 
-} // namespace
+}  // namespace
 
 void run_baseline_cases(Results& results) {
     if (::sodium_init() < 0) return;
@@ -279,4 +278,4 @@ void run_baseline_cases(Results& results) {
     results.add({"hash", "blake2b (raw libsodium)", 1 << 20, "GB/s", median(blake), "GB/s"});
 }
 
-} // namespace pylabhub::bench
+}  // namespace pylabhub::bench

@@ -57,11 +57,13 @@ std::uint64_t touch(std::span<const std::byte> data) {
 std::vector<double> ping_pong(std::uint64_t bytes, bool full_payload, int iterations) {
     const std::string ping_name = segment("ping");
     const std::string pong_name = segment("pong");
-    db::Producer ping = make_producer(ping_name, bytes, 8, db::SyncPolicy::single_reader, db::ChecksumKind::none, db::WaitStrategy::busy_poll);
+    db::Producer ping =
+        make_producer(ping_name, bytes, 8, db::SyncPolicy::single_reader, db::ChecksumKind::none, db::WaitStrategy::busy_poll);
     Pipe secret_pipe;
     const int child = fork_child([&] {
         db::Consumer in = attach(ping_name, ping.secret(), db::WaitStrategy::busy_poll);
-        db::Producer out = make_producer(pong_name, bytes, 8, db::SyncPolicy::single_reader, db::ChecksumKind::none, db::WaitStrategy::busy_poll);
+        db::Producer out =
+            make_producer(pong_name, bytes, 8, db::SyncPolicy::single_reader, db::ChecksumKind::none, db::WaitStrategy::busy_poll);
         secret_pipe.write_all(out.secret().data(), 32);
         volatile std::uint64_t sink = 0;
         for (int i = 0; i < iterations; ++i) {
@@ -232,7 +234,7 @@ FanOut fan_out(int consumers, double rate, double seconds, int latest_readers = 
     return result;
 }
 
-} // namespace
+}  // namespace
 
 void run_datablock_cases(Results& results) {
     for (std::uint64_t bytes : {64ULL, 4096ULL, 1ULL << 20}) {
@@ -250,7 +252,8 @@ void run_datablock_cases(Results& results) {
     }
     for (std::uint64_t bytes : {64ULL, 4096ULL, 1ULL << 20}) {
         for (auto checksum : {db::ChecksumKind::none, db::ChecksumKind::xxh3, db::ChecksumKind::blake2b}) {
-            const std::uint64_t count = std::clamp<std::uint64_t>((checksum == db::ChecksumKind::blake2b ? 300'000'000ULL : 2'000'000'000ULL) / bytes, 300, 1'000'000);
+            const std::uint64_t count = std::clamp<std::uint64_t>(
+                (checksum == db::ChecksumKind::blake2b ? 300'000'000ULL : 2'000'000'000ULL) / bytes, 300, 1'000'000);
             std::vector<double> rates;
             for (int r = 0; r < kRepetitions; ++r) rates.push_back(throughput(bytes, checksum, count));
             const std::string system = "datablock " + std::string(db::to_string(checksum));
@@ -287,4 +290,4 @@ void run_datablock_cases(Results& results) {
     results.add({"fanout", "datablock 1 lossless + 9 latest", 64, "lost", *std::max_element(lost.begin(), lost.end()), "slots"});
 }
 
-} // namespace pylabhub::bench
+}  // namespace pylabhub::bench

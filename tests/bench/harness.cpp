@@ -95,4 +95,4 @@ std::string human_bytes(std::uint64_t bytes) {
     return std::to_string(bytes) + " B";
 }
 
-} // namespace pylabhub::bench
+}  // namespace pylabhub::bench

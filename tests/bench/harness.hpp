@@ -73,4 +73,4 @@ void run_host_cases(Results& results);
 void run_transport_cases(Results& results);
 void run_nats_cases(Results& results);
 
-} // namespace pylabhub::bench
+}  // namespace pylabhub::bench

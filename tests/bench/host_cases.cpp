@@ -140,15 +140,14 @@ HostRun run_host(const std::string& yaml_file, const std::string& channel, doubl
     return run;
 }
 
-} // namespace
+}  // namespace
 
 void run_host_cases(Results& results) {
     const std::string channel = "bench" + std::to_string(::getpid());
     const std::string yaml = (std::filesystem::temp_directory_path() / (channel + ".yaml")).string();
     std::ofstream(yaml) << "pipeline: host_path\nchannels:\n  " << channel
-                        << ": {slots: 64, slot_bytes: 64, sync: single_reader}\nproducers:\n  gen: {plugin: counter, channel: "
-                        << channel << ", config: {rate_hz: 0, payload_bytes: 64}}\nconsumers:\n  sink: {plugin: null, inputs: ["
-                        << channel << "]}\n";
+                        << ": {slots: 64, slot_bytes: 64, sync: single_reader}\nproducers:\n  gen: {plugin: counter, channel: " << channel
+                        << ", config: {rate_hz: 0, payload_bytes: 64}}\nconsumers:\n  sink: {plugin: null, inputs: [" << channel << "]}\n";
     std::vector<double> direct, host, scraped;
     for (int r = 0; r < kRepetitions; ++r) {
         direct.push_back(direct_api_rate(1.0));
@@ -171,4 +170,4 @@ void run_host_cases(Results& results) {
                  100.0 * (double(db::Producer::segment_bytes(config)) - payload) / payload, "%"});
 }
 
-} // namespace pylabhub::bench
+}  // namespace pylabhub::bench

@@ -45,29 +45,53 @@ std::vector<Target> targets(const Results& r) {
         {"latency p50 64 B / raw shm ping-pong", db64 / r.get("latency", "raw shm ping-pong", 8, "p50"), "<=", 2.5, "x"},
         {"zeromq ipc p50 64 B / datablock p50 64 B", r.get("latency", "zeromq ipc req/rep", 64, "p50") / db64, ">=", 100, "x better"},
         {"latency p50 1 MiB / 64 B (zero-copy read)", r.get("latency", "datablock", MiB, "p50") / db64, "<=", 2, "x"},
-        {"throughput 64 B / zeromq push-pull", r.get("throughput", "datablock none", 64, "slots/s") / r.get("throughput", "zeromq ipc push/pull", 64, "slots/s"), ">=", 10, "x"},
-        {"throughput 1 MiB / memcpy 1 MiB", r.get("throughput", "datablock none", MiB, "GB/s") / r.get("throughput", "memcpy (1 core)", MiB, "GB/s"), ">=", 0.8, "x"},
-        {"  same, vs memcpy into a ring of the same size", r.get("throughput", "datablock none", MiB, "GB/s") / r.get("throughput", "memcpy into a 64-slot ring", MiB, "GB/s"), ">=", 0.8, "x"},
+        {"throughput 64 B / zeromq push-pull",
+         r.get("throughput", "datablock none", 64, "slots/s") / r.get("throughput", "zeromq ipc push/pull", 64, "slots/s"), ">=", 10, "x"},
+        {"throughput 1 MiB / memcpy 1 MiB",
+         r.get("throughput", "datablock none", MiB, "GB/s") / r.get("throughput", "memcpy (1 core)", MiB, "GB/s"), ">=", 0.8, "x"},
+        {"  same, vs memcpy into a ring of the same size",
+         r.get("throughput", "datablock none", MiB, "GB/s") / r.get("throughput", "memcpy into a 64-slot ring", MiB, "GB/s"), ">=", 0.8,
+         "x"},
         {"xxh3 at 1 MiB (raw)", r.get("hash", "xxh3 (raw)", MiB, "GB/s"), ">=", 10, "GB/s"},
-        {"raw blake2b / datablock blake2b at 1 MiB", r.get("hash", "blake2b (raw libsodium)", MiB, "GB/s") / r.get("throughput", "datablock blake2b", MiB, "GB/s"), "<=", 1.1, "x"},
+        {"raw blake2b / datablock blake2b at 1 MiB",
+         r.get("hash", "blake2b (raw libsodium)", MiB, "GB/s") / r.get("throughput", "datablock blake2b", MiB, "GB/s"), "<=", 1.1, "x"},
         {"fan-out 1->10 p99", r.get("fanout", "datablock 1->10 blocking", 64, "p99") / 1000.0, "<=", 100, "us"},
         {"fan-out 1->10 lost slots", r.get("fanout", "datablock 1->10 blocking", 64, "lost"), "<=", 0, "slots"},
-        {"1 lossless + 9 latest: lossless p99 / 1->10 all-lossless p99", r.get("fanout", "datablock 1 lossless + 9 latest", 64, "p99") / r.get("fanout", "datablock 1->10 blocking", 64, "p99"), "<=", 1, "x"},
-        {"1 lossless + 9 latest: lossless reader's lost slots", r.get("fanout", "datablock 1 lossless + 9 latest", 64, "lost"), "<=", 0, "slots"},
-        {"host path / direct API", r.get("host", "pylabhub run counter->null", 64, "slots/s") / r.get("host", "direct API (2 threads)", 64, "slots/s"), ">=", 0.9, "x"},
-        {"host path scraped every 100 ms / not", r.get("host", "same, --http, /metrics every 100 ms", 64, "slots/s") / r.get("host", "pylabhub run counter->null", 64, "slots/s"), ">=", 0.95, "x"},
+        {"1 lossless + 9 latest: lossless p99 / 1->10 all-lossless p99",
+         r.get("fanout", "datablock 1 lossless + 9 latest", 64, "p99") / r.get("fanout", "datablock 1->10 blocking", 64, "p99"), "<=", 1,
+         "x"},
+        {"1 lossless + 9 latest: lossless reader's lost slots", r.get("fanout", "datablock 1 lossless + 9 latest", 64, "lost"), "<=", 0,
+         "slots"},
+        {"host path / direct API",
+         r.get("host", "pylabhub run counter->null", 64, "slots/s") / r.get("host", "direct API (2 threads)", 64, "slots/s"), ">=", 0.9,
+         "x"},
+        {"host path scraped every 100 ms / not",
+         r.get("host", "same, --http, /metrics every 100 ms", 64, "slots/s") / r.get("host", "pylabhub run counter->null", 64, "slots/s"),
+         ">=", 0.95, "x"},
         {"segment overhead at 4 KiB slots", r.get("memory", "segment overhead (64 x 4 KiB, 8 consumers)", 4096, "overhead"), "<=", 2, "%"},
         {"quickstart host peak RSS", r.get("memory", "quickstart host", 0, "peak RSS"), "<=", 32, "MB"},
-        {"transport / zeromq tcp push-pull, 64 B", r.get("transport", "zmq transport (2 hosts, tcp)", 64, "slots/s") / r.get("transport", "zeromq tcp push/pull", 64, "slots/s"), ">=", 1, "x"},
-        {"transport / zeromq tcp push-pull, 4 KiB", r.get("transport", "zmq transport (2 hosts, tcp)", 4096, "slots/s") / r.get("transport", "zeromq tcp push/pull", 4096, "slots/s"), ">=", 0.9, "x"},
-        {"transport / zeromq tcp push-pull, 1 MiB", r.get("transport", "zmq transport (2 hosts, tcp)", MiB, "slots/s") / r.get("transport", "zeromq tcp push/pull", MiB, "slots/s"), ">=", 0.9, "x"},
-        {"nats core / nats.c pub-sub, 64 B", r.get("nats", "nats transport core (2 hosts)", 64, "slots/s") / r.get("nats", "nats.c core pub/sub", 64, "slots/s"), ">=", 0.8, "x"},
-        {"nats core / nats.c pub-sub, 4 KiB", r.get("nats", "nats transport core (2 hosts)", 4096, "slots/s") / r.get("nats", "nats.c core pub/sub", 4096, "slots/s"), ">=", 0.8, "x"},
-        {"nats core / nats.c pub-sub, 1 MiB", r.get("nats", "nats transport core (2 hosts)", MiB, "slots/s") / r.get("nats", "nats.c core pub/sub", MiB, "slots/s"), ">=", 0.8, "x"},
+        {"transport / zeromq tcp push-pull, 64 B",
+         r.get("transport", "zmq transport (2 hosts, tcp)", 64, "slots/s") / r.get("transport", "zeromq tcp push/pull", 64, "slots/s"),
+         ">=", 1, "x"},
+        {"transport / zeromq tcp push-pull, 4 KiB",
+         r.get("transport", "zmq transport (2 hosts, tcp)", 4096, "slots/s") / r.get("transport", "zeromq tcp push/pull", 4096, "slots/s"),
+         ">=", 0.9, "x"},
+        {"transport / zeromq tcp push-pull, 1 MiB",
+         r.get("transport", "zmq transport (2 hosts, tcp)", MiB, "slots/s") / r.get("transport", "zeromq tcp push/pull", MiB, "slots/s"),
+         ">=", 0.9, "x"},
+        {"nats core / nats.c pub-sub, 64 B",
+         r.get("nats", "nats transport core (2 hosts)", 64, "slots/s") / r.get("nats", "nats.c core pub/sub", 64, "slots/s"), ">=", 0.8,
+         "x"},
+        {"nats core / nats.c pub-sub, 4 KiB",
+         r.get("nats", "nats transport core (2 hosts)", 4096, "slots/s") / r.get("nats", "nats.c core pub/sub", 4096, "slots/s"), ">=", 0.8,
+         "x"},
+        {"nats core / nats.c pub-sub, 1 MiB",
+         r.get("nats", "nats transport core (2 hosts)", MiB, "slots/s") / r.get("nats", "nats.c core pub/sub", MiB, "slots/s"), ">=", 0.8,
+         "x"},
     };
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
     pylabhub::log::set_level(pylabhub::log::Level::error);
@@ -105,8 +129,8 @@ int main(int argc, char** argv) {
 
     std::printf("%-12s %-34s %8s %-10s %14s %s\n", "GROUP", "SYSTEM", "SIZE", "METRIC", "VALUE", "UNIT");
     for (const auto& r : results.all()) {
-        std::printf("%-12s %-34s %8s %-10s %14.3f %s\n", r.group.c_str(), r.system.c_str(),
-                    r.bytes ? human_bytes(r.bytes).c_str() : "", r.metric.c_str(), r.value, r.unit.c_str());
+        std::printf("%-12s %-34s %8s %-10s %14.3f %s\n", r.group.c_str(), r.system.c_str(), r.bytes ? human_bytes(r.bytes).c_str() : "",
+                    r.metric.c_str(), r.value, r.unit.c_str());
     }
     std::printf("\n%-44s %12s %4s %8s  %s\n", "TARGET", "MEASURED", "", "TARGET", "");
     const auto checked = targets(results);
@@ -118,17 +142,26 @@ int main(int argc, char** argv) {
     nlohmann::json doc;
     utsname machine{};
     ::uname(&machine);
-    doc["machine"] = {{"cpu", cpu_model()}, {"cores", std::thread::hardware_concurrency()},
-                      {"kernel", std::string(machine.sysname) + " " + machine.release}, {"time", std::time(nullptr)}};
+    doc["machine"] = {{"cpu", cpu_model()},
+                      {"cores", std::thread::hardware_concurrency()},
+                      {"kernel", std::string(machine.sysname) + " " + machine.release},
+                      {"time", std::time(nullptr)}};
     doc["repetitions"] = kRepetitions;
     for (const auto& r : results.all()) {
-        doc["results"].push_back({{"group", r.group}, {"system", r.system}, {"bytes", r.bytes}, {"metric", r.metric},
+        doc["results"].push_back({{"group", r.group},
+                                  {"system", r.system},
+                                  {"bytes", r.bytes},
+                                  {"metric", r.metric},
                                   {"value", std::isnan(r.value) ? nlohmann::json(nullptr) : nlohmann::json(r.value)},
                                   {"unit", r.unit}});
     }
     for (const auto& t : checked) {
-        doc["targets"].push_back({{"name", t.name}, {"measured", std::isnan(t.value) ? nlohmann::json(nullptr) : nlohmann::json(t.value)},
-                                  {"comparison", t.comparison}, {"target", t.target}, {"unit", t.note}, {"met", t.met()}});
+        doc["targets"].push_back({{"name", t.name},
+                                  {"measured", std::isnan(t.value) ? nlohmann::json(nullptr) : nlohmann::json(t.value)},
+                                  {"comparison", t.comparison},
+                                  {"target", t.target},
+                                  {"unit", t.note},
+                                  {"met", t.met()}});
     }
     std::filesystem::create_directories(std::filesystem::path(output).parent_path());
     std::ofstream(output) << doc.dump(2) << "\n";

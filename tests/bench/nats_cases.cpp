@@ -185,7 +185,7 @@ Link nats_link(const Server& server, const std::string& mode) {
     return {"nats", common, common};
 }
 
-} // namespace
+}  // namespace
 
 void run_nats_cases(Results& results) {
     if (::access("/usr/sbin/nats-server", X_OK) != 0) {
@@ -225,4 +225,4 @@ void run_nats_cases(Results& results) {
     results.add({"nats", "nats.c request/reply (one way)", 64, "p99", median(raw99), "ns"});
 }
 
-} // namespace pylabhub::bench
+}  // namespace pylabhub::bench

@@ -14,7 +14,7 @@ Link zmq_link(std::uint64_t window = 1024) {
     return {"zmq", "bind: \"" + endpoint + "\"", "connect: \"" + endpoint + "\", window_slots: " + std::to_string(window)};
 }
 
-} // namespace
+}  // namespace
 
 void run_transport_cases(Results& results) {
     for (std::uint64_t bytes : {64ULL, 4096ULL, 1ULL << 20}) {
@@ -47,4 +47,4 @@ void run_transport_cases(Results& results) {
     results.add({"transport", "zeromq tcp req/rep (one way)", 64, "p99", median(raw99), "ns"});
 }
 
-} // namespace pylabhub::bench
+}  // namespace pylabhub::bench

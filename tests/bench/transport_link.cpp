@@ -43,7 +43,7 @@ pid_t start_host(const std::string& file, int* output, const std::string& output
     return child;
 }
 
-} // namespace
+}  // namespace
 
 std::uint16_t free_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -62,14 +62,14 @@ Streamed stream_between_hosts(const Link& link, std::uint64_t bytes, std::uint64
     const auto dir = std::filesystem::temp_directory_path();
     const std::string sender = (dir / (tag + "-send.yaml")).string();
     const std::string receiver = (dir / (tag + "-recv.yaml")).string();
-    std::ofstream(sender) << "pipeline: bench_sender\nchannels:\n  " << tag << "a: {slots: 64, slot_bytes: " << bytes
-                          << ", sync: " << sync << "}\nproducers:\n  gen: {plugin: counter, channel: " << tag
-                          << "a, config: {rate_hz: " << rate_hz << ", count: " << count << ", payload_bytes: " << bytes
-                          << "}}\ntransports:\n  up: {plugin: " << link.plugin << ", channel: " << tag << "a, direction: out, config: {"
-                          << link.out_config << "}}\n";
-    std::ofstream(receiver) << "pipeline: bench_receiver\nchannels:\n  " << tag << "b: {slots: 64}\ntransports:\n  down: {plugin: " << link.plugin << ", channel: "
-                            << tag << "b, direction: in, config: {" << link.in_config << "}}\nconsumers:\n  sink: {plugin: null, inputs: ["
-                            << tag << "b]}\n";
+    std::ofstream(sender) << "pipeline: bench_sender\nchannels:\n  " << tag << "a: {slots: 64, slot_bytes: " << bytes << ", sync: " << sync
+                          << "}\nproducers:\n  gen: {plugin: counter, channel: " << tag << "a, config: {rate_hz: " << rate_hz
+                          << ", count: " << count << ", payload_bytes: " << bytes << "}}\ntransports:\n  up: {plugin: " << link.plugin
+                          << ", channel: " << tag << "a, direction: out, config: {" << link.out_config << "}}\n";
+    std::ofstream(receiver) << "pipeline: bench_receiver\nchannels:\n  " << tag
+                            << "b: {slots: 64}\ntransports:\n  down: {plugin: " << link.plugin << ", channel: " << tag
+                            << "b, direction: in, config: {" << link.in_config << "}}\nconsumers:\n  sink: {plugin: null, inputs: [" << tag
+                            << "b]}\n";
     // The receiver first: no slot waits for a connection, so the latency
     // is the steady stream's.
     int output = -1;
@@ -110,9 +110,11 @@ Streamed stream_between_hosts(const Link& link, std::uint64_t bytes, std::uint64
     if (std::getenv("PLH_BENCH_DEBUG") != nullptr) std::fprintf(stderr, "%s\n", text.c_str());
     Streamed result;
     std::smatch match;
-    if (std::regex_search(text, match, std::regex(tag + "b +down \\(transport in\\) +[0-9]+ +([0-9.]+)"))) result.rate = std::stod(match[1]);
+    if (std::regex_search(text, match, std::regex(tag + "b +down \\(transport in\\) +[0-9]+ +([0-9.]+)")))
+        result.rate = std::stod(match[1]);
     const std::string sent_text = sent.str();
-    if (std::regex_search(sent_text, match, std::regex("up \\(transport out\\) +\\S+ +[0-9]+ +([0-9.]+)"))) result.sender_rate = std::stod(match[1]);
+    if (std::regex_search(sent_text, match, std::regex("up \\(transport out\\) +\\S+ +[0-9]+ +([0-9.]+)")))
+        result.sender_rate = std::stod(match[1]);
     auto ns = [](const std::string& value) { return std::stod(value) * 1000.0; };
     if (std::regex_search(text, match, std::regex("sink +\\S+ +[0-9]+ +[0-9.]+ +[0-9]+ +[0-9]+ +([0-9.]+) us +([0-9.]+) us"))) {
         result.p50_ns = ns(match[1]);
@@ -121,4 +123,4 @@ Streamed stream_between_hosts(const Link& link, std::uint64_t bytes, std::uint64
     return result;
 }
 
-} // namespace pylabhub::bench
+}  // namespace pylabhub::bench

@@ -27,4 +27,4 @@ Streamed stream_between_hosts(const Link& link, std::uint64_t bytes, std::uint64
 /// A TCP port on 127.0.0.1 nobody listens on right now.
 std::uint16_t free_port();
 
-} // namespace pylabhub::bench
+}  // namespace pylabhub::bench

@@ -11,10 +11,10 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 /// Stops the process loudly: what a sanitizer report would do.
-#define PLH_FUZZ_CHECK(condition)                                                         \
-    do {                                                                                  \
-        if (!(condition)) {                                                               \
+#define PLH_FUZZ_CHECK(condition)                                                                \
+    do {                                                                                         \
+        if (!(condition)) {                                                                      \
             __builtin_printf("fuzz check failed: %s (%s:%d)\n", #condition, __FILE__, __LINE__); \
-            __builtin_abort();                                                            \
-        }                                                                                 \
+            __builtin_abort();                                                                   \
+        }                                                                                        \
     } while (false)

@@ -36,7 +36,7 @@ private:
 };
 [[maybe_unused]] auto* const kRuntimeDirectory = ::testing::AddGlobalTestEnvironment(new IsolatedRuntimeDirectory);
 
-} // namespace
+}  // namespace
 
 const std::string& pylabhub_exe() {
     static const std::string exe = PLH_PYLABHUB_EXE;
@@ -87,8 +87,7 @@ void wait_for_segment(const std::string& channel) {
 
 void wait_for_recording(const std::string& file, std::uintmax_t bytes) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline &&
-           (!std::filesystem::exists(file) || std::filesystem::file_size(file) < bytes)) {
+    while (std::chrono::steady_clock::now() < deadline && (!std::filesystem::exists(file) || std::filesystem::file_size(file) < bytes)) {
         std::this_thread::sleep_for(10ms);
     }
 }
@@ -118,8 +117,10 @@ std::string check_counter_recording(const std::string& recording, std::uint64_t 
         std::uint64_t seq = 0;
         std::memcpy(&seq, record.payload.data(), sizeof seq);
         if (seq != record.header.sequence) return where + " carries the counter's sequence " + std::to_string(seq);
-        for (std::size_t i = 16; i < bytes; i = i + stride < bytes - 8 ? i + stride : std::max(i + 1, static_cast<std::size_t>(bytes - 8))) {
-            if (static_cast<std::uint8_t>(record.payload[i]) != expected(seq, i)) return where + ": byte " + std::to_string(i) + " is wrong";
+        for (std::size_t i = 16; i < bytes;
+             i = i + stride < bytes - 8 ? i + stride : std::max(i + 1, static_cast<std::size_t>(bytes - 8))) {
+            if (static_cast<std::uint8_t>(record.payload[i]) != expected(seq, i))
+                return where + ": byte " + std::to_string(i) + " is wrong";
         }
         ++records;
     }
@@ -144,4 +145,4 @@ std::uint16_t free_tcp_port() {
     return ntohs(address.sin_port);
 }
 
-} // namespace pylabhub::test
+}  // namespace pylabhub::test

@@ -72,4 +72,4 @@ std::string check_counter_recording(const std::string& recording, std::uint64_t 
 /// A TCP port on 127.0.0.1 that nobody listens on right now.
 std::uint16_t free_tcp_port();
 
-} // namespace pylabhub::test
+}  // namespace pylabhub::test

@@ -16,15 +16,16 @@ namespace pylabhub::test {
 namespace {
 
 std::filesystem::path fresh_dir(const std::string& tag) {
-    auto dir = std::filesystem::temp_directory_path() / ("plh-nats-" + tag + "-" + std::to_string(::getpid()) + "-" +
-                                                         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    auto dir = std::filesystem::temp_directory_path() /
+        ("plh-nats-" + tag + "-" + std::to_string(::getpid()) + "-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
     std::filesystem::create_directories(dir);
     return dir;
 }
 
 const char* kServer = "/usr/sbin/nats-server";  // Debian installs it there
 
-} // namespace
+}  // namespace
 
 bool nats_server_present() {
     if (::access(kServer, X_OK) == 0) return true;
@@ -51,9 +52,19 @@ NatsServer::~NatsServer() {
 }
 
 void NatsServer::start() {
-    std::vector<std::string> argv = {kServer, "-c", std::string(PLH_CONFIGS_DIR) + "/nats/nats-server.conf", "-a", "127.0.0.1",
-                                     "-p", std::to_string(port_), "-m", std::to_string(monitor_), "-sd", (dir_ / "store").string(),
-                                     "-l", (dir_ / "server.log").string()};
+    std::vector<std::string> argv = {kServer,
+                                     "-c",
+                                     std::string(PLH_CONFIGS_DIR) + "/nats/nats-server.conf",
+                                     "-a",
+                                     "127.0.0.1",
+                                     "-p",
+                                     std::to_string(port_),
+                                     "-m",
+                                     std::to_string(monitor_),
+                                     "-sd",
+                                     (dir_ / "store").string(),
+                                     "-l",
+                                     (dir_ / "server.log").string()};
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     process_ = std::make_unique<ChildProcess>(ChildProcess::spawn(argv));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -119,12 +130,20 @@ NatsCluster::NatsCluster() : dir_(fresh_dir("cluster")) {
     for (int i = 0; i < 3; ++i) {
         std::string routes;
         for (int j = 0; j < 3; ++j) {
-            if (j != i) routes += (routes.empty() ? "" : ",") + std::string("nats://127.0.0.1:") + std::to_string(route[static_cast<std::size_t>(j)]);
+            if (j != i)
+                routes +=
+                    (routes.empty() ? "" : ",") + std::string("nats://127.0.0.1:") + std::to_string(route[static_cast<std::size_t>(j)]);
         }
         const auto at = static_cast<std::size_t>(i);
         std::filesystem::create_directories(dir_ / ("node" + std::to_string(i + 1)));
-        std::vector<std::string> extra = {"-n", "node" + std::to_string(i + 1), "--cluster_name", "plh", "--cluster",
-                                          "nats://127.0.0.1:" + std::to_string(route[at]), "--routes", routes};
+        std::vector<std::string> extra = {"-n",
+                                          "node" + std::to_string(i + 1),
+                                          "--cluster_name",
+                                          "plh",
+                                          "--cluster",
+                                          "nats://127.0.0.1:" + std::to_string(route[at]),
+                                          "--routes",
+                                          routes};
         starting.emplace_back([this, at, extra, c = client[at], m = monitor[at]] {
             nodes_[at].reset(new NatsServer(dir_ / ("node" + std::to_string(at + 1)), extra, c, m));
         });
@@ -138,4 +157,4 @@ NatsCluster::~NatsCluster() {
     std::filesystem::remove_all(dir_, ignored);
 }
 
-} // namespace pylabhub::test
+}  // namespace pylabhub::test

@@ -58,4 +58,4 @@ private:
 /// The nats-server the tests run (Debian's), or a failure saying how to get it.
 bool nats_server_present();
 
-} // namespace pylabhub::test
+}  // namespace pylabhub::test

@@ -202,5 +202,5 @@ TEST_F(Admin, ATruncatedLeftoverSegmentIsRefusedWithAdviceThatWorks) {
     (void)platform::SharedMemory::unlink(segment);
 }
 
-} // namespace
-} // namespace pylabhub::datablock
+}  // namespace
+}  // namespace pylabhub::datablock

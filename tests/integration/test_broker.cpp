@@ -86,7 +86,8 @@ TEST(Broker, MalformedInputGetsAnErrorReplyAndTheBrokerKeepsServing) {
                                                std::string(2 << 20, 'x'),
                                                "\xff",
                                                "\xc3\xa9",
-                                               R"({"type":"LIST_REQ"})" "\xff",
+                                               R"({"type":"LIST_REQ"})"
+                                               "\xff",
                                                R"({"type":"LIST_REQ","id":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}"};
     for (const std::string& bad : requests) {
         auto reply = client.request(bad);
@@ -244,8 +245,8 @@ TEST_F(Curve, ABrokerWithAnAllowListServesOnlyTheListedClients) {
     std::filesystem::create_directories(allowed);
     std::filesystem::copy_file(trusted_key + ".pub", allowed / "trusted.pub");
     const std::string at = "tcp://127.0.0.1:" + std::to_string(30000 + ::getpid() % 20000);
-    auto broker = ChildProcess::spawn({PLH_PYLABHUB_EXE, "broker", "--bind", at, "--curve-secret", server + ".key", "--allow",
-                                       allowed.string()});
+    auto broker =
+        ChildProcess::spawn({PLH_PYLABHUB_EXE, "broker", "--bind", at, "--curve-secret", server + ".key", "--allow", allowed.string()});
     const std::string server_public = *read_curve_key(server + ".pub");
     Client trusted(at, 1000ms, CurveClientKeys{server_public, *read_curve_key(trusted_key + ".key")});
     for (int i = 0; i < 50 && !trusted.list(); ++i) std::this_thread::sleep_for(20ms);
@@ -267,5 +268,5 @@ TEST_F(Curve, ABrokerWithAnAllowListServesOnlyTheListedClients) {
     EXPECT_EQ(without_curve.wait(5s), 2) << "--allow without --curve-secret is a usage error";
 }
 
-} // namespace
-} // namespace pylabhub::messagehub
+}  // namespace
+}  // namespace pylabhub::messagehub

@@ -75,8 +75,10 @@ TEST(Cli, APluginThatFailedToLoadIsNamedWithItsReasonFirst) {
     EXPECT_THAT(inspect.output, HasSubstr("schema 'lab.Bad'"));
     EXPECT_THAT(inspect.output, HasSubstr("overlaps"));
 
-    PipelineFile pipeline("brokenplugin", "pipeline: x\nplugin_path: " PLH_BROKEN_PLUGIN_DIR "\nchannels:\n  @: {}\n"
-                                          "producers:\n  g: {plugin: broken-schema, channel: @}\n");
+    PipelineFile pipeline("brokenplugin",
+                          "pipeline: x\nplugin_path: " PLH_BROKEN_PLUGIN_DIR
+                          "\nchannels:\n  @: {}\n"
+                          "producers:\n  g: {plugin: broken-schema, channel: @}\n");
     const Outcome validate = pylabhub({"validate", pipeline.path()});
     EXPECT_EQ(validate.exit_code, 1) << validate.output;
     EXPECT_THAT(validate.output, HasSubstr(":6:15: plugin 'broken-schema' in " PLH_BROKEN_PLUGIN_DIR "/broken_schema.so failed to load: "));
@@ -135,18 +137,18 @@ TEST(Cli, TheDefaultBrokerDirectoryMustBeThisUsersAlone) {
 // descriptors, so the host raises a low soft limit itself, and refuses to
 // start (nothing created) when the hard limit is too low.
 TEST(Cli, ALowOpenFileLimitIsRaisedOrRefusedBeforeAnythingStarts) {
-    PipelineFile pipeline("nofile", "pipeline: x\nchannels:\n  @: {sync: sync_reader}\nproducers:\n  g: {plugin: sine, channel: @}\n"
-                                    "consumers:\n  a: {plugin: null, inputs: [@]}\n");
+    PipelineFile pipeline("nofile",
+                          "pipeline: x\nchannels:\n  @: {sync: sync_reader}\nproducers:\n  g: {plugin: sine, channel: @}\n"
+                          "consumers:\n  a: {plugin: null, inputs: [@]}\n");
     auto run_with = [&](const std::string& limits) {
-        return run_program({"/usr/bin/prlimit", "--nofile=" + limits, pylabhub_exe(), "run", pipeline.path(), "--duration", "0.5"},
-                           30s);
+        return run_program({"/usr/bin/prlimit", "--nofile=" + limits, pylabhub_exe(), "run", pipeline.path(), "--duration", "0.5"}, 30s);
     };
     const Outcome raised = run_with("16:4096");  // soft 16, hard 4096
     EXPECT_EQ(raised.exit_code, 0) << raised.output;
     const Outcome refused = run_with("16:32");
     EXPECT_EQ(refused.exit_code, 1) << refused.output;
     EXPECT_THAT(refused.output, HasSubstr("the open-file limit is 32, and this pipeline needs about"));
-    EXPECT_THAT(refused.output, Not(HasSubstr("src/")) ) << "not an abort inside ZeroMQ";
+    EXPECT_THAT(refused.output, Not(HasSubstr("src/"))) << "not an abort inside ZeroMQ";
     EXPECT_FALSE(std::filesystem::exists("/dev/shm/plh." + pipeline.channel()));
 }
 
@@ -156,19 +158,19 @@ TEST(Cli, ALowOpenFileLimitIsRaisedOrRefusedBeforeAnythingStarts) {
 // host starts ZeroMQ before creating any segment, so that leaves nothing.
 TEST(Cli, ALowThreadLimitIsASetUpErrorNeverACrashOrResidue) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the host as an unprivileged user";
-    PipelineFile pipeline("threads", "pipeline: x\nchannels:\n  @: {sync: sync_reader}\nproducers:\n  g: {plugin: sine, channel: @}\n"
-                                     "consumers:\n  a: {plugin: null, inputs: [@]}\n  b: {plugin: stats, inputs: [@]}\n");
+    PipelineFile pipeline("threads",
+                          "pipeline: x\nchannels:\n  @: {sync: sync_reader}\nproducers:\n  g: {plugin: sine, channel: @}\n"
+                          "consumers:\n  a: {plugin: null, inputs: [@]}\n  b: {plugin: stats, inputs: [@]}\n");
     const auto runtime = std::filesystem::temp_directory_path() / ("plh-nobody-" + std::to_string(::getpid()));
     std::filesystem::create_directories(runtime);
     std::filesystem::permissions(runtime, std::filesystem::perms::all);
     bool saw_thread_error = false;
     bool saw_success = false;
     for (int limit = 1; limit <= 14; ++limit) {
-        const Outcome outcome = run_program({"/usr/bin/env", "XDG_RUNTIME_DIR=" + runtime.string(), "/usr/bin/setpriv",
-                                             "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/prlimit",
-                                             "--nproc=" + std::to_string(limit), pylabhub_exe(), "run", pipeline.path(),
-                                             "--duration", "0.3"},
-                                            30s);
+        const Outcome outcome = run_program(
+            {"/usr/bin/env", "XDG_RUNTIME_DIR=" + runtime.string(), "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             "/usr/bin/prlimit", "--nproc=" + std::to_string(limit), pylabhub_exe(), "run", pipeline.path(), "--duration", "0.3"},
+            30s);
         const std::string& output = outcome.output;
         const int code = outcome.exit_code;
         if (code == 126 || code == 127 || output.find("Permission denied") != std::string::npos) {
@@ -192,5 +194,5 @@ TEST(Cli, ALowThreadLimitIsASetUpErrorNeverACrashOrResidue) {
     if (!saw_thread_error) std::cout << "note: no limit this time stopped a component thread (timing)\n";
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

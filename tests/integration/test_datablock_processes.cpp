@@ -31,8 +31,8 @@ protected:
     std::string secret_hex(const Producer& producer) { return crypto::to_hex(producer.secret()); }
 
     static Result<void> write_counter(Producer& producer, std::chrono::nanoseconds timeout) {
-        return with_typed_write<CounterPayload>(
-            producer, timeout, [&](CounterPayload& p) { test::fill_counter(p, producer.next_sequence()); });
+        return with_typed_write<CounterPayload>(producer, timeout,
+                                                [&](CounterPayload& p) { test::fill_counter(p, producer.next_sequence()); });
     }
 
     /// Every consumer must see every one of `slots` slots exactly once, in order.
@@ -41,8 +41,8 @@ protected:
         const std::uint64_t slots = 100ULL * config.slot_count;
         std::vector<ChildProcess> consumers;
         for (const auto& wait : consumer_waits) {
-            consumers.push_back(ChildProcess::spawn_worker(
-                {"consume-counter", name_.name(), secret_hex(producer), std::to_string(slots), wait}));
+            consumers.push_back(
+                ChildProcess::spawn_worker({"consume-counter", name_.name(), secret_hex(producer), std::to_string(slots), wait}));
         }
         for (auto& consumer : consumers) ASSERT_EQ(consumer.read_line(10s), "attached");
 
@@ -243,5 +243,5 @@ TEST_F(DataBlockProcesses, ConsumerKilledWhileHoldingAReadNoLongerHoldsTheWriter
     for (int i = 0; i < 10; ++i) EXPECT_TRUE(write_counter(producer, 10ms).has_value()) << "no longer held back";
 }
 
-} // namespace
-} // namespace pylabhub::datablock
+}  // namespace
+}  // namespace pylabhub::datablock

@@ -52,5 +52,5 @@ consumers:
     }
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

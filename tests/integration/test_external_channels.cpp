@@ -39,13 +39,15 @@ channels:
   @: {slots: 4, slot_bytes: 4KiB, sync: latest_only, checksum: xxh3}
 producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 20000}}
-)", "lo");
+)",
+                         "lo");
     PipelineFile reader("lo_reader", R"(pipeline: reader
 channels:
   @: {external: true}
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
-)", "lo");
+)",
+                        "lo");
     const TwoHosts run = run_creator_then_reader(creator, "4", {"run", reader.path(), "--duration", "1"});
     EXPECT_EQ(run.reader.exit_code, 0) << run.reader.output;
     EXPECT_GT(number_after(run.reader.output, "rec\\.records = ([0-9]+)"), 100U) << run.reader.output;
@@ -61,14 +63,16 @@ channels:
   @: {slots: 64, slot_bytes: 64, sync: sync_reader}
 producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
-)", "sr");
+)",
+                         "sr");
     PipelineFile reader("sr_reader", R"(pipeline: reader
 channels:
   @: {external: true}
 consumers:
   a: {plugin: null, inputs: [@]}
   b: {plugin: stats, inputs: [@]}
-)", "sr");
+)",
+                        "sr");
     const Outcome before = pylabhub({"validate", reader.path()});
     EXPECT_EQ(before.exit_code, 0) << "the layout is unknown until the creator runs: " << before.output;
     auto host = ChildProcess::spawn({pylabhub_exe(), "run", creator.path(), "--duration", "4"});
@@ -90,14 +94,16 @@ channels:
   @: {slots: 16, slot_bytes: 64, sync: single_reader}
 producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 1000}}
-)", "single");
+)",
+                         "single");
     PipelineFile reader("single_reader", R"(pipeline: reader
 channels:
   @: {external: true}
 consumers:
   a: {plugin: null, inputs: [@]}
   b: {plugin: null, inputs: [@]}
-)", "single");
+)",
+                        "single");
     auto host = ChildProcess::spawn({pylabhub_exe(), "run", creator.path(), "--duration", "3"});
     wait_for_segment(creator.channel());
     std::this_thread::sleep_for(300ms);
@@ -115,14 +121,16 @@ channels:
   @: {slots: 64, slot_bytes: 64, sync: sync_reader, checksum: fletcher32}
 producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
-)", "fl");
+)",
+                         "fl");
     PipelineFile reader("fl_reader", R"(pipeline: reader
 plugin_path: )" PLH_TEST_PLUGIN_DIR R"(
 channels:
   @: {external: true}
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
-)", "fl");
+)",
+                        "fl");
     const TwoHosts run = run_creator_then_reader(creator, "4", {"run", reader.path(), "--duration", "1"});
     EXPECT_EQ(run.reader.exit_code, 0) << run.reader.output;
     EXPECT_GT(number_after(run.reader.output, "rec\\.records = ([0-9]+)"), 500U) << run.reader.output;
@@ -137,13 +145,15 @@ channels:
   @: {slots: 16, slot_bytes: 64, sync: sync_reader}
 producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
-)", "stall");
+)",
+                         "stall");
     PipelineFile reader("stall_reader", R"(pipeline: reader
 channels:
   @: {external: true}
 consumers:
   slow: {plugin: null, inputs: [@]}
-)", "stall");
+)",
+                        "stall");
     auto producer = ChildProcess::spawn({pylabhub_exe(), "run", creator.path(), "--duration", "7"});
     wait_for_segment(creator.channel());
     std::this_thread::sleep_for(300ms);
@@ -166,5 +176,5 @@ consumers:
     EXPECT_THAT(producer_output, HasSubstr("producer 'gen': room again after"));
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

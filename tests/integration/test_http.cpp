@@ -112,10 +112,12 @@ TEST(Http, MetricsPassPromtoolAndTheirCountersMoveBetweenTwoScrapes) {
 }
 
 TEST(Http, HealthTurns503WhenAComponentFailsAndTheStatusMatchesTheSummary) {
-    PipelineFile file("http_health", "pipeline: http_health\nplugin_path: " PLH_TEST_PLUGIN_DIR "\nchannels:\n  @: {slots: 64, slot_bytes: 256, sync: sync_reader}\n"
-                                     "producers:\n  sine: {plugin: sine, channel: @, config: {channels: 2, rate_hz: 1000}}\n"
-                                     "consumers:\n  flaky: {plugin: fails-after, inputs: [@], config: {after: 300}}\n"
-                                     "  sink: {plugin: null, inputs: [@]}\n",
+    PipelineFile file("http_health",
+                      "pipeline: http_health\nplugin_path: " PLH_TEST_PLUGIN_DIR
+                      "\nchannels:\n  @: {slots: 64, slot_bytes: 256, sync: sync_reader}\n"
+                      "producers:\n  sine: {plugin: sine, channel: @, config: {channels: 2, rate_hz: 1000}}\n"
+                      "consumers:\n  flaky: {plugin: fails-after, inputs: [@], config: {after: 300}}\n"
+                      "  sink: {plugin: null, inputs: [@]}\n",
                       "http_h");
     Served s = serve(file, {"--duration", "4"});
     ASSERT_FALSE(s.url.empty());
@@ -149,7 +151,8 @@ TEST(Http, TheNewestSlotIsDecodedFieldByFieldAndUnknownNamesGet404) {
     PipelineFile file("http_latest", sine_pipeline(), "http_l");
     Served s = serve(file, {"--duration", "5"});
     ASSERT_FALSE(s.url.empty());
-    auto latest = poll(s.url, "/api/channels/" + file.channel() + "/latest?last=8", [](const httplib::Response& r) { return r.status == 200; });
+    auto latest =
+        poll(s.url, "/api/channels/" + file.channel() + "/latest?last=8", [](const httplib::Response& r) { return r.status == 200; });
     ASSERT_TRUE(latest);
     ASSERT_EQ(latest->status, 200) << latest->body;
     const auto doc = nlohmann::json::parse(latest->body);
@@ -208,9 +211,10 @@ TEST(Http, HundredsOfConcurrentScrapesAreAnsweredAndThePipelineKeepsItsRate) {
     ASSERT_FALSE(s.url.empty());
     ASSERT_TRUE(poll(s.url, "/metrics", [](const httplib::Response& r) { return r.status == 200; }));
     // 200 at once, from 200 processes (curl, as any scraper would).
-    const Outcome storm = run_program({"/bin/sh", "-c", "seq 200 | xargs -P 200 -I{} curl -s -m 30 -o /dev/null -w '%{http_code}\\n' " + s.url +
-                                                            "/metrics | grep -c '^200$'"},
-                                      60s);
+    const Outcome storm =
+        run_program({"/bin/sh", "-c",
+                     "seq 200 | xargs -P 200 -I{} curl -s -m 30 -o /dev/null -w '%{http_code}\\n' " + s.url + "/metrics | grep -c '^200$'"},
+                    60s);
     EXPECT_EQ(storm.output, "200\n") << "every scrape answered";
     auto after = get(s.url, "/healthz");
     ASSERT_TRUE(after);
@@ -222,7 +226,8 @@ TEST(Http, HundredsOfConcurrentScrapesAreAnsweredAndThePipelineKeepsItsRate) {
 }
 
 TEST(Http, TheStatusPageInARealBrowserShowsEveryChannelAndComponentAndAMovingPlot) {
-    if (::access("/usr/bin/chromium", X_OK) != 0) GTEST_FAIL() << "chromium is not installed: `make test` installs it (tools/debian-packages-test.txt)";
+    if (::access("/usr/bin/chromium", X_OK) != 0)
+        GTEST_FAIL() << "chromium is not installed: `make test` installs it (tools/debian-packages-test.txt)";
     PipelineFile file("http_page", sine_pipeline(), "http_p");
     Served s = serve(file, {"--duration", "30"});
     ASSERT_FALSE(s.url.empty());
@@ -230,9 +235,10 @@ TEST(Http, TheStatusPageInARealBrowserShowsEveryChannelAndComponentAndAMovingPlo
     std::filesystem::create_directories(dir);
     // The DOM after the page has run its script for a while, twice: the plot's data must change.
     auto snapshot = [&](int ms) {
-        return run_program({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + (dir / "profile").string(),
-                            "--virtual-time-budget=" + std::to_string(ms), "--run-all-compositor-stages-before-draw", "--dump-dom", s.url + "/"},
-                           60s);
+        return run_program(
+            {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + (dir / "profile").string(),
+             "--virtual-time-budget=" + std::to_string(ms), "--run-all-compositor-stages-before-draw", "--dump-dom", s.url + "/"},
+            60s);
     };
     const Outcome first = snapshot(3000);
     ASSERT_EQ(first.exit_code, 0) << first.output;
@@ -245,10 +251,10 @@ TEST(Http, TheStatusPageInARealBrowserShowsEveryChannelAndComponentAndAMovingPlo
     const Outcome second = snapshot(3000);
     ASSERT_TRUE(std::regex_search(second.output, b, info)) << second.output;
     EXPECT_NE(a[1], b[1]) << "the plot follows the channel";
-    const Outcome shot = run_program({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + (dir / "profile").string(),
-                                      "--virtual-time-budget=3000", "--window-size=1280,900", "--screenshot=" + (dir / "status-page.png").string(),
-                                      s.url + "/"},
-                                     60s);
+    const Outcome shot = run_program(
+        {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + (dir / "profile").string(),
+         "--virtual-time-budget=3000", "--window-size=1280,900", "--screenshot=" + (dir / "status-page.png").string(), s.url + "/"},
+        60s);
     EXPECT_TRUE(std::filesystem::exists(dir / "status-page.png")) << shot.output;
     // Kept as the test's artifact, in ctest's working directory (the build tree).
     std::error_code ignored;
@@ -277,9 +283,8 @@ TEST(Http, AStandaloneBrokerServesItsChannelsAndMetrics) {
     ASSERT_FALSE(url.empty()) << seen;
     PipelineFile file("http_broker", "broker: " + endpoint + "\n" + sine_pipeline(), "http_k");
     auto running = ChildProcess::spawn({pylabhub_exe(), "run", file.path(), "--duration", "5"});
-    auto status = poll(url, "/api/status", [](const httplib::Response& r) {
-        return r.status == 200 && nlohmann::json::parse(r.body)["channels"].size() == 1;
-    });
+    auto status = poll(url, "/api/status",
+                       [](const httplib::Response& r) { return r.status == 200 && nlohmann::json::parse(r.body)["channels"].size() == 1; });
     ASSERT_TRUE(status);
     const auto doc = nlohmann::json::parse(status->body);
     ASSERT_EQ(doc["channels"].size(), 1U) << status->body;
@@ -344,5 +349,5 @@ TEST(Top, UnderTmuxShowsAChannelWithItsRateAndQuitsOnQ) {
     EXPECT_EQ(s.process.wait(10s), 0);
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

@@ -19,15 +19,18 @@ namespace {
 using ::testing::HasSubstr;
 
 /// A publishing pipeline: the counter into '@', published by `nats`.
-std::string publisher_yaml(const std::string& counter, const std::string& nats, const std::string& channel = "{slots: 64, slot_bytes: 4KiB, sync: single_reader}") {
+std::string publisher_yaml(const std::string& counter, const std::string& nats,
+                           const std::string& channel = "{slots: 64, slot_bytes: 4KiB, sync: single_reader}") {
     return "pipeline: nats_pub\nchannels:\n  @: " + channel + "\nproducers:\n  gen: {plugin: counter, channel: @, config: {" + counter +
-           "}}\ntransports:\n  publish: {plugin: nats, channel: @, direction: out, config: {" + nats + "}}\n";
+        "}}\ntransports:\n  publish: {plugin: nats, channel: @, direction: out, config: {" + nats + "}}\n";
 }
 
 /// A receiving pipeline: `nats` into '@', recorded.
-std::string receiver_yaml(const std::string& nats, const std::string& recorder = "path: RECORDING", const std::string& channel = "{slots: 64}") {
-    return "pipeline: nats_rx\nchannels:\n  @: " + channel + "\ntransports:\n  mirror: {plugin: nats, channel: @, direction: in, config: {" +
-           nats + "}}\nconsumers:\n  rec: {plugin: recorder, inputs: [@], config: {" + recorder + "}}\n";
+std::string receiver_yaml(const std::string& nats, const std::string& recorder = "path: RECORDING",
+                          const std::string& channel = "{slots: 64}") {
+    return "pipeline: nats_rx\nchannels:\n  @: " + channel +
+        "\ntransports:\n  mirror: {plugin: nats, channel: @, direction: in, config: {" + nats +
+        "}}\nconsumers:\n  rec: {plugin: recorder, inputs: [@], config: {" + recorder + "}}\n";
 }
 
 std::string at(const std::string& url, const std::string& subject, const std::string& more = "") {
@@ -54,7 +57,8 @@ void expect_every_sequence_once(const std::vector<std::uint64_t>& sequences, std
 }
 
 void expect_strictly_rising(const std::vector<std::uint64_t>& sequences) {
-    for (std::size_t i = 1; i < sequences.size(); ++i) ASSERT_GT(sequences[i], sequences[i - 1]) << "record " << i << " repeats or goes back";
+    for (std::size_t i = 1; i < sequences.size(); ++i)
+        ASSERT_GT(sequences[i], sequences[i - 1]) << "record " << i << " repeats or goes back";
 }
 
 class Nats : public ::testing::Test {
@@ -97,7 +101,9 @@ TEST_F(Nats, CoreFansOutToThreeReceivingPipelinesThatEachRecordEverySlot) {
 TEST_F(Nats, JetStreamLosesNothingWhenTheReceiverAndThenTheServerAreKilled) {
     NatsServer server;
     const std::string nats = at(server.url(), "lab1.js", "mode: jetstream, durable: kr, start: all, ack_wait: 2s");
-    PipelineFile publisher("nk_pub", publisher_yaml("rate_hz: 2000, count: 16000", at(server.url(), "lab1.js", "mode: jetstream, drain_timeout: 20s")), "nk_a");
+    PipelineFile publisher(
+        "nk_pub", publisher_yaml("rate_hz: 2000, count: 16000", at(server.url(), "lab1.js", "mode: jetstream, drain_timeout: 20s")),
+        "nk_a");
     // Both runs of the receiver append to one recording, as after a crash.
     PipelineFile receiver("nk_rx", receiver_yaml(nats, "path: RECORDING, if_exists: append"), "nk_b");
     auto publishing = ChildProcess::spawn({pylabhub_exe(), "run", publisher.path()});
@@ -136,7 +142,8 @@ TEST_F(Nats, JetStreamLosesNothingWhenTheReceiverAndThenTheServerAreKilled) {
 
 TEST_F(Nats, AReceiverStartedLateWithStartAllRecordsTheStreamFromSequenceZero) {
     NatsServer server;
-    PipelineFile publisher("nl_pub", publisher_yaml("rate_hz: 1000, count: 7000", at(server.url(), "lab1.late", "mode: jetstream")), "nl_a");
+    PipelineFile publisher("nl_pub", publisher_yaml("rate_hz: 1000, count: 7000", at(server.url(), "lab1.late", "mode: jetstream")),
+                           "nl_a");
     PipelineFile receiver("nl_rx", receiver_yaml(at(server.url(), "lab1.late", "mode: jetstream, start: all")), "nl_b");
     auto publishing = ChildProcess::spawn({pylabhub_exe(), "run", publisher.path()});
     std::this_thread::sleep_for(5s);
@@ -150,11 +157,13 @@ TEST_F(Nats, AReceiverStartedLateWithStartAllRecordsTheStreamFromSequenceZero) {
 TEST_F(Nats, AFourMiBSlotCrossesAServerWithTheDefaultOneMiBMaxPayload) {
     NatsServer server;
     const std::uint64_t bytes = 4 * 1024 * 1024;
-    PipelineFile publisher("nb_pub", publisher_yaml("rate_hz: 0, count: 12, payload_bytes: " + std::to_string(bytes),
-                                                    at(server.url(), "lab1.frames", "mode: jetstream"),
-                                                    "{slots: 4, slot_bytes: 4MiB, sync: single_reader}"), "nb_a");
-    PipelineFile receiver("nb_rx", receiver_yaml(at(server.url(), "lab1.frames", "mode: jetstream, start: all"), "path: RECORDING", "{slots: 4}"),
-                          "nb_b");
+    PipelineFile publisher(
+        "nb_pub",
+        publisher_yaml("rate_hz: 0, count: 12, payload_bytes: " + std::to_string(bytes), at(server.url(), "lab1.frames", "mode: jetstream"),
+                       "{slots: 4, slot_bytes: 4MiB, sync: single_reader}"),
+        "nb_a");
+    PipelineFile receiver(
+        "nb_rx", receiver_yaml(at(server.url(), "lab1.frames", "mode: jetstream, start: all"), "path: RECORDING", "{slots: 4}"), "nb_b");
     const Outcome sent = pylabhub({"run", publisher.path()}, 60s);
     ASSERT_EQ(sent.exit_code, 0) << sent.output;
     const Outcome received = pylabhub({"run", receiver.path()}, 60s);
@@ -167,10 +176,12 @@ TEST_F(Nats, AClusterReceiverWhoseNodeDiesReconnectsToAnotherAndLosesNothing) {
     NatsCluster cluster;
     const std::string publish = at(cluster.node(0).url(), "lab1.cluster", "mode: jetstream, replicas: 3, drain_timeout: 20s");
     PipelineFile publisher("ncl_pub", publisher_yaml("rate_hz: 1000, count: 9000", publish), "ncl_a");
-    PipelineFile on_two("ncl_rx2", receiver_yaml(at(cluster.node(1).url() + "," + cluster.node(0).url(), "lab1.cluster",
-                                                    "mode: jetstream, durable: two, start: all, ack_wait: 2s")), "ncl_b");
-    PipelineFile on_three("ncl_rx3", receiver_yaml(at(cluster.node(2).url(), "lab1.cluster", "mode: jetstream, durable: three, start: all")),
-                          "ncl_c");
+    PipelineFile on_two("ncl_rx2",
+                        receiver_yaml(at(cluster.node(1).url() + "," + cluster.node(0).url(), "lab1.cluster",
+                                         "mode: jetstream, durable: two, start: all, ack_wait: 2s")),
+                        "ncl_b");
+    PipelineFile on_three("ncl_rx3",
+                          receiver_yaml(at(cluster.node(2).url(), "lab1.cluster", "mode: jetstream, durable: three, start: all")), "ncl_c");
     auto publishing = ChildProcess::spawn({pylabhub_exe(), "run", publisher.path()});
     auto two = ChildProcess::spawn({pylabhub_exe(), "run", on_two.path()});
     auto three = ChildProcess::spawn({pylabhub_exe(), "run", on_three.path()});
@@ -217,18 +228,22 @@ TEST_F(Nats, TheShippedPublisherAndReceiverPipelinesWorkAgainstTheShippedServerC
 
 TEST_F(Nats, AStreamWhoseSchemaALocalConsumerCannotReadIsRefusedNamingBothHashes) {
     NatsServer server;
-    PipelineFile publisher("nsc_pub", publisher_yaml("rate_hz: 0, count: 100", at(server.url(), "lab1.schema", "mode: jetstream")), "nsc_a");
+    PipelineFile publisher("nsc_pub", publisher_yaml("rate_hz: 0, count: 100", at(server.url(), "lab1.schema", "mode: jetstream")),
+                           "nsc_a");
     ASSERT_EQ(pylabhub({"run", publisher.path()}, 30s).exit_code, 0);
-    PipelineFile receiver("nsc_rx", "pipeline: typed\nplugin_path: " PLH_TEST_PLUGIN_DIR "\nchannels:\n  @: {slots: 64}\ntransports:\n"
-                                    "  mirror: {plugin: nats, channel: @, direction: in, config: {" +
-                                        at(server.url(), "lab1.schema", "mode: jetstream, start: all") +
-                                        "}}\nconsumers:\n  temps: {plugin: temperature-reader, inputs: [@]}\n",
+    PipelineFile receiver("nsc_rx",
+                          "pipeline: typed\nplugin_path: " PLH_TEST_PLUGIN_DIR
+                          "\nchannels:\n  @: {slots: 64}\ntransports:\n"
+                          "  mirror: {plugin: nats, channel: @, direction: in, config: {" +
+                              at(server.url(), "lab1.schema", "mode: jetstream, start: all") +
+                              "}}\nconsumers:\n  temps: {plugin: temperature-reader, inputs: [@]}\n",
                           "nsc_b");
     const Outcome refused = pylabhub({"run", receiver.path()}, 30s);
     EXPECT_EQ(refused.exit_code, 1) << refused.output;
-    EXPECT_THAT(refused.output, ::testing::ContainsRegex("consumer 'temps' cannot read channel '" + receiver.channel() +
-                                                         "': schema mismatch \\(layouts differ\\): expected 'lab.Temperature' v1.0.0 hash "
-                                                         "[0-9a-f]{16,}, found 'pylabhub.counter' v[0-9.]+ hash [0-9a-f]{16,}"))
+    EXPECT_THAT(refused.output,
+                ::testing::ContainsRegex("consumer 'temps' cannot read channel '" + receiver.channel() +
+                                         "': schema mismatch \\(layouts differ\\): expected 'lab.Temperature' v1.0.0 hash "
+                                         "[0-9a-f]{16,}, found 'pylabhub.counter' v[0-9.]+ hash [0-9a-f]{16,}"))
         << refused.output;
 }
 
@@ -238,13 +253,16 @@ TEST_F(Nats, WrongCredentialsStopTheHostWithTheTransportAndTheServerNamed) {
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "wrong") << "not-the-secret\n";
     std::ofstream(dir / "right") << "right-secret\n";
-    PipelineFile wrong("nw_rx", receiver_yaml(at(server.url(), "lab1.auth", "user: lab, password_file: " + (dir / "wrong").string())), "nw_a");
+    PipelineFile wrong("nw_rx", receiver_yaml(at(server.url(), "lab1.auth", "user: lab, password_file: " + (dir / "wrong").string())),
+                       "nw_a");
     const Outcome refused = pylabhub({"run", wrong.path()}, 30s);
     EXPECT_EQ(refused.exit_code, 1) << refused.output;
     EXPECT_THAT(refused.output, HasSubstr("mirror"));
     EXPECT_THAT(refused.output, HasSubstr("the NATS server at " + server.url() + " refused the login"));
-    PipelineFile right("nr_pub", publisher_yaml("rate_hz: 0, count: 100", at(server.url(), "lab1.auth", "user: lab, password_file: " +
-                                                                                 (dir / "right").string())), "nr_a");
+    PipelineFile right(
+        "nr_pub",
+        publisher_yaml("rate_hz: 0, count: 100", at(server.url(), "lab1.auth", "user: lab, password_file: " + (dir / "right").string())),
+        "nr_a");
     const Outcome let_in = pylabhub({"run", right.path()}, 30s);
     EXPECT_EQ(let_in.exit_code, 0) << let_in.output;
     std::filesystem::remove_all(dir);
@@ -272,5 +290,5 @@ TEST_F(Nats, AWildcardSubjectOnAnOutboundTransportAndOtherBadSettingsAreRefusedB
     EXPECT_THAT(pylabhub({"run", start.path()}, 30s).output, HasSubstr("start: only an inbound jetstream transport replays history"));
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

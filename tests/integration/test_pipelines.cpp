@@ -191,8 +191,9 @@ consumers:
 )");
     const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "2.5"});
     EXPECT_EQ(run.exit_code, 4) << run.output;
-    const double failed_at = log_time_of(run.output, "error +\\[pylabhub\\] broken failed: instance 'broken' \\(plugin "
-                                                     "'fails-after-producer' from [^)]+\\): fill returned PLH_ERR_IO: injected failure");
+    const double failed_at = log_time_of(run.output,
+                                         "error +\\[pylabhub\\] broken failed: instance 'broken' \\(plugin "
+                                         "'fails-after-producer' from [^)]+\\): fill returned PLH_ERR_IO: injected failure");
     const double stopped_at = log_time_of(run.output, "stopping \\(duration reached\\)");
     ASSERT_GT(failed_at, 0) << "an error line naming instance, plugin, file and message: " << run.output;
     ASSERT_GT(stopped_at, 0) << run.output;
@@ -211,13 +212,15 @@ producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
 consumers:
   local: {plugin: null, inputs: [@]}
-)", "shared");
+)",
+                       "shared");
     PipelineFile second("reader", R"(pipeline: reader
 channels:
   @: {external: true}
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
-)", "shared");
+)",
+                        "shared");
     // The creator embeds a broker (none runs on this test's default endpoint)
     // and registers its channel there; the reader finds it by name.
     auto creator = ChildProcess::spawn({pylabhub_exe(), "run", first.path(), "--duration", "4"});
@@ -306,15 +309,18 @@ channels:
   @: {slots: 32, slot_bytes: 64, sync: sync_reader}
 producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 1000}}
-)", "named");
+)",
+                          "named");
     PipelineFile consumer("named-consumer", "pipeline: consumer\nbroker: " + broker.endpoint() + R"(
 channels:
   @: {external: true}
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
-)", "named");
+)",
+                          "named");
     auto host = ChildProcess::spawn({pylabhub_exe(), "run", producer.path(), "--duration", "4"});
-    for (int i = 0; i < 100 && pylabhub({"channels", "--broker", broker.endpoint()}).output.find(producer.channel()) == std::string::npos; ++i) {
+    for (int i = 0; i < 100 && pylabhub({"channels", "--broker", broker.endpoint()}).output.find(producer.channel()) == std::string::npos;
+         ++i) {
         std::this_thread::sleep_for(20ms);
     }
     auto reader = ChildProcess::spawn({pylabhub_exe(), "run", consumer.path(), "--duration", "1.5"});
@@ -365,15 +371,18 @@ channels:
   @: {slots: 32, slot_bytes: 64, sync: sync_reader}
 producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 1000}}
-)", "co");
+)",
+                          "co");
     PipelineFile consumer("co-consumer", "pipeline: consumer\nbroker: " + broker.endpoint() + R"(
 channels:
   @: {external: true}
 consumers:
   watcher: {plugin: null, inputs: [@]}
-)", "co");
+)",
+                          "co");
     auto host = ChildProcess::spawn({pylabhub_exe(), "run", producer.path(), "--duration", "9"});
-    for (int i = 0; i < 100 && pylabhub({"channels", "--broker", broker.endpoint()}).output.find(producer.channel()) == std::string::npos; ++i) {
+    for (int i = 0; i < 100 && pylabhub({"channels", "--broker", broker.endpoint()}).output.find(producer.channel()) == std::string::npos;
+         ++i) {
         std::this_thread::sleep_for(20ms);
     }
     auto reader = ChildProcess::spawn({pylabhub_exe(), "run", consumer.path(), "--duration", "7"});
@@ -395,8 +404,9 @@ consumers:
 }
 
 TEST(Run, ANamedBrokerThatDoesNotAnswerIsAClearError) {
-    PipelineFile pipeline("nobroker", "pipeline: x\nbroker: ipc:///tmp/plh-no-broker-here.ipc\nchannels:\n  @: {}\n"
-                                      "producers:\n  g: {plugin: sine, channel: @}\n");
+    PipelineFile pipeline("nobroker",
+                          "pipeline: x\nbroker: ipc:///tmp/plh-no-broker-here.ipc\nchannels:\n  @: {}\n"
+                          "producers:\n  g: {plugin: sine, channel: @}\n");
     const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "1"});
     EXPECT_EQ(run.exit_code, 1);
     EXPECT_THAT(run.output, HasSubstr("broker: no answer from ipc:///tmp/plh-no-broker-here.ipc"));
@@ -424,5 +434,5 @@ producers:
     EXPECT_EQ(host.wait(10s), 0);
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

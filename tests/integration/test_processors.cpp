@@ -39,7 +39,8 @@ std::vector<std::vector<double>> csv_fields(const std::string& recording) {
 
 TEST(Processors, DownsampleEmitsTheMeanOfEachWindowAndTheChainVerifies) {
     const std::string raw_path = "/tmp/plh_test_ds_raw_" + std::to_string(::getpid()) + ".plhrec";
-    PipelineFile file("proc_ds", R"(pipeline: proc_ds
+    PipelineFile file("proc_ds",
+                      R"(pipeline: proc_ds
 channels:
   @: {slots: 256, slot_bytes: 256, sync: sync_reader, checksum: xxh3}
   @_10: {slots: 64, slot_bytes: 256, sync: single_reader, checksum: blake2b}
@@ -49,8 +50,10 @@ processors:
   down: {plugin: downsample, inputs: [@], channel: @_10, config: {factor: 20}}
 consumers:
   rec: {plugin: recorder, inputs: [@_10], config: {path: RECORDING}}
-  raw: {plugin: recorder, inputs: [@], config: {path: )" + raw_path + R"(}}
-)", "pds");
+  raw: {plugin: recorder, inputs: [@], config: {path: )" +
+                          raw_path + R"(}}
+)",
+                      "pds");
     const Outcome run = pylabhub({"run", file.path(), "--duration", "1.5"});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_THAT(run.output, ::testing::ContainsRegex("down \\(processor\\) +[1-9][0-9]*"));
@@ -84,7 +87,8 @@ processors:
   pick: {plugin: select, inputs: [@], channel: @_t, config: {fields: [value, seq]}}
 consumers:
   rec: {plugin: recorder, inputs: [@_t], config: {path: RECORDING}}
-)", "psel");
+)",
+                      "psel");
     const Outcome run = pylabhub({"run", file.path(), "--duration", "1"});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     const Outcome verify = pylabhub({"verify", file.recording()});
@@ -115,7 +119,8 @@ processors:
   wrong: {plugin: stats, inputs: [@], channel: b}
 consumers:
   rec: {plugin: null, inputs: [b]}
-)", "pbad");
+)",
+                      "pbad");
     const Outcome out = pylabhub({"validate", file.path()});
     EXPECT_EQ(out.exit_code, 1) << out.output;
     EXPECT_THAT(out.output, ::testing::ContainsRegex(":9:[0-9]+: channel '" + file.channel() + "' already has writer 'sine'"));
@@ -123,5 +128,5 @@ consumers:
     EXPECT_THAT(out.output, HasSubstr("plugin 'stats' is a consumer plugin, not a processor"));
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

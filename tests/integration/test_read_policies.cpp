@@ -24,13 +24,15 @@ producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 2000}}
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
-)", "rp");
+)",
+                        "rp");
     PipelineFile viewer("rp_viewer", R"(pipeline: rp_viewer
 channels:
   @: {external: true}
 consumers:
   view: {plugin: stats, inputs: [{channel: @, read: latest}]}
-)", "rp");
+)",
+                        "rp");
     auto host = ChildProcess::spawn({pylabhub_exe(), "run", writer.path(), "--duration", "6"});
     wait_for_segment(writer.channel());
     std::this_thread::sleep_for(300ms);
@@ -66,7 +68,8 @@ producers:
 consumers:
   thumbs: {plugin: recorder, inputs: [{channel: @, read: decimate, config: {every: 10}}], config: {path: RECORDING}}
   slow: {plugin: null, inputs: [{channel: @, read: max_rate, config: {rate_hz: 50}}]}
-)", "rpd");
+)",
+                      "rpd");
     const Outcome run = pylabhub({"run", file.path(), "--duration", "2"});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     const auto sequences = recorded_sequences(file.recording());
@@ -90,7 +93,8 @@ producers:
   gen: {plugin: counter, channel: @, config: {rate_hz: 1000}}
 consumers:
   rec: {plugin: recorder, inputs: [{channel: @, read: every-third}], config: {path: RECORDING}}
-)", "rpc");
+)",
+                      "rpc");
     const Outcome run = pylabhub({"run", file.path(), "--duration", "1"});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     const auto sequences = recorded_sequences(file.recording());
@@ -108,11 +112,13 @@ producers:
 consumers:
   rec: {plugin: recorder, inputs: [@], config: {path: RECORDING}}
   bad: {plugin: null, inputs: [{channel: @, read: reads-ahead}]}
-)", "rpa");
+)",
+                      "rpa");
     const Outcome run = pylabhub({"run", file.path(), "--duration", "1"});
     EXPECT_EQ(run.exit_code, 4) << "a component failed: " << run.output;
-    EXPECT_TRUE(std::regex_search(run.output, std::regex("'reads-ahead' from [^)]+\\): chose slot [0-9]+, outside the slots it may "
-                                                         "read .*refused, never read")))
+    EXPECT_TRUE(std::regex_search(run.output,
+                                  std::regex("'reads-ahead' from [^)]+\\): chose slot [0-9]+, outside the slots it may "
+                                             "read .*refused, never read")))
         << run.output;
     const Outcome verify = pylabhub({"verify", file.recording()});
     EXPECT_EQ(verify.exit_code, 0) << "the rest of the pipeline ran on: " << verify.output;
@@ -129,7 +135,8 @@ consumers:
   b: {plugin: null, inputs: [{channel: @, read: decimate, config: {every: 0}}]}
   c: {plugin: null, inputs: [{channel: @, read: lates}]}
   d: {plugin: null, inputs: [{channel: @, config: {every: 2}}]}
-)", "rpb");
+)",
+                      "rpb");
     const Outcome out = pylabhub({"validate", file.path()});
     EXPECT_EQ(out.exit_code, 1) << out.output;
     EXPECT_THAT(out.output, ::testing::ContainsRegex(":7:[0-9]+: read: lossless on channel"));
@@ -141,5 +148,5 @@ consumers:
     EXPECT_THAT(out.output, HasSubstr("inputs: 'config:' belongs to a read policy; add 'read: POLICY'"));
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

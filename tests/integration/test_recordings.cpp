@@ -80,9 +80,10 @@ producers:
 consumers:
   a: {plugin: recorder, inputs: [@], config: {path: RECORDING, if_exists: append}}
 )");
-    PipelineFile other("tworec-other", "pipeline: r2\nchannels:\n  @: {}\nproducers:\n  gen: {plugin: counter, channel: @}\n"
-                                       "consumers:\n  b: {plugin: recorder, inputs: [@], config: {path: " + pipeline.recording() +
-                                       ", if_exists: append}}\n");
+    PipelineFile other("tworec-other",
+                       "pipeline: r2\nchannels:\n  @: {}\nproducers:\n  gen: {plugin: counter, channel: @}\n"
+                       "consumers:\n  b: {plugin: recorder, inputs: [@], config: {path: " +
+                           pipeline.recording() + ", if_exists: append}}\n");
     // In one pipeline, validate refuses it (Corpus 29); across hosts the file lock does.
     auto first = ChildProcess::spawn({pylabhub_exe(), "run", pipeline.path(), "--duration", "2"});
     wait_for_recording(pipeline.recording(), 1000);
@@ -92,9 +93,11 @@ consumers:
     EXPECT_EQ(both.exit_code, 1) << both.output;
     EXPECT_THAT(both.output, HasSubstr("is being written by another recorder"));
 
-    PipelineFile single("onerec", "pipeline: r\nchannels:\n  @: {slots: 16, slot_bytes: 64, sync: sync_reader}\nproducers:\n"
-                                  "  gen: {plugin: counter, channel: @, config: {rate_hz: 0, count: 100}}\nconsumers:\n"
-                                  "  a: {plugin: recorder, inputs: [@], config: {path: " + pipeline.recording() + ", if_exists: append}}\n",
+    PipelineFile single("onerec",
+                        "pipeline: r\nchannels:\n  @: {slots: 16, slot_bytes: 64, sync: sync_reader}\nproducers:\n"
+                        "  gen: {plugin: counter, channel: @, config: {rate_hz: 0, count: 100}}\nconsumers:\n"
+                        "  a: {plugin: recorder, inputs: [@], config: {path: " +
+                            pipeline.recording() + ", if_exists: append}}\n",
                         "tworec");
     for (int run = 0; run < 2; ++run) ASSERT_EQ(pylabhub({"run", single.path()}).exit_code, 0);
     const Outcome verify = pylabhub({"verify", pipeline.recording()});
@@ -201,5 +204,5 @@ consumers:
     EXPECT_THAT(head.output, HasSubstr(" seq=0 counter="));
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

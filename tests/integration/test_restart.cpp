@@ -112,5 +112,5 @@ consumers:
     EXPECT_THAT(validate.output, ::testing::ContainsRegex(":5:[0-9]+: on_failure: 'reboot' is not one of continue stop restart"));
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

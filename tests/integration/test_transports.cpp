@@ -35,16 +35,16 @@ std::string endpoint(std::uint16_t port) { return "tcp://127.0.0.1:" + std::to_s
 std::string sender_yaml(const std::string& sync, const std::string& producer_config, const std::string& transport_config,
                         const std::string& extra = "") {
     return "pipeline: sender\n" + extra + "channels:\n  @: {slots: 64, slot_bytes: 4KiB, sync: " + sync +
-           "}\nproducers:\n  gen: {plugin: counter, channel: @, config: {" + producer_config +
-           "}}\ntransports:\n  uplink: {plugin: zmq, channel: @, direction: out, config: {" + transport_config + "}}\n";
+        "}\nproducers:\n  gen: {plugin: counter, channel: @, config: {" + producer_config +
+        "}}\ntransports:\n  uplink: {plugin: zmq, channel: @, direction: out, config: {" + transport_config + "}}\n";
 }
 
 /// A receiver pipeline: an inbound transport feeding a recorder.
 std::string receiver_yaml(const std::string& transport_config, const std::string& recorder_config = "path: RECORDING",
                           const std::string& extra = "", const std::string& channel = "{slots: 64}") {
     return "pipeline: receiver\n" + extra + "channels:\n  @: " + channel +
-           "\ntransports:\n  downlink: {plugin: zmq, channel: @, direction: in, config: {" + transport_config +
-           "}}\nconsumers:\n  rec: {plugin: recorder, inputs: [@], config: {" + recorder_config + "}}\n";
+        "\ntransports:\n  downlink: {plugin: zmq, channel: @, direction: in, config: {" + transport_config +
+        "}}\nconsumers:\n  rec: {plugin: recorder, inputs: [@], config: {" + recorder_config + "}}\n";
 }
 
 /// Sequences must rise strictly: nothing recorded twice.
@@ -95,13 +95,16 @@ TEST(Transports, SlotsLargerThanAFrameArriveByteForByte) {
     // 3 MiB + 5 bytes: three full 1 MiB frames and a short one per slot.
     const std::uint16_t port = free_tcp_port();
     const std::uint64_t bytes = 3 * 1024 * 1024 + 5;
-    PipelineFile sender("large_send", "pipeline: sender\nchannels:\n  @: {slots: 4, slot_bytes: " + std::to_string(bytes) +
-                                          ", sync: single_reader}\nproducers:\n  gen: {plugin: counter, channel: @, config: {rate_hz: 0, "
-                                          "count: 40, payload_bytes: " + std::to_string(bytes) +
-                                          "}}\ntransports:\n  uplink: {plugin: zmq, channel: @, direction: out, config: {bind: \"" +
-                                          endpoint(port) + "\"}}\n",
+    PipelineFile sender("large_send",
+                        "pipeline: sender\nchannels:\n  @: {slots: 4, slot_bytes: " + std::to_string(bytes) +
+                            ", sync: single_reader}\nproducers:\n  gen: {plugin: counter, channel: @, config: {rate_hz: 0, "
+                            "count: 40, payload_bytes: " +
+                            std::to_string(bytes) +
+                            "}}\ntransports:\n  uplink: {plugin: zmq, channel: @, direction: out, config: {bind: \"" + endpoint(port) +
+                            "\"}}\n",
                         "large_a");
-    PipelineFile receiver("large_recv", receiver_yaml("connect: \"" + endpoint(port) + "\"", "path: RECORDING", "", "{slots: 4}"), "large_b");
+    PipelineFile receiver("large_recv", receiver_yaml("connect: \"" + endpoint(port) + "\"", "path: RECORDING", "", "{slots: 4}"),
+                          "large_b");
     auto send = ChildProcess::spawn({pylabhub_exe(), "run", sender.path()});
     const Outcome received = pylabhub({"run", receiver.path()}, 60s);
     send.read_all(30s);
@@ -113,11 +116,10 @@ TEST(Transports, SlotsLargerThanAFrameArriveByteForByte) {
 
 TEST(Transports, AReceiverKilledAndRestartedResumesWithoutDuplicatesAndTheSenderGoesOn) {
     const std::uint16_t port = free_tcp_port();
-    PipelineFile sender("kr_send", sender_yaml("single_reader", "rate_hz: 2000, count: 16000", "bind: \"" + endpoint(port) + "\""),
-                        "kr_a");
+    PipelineFile sender("kr_send", sender_yaml("single_reader", "rate_hz: 2000, count: 16000", "bind: \"" + endpoint(port) + "\""), "kr_a");
     // Both runs append to one recording, as after a crash: verify sees it whole.
-    PipelineFile receiver("kr_recv", receiver_yaml("connect: \"" + endpoint(port) + "\", peer_timeout: 1s",
-                                                   "path: RECORDING, if_exists: append"), "kr_b");
+    PipelineFile receiver(
+        "kr_recv", receiver_yaml("connect: \"" + endpoint(port) + "\", peer_timeout: 1s", "path: RECORDING, if_exists: append"), "kr_b");
     auto send = ChildProcess::spawn({pylabhub_exe(), "run", sender.path()});
     {
         auto first = ChildProcess::spawn({pylabhub_exe(), "run", receiver.path()});
@@ -241,8 +243,8 @@ private:
             }
             for (std::size_t i = 1; i < fds.size(); ++i) {
                 if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-                auto pair = std::find_if(pairs_.begin(), pairs_.end(),
-                                         [&](auto& p) { return p.first == fds[i].fd || p.second == fds[i].fd; });
+                auto pair =
+                    std::find_if(pairs_.begin(), pairs_.end(), [&](auto& p) { return p.first == fds[i].fd || p.second == fds[i].fd; });
                 if (pair == pairs_.end()) continue;  // cut meanwhile
                 const int to = pair->first == fds[i].fd ? pair->second : pair->first;
                 const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -268,9 +270,9 @@ TEST(Transports, ALinkCutMidStreamResumesWithEverySlotOnceWhileBothHostsStayUp) 
     const std::uint16_t sender_port = free_tcp_port();
     const std::uint16_t link_port = free_tcp_port();
     CuttableLink link(link_port, sender_port);
-    PipelineFile sender("cut_send", sender_yaml("single_reader", "rate_hz: 2000, count: 12000", "bind: \"" + endpoint(sender_port) +
-                                                                                                      "\", peer_timeout: 1s"),
-                        "cut_a");
+    PipelineFile sender(
+        "cut_send",
+        sender_yaml("single_reader", "rate_hz: 2000, count: 12000", "bind: \"" + endpoint(sender_port) + "\", peer_timeout: 1s"), "cut_a");
     PipelineFile receiver("cut_recv", receiver_yaml("connect: \"" + endpoint(link_port) + "\", peer_timeout: 1s"), "cut_b");
     auto send = ChildProcess::spawn({pylabhub_exe(), "run", sender.path()});
     auto receive = ChildProcess::spawn({pylabhub_exe(), "run", receiver.path()});
@@ -350,22 +352,25 @@ struct Keys {
 TEST(Transports, CurveZmqStreamsWithTheRightKeysAndNothingWithAWrongOne) {
     const Keys keys;
     const std::uint16_t port = free_tcp_port();
-    PipelineFile sender("curve_send", sender_yaml("single_reader", "rate_hz: 1000", "bind: \"" + endpoint(port) + "\", curve_secret: " +
-                                                                     keys.file("sender.key") + ", curve_clients: [" +
-                                                                     keys.file("receiver.pub") + "]"),
+    PipelineFile sender("curve_send",
+                        sender_yaml("single_reader", "rate_hz: 1000",
+                                    "bind: \"" + endpoint(port) + "\", curve_secret: " + keys.file("sender.key") + ", curve_clients: [" +
+                                        keys.file("receiver.pub") + "]"),
                         "curve_a");
     auto send = ChildProcess::spawn({pylabhub_exe(), "run", sender.path(), "--duration", "12"});
     {
-        PipelineFile right("curve_right", receiver_yaml("connect: \"" + endpoint(port) + "\", curve_secret: " + keys.file("receiver.key") +
-                                                        ", curve_server: " + keys.file("sender.pub")),
+        PipelineFile right("curve_right",
+                           receiver_yaml("connect: \"" + endpoint(port) + "\", curve_secret: " + keys.file("receiver.key") +
+                                         ", curve_server: " + keys.file("sender.pub")),
                            "curve_b");
         const Outcome received = pylabhub({"run", right.path(), "--duration", "1"}, 30s);
         EXPECT_EQ(received.exit_code, 0) << received.output;
         EXPECT_GT(recorded_sequences(right.recording()).size(), 100U) << received.output;
     }
     for (const auto& [client, server] : {std::pair{"stranger.key", "sender.pub"}, std::pair{"receiver.key", "stranger.pub"}}) {
-        PipelineFile wrong("curve_wrong", receiver_yaml("connect: \"" + endpoint(port) + "\", curve_secret: " + keys.file(client) +
-                                                        ", curve_server: " + keys.file(server)),
+        PipelineFile wrong("curve_wrong",
+                           receiver_yaml("connect: \"" + endpoint(port) + "\", curve_secret: " + keys.file(client) +
+                                         ", curve_server: " + keys.file(server)),
                            "curve_c");
         auto receive = ChildProcess::spawn({pylabhub_exe(), "run", wrong.path()});
         std::this_thread::sleep_for(6s);  // its first "no sender answers" note comes after 5 s
@@ -387,9 +392,8 @@ TEST(Transports, ASlotLargerThanTheReceivingChannelIsRefusedAtSetUpNamingBoth) {
     const std::uint16_t port = free_tcp_port();
     PipelineFile sender("big_send", sender_yaml("single_reader", "rate_hz: 100", "bind: \"" + endpoint(port) + "\", drain_timeout: 1s"),
                         "big_a");
-    PipelineFile receiver("big_recv", receiver_yaml("connect: \"" + endpoint(port) + "\"", "path: RECORDING", "",
-                                                    "{slots: 8, slot_bytes: 64}"),
-                          "big_b");
+    PipelineFile receiver(
+        "big_recv", receiver_yaml("connect: \"" + endpoint(port) + "\"", "path: RECORDING", "", "{slots: 8, slot_bytes: 64}"), "big_b");
     auto send = ChildProcess::spawn({pylabhub_exe(), "run", sender.path(), "--duration", "5"});
     const Outcome received = pylabhub({"run", receiver.path()}, 30s);
     EXPECT_EQ(received.exit_code, 1) << received.output;
@@ -482,7 +486,8 @@ transports:
   twice: {plugin: zmq, channel: @, direction: in, config: {connect: "tcp://127.0.0.1:1"}}
   wrongkind: {plugin: counter, channel: @, direction: out}
   typo: {plugin: zmq, channel: @, direction: sideways}
-)", "tx_bad");
+)",
+                      "tx_bad");
     const Outcome validate = pylabhub({"validate", file.path()});
     EXPECT_EQ(validate.exit_code, 1);
     EXPECT_THAT(validate.output, ::testing::ContainsRegex(":7:[0-9]+: transport 'nodir' has no 'direction:'"));
@@ -491,5 +496,5 @@ transports:
     EXPECT_THAT(validate.output, HasSubstr("direction: 'sideways' is not one of out in"));
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

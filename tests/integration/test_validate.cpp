@@ -78,8 +78,9 @@ TEST(Validate, ReportsEveryProblemAtOnceAndATypoOnlyOnce) {
 }
 
 TEST(Validate, AByteOrderMarkChangesNothing) {
-    const std::string yaml = "pipeline: bom\nchannels:\n  @: {sync: sync_reader}\nproducers:\n  g: {plugin: sine, channel: @}\n"
-                             "consumers:\n  n: {plugin: null, inputs: [@]}\n";
+    const std::string yaml =
+        "pipeline: bom\nchannels:\n  @: {sync: sync_reader}\nproducers:\n  g: {plugin: sine, channel: @}\n"
+        "consumers:\n  n: {plugin: null, inputs: [@]}\n";
     PipelineFile with_bom("bom", "\xEF\xBB\xBF" + yaml);
     const Outcome outcome = pylabhub({"validate", with_bom.path()});
     EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
@@ -105,5 +106,5 @@ TEST(Validate, EveryShippedConfigValidates) {
     EXPECT_GE(checked, 6U) << "configs/ and configs/two_hosts/";
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

@@ -29,7 +29,8 @@ channels:
   @: {external: true}
 consumers:
   check: {plugin: zone-checker, inputs: [@]}
-)", "zones");
+)",
+                        "zones");
     auto host = ChildProcess::spawn({pylabhub_exe(), "run", writer.path(), "--duration", "5"});
     wait_for_segment(writer.channel());
     std::this_thread::sleep_for(300ms);
@@ -66,7 +67,8 @@ channels:
   other: {external: true, zones: {state: 64B}}
 producers:
   gen: {plugin: counter, channel: @}
-)", "zbad");
+)",
+                     "zbad");
     const Outcome out = pylabhub({"validate", bad.path()});
     EXPECT_EQ(out.exit_code, 1) << out.output;
     EXPECT_THAT(out.output, HasSubstr(":3:"));
@@ -75,5 +77,5 @@ producers:
     EXPECT_THAT(out.output, HasSubstr("zones: an external channel's layout is set by the host that creates it"));
 }
 
-} // namespace
-} // namespace pylabhub::test
+}  // namespace
+}  // namespace pylabhub::test

@@ -58,8 +58,10 @@ ChildProcess ChildProcess::start(const std::vector<std::string>& argv_storage_in
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), stdout_fd_(std::exchange(other.stdout_fd_, -1)),
-      reaped_(other.reaped_), buffer_(std::move(other.buffer_)) {}
+    : pid_(std::exchange(other.pid_, -1)),
+      stdout_fd_(std::exchange(other.stdout_fd_, -1)),
+      reaped_(other.reaped_),
+      buffer_(std::move(other.buffer_)) {}
 
 ChildProcess::~ChildProcess() {
     if (pid_ > 0 && !reaped_) kill_and_reap();
@@ -117,4 +119,4 @@ void ChildProcess::kill_and_reap() {
     reaped_ = true;
 }
 
-} // namespace pylabhub::test
+}  // namespace pylabhub::test

@@ -54,4 +54,4 @@ private:
     std::string buffer_;
 };
 
-} // namespace pylabhub::test
+}  // namespace pylabhub::test

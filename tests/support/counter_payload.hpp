@@ -32,4 +32,4 @@ inline std::string check_counter(const CounterPayload& p, std::uint64_t sequence
     return {};
 }
 
-} // namespace pylabhub::test
+}  // namespace pylabhub::test

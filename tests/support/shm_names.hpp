@@ -26,7 +26,7 @@ private:
     std::string name_;
 };
 
-} // namespace pylabhub::test
+}  // namespace pylabhub::test
 
 #include <cstddef>
 #include <stdexcept>
@@ -56,4 +56,4 @@ private:
     platform::SharedMemory shm_;
 };
 
-} // namespace pylabhub::test
+}  // namespace pylabhub::test

@@ -22,4 +22,4 @@ inline std::size_t first_pattern_mismatch(const std::byte* data, std::size_t siz
     return size;
 }
 
-} // namespace pylabhub::test
+}  // namespace pylabhub::test

@@ -162,12 +162,11 @@ int hold_while_lapped(int argc, char** argv) {
     if (copied) fail("a copy of an overtaken slot was accepted");
     if (slot->validate()) fail("validate() accepted an overtaken slot");
     if (slot->release()) fail("release() did not report the overtaken read");
-    auto newest = db::with_typed_read<pylabhub::test::CounterPayload>(
-        consumer, 1s, [](const pylabhub::test::CounterPayload& p) { return p; });
+    auto newest =
+        db::with_typed_read<pylabhub::test::CounterPayload>(consumer, 1s, [](const pylabhub::test::CounterPayload& p) { return p; });
     if (!newest) fail(newest.error().message);
     if (auto wrong = pylabhub::test::check_counter(*newest, newest->sequence); !wrong.empty()) fail(wrong);
-    say("torn-detected newest " + std::to_string(newest->sequence) + " torn_reads " +
-        std::to_string(consumer.metrics().torn_reads));
+    say("torn-detected newest " + std::to_string(newest->sequence) + " torn_reads " + std::to_string(consumer.metrics().torn_reads));
     return 0;
 }
 
@@ -203,17 +202,21 @@ int idle(int, char**) {
     wait_to_be_killed();
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
     ::alarm(kWorkerLifetimeSeconds);
     pylabhub::log::set_level(pylabhub::log::Level::error);
     const std::map<std::string_view, int (*)(int, char**)> roles = {
-        {"verify-pattern", verify_pattern}, {"hold-robust-mutex", hold_robust_mutex},
-        {"hold-spin-lock", hold_spin_lock}, {"futex-wait", futex_wait},
+        {"verify-pattern", verify_pattern},
+        {"hold-robust-mutex", hold_robust_mutex},
+        {"hold-spin-lock", hold_spin_lock},
+        {"futex-wait", futex_wait},
         {"idle", idle},
-        {"consume-counter", consume_counter}, {"consume-nothing", consume_nothing},
-        {"hold-while-lapped", hold_while_lapped}, {"produce-then-hang", produce_then_hang_mid_write},
+        {"consume-counter", consume_counter},
+        {"consume-nothing", consume_nothing},
+        {"hold-while-lapped", hold_while_lapped},
+        {"produce-then-hang", produce_then_hang_mid_write},
     };
     if (argc < 2 || !roles.contains(argv[1])) {
         std::fprintf(stderr, "usage: plh_test_worker ROLE ARGS...\nroles:");

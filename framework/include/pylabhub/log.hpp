@@ -46,4 +46,4 @@ Result<Level> parse_level(std::string_view text);
 /// an unknown value there falls back to info with a warning.
 spdlog::logger& logger();
 
-} // namespace pylabhub::log
+}  // namespace pylabhub::log

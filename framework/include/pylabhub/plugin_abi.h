@@ -40,23 +40,22 @@ extern "C" {
 #endif
 
 /* True when the struct at `ptr` (type `type`) is large enough to hold `field`. */
-#define PLH_HAS_FIELD(ptr, type, field) \
-    ((ptr) != NULL && offsetof(type, field) + sizeof(((const type*)0)->field) <= (ptr)->struct_size)
+#define PLH_HAS_FIELD(ptr, type, field) ((ptr) != NULL && offsetof(type, field) + sizeof(((const type*)0)->field) <= (ptr)->struct_size)
 
 /* ---- status codes ------------------------------------------------------ */
 
 typedef int32_t plh_status;
 enum {
     PLH_OK = 0,
-    PLH_TIMEOUT = 1,           /* nothing happened in the time given; the host calls again */
-    PLH_END = 2,               /* producer: the stream is finished */
-    PLH_STREAM_CHANGED = 3,    /* 1.1, inbound transport: the peer restarted; ask `stream` again */
-    PLH_ERR_INVALID = -1,      /* bad argument, or a call out of order */
-    PLH_ERR_CONFIG = -2,       /* a configuration value is missing or wrong */
-    PLH_ERR_IO = -3,           /* device, file or network failure */
-    PLH_ERR_CORRUPT = -4,      /* data failed validation */
-    PLH_ERR_UNSUPPORTED = -5,  /* not available in this host or build */
-    PLH_ERR_INTERNAL = -6      /* anything else */
+    PLH_TIMEOUT = 1,          /* nothing happened in the time given; the host calls again */
+    PLH_END = 2,              /* producer: the stream is finished */
+    PLH_STREAM_CHANGED = 3,   /* 1.1, inbound transport: the peer restarted; ask `stream` again */
+    PLH_ERR_INVALID = -1,     /* bad argument, or a call out of order */
+    PLH_ERR_CONFIG = -2,      /* a configuration value is missing or wrong */
+    PLH_ERR_IO = -3,          /* device, file or network failure */
+    PLH_ERR_CORRUPT = -4,     /* data failed validation */
+    PLH_ERR_UNSUPPORTED = -5, /* not available in this host or build */
+    PLH_ERR_INTERNAL = -6     /* anything else */
 };
 /* With any error status, the plugin should first call host->report_error
  * with a message for people; the host shows it with the instance id. */
@@ -64,18 +63,18 @@ enum {
 /* ---- what a library offers --------------------------------------------- */
 
 typedef enum plh_plugin_kind {
-    PLH_KIND_PRODUCER = 1,   /* instrument -> DataBlock */
-    PLH_KIND_CONSUMER = 2,   /* DataBlock -> recorder, viewer, analysis */
-    PLH_KIND_CHECKSUM = 3,   /* how a slot digest is made */
-    PLH_KIND_SYNC = 4,       /* which slot a reader gets, when a writer waits */
-    PLH_KIND_TRANSPORT = 5,  /* moves a channel across a boundary (vtable: plh_transport_vtable, 1.1) */
-    PLH_KIND_PROCESSOR = 6   /* 1.1: reads channels, writes one channel (plh_processor_vtable) */
+    PLH_KIND_PRODUCER = 1,  /* instrument -> DataBlock */
+    PLH_KIND_CONSUMER = 2,  /* DataBlock -> recorder, viewer, analysis */
+    PLH_KIND_CHECKSUM = 3,  /* how a slot digest is made */
+    PLH_KIND_SYNC = 4,      /* which slot a reader gets, when a writer waits */
+    PLH_KIND_TRANSPORT = 5, /* moves a channel across a boundary (vtable: plh_transport_vtable, 1.1) */
+    PLH_KIND_PROCESSOR = 6  /* 1.1: reads channels, writes one channel (plh_processor_vtable) */
 } plh_plugin_kind;
 
 typedef enum plh_config_type {
-    PLH_CONFIG_BOOL = 1,        /* true/false, yes/no, on/off */
-    PLH_CONFIG_INT = 2,         /* 64-bit signed */
-    PLH_CONFIG_FLOAT = 3,       /* double */
+    PLH_CONFIG_BOOL = 1,  /* true/false, yes/no, on/off */
+    PLH_CONFIG_INT = 2,   /* 64-bit signed */
+    PLH_CONFIG_FLOAT = 3, /* double */
     PLH_CONFIG_STRING = 4,
     PLH_CONFIG_DURATION = 5,    /* "250us", "10ms", "2s", "1m"; read as nanoseconds */
     PLH_CONFIG_SIZE = 6,        /* "4096", "4KiB", "1MiB", "2GiB"; read as bytes */
@@ -88,12 +87,12 @@ typedef enum plh_config_type {
  * `pylabhub inspect ID`. */
 typedef struct plh_config_entry {
     uint32_t struct_size;
-    uint32_t type;              /* plh_config_type */
+    uint32_t type; /* plh_config_type */
     const char* name;
     const char* description;
-    const char* default_value;  /* in the text form a user would write; NULL: none */
-    uint32_t required;          /* 1: the user must give it */
-    uint32_t has_range;         /* 1: min_value..max_value apply (numbers, durations in ns, sizes in bytes) */
+    const char* default_value; /* in the text form a user would write; NULL: none */
+    uint32_t required;         /* 1: the user must give it */
+    uint32_t has_range;        /* 1: min_value..max_value apply (numbers, durations in ns, sizes in bytes) */
     double min_value;
     double max_value;
 } plh_config_entry;
@@ -101,14 +100,14 @@ typedef struct plh_config_entry {
 /* The slot layout a producer writes or a consumer accepts (docs/schema.md). */
 typedef struct plh_schema_desc {
     uint32_t struct_size;
-    const char* name;     /* "lab.Sample" */
-    const char* version;  /* "MAJOR.MINOR.PATCH" */
-    const char* blds;     /* "{seq@0:u64;value@8:f64}#16" */
+    const char* name;    /* "lab.Sample" */
+    const char* version; /* "MAJOR.MINOR.PATCH" */
+    const char* blds;    /* "{seq@0:u64;value@8:f64}#16" */
 } plh_schema_desc;
 
 /* ---- what the host offers each instance --------------------------------- */
 
-typedef struct plh_host_context plh_host_context;  /* opaque; one per instance */
+typedef struct plh_host_context plh_host_context; /* opaque; one per instance */
 
 /* 1.1. A flexible zone of a channel: a small named area beside the ring
  * (calibration, device state) that the writer replaces as a whole and
@@ -124,29 +123,23 @@ typedef struct plh_zone_info {
 typedef struct plh_input_info {
     uint32_t struct_size;
     uint32_t index;
-    const char* channel;         /* the channel's name in the pipeline */
-    const char* schema_name;     /* "" when the producer declared no schema */
+    const char* channel;     /* the channel's name in the pipeline */
+    const char* schema_name; /* "" when the producer declared no schema */
     const char* schema_version;
     const char* schema_blds;
-    const char* schema_hash;     /* BLAKE2b-256 of the BLDS, 64 hex digits; "" without schema */
+    const char* schema_hash; /* BLAKE2b-256 of the BLDS, 64 hex digits; "" without schema */
     uint64_t slot_bytes;
     uint32_t slot_count;
-    uint32_t sync_policy;        /* 1 latest_only, 2 single_reader, 3 sync_reader */
-    uint32_t checksum_policy;    /* 0 none, 1 blake2b, 2 xxh3, 1000+ plugins */
+    uint32_t sync_policy;     /* 1 latest_only, 2 single_reader, 3 sync_reader */
+    uint32_t checksum_policy; /* 0 none, 1 blake2b, 2 xxh3, 1000+ plugins */
     uint32_t reserved;
     /* 1.1 */
     uint32_t zone_count;
-    uint32_t read_lossless;      /* 1: this input is read losslessly (every slot); 0: by a read policy that may skip */
-    const plh_zone_info* const* zones;  /* zone_count pointers */
+    uint32_t read_lossless;            /* 1: this input is read losslessly (every slot); 0: by a read policy that may skip */
+    const plh_zone_info* const* zones; /* zone_count pointers */
 } plh_input_info;
 
-typedef enum plh_log_level {
-    PLH_LOG_TRACE = 0,
-    PLH_LOG_DEBUG = 1,
-    PLH_LOG_INFO = 2,
-    PLH_LOG_WARN = 3,
-    PLH_LOG_ERROR = 4
-} plh_log_level;
+typedef enum plh_log_level { PLH_LOG_TRACE = 0, PLH_LOG_DEBUG = 1, PLH_LOG_INFO = 2, PLH_LOG_WARN = 3, PLH_LOG_ERROR = 4 } plh_log_level;
 
 typedef struct plh_host_api {
     uint32_t struct_size;
@@ -224,8 +217,8 @@ typedef struct plh_host_api {
      * which must fit `capacity`; *version = how many times it was written
      * (0: never, the copy is all zeros). PLH_ERR_CORRUPT: it fails its
      * checksum; PLH_TIMEOUT: a writer held it for all of timeout_ns. */
-    plh_status (*zone_read)(plh_host_context* ctx, uint32_t input_index, const char* zone, void* out, size_t capacity,
-                            size_t* bytes, uint64_t* version, uint64_t timeout_ns);
+    plh_status (*zone_read)(plh_host_context* ctx, uint32_t input_index, const char* zone, void* out, size_t capacity, size_t* bytes,
+                            uint64_t* version, uint64_t timeout_ns);
     /* Any thread. For a transport instance, its direction (plh_transport_direction); 0 otherwise. */
     uint32_t (*transport_direction)(plh_host_context* ctx);
     /* Outbound transports; any thread. Tells the pipeline's broker that this
@@ -236,8 +229,8 @@ typedef struct plh_host_api {
      * channel `channel` is advertised, copied into the caller's buffers
      * (NUL-terminated). PLH_TIMEOUT: nobody advertises it (yet);
      * PLH_ERR_INVALID: a buffer is too small; PLH_ERR_IO: no broker. */
-    plh_status (*discover)(plh_host_context* ctx, const char* channel, char* endpoint, size_t endpoint_capacity,
-                           char* curve_public_key, size_t key_capacity, uint64_t timeout_ns);
+    plh_status (*discover)(plh_host_context* ctx, const char* channel, char* endpoint, size_t endpoint_capacity, char* curve_public_key,
+                           size_t key_capacity, uint64_t timeout_ns);
 } plh_host_api;
 
 /* ---- kind-specific tables (each starts with struct_size) ---------------- */
@@ -257,10 +250,10 @@ typedef struct plh_producer_vtable {
 
 typedef struct plh_slot_info {
     uint32_t struct_size;
-    uint32_t input_index;   /* which of the consumer's inputs */
-    uint64_t sequence;      /* the slot's sequence id: gaps mean lost slots (latest_only) */
-    uint64_t commit_ns;     /* when it was committed (monotonic_ns clock) */
-    const char* channel;    /* the input's channel name */
+    uint32_t input_index; /* which of the consumer's inputs */
+    uint64_t sequence;    /* the slot's sequence id: gaps mean lost slots (latest_only) */
+    uint64_t commit_ns;   /* when it was committed (monotonic_ns clock) */
+    const char* channel;  /* the input's channel name */
 } plh_slot_info;
 
 /* Consumer: the host's consumer thread reads slots and hands each over in place. */
@@ -276,8 +269,8 @@ typedef struct plh_consumer_vtable {
  * destroy may be NULL. */
 typedef struct plh_checksum_vtable {
     uint32_t struct_size;
-    uint32_t policy_id;     /* stored in segment headers; 0..999 are pyLabHub's, others use 1000+ */
-    uint32_t digest_bytes;  /* at most 32 */
+    uint32_t policy_id;    /* stored in segment headers; 0..999 are pyLabHub's, others use 1000+ */
+    uint32_t digest_bytes; /* at most 32 */
     /* Any thread, concurrently; no allocation. Writes digest_bytes bytes. */
     void (*compute)(const void* data, size_t size, uint8_t* digest);
 } plh_checksum_vtable;
@@ -287,25 +280,25 @@ typedef struct plh_checksum_vtable {
 typedef struct plh_read_state {
     uint32_t struct_size;
     uint32_t slot_count;
-    uint64_t last_sequence;     /* the last slot this reader read; UINT64_MAX before the first */
-    uint64_t last_commit_ns;    /* its commit time; 0 before the first */
-    uint64_t last_read_ns;      /* when the reader took it (monotonic_ns); 0 before the first */
-    uint64_t newest_sequence;   /* the newest committed slot; UINT64_MAX while there is none */
+    uint64_t last_sequence;   /* the last slot this reader read; UINT64_MAX before the first */
+    uint64_t last_commit_ns;  /* its commit time; 0 before the first */
+    uint64_t last_read_ns;    /* when the reader took it (monotonic_ns); 0 before the first */
+    uint64_t newest_sequence; /* the newest committed slot; UINT64_MAX while there is none */
     uint64_t newest_commit_ns;
     uint64_t now_ns;
 } plh_read_state;
 
 enum {
-    PLH_READ_SLOT = 1,  /* read `sequence` */
-    PLH_READ_WAIT = 2   /* nothing now: ask again after wait_ns, or at the next commit */
+    PLH_READ_SLOT = 1, /* read `sequence` */
+    PLH_READ_WAIT = 2  /* nothing now: ask again after wait_ns, or at the next commit */
 };
 
 /* 1.1. A read policy's answer. */
 typedef struct plh_read_choice {
     uint32_t struct_size;
-    uint32_t action;    /* PLH_READ_SLOT or PLH_READ_WAIT */
-    uint64_t sequence;  /* SLOT: after last_sequence, at most newest_sequence */
-    uint64_t wait_ns;   /* WAIT: at most this long before asking again; 0: until the next commit */
+    uint32_t action;   /* PLH_READ_SLOT or PLH_READ_WAIT */
+    uint64_t sequence; /* SLOT: after last_sequence, at most newest_sequence */
+    uint64_t wait_ns;  /* WAIT: at most this long before asking again; 0: until the next commit */
 } plh_read_choice;
 
 /* Sync policy. `policy_id` names one of the DataBlock's slot protocols,
@@ -319,9 +312,9 @@ typedef struct plh_read_choice {
  * with that input's `config:`. */
 typedef struct plh_sync_vtable {
     uint32_t struct_size;
-    uint32_t policy_id;      /* 1 latest_only, 2 single_reader, 3 sync_reader; 0: a read policy only */
-    uint32_t lossless;       /* 1: the writer waits for consumers */
-    uint32_t max_consumers;  /* 0: as configured on the channel */
+    uint32_t policy_id;     /* 1 latest_only, 2 single_reader, 3 sync_reader; 0: a read policy only */
+    uint32_t lossless;      /* 1: the writer waits for consumers */
+    uint32_t max_consumers; /* 0: as configured on the channel */
     /* 1.1. The reader's thread; must not block. NULL: not a read policy.
      * A sequence outside (last_sequence, newest_sequence] is refused by the
      * host, which then stops the reader and names the plugin. */
@@ -335,7 +328,7 @@ typedef struct plh_output_slot {
     uint32_t reserved;
     void* data;
     size_t capacity;
-    size_t bytes;  /* set by the plugin; 0 (the default) emits nothing */
+    size_t bytes; /* set by the plugin; 0 (the default) emits nothing */
 } plh_output_slot;
 
 /* 1.1. Processor: reads its inputs like a consumer (every slot, in order
@@ -353,29 +346,26 @@ typedef struct plh_processor_vtable {
 /* 1.1. Transports move a channel across a boundary. An `out` instance reads
  * a local channel like a consumer and sends it; an `in` instance receives a
  * stream and writes a local channel like a producer. */
-typedef enum plh_transport_direction {
-    PLH_TRANSPORT_OUT = 1,
-    PLH_TRANSPORT_IN = 2
-} plh_transport_direction;
+typedef enum plh_transport_direction { PLH_TRANSPORT_OUT = 1, PLH_TRANSPORT_IN = 2 } plh_transport_direction;
 
 /* What an inbound stream carries, as its sender described it. */
 typedef struct plh_stream_info {
     uint32_t struct_size;
-    uint32_t sync_policy;        /* the sender's channel: 1, 2 or 3 */
-    const char* schema_name;     /* "" without schema */
+    uint32_t sync_policy;    /* the sender's channel: 1, 2 or 3 */
+    const char* schema_name; /* "" without schema */
     const char* schema_version;
     const char* schema_blds;
-    uint64_t slot_bytes;         /* the largest slot the sender sends */
-    uint64_t first_sequence;     /* where the stream starts or resumes; UINT64_MAX: not known yet */
-    const char* peer;            /* for people: "tcp://10.0.0.2:5601" */
+    uint64_t slot_bytes;     /* the largest slot the sender sends */
+    uint64_t first_sequence; /* where the stream starts or resumes; UINT64_MAX: not known yet */
+    const char* peer;        /* for people: "tcp://10.0.0.2:5601" */
 } plh_stream_info;
 
 /* One slot an inbound transport received. */
 typedef struct plh_received_slot {
     uint32_t struct_size;
     uint32_t reserved;
-    uint64_t sequence;   /* the sender's sequence id: a jump is a gap */
-    uint64_t commit_ns;  /* the sender's commit time, in this host's monotonic clock (0: now) */
+    uint64_t sequence;  /* the sender's sequence id: a jump is a gap */
+    uint64_t commit_ns; /* the sender's commit time, in this host's monotonic clock (0: now) */
     size_t bytes;
 } plh_received_slot;
 
@@ -404,13 +394,13 @@ typedef struct plh_transport_vtable {
 
 typedef struct plh_plugin_descriptor {
     uint32_t struct_size;
-    uint32_t kind;                          /* plh_plugin_kind */
-    const char* id;                         /* unique among loaded plugins: "sine" */
-    const char* version;                    /* the plugin's own version: "1.2.0" */
-    const char* description;                /* one line */
-    const plh_config_entry* const* config;  /* config_count pointers */
+    uint32_t kind;                         /* plh_plugin_kind */
+    const char* id;                        /* unique among loaded plugins: "sine" */
+    const char* version;                   /* the plugin's own version: "1.2.0" */
+    const char* description;               /* one line */
+    const plh_config_entry* const* config; /* config_count pointers */
     uint32_t config_count;
-    const plh_schema_desc* schema;          /* produced (producer) or accepted (consumer); NULL: any bytes */
+    const plh_schema_desc* schema; /* produced (producer) or accepted (consumer); NULL: any bytes */
     /* Host control thread. Make an instance for `ctx`; the config is ready.
      * On failure call host->report_error and return an error status. */
     plh_status (*create)(const plh_host_api* host, plh_host_context* ctx, void** instance);
@@ -422,8 +412,8 @@ typedef struct plh_plugin_descriptor {
 
 typedef struct plh_entry {
     uint32_t struct_size;
-    uint16_t abi_major;  /* PLH_ABI_MAJOR the library was built against */
-    uint16_t abi_minor;  /* PLH_ABI_MINOR the library was built against */
+    uint16_t abi_major; /* PLH_ABI_MAJOR the library was built against */
+    uint16_t abi_minor; /* PLH_ABI_MINOR the library was built against */
     /* Host control thread. Reference-counted: each successful init (returns
      * 0) is paired with one deinit, and nested loaders may init again. */
     int32_t (*init)(void);

@@ -20,4 +20,4 @@ std::string_view to_string(ErrorCode code) noexcept {
     return "unknown error";
 }
 
-} // namespace pylabhub
+}  // namespace pylabhub

@@ -21,15 +21,11 @@ void ensure_initialized() noexcept {
     }
 }
 
-crypto_generichash_state* as_state(unsigned char* storage) noexcept {
-    return reinterpret_cast<crypto_generichash_state*>(storage);
-}
+crypto_generichash_state* as_state(unsigned char* storage) noexcept { return reinterpret_cast<crypto_generichash_state*>(storage); }
 
-const unsigned char* as_uchars(std::span<const std::byte> data) noexcept {
-    return reinterpret_cast<const unsigned char*>(data.data());
-}
+const unsigned char* as_uchars(std::span<const std::byte> data) noexcept { return reinterpret_cast<const unsigned char*>(data.data()); }
 
-} // namespace
+}  // namespace
 
 Result<void> initialize() {
     static const int status = ::sodium_init();  // 0 first time, 1 already done, -1 failure
@@ -46,9 +42,7 @@ Digest256 blake2b_256(std::span<const std::byte> data) noexcept {
     return digest;
 }
 
-Digest256 blake2b_256(std::string_view text) noexcept {
-    return blake2b_256(std::as_bytes(std::span(text.data(), text.size())));
-}
+Digest256 blake2b_256(std::string_view text) noexcept { return blake2b_256(std::as_bytes(std::span(text.data(), text.size()))); }
 
 Blake2b256::Blake2b256() noexcept {
     ensure_initialized();
@@ -61,9 +55,7 @@ void Blake2b256::update(std::span<const std::byte> data) noexcept {
     crypto_generichash_update(as_state(state_), as_uchars(data), data.size());
 }
 
-void Blake2b256::update(std::string_view text) noexcept {
-    update(std::as_bytes(std::span(text.data(), text.size())));
-}
+void Blake2b256::update(std::string_view text) noexcept { update(std::as_bytes(std::span(text.data(), text.size()))); }
 
 Digest256 Blake2b256::finalize() noexcept {
     Digest256 digest{};
@@ -108,19 +100,18 @@ Result<std::vector<std::uint8_t>> from_hex(std::string_view hex) {
         return -1;
     };
     if (hex.size() % 2 != 0) {
-        return make_error(ErrorCode::invalid_argument,
-                          "hex string has an odd number of digits (" + std::to_string(hex.size()) + ")");
+        return make_error(ErrorCode::invalid_argument, "hex string has an odd number of digits (" + std::to_string(hex.size()) + ")");
     }
     std::vector<std::uint8_t> bytes(hex.size() / 2);
     for (std::size_t i = 0; i < hex.size(); ++i) {
         const int value = nibble(hex[i]);
         if (value < 0) {
-            return make_error(ErrorCode::invalid_argument, "'" + std::string(1, hex[i]) + "' at position " +
-                                                               std::to_string(i) + " is not a hex digit");
+            return make_error(ErrorCode::invalid_argument,
+                              "'" + std::string(1, hex[i]) + "' at position " + std::to_string(i) + " is not a hex digit");
         }
         bytes[i / 2] = static_cast<std::uint8_t>(bytes[i / 2] << 4 | value);
     }
     return bytes;
 }
 
-} // namespace pylabhub::crypto
+}  // namespace pylabhub::crypto

@@ -23,7 +23,7 @@ constexpr ChecksumPolicy kNone{static_cast<std::uint32_t>(ChecksumKind::none), "
 constexpr ChecksumPolicy kBlake2b{static_cast<std::uint32_t>(ChecksumKind::blake2b), "blake2b", 32, blake2b_digest};
 constexpr ChecksumPolicy kXxh3{static_cast<std::uint32_t>(ChecksumKind::xxh3), "xxh3", 8, xxh3_digest};
 
-} // namespace
+}  // namespace
 
 const ChecksumPolicy& builtin_checksum(ChecksumKind kind) noexcept {
     switch (kind) {
@@ -41,4 +41,4 @@ const ChecksumPolicy* builtin_checksum_by_id(std::uint32_t id) noexcept {
     return nullptr;
 }
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

@@ -36,7 +36,7 @@ std::string_view name_of(Enum value, const std::pair<std::string_view, Enum> (&n
     return "unknown";
 }
 
-} // namespace
+}  // namespace
 
 std::string_view to_string(SyncPolicy policy) noexcept { return name_of(policy, kSyncNames); }
 std::string_view to_string(ChecksumKind kind) noexcept { return name_of(kind, kChecksumNames); }
@@ -46,12 +46,8 @@ std::string_view to_string(ChecksumMode mode) noexcept {
 }
 
 Result<SyncPolicy> parse_sync_policy(std::string_view text) { return parse_name(text, kSyncNames, "sync policy"); }
-Result<ChecksumKind> parse_checksum_kind(std::string_view text) {
-    return parse_name(text, kChecksumNames, "checksum policy");
-}
-Result<WaitStrategy> parse_wait_strategy(std::string_view text) {
-    return parse_name(text, kWaitNames, "wait strategy");
-}
+Result<ChecksumKind> parse_checksum_kind(std::string_view text) { return parse_name(text, kChecksumNames, "checksum policy"); }
+Result<WaitStrategy> parse_wait_strategy(std::string_view text) { return parse_name(text, kWaitNames, "wait strategy"); }
 
 Result<void> DataBlockConfig::validate() const {
     std::string problems;
@@ -90,4 +86,4 @@ Result<void> DataBlockConfig::validate() const {
     return {};
 }
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

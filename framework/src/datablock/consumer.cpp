@@ -18,7 +18,9 @@ namespace detail {
 class ConsumerState {
 public:
     ConsumerState(platform::SharedMemory memory, SegmentLayout layout, ConsumerOptions opts)
-        : shm(std::move(memory)), view{shm.data(), layout}, options(std::move(opts)),
+        : shm(std::move(memory)),
+          view{shm.data(), layout},
+          options(std::move(opts)),
           owner(platform::owner_word(platform::current_process())) {}
 
     SegmentHeader& header() const { return view.header(); }
@@ -75,8 +77,7 @@ Error refused(const std::string& name, const std::string& why) {
 
 template <typename T>
 Error differs(const std::string& name, const char* field, const T& segment, const T& expected) {
-    return refused(name, std::string(field) + " differs: the segment has " + std::string(segment) + ", expected " +
-                             std::string(expected));
+    return refused(name, std::string(field) + " differs: the segment has " + std::string(segment) + ", expected " + std::string(expected));
 }
 
 /// Waits for the creator to finish the header, checks it, then the secret.
@@ -89,9 +90,9 @@ Result<SegmentLayout> check_header(const platform::SharedMemory& shm, const Cons
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         if (h.magic.load(std::memory_order_acquire) == 0) {
-            return make_error(ErrorCode::timeout, "attach to datablock '" + name +
-                                                      "': its creator did not finish initialising it within " +
-                                                      std::to_string(options.attach_timeout.count()) + " ms");
+            return make_error(ErrorCode::timeout,
+                              "attach to datablock '" + name + "': its creator did not finish initialising it within " +
+                                  std::to_string(options.attach_timeout.count()) + " ms");
         }
     }
     auto layout = read_segment_layout(shm);
@@ -109,8 +110,8 @@ Result<void> check_expectations(SegmentHeader& h, const DataBlockInfo& info, con
         const DataBlockConfig& want = *options.expected;
         const DataBlockConfig& have = info.config;
         if (have.sync != want.sync) return differs(name, "sync policy", to_string(have.sync), to_string(want.sync));
-        const std::uint32_t want_checksum = want.checksum_policy != nullptr ? want.checksum_policy->id
-                                                                            : static_cast<std::uint32_t>(want.checksum);
+        const std::uint32_t want_checksum =
+            want.checksum_policy != nullptr ? want.checksum_policy->id : static_cast<std::uint32_t>(want.checksum);
         if (h.checksum_policy != want_checksum) {
             return differs(name, "checksum policy", checksum_name(h.checksum_policy), checksum_name(want_checksum));
         }
@@ -127,8 +128,9 @@ Result<void> check_expectations(SegmentHeader& h, const DataBlockInfo& info, con
     if (options.schema) {
         if (!info.schema) {
             h.schema_mismatches.fetch_add(1, std::memory_order_relaxed);
-            return refused(name, "schema expected ('" + options.schema->name + "' hash " + options.schema->hash_hex() +
-                                     "), but the segment declares none");
+            return refused(
+                name,
+                "schema expected ('" + options.schema->name + "' hash " + options.schema->hash_hex() + "), but the segment declares none");
         }
         if (auto compatible = schema::check_compatible(*options.schema, *info.schema); !compatible) {
             h.schema_mismatches.fetch_add(1, std::memory_order_relaxed);
@@ -173,11 +175,10 @@ Result<ConsumerEntry*> join_table(ConsumerState& s) {
             // takes them up, and a crash loses nothing committed.
             const std::uint64_t committed = h.commit_count.load(std::memory_order_seq_cst);
             if (held_the_writer && left_at <= committed && committed - left_at <= s.view.layout.slot_count) resume = left_at;
-            log::logger().warn("datablock '{}': took over the consumer row of dead pid {}{}", s.shm.name(),
-                               platform::owner_word_pid(who),
+            log::logger().warn("datablock '{}': took over the consumer row of dead pid {}{}", s.shm.name(), platform::owner_word_pid(who),
                                resume == kNoSequence ? std::string()
                                                      : "; resuming where it stopped, at sequence " + std::to_string(resume) + " (" +
-                                                           std::to_string(committed - resume) + " slots it had not read)");
+                                       std::to_string(committed - resume) + " slots it had not read)");
         }
         entry.start_time.store(platform::current_process().start_time, std::memory_order_relaxed);
         entry.slots_read.store(0, std::memory_order_relaxed);
@@ -186,9 +187,8 @@ Result<ConsumerEntry*> join_table(ConsumerState& s) {
         // Start at the next slot to be committed: a consumer sees what is
         // published after it joined, not history (unless it inherits a
         // dead reader's unread slots, above).
-        const std::uint64_t start = resume != kNoSequence
-                                        ? std::max(resume, h.sequence_floor.load(std::memory_order_seq_cst))
-                                        : h.commit_count.load(std::memory_order_seq_cst);
+        const std::uint64_t start = resume != kNoSequence ? std::max(resume, h.sequence_floor.load(std::memory_order_seq_cst))
+                                                          : h.commit_count.load(std::memory_order_seq_cst);
         entry.position.store(start, std::memory_order_seq_cst);
         entry.active.store(1, std::memory_order_seq_cst);
         s.next_sequence = start;
@@ -196,16 +196,17 @@ Result<ConsumerEntry*> join_table(ConsumerState& s) {
         return &entry;
     }
     if (h.sync_policy == static_cast<std::uint32_t>(SyncPolicy::single_reader)) {
-        return make_error(ErrorCode::busy, "attach to datablock '" + s.shm.name() +
-                                               "' refused: single_reader allows one consumer and " + holders +
-                                               " is attached (use sync_reader for several)");
+        return make_error(ErrorCode::busy,
+                          "attach to datablock '" + s.shm.name() + "' refused: single_reader allows one consumer and " + holders +
+                              " is attached (use sync_reader for several)");
     }
-    return make_error(ErrorCode::busy, "attach to datablock '" + s.shm.name() + "' refused: consumer table full (" +
-                                           std::to_string(h.max_consumers) + " rows, held by " + holders + ")");
+    return make_error(ErrorCode::busy,
+                      "attach to datablock '" + s.shm.name() + "' refused: consumer table full (" + std::to_string(h.max_consumers) +
+                          " rows, held by " + holders + ")");
 }
 
-} // namespace
-} // namespace detail
+}  // namespace
+}  // namespace detail
 
 using detail::ConsumerState;
 using detail::kNoSequence;
@@ -214,8 +215,9 @@ Result<Consumer> Consumer::attach(std::string_view shm_name, ConsumerOptions opt
     auto shm = platform::SharedMemory::attach(shm_name);
     if (!shm) return std::move(shm).error();
     if (!options.allow_other_owner && !shm->owned_by_this_user()) {
-        return detail::refused(shm->name(), "it belongs to another user, who can change anything in it; allow that "
-                                            "explicitly (a pipeline: 'allow_other_owner: true' on the external channel)");
+        return detail::refused(shm->name(),
+                               "it belongs to another user, who can change anything in it; allow that "
+                               "explicitly (a pipeline: 'allow_other_owner: true' on the external channel)");
     }
     auto layout = detail::check_header(*shm, options);
     if (!layout) return std::move(layout).error();
@@ -231,15 +233,16 @@ Result<Consumer> Consumer::attach(std::string_view shm_name, ConsumerOptions opt
         if (state->checksum == nullptr && plugin != nullptr && plugin->id == policy_id) state->checksum = plugin;
     }
     if (state->checksum == nullptr) {
-        return detail::refused(state->shm.name(), "checksum policy id " + std::to_string(policy_id) +
-                                                      " is not known here (a checksum plugin the producer used?)");
+        return detail::refused(
+            state->shm.name(),
+            "checksum policy id " + std::to_string(policy_id) + " is not known here (a checksum plugin the producer used?)");
     }
     if (policy_id >= kFirstPluginChecksumId) state->info.config.checksum_policy = state->checksum;
     if (state->checksum->digest_bytes != state->header().digest_bytes) {
-        return detail::refused(state->shm.name(), "checksum policy '" + std::string(state->checksum->name) +
-                                                      "' makes " + std::to_string(state->checksum->digest_bytes) +
-                                                      "-byte digests, the segment holds " +
-                                                      std::to_string(state->header().digest_bytes));
+        return detail::refused(state->shm.name(),
+                               "checksum policy '" + std::string(state->checksum->name) + "' makes " +
+                                   std::to_string(state->checksum->digest_bytes) + "-byte digests, the segment holds " +
+                                   std::to_string(state->header().digest_bytes));
     }
     auto entry = detail::join_table(*state);
     if (!entry) return std::move(entry).error();
@@ -281,7 +284,8 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
     // there already costs no clock read (a vDSO call is not free on a VM).
     std::uint64_t deadline_ns = 0;
     auto deadline = [&] {
-        if (deadline_ns == 0) deadline_ns = platform::monotonic_time_ns() + static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
+        if (deadline_ns == 0)
+            deadline_ns = platform::monotonic_time_ns() + static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
         return deadline_ns;
     };
     const bool latest_only = !s.lossless();
@@ -299,14 +303,15 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
         };
         if (!available()) {
             if (h.closed.load(std::memory_order_seq_cst) != 0 && !available()) {
-                return make_error(ErrorCode::closed, "datablock '" + s.shm.name() +
-                                                         "': the producer closed it and every committed slot was read");
+                return make_error(ErrorCode::closed,
+                                  "datablock '" + s.shm.name() + "': the producer closed it and every committed slot was read");
             }
             auto ready = [&] { return available() || h.closed.load(std::memory_order_seq_cst) != 0; };
             if (!detail::wait_until(s.options.wait, h.commit_futex, h.commit_waiters, deadline(), ready, [&] { heartbeat(); })) {
                 h.reader_timeouts.fetch_add(1, std::memory_order_relaxed);
-                return make_error(ErrorCode::timeout, "datablock '" + s.shm.name() + "': no new slot within " +
-                                                          std::to_string(timeout.count() / 1'000'000) + " ms");
+                return make_error(
+                    ErrorCode::timeout,
+                    "datablock '" + s.shm.name() + "': no new slot within " + std::to_string(timeout.count() / 1'000'000) + " ms");
             }
             if (!available()) continue;  // woken by close: report it on the next pass
         }
@@ -314,8 +319,7 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
         // Recorded before entering, so a writer that finds us dead can undo it.
         s.entry->reading.store(target, std::memory_order_seq_cst);
         std::uint64_t generation = 0;
-        const plh_slot_result entered =
-            plh_slot_rw_acquire_read(s.view.slot_state(target), target, &generation, &h.consumer_metrics);
+        const plh_slot_result entered = plh_slot_rw_acquire_read(s.view.slot_state(target), target, &generation, &h.consumer_metrics);
         if (entered != PLH_SLOT_OK) {
             s.entry->reading.store(kNoSequence, std::memory_order_seq_cst);
             if (latest_only) {
@@ -329,8 +333,7 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
             }
             return make_error(ErrorCode::unrecoverable,
                               "datablock '" + s.shm.name() + "': sequence " + std::to_string(target) + " " +
-                                  plh_slot_result_string(entered) +
-                                  " although committed; was this consumer retired as dead?");
+                                  plh_slot_result_string(entered) + " although committed; was this consumer retired as dead?");
         }
         // Waiting beats the heart (heartbeat()); a busy reader every 64 slots.
         if ((++s.reads_since_heartbeat & 63U) == 0) heartbeat();
@@ -369,20 +372,17 @@ Result<void> Consumer::verify_zone_checksum(std::string_view name) const {
     state_->checksum->compute(state_->view.base + zone->offset, zone->bytes, digest);
     if (std::memcmp(digest, zone->digest, state_->checksum->digest_bytes) != 0) {
         state_->header().checksum_failures.fetch_add(1, std::memory_order_relaxed);
-        return make_error(ErrorCode::corrupt, "flexible zone '" + std::string(name) + "' fails its " +
-                                                  state_->checksum->name + " checksum");
+        return make_error(ErrorCode::corrupt,
+                          "flexible zone '" + std::string(name) + "' fails its " + state_->checksum->name + " checksum");
     }
     return {};
 }
 
-Result<std::uint64_t> Consumer::read_zone(std::string_view name, std::span<std::byte> out,
-                                          std::chrono::nanoseconds timeout) const {
+Result<std::uint64_t> Consumer::read_zone(std::string_view name, std::span<std::byte> out, std::chrono::nanoseconds timeout) const {
     return detail::read_zone(state_->view, state_->checksum, name, out, timeout, &state_->header().checksum_failures);
 }
 
-void Consumer::heartbeat() noexcept {
-    state_->entry->last_heartbeat_ns.store(platform::monotonic_time_ns(), std::memory_order_relaxed);
-}
+void Consumer::heartbeat() noexcept { state_->entry->last_heartbeat_ns.store(platform::monotonic_time_ns(), std::memory_order_relaxed); }
 
 const DataBlockInfo& Consumer::info() const { return state_->info; }
 DataBlockMetrics Consumer::metrics() const { return detail::read_metrics(state_->view); }
@@ -397,8 +397,8 @@ ReadTransactionGuard::~ReadTransactionGuard() { (void)release(); }
 std::span<const std::byte> ReadTransactionGuard::buffer() const noexcept {
     if (state_ == nullptr) return {};
     const auto* slot = state_->view.slot_state(sequence_);
-    const std::uint64_t bytes = std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot->payload_bytes))
-                                    .load(std::memory_order_relaxed);
+    const std::uint64_t bytes =
+        std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot->payload_bytes)).load(std::memory_order_relaxed);
     return {state_->view.slot_data(sequence_), std::min<std::uint64_t>(bytes, state_->info.config.slot_bytes)};
 }
 
@@ -417,14 +417,14 @@ Result<std::size_t> ReadTransactionGuard::copy_to(std::span<std::byte> out) cons
     const auto payload = buffer();
     if (state_ == nullptr) return make_error(ErrorCode::invalid_argument, "copy from a released slot");
     if (out.size() < payload.size()) {
-        return make_error(ErrorCode::invalid_argument, "buffer of " + std::to_string(out.size()) +
-                                                           " bytes is smaller than the payload (" +
-                                                           std::to_string(payload.size()) + ")");
+        return make_error(
+            ErrorCode::invalid_argument,
+            "buffer of " + std::to_string(out.size()) + " bytes is smaller than the payload (" + std::to_string(payload.size()) + ")");
     }
     std::memcpy(out.data(), payload.data(), payload.size());
     if (!validate()) {
-        return make_error(ErrorCode::corrupt, "slot with sequence " + std::to_string(sequence_) +
-                                                  " was overwritten during the copy; the copy is void");
+        return make_error(ErrorCode::corrupt,
+                          "slot with sequence " + std::to_string(sequence_) + " was overwritten during the copy; the copy is void");
     }
     return payload.size();
 }
@@ -437,9 +437,9 @@ Result<void> ReadTransactionGuard::verify_checksum() const {
     std::uint8_t digest[kMaxDigestBytes] = {};
     policy.compute(payload.data(), payload.size(), digest);
     if (std::memcmp(digest, state_->view.digest(sequence_), policy.digest_bytes) != 0) {
-        return make_error(ErrorCode::corrupt, "datablock '" + state_->shm.name() + "': slot with sequence " +
-                                                  std::to_string(sequence_) + " fails its " + policy.name +
-                                                  " checksum");
+        return make_error(ErrorCode::corrupt,
+                          "datablock '" + state_->shm.name() + "': slot with sequence " + std::to_string(sequence_) + " fails its " +
+                              policy.name + " checksum");
     }
     return {};
 }
@@ -458,11 +458,11 @@ Result<void> ReadTransactionGuard::release() noexcept {
         return {};
     }
     // Only the error path builds a message (this runs once per slot).
-    Error error = make_error(ErrorCode::corrupt, "datablock '" + s.shm.name() + "': slot with sequence " +
-                                                     std::to_string(sequence_) +
-                                                     " was overwritten while being read (latest_only); the read is void");
+    Error error = make_error(ErrorCode::corrupt,
+                             "datablock '" + s.shm.name() + "': slot with sequence " + std::to_string(sequence_) +
+                                 " was overwritten while being read (latest_only); the read is void");
     s.guard_done();
     return error;
 }
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

@@ -28,7 +28,7 @@ bool writer_died(const FlexZoneEntry& zone) {
     return writer != 0 && !platform::is_owner_word_alive(writer);
 }
 
-} // namespace
+}  // namespace
 
 Result<std::uint64_t> write_zone(const SegmentView& view, const ChecksumPolicy& checksum, std::string_view name,
                                  std::span<const std::byte> data, std::chrono::nanoseconds timeout) {
@@ -36,9 +36,9 @@ Result<std::uint64_t> write_zone(const SegmentView& view, const ChecksumPolicy& 
     if (!found) return std::move(found).error();
     FlexZoneEntry& zone = **found;
     if (data.size() > zone.bytes) {
-        return make_error(ErrorCode::invalid_argument, "flexible zone '" + std::string(name) + "' holds " +
-                                                           std::to_string(zone.bytes) + " bytes, not " +
-                                                           std::to_string(data.size()));
+        return make_error(
+            ErrorCode::invalid_argument,
+            "flexible zone '" + std::string(name) + "' holds " + std::to_string(zone.bytes) + " bytes, not " + std::to_string(data.size()));
     }
     const std::uint64_t me = platform::owner_word(platform::current_process());
     const std::uint64_t deadline = platform::monotonic_time_ns() + static_cast<std::uint64_t>(timeout.count());
@@ -50,8 +50,7 @@ Result<std::uint64_t> write_zone(const SegmentView& view, const ChecksumPolicy& 
                 claimed = generation + 1;
                 break;
             }
-        } else if (writer_died(zone) &&
-                   zone.generation.compare_exchange_weak(generation, generation + 2, std::memory_order_acq_rel)) {
+        } else if (writer_died(zone) && zone.generation.compare_exchange_weak(generation, generation + 2, std::memory_order_acq_rel)) {
             claimed = generation + 2;  // still odd: we finish what the dead writer began
             break;
         }
@@ -73,16 +72,15 @@ Result<std::uint64_t> write_zone(const SegmentView& view, const ChecksumPolicy& 
     return (claimed + 1) / 2;
 }
 
-Result<std::uint64_t> read_zone(const SegmentView& view, const ChecksumPolicy* checksum, std::string_view name,
-                                std::span<std::byte> out, std::chrono::nanoseconds timeout,
-                                std::atomic<std::uint64_t>* checksum_failures) {
+Result<std::uint64_t> read_zone(const SegmentView& view, const ChecksumPolicy* checksum, std::string_view name, std::span<std::byte> out,
+                                std::chrono::nanoseconds timeout, std::atomic<std::uint64_t>* checksum_failures) {
     auto found = zone_named(view, name);
     if (!found) return std::move(found).error();
     const FlexZoneEntry& zone = **found;
     if (out.size() < zone.bytes) {
-        return make_error(ErrorCode::invalid_argument, "flexible zone '" + std::string(name) + "' holds " +
-                                                           std::to_string(zone.bytes) + " bytes; the buffer has " +
-                                                           std::to_string(out.size()));
+        return make_error(ErrorCode::invalid_argument,
+                          "flexible zone '" + std::string(name) + "' holds " + std::to_string(zone.bytes) + " bytes; the buffer has " +
+                              std::to_string(out.size()));
     }
     const std::uint64_t deadline = platform::monotonic_time_ns() + static_cast<std::uint64_t>(timeout.count());
     std::uint8_t digest[kMaxDigestBytes] = {};
@@ -99,8 +97,8 @@ Result<std::uint64_t> read_zone(const SegmentView& view, const ChecksumPolicy* c
                     checksum->compute(out.data(), zone.bytes, computed);
                     if (std::memcmp(computed, digest, checksum->digest_bytes) != 0) {
                         if (checksum_failures != nullptr) checksum_failures->fetch_add(1, std::memory_order_relaxed);
-                        return make_error(ErrorCode::corrupt, "flexible zone '" + std::string(name) + "' fails its " +
-                                                                  checksum->name + " checksum");
+                        return make_error(ErrorCode::corrupt,
+                                          "flexible zone '" + std::string(name) + "' fails its " + checksum->name + " checksum");
                     }
                 }
                 return before / 2;
@@ -108,8 +106,9 @@ Result<std::uint64_t> read_zone(const SegmentView& view, const ChecksumPolicy* c
             continue;  // a write went by: copy again
         }
         if (writer_died(zone)) {
-            return make_error(ErrorCode::corrupt, "flexible zone '" + std::string(name) +
-                                                      "' was left half-written by a process that died; its next write repairs it");
+            return make_error(
+                ErrorCode::corrupt,
+                "flexible zone '" + std::string(name) + "' was left half-written by a process that died; its next write repairs it");
         }
         if (platform::monotonic_time_ns() >= deadline) {
             return make_error(ErrorCode::timeout, "flexible zone '" + std::string(name) + "' stayed locked by its writer");
@@ -117,4 +116,4 @@ Result<std::uint64_t> read_zone(const SegmentView& view, const ChecksumPolicy* c
     }
 }
 
-} // namespace pylabhub::datablock::detail
+}  // namespace pylabhub::datablock::detail

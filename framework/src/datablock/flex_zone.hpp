@@ -25,8 +25,7 @@ Result<std::uint64_t> write_zone(const SegmentView& view, const ChecksumPolicy& 
 /// Copies zone `name` into `out` (at least the zone's size) and checks its
 /// digest when the policy has one; returns the version copied (0: never
 /// written). Corrupt copies add to `checksum_failures`.
-Result<std::uint64_t> read_zone(const SegmentView& view, const ChecksumPolicy* checksum, std::string_view name,
-                                std::span<std::byte> out, std::chrono::nanoseconds timeout,
-                                std::atomic<std::uint64_t>* checksum_failures);
+Result<std::uint64_t> read_zone(const SegmentView& view, const ChecksumPolicy* checksum, std::string_view name, std::span<std::byte> out,
+                                std::chrono::nanoseconds timeout, std::atomic<std::uint64_t>* checksum_failures);
 
-} // namespace pylabhub::datablock::detail
+}  // namespace pylabhub::datablock::detail

@@ -42,7 +42,7 @@ void free_slot(plh_slot_rw_state& slot) {
     generation.store((generation.load() | 1U) + 1U, std::memory_order_release);
 }
 
-} // namespace
+}  // namespace
 
 Result<Inspector> Inspector::open(std::string_view shm_name) {
     auto opened = detail::open_segment(shm_name, "");
@@ -65,8 +65,8 @@ Inspector::~Inspector() { delete state_; }
 Result<SlotDiagnostic> Inspector::diagnose_slot(std::uint32_t index) const {
     const detail::SegmentHeader& h = state_->view.header();
     if (index >= state_->view.layout.slot_count) {
-        return make_error(ErrorCode::invalid_argument, "slot " + std::to_string(index) + " does not exist (the ring has " +
-                                                           std::to_string(h.slot_count) + " slots)");
+        return make_error(ErrorCode::invalid_argument,
+                          "slot " + std::to_string(index) + " does not exist (the ring has " + std::to_string(h.slot_count) + " slots)");
     }
     const plh_slot_rw_state& slot = *state_->view.slot_state(index);
     SlotDiagnostic d;
@@ -144,9 +144,9 @@ Result<void> Inspector::force_reset_slot(std::uint32_t index, bool force) {
     auto slot_info = diagnose_slot(index);
     if (!slot_info) return std::move(slot_info).error();
     if (slot_info->writer_alive && !force) {
-        return make_error(ErrorCode::busy, "slot " + std::to_string(index) + " is being written by live pid " +
-                                               std::to_string(slot_info->writer_pid) +
-                                               "; refusing to reset it (add --force to do it anyway)");
+        return make_error(ErrorCode::busy,
+                          "slot " + std::to_string(index) + " is being written by live pid " + std::to_string(slot_info->writer_pid) +
+                              "; refusing to reset it (add --force to do it anyway)");
     }
     plh_slot_rw_state& slot = *state_->view.slot_state(index);
     std::atomic_ref<std::uint32_t>(slot.reader_count).store(0, std::memory_order_relaxed);
@@ -165,8 +165,7 @@ std::vector<std::string> Inspector::cleanup_zombies() {
         const std::uint64_t owner = e.owner.load(std::memory_order_acquire);
         if (owner == 0 || platform::is_owner_word_alive(owner)) continue;
         bool was_reading = false;
-        if (detail::retire_dead_consumer(state_->view, e, owner, platform::owner_word(platform::current_process()),
-                                         &was_reading)) {
+        if (detail::retire_dead_consumer(state_->view, e, owner, platform::owner_word(platform::current_process()), &was_reading)) {
             actions.push_back("retired consumer row " + std::to_string(i) + " of dead pid " +
                               std::to_string(platform::owner_word_pid(owner)) +
                               (was_reading ? " and released the slot it was reading" : ""));
@@ -199,8 +198,8 @@ IntegrityReport Inspector::validate(bool repair, const std::vector<const Checksu
     for (std::uint32_t i = 0; i < state_->view.layout.max_consumers; ++i) {
         const detail::ConsumerEntry& e = view.consumers()[i];
         if (e.active.load() != 0 && e.position.load() > committed) {
-            report.problems.push_back("consumer row " + std::to_string(i) + " is at position " +
-                                      std::to_string(e.position.load()) + ", past commit_count " + std::to_string(committed));
+            report.problems.push_back("consumer row " + std::to_string(i) + " is at position " + std::to_string(e.position.load()) +
+                                      ", past commit_count " + std::to_string(committed));
         }
     }
     const ChecksumPolicy* policy = builtin_checksum_by_id(h.checksum_policy);
@@ -220,8 +219,9 @@ IntegrityReport Inspector::validate(bool repair, const std::vector<const Checksu
     if (policy->compute == nullptr) return report;  // no checksums to check
     const bool manual = h.checksum_mode == static_cast<std::uint32_t>(ChecksumMode::manual);
     if (manual) {
-        report.notes.push_back("checksum mode manual: the producer writes slot digests when it chooses, so slot digests are "
-                               "not checked");
+        report.notes.push_back(
+            "checksum mode manual: the producer writes slot digests when it chooses, so slot digests are "
+            "not checked");
     }
     std::uint8_t digest[kMaxDigestBytes];
     for (std::uint32_t i = 0; i < state_->view.layout.slot_count && !manual; ++i) {
@@ -234,12 +234,12 @@ IntegrityReport Inspector::validate(bool repair, const std::vector<const Checksu
         ++report.slots_checked;
         if (std::memcmp(digest, view.digest(i), policy->digest_bytes) == 0) continue;
         if (load(slot.generation) != generation) continue;  // rewritten while we looked: not corruption
-        report.problems.push_back("slot " + std::to_string(i) + " (sequence " + std::to_string(sequence) + ") fails its " +
-                                  policy->name + " checksum");
+        report.problems.push_back("slot " + std::to_string(i) + " (sequence " + std::to_string(sequence) + ") fails its " + policy->name +
+                                  " checksum");
         if (repair) {
             std::memcpy(view.digest(i), digest, policy->digest_bytes);
-            report.repairs.push_back("slot " + std::to_string(i) + " (sequence " + std::to_string(sequence) +
-                                     "): rewrote its " + policy->name + " checksum; the payload is unchanged");
+            report.repairs.push_back("slot " + std::to_string(i) + " (sequence " + std::to_string(sequence) + "): rewrote its " +
+                                     policy->name + " checksum; the payload is unchanged");
         }
     }
     for (std::uint32_t z = 0; z < h.flex_zone_count; ++z) {
@@ -268,4 +268,4 @@ bool Inspector::orphaned() const {
     return true;
 }
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

@@ -43,7 +43,8 @@ std::optional<Newest> Observer::newest() const {
     const std::uint64_t committed = h.commit_count.load(std::memory_order_acquire);
     if (committed == 0 || committed <= h.sequence_floor.load(std::memory_order_acquire)) return std::nullopt;
     const plh_slot_rw_state& slot = *state_->view.slot_state(committed - 1);
-    const std::uint64_t commit_ns = std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot.commit_ns)).load(std::memory_order_relaxed);
+    const std::uint64_t commit_ns =
+        std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot.commit_ns)).load(std::memory_order_relaxed);
     return Newest{committed - 1, commit_ns};
 }
 
@@ -70,14 +71,18 @@ Result<ObservedSlot> Observer::read(std::uint64_t sequence) {
     detail::SegmentHeader& h = state_->view.header();
     const std::uint64_t committed = h.commit_count.load(std::memory_order_acquire);
     if (sequence >= committed) {
-        return make_error(ErrorCode::invalid_argument, "slot " + std::to_string(sequence) + " is not committed yet (newest: " +
-                                                           (committed == 0 ? std::string("none") : std::to_string(committed - 1)) + ")");
+        return make_error(ErrorCode::invalid_argument,
+                          "slot " + std::to_string(sequence) + " is not committed yet (newest: " +
+                              (committed == 0 ? std::string("none") : std::to_string(committed - 1)) + ")");
     }
     auto gone = [&] { return make_error(ErrorCode::not_found, "slot " + std::to_string(sequence) + " was overwritten"); };
     if (committed - sequence > state_->view.layout.slot_count) return gone();
     const plh_slot_rw_state& slot = *state_->view.slot_state(sequence);
-    const auto field = [](const std::uint64_t& f) { return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(f)).load(std::memory_order_relaxed); };
-    const std::uint64_t generation = std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot.generation)).load(std::memory_order_acquire);
+    const auto field = [](const std::uint64_t& f) {
+        return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(f)).load(std::memory_order_relaxed);
+    };
+    const std::uint64_t generation =
+        std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot.generation)).load(std::memory_order_acquire);
     const std::uint32_t state = std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(slot.state)).load(std::memory_order_relaxed);
     if ((generation & 1U) != 0 || state != PLH_SLOT_COMMITTED || field(slot.sequence) != sequence) return gone();
     ObservedSlot observed;
@@ -94,8 +99,7 @@ Result<ObservedSlot> Observer::read(std::uint64_t sequence) {
 
 std::vector<FlexZoneSpec> Observer::zones() const { return detail::recorded_config(state_->view).flex_zones; }
 
-Result<std::uint64_t> Observer::read_zone(std::string_view name, std::span<std::byte> out,
-                                          std::chrono::nanoseconds timeout) const {
+Result<std::uint64_t> Observer::read_zone(std::string_view name, std::span<std::byte> out, std::chrono::nanoseconds timeout) const {
     const ChecksumPolicy* checksum = builtin_checksum_by_id(state_->view.header().checksum_policy);
     return detail::read_zone(state_->view, checksum, name, out, timeout, nullptr);
 }
@@ -123,4 +127,4 @@ Result<ObservedSlot> Observer::next(std::uint64_t after, std::chrono::nanosecond
     }
 }
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

@@ -19,18 +19,18 @@ namespace detail {
 /// Lives as long as the Producer or its last guard, whichever is longer.
 class ProducerState {
 public:
-    ProducerState(platform::SharedMemory memory, SegmentLayout layout, DataBlockConfig cfg, ProducerOptions opts,
-                  crypto::SharedSecret key)
-        : shm(std::move(memory)), view{shm.data(), layout}, config(std::move(cfg)), options(std::move(opts)),
+    ProducerState(platform::SharedMemory memory, SegmentLayout layout, DataBlockConfig cfg, ProducerOptions opts, crypto::SharedSecret key)
+        : shm(std::move(memory)),
+          view{shm.data(), layout},
+          config(std::move(cfg)),
+          options(std::move(opts)),
           secret(key),
           checksum(config.checksum_policy != nullptr ? config.checksum_policy : &builtin_checksum(config.checksum)),
           owner(platform::owner_word(platform::current_process())) {}
 
     SegmentHeader& header() const { return view.header(); }
     bool lossless() const { return is_lossless(header().sync_policy); }
-    bool enforced_checksum() const {
-        return checksum->compute != nullptr && config.checksum_mode == ChecksumMode::enforced;
-    }
+    bool enforced_checksum() const { return checksum->compute != nullptr && config.checksum_mode == ChecksumMode::enforced; }
 
     void guard_done() {
         if (--open_guards == 0 && producer_gone) delete this;
@@ -61,8 +61,8 @@ public:
             const std::uint64_t position = entry.position.load(std::memory_order_seq_cst);
             if (position >= lowest) continue;
             lowest = position;
-            who = "consumer pid " + std::to_string(platform::owner_word_pid(entry.owner.load(std::memory_order_acquire))) +
-                  " (row " + std::to_string(i) + ") at sequence " + std::to_string(position);
+            who = "consumer pid " + std::to_string(platform::owner_word_pid(entry.owner.load(std::memory_order_acquire))) + " (row " +
+                std::to_string(i) + ") at sequence " + std::to_string(position);
         }
         return who;
     }
@@ -76,8 +76,7 @@ public:
             if (who == 0 || platform::is_owner_word_alive(who)) continue;
             bool was_reading = false;
             if (retire_dead_consumer(view, entry, who, owner, &was_reading)) {
-                log::logger().warn("datablock '{}': consumer pid {} is dead; retired it{}", shm.name(),
-                                   platform::owner_word_pid(who),
+                log::logger().warn("datablock '{}': consumer pid {} is dead; retired it{}", shm.name(), platform::owner_word_pid(who),
                                    was_reading ? " and released the slot it was reading" : "");
             }
         }
@@ -104,8 +103,8 @@ void copy_name(char* out, std::size_t capacity, std::string_view name) {
     out[n] = '\0';
 }
 
-void initialise_header(SegmentView& view, const DataBlockConfig& config, const ProducerOptions& options,
-                       const crypto::SharedSecret& secret, std::uint64_t owner) {
+void initialise_header(SegmentView& view, const DataBlockConfig& config, const ProducerOptions& options, const crypto::SharedSecret& secret,
+                       std::uint64_t owner) {
     auto* header = new (view.base) SegmentHeader{};  // zero-initialises every field
     header->layout_version = kLayoutVersion;
     header->header_bytes = sizeof(SegmentHeader);
@@ -117,8 +116,7 @@ void initialise_header(SegmentView& view, const DataBlockConfig& config, const P
     header->slot_count = config.slot_count;
     header->max_consumers = config.sync == SyncPolicy::single_reader ? 1 : config.max_consumers;
     header->sync_policy = static_cast<std::uint32_t>(config.sync);
-    header->checksum_policy = config.checksum_policy != nullptr ? config.checksum_policy->id
-                                                                : static_cast<std::uint32_t>(config.checksum);
+    header->checksum_policy = config.checksum_policy != nullptr ? config.checksum_policy->id : static_cast<std::uint32_t>(config.checksum);
     header->checksum_mode = static_cast<std::uint32_t>(config.checksum_mode);
     header->flex_zone_count = static_cast<std::uint32_t>(config.flex_zones.size());
     header->digest_bytes = static_cast<std::uint32_t>(view.layout.digest_bytes);
@@ -152,8 +150,8 @@ void initialise_header(SegmentView& view, const DataBlockConfig& config, const P
     header->magic.store(kMagic, std::memory_order_release);
 }
 
-} // namespace
-} // namespace detail
+}  // namespace
+}  // namespace detail
 
 using detail::kNoSequence;
 using detail::ProducerState;
@@ -163,13 +161,11 @@ SegmentLayout layout_for(const DataBlockConfig& config) {
     std::vector<std::uint64_t> zone_bytes;
     for (const auto& zone : config.flex_zones) zone_bytes.push_back(zone.bytes);
     const std::uint32_t table = config.sync == SyncPolicy::single_reader ? 1 : config.max_consumers;
-    const ChecksumPolicy& policy =
-        config.checksum_policy != nullptr ? *config.checksum_policy : builtin_checksum(config.checksum);
-    return SegmentLayout::compute(config.slot_count, config.slot_bytes, table,
-                                  static_cast<std::uint32_t>(policy.digest_bytes), zone_bytes.data(),
-                                  static_cast<std::uint32_t>(zone_bytes.size()));
+    const ChecksumPolicy& policy = config.checksum_policy != nullptr ? *config.checksum_policy : builtin_checksum(config.checksum);
+    return SegmentLayout::compute(config.slot_count, config.slot_bytes, table, static_cast<std::uint32_t>(policy.digest_bytes),
+                                  zone_bytes.data(), static_cast<std::uint32_t>(zone_bytes.size()));
 }
-} // namespace detail
+}  // namespace detail
 
 std::uint64_t Producer::segment_bytes(const DataBlockConfig& config) { return detail::layout_for(config).total_bytes; }
 
@@ -183,8 +179,8 @@ bool same_layout(const detail::SegmentView& old, const DataBlockConfig& config, 
         config.checksum_policy != nullptr ? config.checksum_policy->id : static_cast<std::uint32_t>(config.checksum);
     if (h.total_bytes != layout.total_bytes || h.slot_count != config.slot_count || h.slot_bytes != config.slot_bytes ||
         h.sync_policy != static_cast<std::uint32_t>(config.sync) || h.checksum_policy != checksum_id ||
-        h.checksum_mode != static_cast<std::uint32_t>(config.checksum_mode) ||
-        h.flex_zone_count != config.flex_zones.size() || (h.has_schema != 0) != options.schema.has_value()) {
+        h.checksum_mode != static_cast<std::uint32_t>(config.checksum_mode) || h.flex_zone_count != config.flex_zones.size() ||
+        (h.has_schema != 0) != options.schema.has_value()) {
         return false;
     }
     if (options.schema && std::memcmp(h.schema_hash, options.schema->hash.data(), 32) != 0) return false;
@@ -195,14 +191,14 @@ bool same_layout(const detail::SegmentView& old, const DataBlockConfig& config, 
     return true;
 }
 
-} // namespace
+}  // namespace
 
 /// A segment left by an earlier producer of this name: reused when that
 /// producer is dead and the layout is the same (consumers carry on), replaced
 /// when the layout differs, refused while its producer lives. nullptr when
 /// there is nothing to adopt (no segment, or it was replaced).
-Result<detail::ProducerState*> Producer::adopt_existing(std::string_view shm_name, const DataBlockConfig& config,
-                                                        ProducerOptions& options, const detail::SegmentLayout& layout) {
+Result<detail::ProducerState*> Producer::adopt_existing(std::string_view shm_name, const DataBlockConfig& config, ProducerOptions& options,
+                                                        const detail::SegmentLayout& layout) {
     auto existing = platform::SharedMemory::attach(shm_name);
     if (!existing && existing.error().code == ErrorCode::permission_denied) {
         return make_error(ErrorCode::already_exists, existing.error().message + "; remove it (as its owner or root)");
@@ -210,9 +206,10 @@ Result<detail::ProducerState*> Producer::adopt_existing(std::string_view shm_nam
     if (!existing) return static_cast<detail::ProducerState*>(nullptr);
     if (!existing->owned_by_this_user()) {
         // Its owner knows its secret and can write into it: never ours to adopt.
-        return make_error(ErrorCode::already_exists, "datablock '" + existing->name() +
-                                                         "' exists and belongs to another user; it is never reused: remove it "
-                                                         "(as its owner or root) or use another channel name");
+        return make_error(ErrorCode::already_exists,
+                          "datablock '" + existing->name() +
+                              "' exists and belongs to another user; it is never reused: remove it "
+                              "(as its owner or root) or use another channel name");
     }
     auto old_layout = detail::read_segment_layout(*existing);
     if (!old_layout) {
@@ -225,9 +222,9 @@ Result<detail::ProducerState*> Producer::adopt_existing(std::string_view shm_nam
     detail::SegmentHeader& h = old.header();
     const std::uint64_t previous = h.producer_owner.load(std::memory_order_acquire);
     if (previous != 0 && platform::is_owner_word_alive(previous)) {
-        return make_error(ErrorCode::already_exists, "datablock '" + existing->name() + "' has a live producer (pid " +
-                                                         std::to_string(platform::owner_word_pid(previous)) +
-                                                         "); a channel has one producer");
+        return make_error(ErrorCode::already_exists,
+                          "datablock '" + existing->name() + "' has a live producer (pid " +
+                              std::to_string(platform::owner_word_pid(previous)) + "); a channel has one producer");
     }
     if (!same_layout(old, config, options, layout)) {
         // Its consumers see the end of the old stream; new ones find the new segment.
@@ -235,8 +232,8 @@ Result<detail::ProducerState*> Producer::adopt_existing(std::string_view shm_nam
         h.commit_futex.fetch_add(1, std::memory_order_seq_cst);
         platform::futex_wake_all(h.commit_futex);
         (void)platform::SharedMemory::unlink(existing->name());
-        log::logger().warn("datablock '{}': replaced the segment of an earlier producer (pid {}) whose layout differs",
-                           existing->name(), h.creator_pid);
+        log::logger().warn("datablock '{}': replaced the segment of an earlier producer (pid {}) whose layout differs", existing->name(),
+                           h.creator_pid);
         return static_cast<detail::ProducerState*>(nullptr);
     }
     crypto::SharedSecret secret{};
@@ -247,8 +244,8 @@ Result<detail::ProducerState*> Producer::adopt_existing(std::string_view shm_nam
     header.producer_owner.store(state->owner, std::memory_order_seq_cst);
     header.closed.store(0, std::memory_order_seq_cst);
     header.recovery_actions.fetch_add(1, std::memory_order_relaxed);
-    log::logger().warn("datablock '{}': producer pid {} is gone; reusing its segment, continuing at sequence {}",
-                       state->shm.name(), platform::owner_word_pid(previous), state->next_sequence);
+    log::logger().warn("datablock '{}': producer pid {} is gone; reusing its segment, continuing at sequence {}", state->shm.name(),
+                       platform::owner_word_pid(previous), state->next_sequence);
     return state;
 }
 
@@ -256,8 +253,8 @@ Result<Producer> Producer::create(std::string_view shm_name, const DataBlockConf
     if (auto valid = config.validate(); !valid) return std::move(valid).error();
     if (options.schema && options.schema->struct_size > config.slot_bytes) {
         return make_error(ErrorCode::invalid_argument,
-                          "slot_bytes " + std::to_string(config.slot_bytes) + " is smaller than schema '" +
-                              options.schema->name + "' (" + std::to_string(options.schema->struct_size) + " bytes)");
+                          "slot_bytes " + std::to_string(config.slot_bytes) + " is smaller than schema '" + options.schema->name + "' (" +
+                              std::to_string(options.schema->struct_size) + " bytes)");
     }
     const auto layout = detail::layout_for(config);
     if (!options.replace_existing) {
@@ -265,14 +262,14 @@ Result<Producer> Producer::create(std::string_view shm_name, const DataBlockConf
         if (!adopted) return std::move(adopted).error();
         if (*adopted != nullptr) return Producer(*adopted);
     }
-    auto shm = platform::SharedMemory::create(
-        shm_name, layout.total_bytes, {.mode = config.permissions, .replace_existing = options.replace_existing});
+    auto shm = platform::SharedMemory::create(shm_name, layout.total_bytes,
+                                              {.mode = config.permissions, .replace_existing = options.replace_existing});
     if (!shm) return std::move(shm).error();
     const crypto::SharedSecret secret = crypto::generate_shared_secret();
     auto* state = new ProducerState(std::move(shm).value(), layout, config, std::move(options), secret);
     detail::initialise_header(state->view, state->config, state->options, secret, state->owner);
-    log::logger().debug("datablock '{}': created, {} slots x {} bytes, {}, checksum {}", state->shm.name(),
-                        config.slot_count, config.slot_bytes, to_string(config.sync), to_string(config.checksum));
+    log::logger().debug("datablock '{}': created, {} slots x {} bytes, {}, checksum {}", state->shm.name(), config.slot_count,
+                        config.slot_bytes, to_string(config.sync), to_string(config.checksum));
     return Producer(state);
 }
 
@@ -307,8 +304,7 @@ void Producer::close() noexcept {
 Result<WriteTransactionGuard> Producer::acquire_write(std::chrono::nanoseconds timeout) {
     ProducerState& s = *state_;
     if (s.open_guards > 0) {
-        return make_error(ErrorCode::busy, "datablock '" + s.shm.name() +
-                                               "': a slot is already being written; commit or abandon it first");
+        return make_error(ErrorCode::busy, "datablock '" + s.shm.name() + "': a slot is already being written; commit or abandon it first");
     }
     const std::uint64_t sequence = s.next_sequence;
     const std::uint64_t capacity = s.view.layout.slot_count;
@@ -325,21 +321,19 @@ Result<WriteTransactionGuard> Producer::acquire_write(std::chrono::nanoseconds t
                                 [&] { s.retire_dead_consumers(); })) {
             s.header().writer_backpressure_timeouts.fetch_add(1, std::memory_order_relaxed);
             return make_error(ErrorCode::timeout,
-                              "datablock '" + s.shm.name() + "': ring full for " +
-                                  std::to_string(timeout.count() / 1'000'000) + " ms: waiting for " + s.slowest_consumer() +
-                                  ", the writer at " + std::to_string(sequence));
+                              "datablock '" + s.shm.name() + "': ring full for " + std::to_string(timeout.count() / 1'000'000) +
+                                  " ms: waiting for " + s.slowest_consumer() + ", the writer at " + std::to_string(sequence));
         }
         const std::uint64_t now = platform::monotonic_time_ns();
         slot_timeout = deadline > now ? deadline - now : 0;
     }
 
-    const plh_slot_result acquired = plh_slot_rw_acquire_write(s.view.slot_state(sequence), s.owner, slot_timeout,
-                                                               s.lossless() ? 1 : 0, &s.header().producer_metrics);
+    const plh_slot_result acquired =
+        plh_slot_rw_acquire_write(s.view.slot_state(sequence), s.owner, slot_timeout, s.lossless() ? 1 : 0, &s.header().producer_metrics);
     if (acquired != PLH_SLOT_OK) {
-        return make_error(acquired == PLH_SLOT_TIMEOUT || acquired == PLH_SLOT_LOCKED ? ErrorCode::timeout
-                                                                                      : ErrorCode::unrecoverable,
-                          "datablock '" + s.shm.name() + "': slot " + std::to_string(sequence % capacity) +
-                              " for sequence " + std::to_string(sequence) + ": " + plh_slot_result_string(acquired));
+        return make_error(acquired == PLH_SLOT_TIMEOUT || acquired == PLH_SLOT_LOCKED ? ErrorCode::timeout : ErrorCode::unrecoverable,
+                          "datablock '" + s.shm.name() + "': slot " + std::to_string(sequence % capacity) + " for sequence " +
+                              std::to_string(sequence) + ": " + plh_slot_result_string(acquired));
     }
     s.header().write_sequence.store(sequence, std::memory_order_relaxed);
     ++s.open_guards;
@@ -348,9 +342,9 @@ Result<WriteTransactionGuard> Producer::acquire_write(std::chrono::nanoseconds t
 
 Result<void> Producer::write(std::span<const std::byte> payload, std::chrono::nanoseconds timeout) {
     if (payload.size() > state_->config.slot_bytes) {
-        return make_error(ErrorCode::invalid_argument, "payload of " + std::to_string(payload.size()) +
-                                                           " bytes exceeds slot_bytes " +
-                                                           std::to_string(state_->config.slot_bytes));
+        return make_error(
+            ErrorCode::invalid_argument,
+            "payload of " + std::to_string(payload.size()) + " bytes exceeds slot_bytes " + std::to_string(state_->config.slot_bytes));
     }
     auto slot = acquire_write(timeout);
     if (!slot) return std::move(slot).error();
@@ -382,19 +376,20 @@ Result<void> Producer::skip_to(std::uint64_t sequence, std::chrono::nanoseconds 
         return make_error(ErrorCode::busy, "datablock '" + s.shm.name() + "': commit or abandon the slot being written first");
     }
     if (sequence < s.next_sequence) {
-        return make_error(ErrorCode::invalid_argument, "datablock '" + s.shm.name() + "': cannot skip back to sequence " +
-                                                           std::to_string(sequence) + " (next is " +
-                                                           std::to_string(s.next_sequence) + ")");
+        return make_error(ErrorCode::invalid_argument,
+                          "datablock '" + s.shm.name() + "': cannot skip back to sequence " + std::to_string(sequence) + " (next is " +
+                              std::to_string(s.next_sequence) + ")");
     }
     if (sequence == s.next_sequence) return {};
     if (s.lossless()) {
         // Lossless readers move up to the floor only when they have read
         // everything below it that was committed: wait until they have.
         auto drained = [&] { return s.min_consumer_position(s.next_sequence) >= s.next_sequence; };
-        if (!detail::wait_until(s.options.wait, s.header().space_futex, s.header().space_waiters, detail::deadline_after(timeout),
-                                drained, [&] { s.retire_dead_consumers(); })) {
-            return make_error(ErrorCode::timeout, "datablock '" + s.shm.name() + "': cannot skip to sequence " +
-                                                      std::to_string(sequence) + " while waiting for " + s.slowest_consumer());
+        if (!detail::wait_until(s.options.wait, s.header().space_futex, s.header().space_waiters, detail::deadline_after(timeout), drained,
+                                [&] { s.retire_dead_consumers(); })) {
+            return make_error(ErrorCode::timeout,
+                              "datablock '" + s.shm.name() + "': cannot skip to sequence " + std::to_string(sequence) +
+                                  " while waiting for " + s.slowest_consumer());
         }
     }
     // The floor before the count: a reader that sees the new count sees the floor.
@@ -405,8 +400,7 @@ Result<void> Producer::skip_to(std::uint64_t sequence, std::chrono::nanoseconds 
     return {};
 }
 
-Result<std::uint64_t> Producer::write_zone(std::string_view name, std::span<const std::byte> data,
-                                           std::chrono::nanoseconds timeout) {
+Result<std::uint64_t> Producer::write_zone(std::string_view name, std::span<const std::byte> data, std::chrono::nanoseconds timeout) {
     return detail::write_zone(state_->view, *state_->checksum, name, data, timeout);
 }
 
@@ -452,9 +446,8 @@ Result<void> WriteTransactionGuard::commit_stamped(std::size_t bytes, std::uint6
     if (state_ == nullptr) return make_error(ErrorCode::invalid_argument, "commit of a released slot");
     ProducerState& s = *state_;
     if (bytes > s.config.slot_bytes) {
-        return make_error(ErrorCode::invalid_argument, "commit of " + std::to_string(bytes) +
-                                                           " bytes exceeds slot_bytes " +
-                                                           std::to_string(s.config.slot_bytes));
+        return make_error(ErrorCode::invalid_argument,
+                          "commit of " + std::to_string(bytes) + " bytes exceeds slot_bytes " + std::to_string(s.config.slot_bytes));
     }
     if (s.producer_gone) {
         abandon();
@@ -483,4 +476,4 @@ void WriteTransactionGuard::abandon() noexcept {
     s.guard_done();
 }
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

@@ -8,15 +8,12 @@
 namespace pylabhub::datablock::detail {
 namespace {
 
-constexpr std::uint64_t round_up(std::uint64_t value, std::uint64_t alignment) {
-    return (value + alignment - 1) / alignment * alignment;
-}
+constexpr std::uint64_t round_up(std::uint64_t value, std::uint64_t alignment) { return (value + alignment - 1) / alignment * alignment; }
 
-} // namespace
+}  // namespace
 
 SegmentLayout SegmentLayout::compute(std::uint32_t slot_count, std::uint64_t slot_bytes, std::uint32_t max_consumers,
-                                     std::uint32_t digest_bytes, const std::uint64_t* zone_bytes,
-                                     std::uint32_t zone_count) {
+                                     std::uint32_t digest_bytes, const std::uint64_t* zone_bytes, std::uint32_t zone_count) {
     SegmentLayout layout;
     layout.digest_bytes = digest_bytes;
     layout.slot_count = slot_count;
@@ -47,16 +44,45 @@ const crypto::Digest256& header_layout_hash() {
             text += ";" + std::string(name) + "@" + std::to_string(offset) + ":" + std::to_string(size);
         };
 #define PLH_FIELD(f) add(#f, offsetof(SegmentHeader, f), sizeof(SegmentHeader::f))
-        PLH_FIELD(magic); PLH_FIELD(layout_version); PLH_FIELD(header_bytes); PLH_FIELD(header_layout_hash);
-        PLH_FIELD(total_bytes); PLH_FIELD(slot_bytes); PLH_FIELD(slot_stride); PLH_FIELD(slot_count);
-        PLH_FIELD(max_consumers); PLH_FIELD(sync_policy); PLH_FIELD(checksum_policy); PLH_FIELD(checksum_mode);
-        PLH_FIELD(flex_zone_count); PLH_FIELD(has_schema); PLH_FIELD(digest_bytes); PLH_FIELD(schema_version); PLH_FIELD(schema_hash);
-        PLH_FIELD(schema_name); PLH_FIELD(shared_secret); PLH_FIELD(creator_pid); PLH_FIELD(created_ns);
-        PLH_FIELD(write_sequence); PLH_FIELD(commit_count); PLH_FIELD(producer_owner);
-        PLH_FIELD(producer_heartbeat_ns); PLH_FIELD(commit_futex); PLH_FIELD(closed); PLH_FIELD(writer_backpressure_timeouts);
-        PLH_FIELD(recovery_actions); PLH_FIELD(sequence_floor); PLH_FIELD(producer_metrics); PLH_FIELD(commit_waiters);
-        PLH_FIELD(space_futex); PLH_FIELD(space_waiters); PLH_FIELD(reader_timeouts); PLH_FIELD(checksum_failures);
-        PLH_FIELD(schema_mismatches); PLH_FIELD(slots_read_retired); PLH_FIELD(consumer_attaches);
+        PLH_FIELD(magic);
+        PLH_FIELD(layout_version);
+        PLH_FIELD(header_bytes);
+        PLH_FIELD(header_layout_hash);
+        PLH_FIELD(total_bytes);
+        PLH_FIELD(slot_bytes);
+        PLH_FIELD(slot_stride);
+        PLH_FIELD(slot_count);
+        PLH_FIELD(max_consumers);
+        PLH_FIELD(sync_policy);
+        PLH_FIELD(checksum_policy);
+        PLH_FIELD(checksum_mode);
+        PLH_FIELD(flex_zone_count);
+        PLH_FIELD(has_schema);
+        PLH_FIELD(digest_bytes);
+        PLH_FIELD(schema_version);
+        PLH_FIELD(schema_hash);
+        PLH_FIELD(schema_name);
+        PLH_FIELD(shared_secret);
+        PLH_FIELD(creator_pid);
+        PLH_FIELD(created_ns);
+        PLH_FIELD(write_sequence);
+        PLH_FIELD(commit_count);
+        PLH_FIELD(producer_owner);
+        PLH_FIELD(producer_heartbeat_ns);
+        PLH_FIELD(commit_futex);
+        PLH_FIELD(closed);
+        PLH_FIELD(writer_backpressure_timeouts);
+        PLH_FIELD(recovery_actions);
+        PLH_FIELD(sequence_floor);
+        PLH_FIELD(producer_metrics);
+        PLH_FIELD(commit_waiters);
+        PLH_FIELD(space_futex);
+        PLH_FIELD(space_waiters);
+        PLH_FIELD(reader_timeouts);
+        PLH_FIELD(checksum_failures);
+        PLH_FIELD(schema_mismatches);
+        PLH_FIELD(slots_read_retired);
+        PLH_FIELD(consumer_attaches);
         PLH_FIELD(consumer_metrics);
 #undef PLH_FIELD
         text += ";ConsumerEntry#" + std::to_string(sizeof(ConsumerEntry));
@@ -67,7 +93,7 @@ const crypto::Digest256& header_layout_hash() {
     return hash;
 }
 
-} // namespace pylabhub::datablock::detail
+}  // namespace pylabhub::datablock::detail
 
 namespace pylabhub::datablock::detail {
 
@@ -116,13 +142,12 @@ Result<SegmentLayout> read_segment_layout(const platform::SharedMemory& shm) {
         return wrong("header layout hash differs: the segment has " + hex(h.header_layout_hash, 32) + ", this build " +
                      crypto::to_hex(header_layout_hash()) + " (made by another pyLabHub version or build settings)");
     }
-    if (h.slot_count == 0 || h.max_consumers == 0 || h.slot_bytes == 0 || h.flex_zone_count > 64 ||
-        h.digest_bytes > kMaxDigestBytes || h.slot_stride < h.slot_bytes) {
-        return make_error(ErrorCode::corrupt, "header config is impossible (slot_count " + std::to_string(h.slot_count) +
-                                                  ", slot_bytes " + std::to_string(h.slot_bytes) + ", slot_stride " +
-                                                  std::to_string(h.slot_stride) + ", max_consumers " +
-                                                  std::to_string(h.max_consumers) + ", digest_bytes " +
-                                                  std::to_string(h.digest_bytes) + ")");
+    if (h.slot_count == 0 || h.max_consumers == 0 || h.slot_bytes == 0 || h.flex_zone_count > 64 || h.digest_bytes > kMaxDigestBytes ||
+        h.slot_stride < h.slot_bytes) {
+        return make_error(ErrorCode::corrupt,
+                          "header config is impossible (slot_count " + std::to_string(h.slot_count) + ", slot_bytes " +
+                              std::to_string(h.slot_bytes) + ", slot_stride " + std::to_string(h.slot_stride) + ", max_consumers " +
+                              std::to_string(h.max_consumers) + ", digest_bytes " + std::to_string(h.digest_bytes) + ")");
     }
     const auto tables = SegmentLayout::compute(h.slot_count, h.slot_bytes, h.max_consumers, h.digest_bytes, nullptr, 0);
     if (tables.zones_offset + std::uint64_t{h.flex_zone_count} * sizeof(FlexZoneEntry) > shm.size()) {
@@ -131,8 +156,8 @@ Result<SegmentLayout> read_segment_layout(const platform::SharedMemory& shm) {
     const auto* zones = reinterpret_cast<const FlexZoneEntry*>(shm.data() + tables.zones_offset);
     std::vector<std::uint64_t> zone_bytes(h.flex_zone_count);
     for (std::uint32_t i = 0; i < h.flex_zone_count; ++i) zone_bytes[i] = zones[i].bytes;
-    const SegmentLayout layout = SegmentLayout::compute(h.slot_count, h.slot_bytes, h.max_consumers, h.digest_bytes,
-                                                        zone_bytes.data(), h.flex_zone_count);
+    const SegmentLayout layout =
+        SegmentLayout::compute(h.slot_count, h.slot_bytes, h.max_consumers, h.digest_bytes, zone_bytes.data(), h.flex_zone_count);
     if (h.total_bytes != layout.total_bytes || shm.size() < layout.total_bytes) {
         return wrong("segment too small: " + std::to_string(shm.size()) + " bytes, its header describes " +
                      std::to_string(layout.total_bytes));
@@ -186,8 +211,7 @@ bool settle_dead_consumer(const SegmentView& view, ConsumerEntry& entry) {
     return inside != kNoSequence;
 }
 
-bool retire_dead_consumer(const SegmentView& view, ConsumerEntry& entry, std::uint64_t dead, std::uint64_t retirer,
-                          bool* was_reading) {
+bool retire_dead_consumer(const SegmentView& view, ConsumerEntry& entry, std::uint64_t dead, std::uint64_t retirer, bool* was_reading) {
     std::uint64_t expected = dead;
     if (!entry.owner.compare_exchange_strong(expected, retirer, std::memory_order_acq_rel)) return false;
     entry.active.store(0, std::memory_order_seq_cst);  // the writer stops waiting for it
@@ -205,4 +229,4 @@ FlexZoneEntry* find_zone(const SegmentView& view, std::string_view name) {
     return nullptr;
 }
 
-} // namespace pylabhub::datablock::detail
+}  // namespace pylabhub::datablock::detail

@@ -32,8 +32,8 @@ struct alignas(kCacheLine) SegmentHeader {
     std::uint32_t header_bytes;
     std::uint8_t header_layout_hash[32];
     std::uint64_t total_bytes;
-    std::uint64_t slot_bytes;  // payload capacity
-    std::uint64_t slot_stride; // slot_bytes rounded up to a cache line
+    std::uint64_t slot_bytes;   // payload capacity
+    std::uint64_t slot_stride;  // slot_bytes rounded up to a cache line
     std::uint32_t slot_count;
     std::uint32_t max_consumers;
     std::uint32_t sync_policy;
@@ -51,10 +51,10 @@ struct alignas(kCacheLine) SegmentHeader {
 
     // --- written by the producer --------------------------------------------
     alignas(kCacheLine) std::atomic<std::uint64_t> write_sequence;  // next sequence to write
-    std::atomic<std::uint64_t> commit_count;  // sequences [0, commit_count) are committed
-    std::atomic<std::uint64_t> producer_owner;  // owner word of the live producer, 0 when closed
+    std::atomic<std::uint64_t> commit_count;                        // sequences [0, commit_count) are committed
+    std::atomic<std::uint64_t> producer_owner;                      // owner word of the live producer, 0 when closed
     std::atomic<std::uint64_t> producer_heartbeat_ns;
-    std::atomic<std::uint32_t> commit_futex;    // bumped on commit and close; consumers sleep on it
+    std::atomic<std::uint32_t> commit_futex;  // bumped on commit and close; consumers sleep on it
     std::atomic<std::uint32_t> closed;
     std::atomic<std::uint64_t> writer_backpressure_timeouts;
     std::atomic<std::uint64_t> recovery_actions;
@@ -66,8 +66,8 @@ struct alignas(kCacheLine) SegmentHeader {
 
     // --- written by consumers ------------------------------------------------
     alignas(kCacheLine) std::atomic<std::uint32_t> commit_waiters;  // consumers asleep on commit_futex
-    std::atomic<std::uint32_t> space_futex;     // bumped when a consumer frees space; the producer sleeps on it
-    std::atomic<std::uint32_t> space_waiters;   // 1 while the producer is asleep on space_futex
+    std::atomic<std::uint32_t> space_futex;                         // bumped when a consumer frees space; the producer sleeps on it
+    std::atomic<std::uint32_t> space_waiters;                       // 1 while the producer is asleep on space_futex
     std::atomic<std::uint64_t> reader_timeouts;
     std::atomic<std::uint64_t> checksum_failures;
     std::atomic<std::uint64_t> schema_mismatches;
@@ -79,8 +79,8 @@ struct alignas(kCacheLine) SegmentHeader {
 
 /// One consumer's row, on its own cache line.
 struct alignas(kCacheLine) ConsumerEntry {
-    std::atomic<std::uint64_t> owner;     // owner word, 0 = free
-    std::atomic<std::uint32_t> active;    // 1 once position is valid
+    std::atomic<std::uint64_t> owner;   // owner word, 0 = free
+    std::atomic<std::uint32_t> active;  // 1 once position is valid
     std::uint32_t reserved0;
     std::atomic<std::uint64_t> start_time;
     std::atomic<std::uint64_t> position;  // next sequence this consumer will read
@@ -143,19 +143,17 @@ struct SegmentView {
     ConsumerEntry* consumers() const { return reinterpret_cast<ConsumerEntry*>(base + layout.consumers_offset); }
     FlexZoneEntry* zones() const { return reinterpret_cast<FlexZoneEntry*>(base + layout.zones_offset); }
     plh_slot_rw_state* slot_state(std::uint64_t sequence) const {
-        return reinterpret_cast<plh_slot_rw_state*>(base + layout.slot_states_offset) +
-               sequence % layout.slot_count;
+        return reinterpret_cast<plh_slot_rw_state*>(base + layout.slot_states_offset) + sequence % layout.slot_count;
     }
     std::uint8_t* digest(std::uint64_t sequence) const {
-        return reinterpret_cast<std::uint8_t*>(base + layout.digests_offset) +
-               (sequence % layout.slot_count) * layout.digest_bytes;
+        return reinterpret_cast<std::uint8_t*>(base + layout.digests_offset) + (sequence % layout.slot_count) * layout.digest_bytes;
     }
     std::byte* slot_data(std::uint64_t sequence) const {
         return base + layout.slots_offset + (sequence % layout.slot_count) * layout.slot_stride;
     }
 };
 
-} // namespace pylabhub::datablock::detail
+}  // namespace pylabhub::datablock::detail
 
 #include <string_view>
 
@@ -200,15 +198,12 @@ bool settle_dead_consumer(const SegmentView& view, ConsumerEntry& entry);
 /// Retires the row of dead consumer `dead`: claims it for `retirer` (an
 /// owner word of a live process) so only one retirer settles it, settles
 /// it, frees it. False if another process got the row first.
-bool retire_dead_consumer(const SegmentView& view, ConsumerEntry& entry, std::uint64_t dead, std::uint64_t retirer,
-                          bool* was_reading);
+bool retire_dead_consumer(const SegmentView& view, ConsumerEntry& entry, std::uint64_t dead, std::uint64_t retirer, bool* was_reading);
 
 /// The layout a Producer creates for `config`.
 SegmentLayout layout_for(const DataBlockConfig& config);
 
 /// True for sync policies where the writer must not overtake a consumer.
-inline bool is_lossless(std::uint32_t sync_policy) {
-    return sync_policy != static_cast<std::uint32_t>(SyncPolicy::latest_only);
-}
+inline bool is_lossless(std::uint32_t sync_policy) { return sync_policy != static_cast<std::uint32_t>(SyncPolicy::latest_only); }
 
-} // namespace pylabhub::datablock::detail
+}  // namespace pylabhub::datablock::detail

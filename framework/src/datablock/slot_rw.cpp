@@ -60,12 +60,12 @@ plh_slot_result take_write_lock(plh_slot_rw_state* slot, uint64_t owner, uint64_
     }
 }
 
-} // namespace
+}  // namespace
 
 extern "C" {
 
-plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t timeout_ns,
-                                          int wait_for_readers, plh_slot_metrics* metrics) {
+plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t timeout_ns, int wait_for_readers,
+                                          plh_slot_metrics* metrics) {
     if (slot == nullptr || owner_word == 0) return PLH_SLOT_ERROR;
     // One clock read: the write's start time, which also starts the timeout.
     const uint64_t started = monotonic_time_ns();
@@ -101,8 +101,8 @@ plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owne
     return PLH_SLOT_OK;
 }
 
-plh_slot_result plh_slot_rw_commit(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t sequence,
-                                   uint64_t payload_bytes, uint64_t commit_ns, plh_slot_metrics* metrics) {
+plh_slot_result plh_slot_rw_commit(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t sequence, uint64_t payload_bytes,
+                                   uint64_t commit_ns, plh_slot_metrics* metrics) {
     if (slot == nullptr) return PLH_SLOT_ERROR;
     if (field(slot->write_lock).load(std::memory_order_relaxed) != owner_word ||
         field(slot->state).load(std::memory_order_relaxed) != PLH_SLOT_WRITING) {
@@ -130,8 +130,7 @@ plh_slot_result plh_slot_rw_release_write(plh_slot_rw_state* slot, uint64_t owne
     return PLH_SLOT_OK;
 }
 
-plh_slot_result plh_slot_rw_acquire_read(plh_slot_rw_state* slot, uint64_t sequence, uint64_t* generation,
-                                         plh_slot_metrics* metrics) {
+plh_slot_result plh_slot_rw_acquire_read(plh_slot_rw_state* slot, uint64_t sequence, uint64_t* generation, plh_slot_metrics* metrics) {
     if (slot == nullptr || generation == nullptr) return PLH_SLOT_ERROR;
     field(slot->reader_count).fetch_add(1, std::memory_order_seq_cst);
     const uint64_t seen = field(slot->generation).load(std::memory_order_seq_cst);
@@ -164,8 +163,7 @@ plh_slot_result plh_slot_rw_release_read(plh_slot_rw_state* slot, plh_slot_metri
     uint32_t readers = field(slot->reader_count).load(std::memory_order_relaxed);
     do {
         if (readers == 0) return PLH_SLOT_INVALID_STATE;  // never underflow
-    } while (!field(slot->reader_count).compare_exchange_weak(readers, readers - 1, std::memory_order_release,
-                                                              std::memory_order_relaxed));
+    } while (!field(slot->reader_count).compare_exchange_weak(readers, readers - 1, std::memory_order_release, std::memory_order_relaxed));
     count(metrics, &plh_slot_metrics::reads_ok);
     return PLH_SLOT_OK;
 }
@@ -185,4 +183,4 @@ const char* plh_slot_result_string(plh_slot_result result) {
     return "unknown result";
 }
 
-} // extern "C"
+}  // extern "C"

@@ -29,8 +29,8 @@ inline constexpr std::uint64_t kMaxSleepNs = 10'000'000;
 
 /// Waits until ready() or `deadline_ns` (monotonic); true when ready.
 template <typename Ready, typename Periodic>
-bool wait_until(WaitStrategy strategy, const std::atomic<std::uint32_t>& futex_word,
-                std::atomic<std::uint32_t>& waiters, std::uint64_t deadline_ns, Ready&& ready, Periodic&& periodic) {
+bool wait_until(WaitStrategy strategy, const std::atomic<std::uint32_t>& futex_word, std::atomic<std::uint32_t>& waiters,
+                std::uint64_t deadline_ns, Ready&& ready, Periodic&& periodic) {
     platform::Backoff backoff;
     std::uint32_t spins = 0;
     std::uint32_t rounds = 0;
@@ -41,8 +41,7 @@ bool wait_until(WaitStrategy strategy, const std::atomic<std::uint32_t>& futex_w
         // Reading the clock costs more than a spin (a vDSO call, dearer in a
         // VM): while spinning it is read every 16th round; the backoff's
         // pauses and the sleeps below are long enough to read it each time.
-        const bool spinning = strategy == WaitStrategy::busy_poll ||
-                              (strategy == WaitStrategy::blocking && spins < kSpinsBeforeSleep);
+        const bool spinning = strategy == WaitStrategy::busy_poll || (strategy == WaitStrategy::blocking && spins < kSpinsBeforeSleep);
         if (!spinning || (++rounds & 15U) == 0) now = platform::monotonic_time_ns();
         if (now >= deadline_ns) return false;
         if (now >= next_periodic) {
@@ -50,12 +49,8 @@ bool wait_until(WaitStrategy strategy, const std::atomic<std::uint32_t>& futex_w
             next_periodic = now + kPeriodicIntervalNs;
         }
         switch (strategy) {
-        case WaitStrategy::busy_poll:
-            platform::cpu_relax();
-            break;
-        case WaitStrategy::spin_yield:
-            backoff.pause();
-            break;
+        case WaitStrategy::busy_poll: platform::cpu_relax(); break;
+        case WaitStrategy::spin_yield: backoff.pause(); break;
         case WaitStrategy::blocking:
             if (spins < kSpinsBeforeSleep) {
                 ++spins;
@@ -88,4 +83,4 @@ inline std::uint64_t deadline_after(std::chrono::nanoseconds timeout) noexcept {
     return platform::monotonic_time_ns() + static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
 }
 
-} // namespace pylabhub::datablock::detail
+}  // namespace pylabhub::datablock::detail

@@ -93,7 +93,7 @@ private:
     }
 };
 
-} // namespace
+}  // namespace
 
 spdlog::logger& logger() {
     // Function-local static: initialised once, thread-safe, and alive for
@@ -137,19 +137,16 @@ Result<Format> parse_format(std::string_view text) {
 
 Result<Level> parse_level(std::string_view text) {
     std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     static constexpr std::pair<std::string_view, Level> names[] = {
-        {"trace", Level::trace}, {"debug", Level::debug}, {"info", Level::info},
-        {"warn", Level::warn},   {"warning", Level::warn}, {"error", Level::error},
-        {"critical", Level::critical}, {"off", Level::off},
+        {"trace", Level::trace},  {"debug", Level::debug}, {"info", Level::info},         {"warn", Level::warn},
+        {"warning", Level::warn}, {"error", Level::error}, {"critical", Level::critical}, {"off", Level::off},
     };
     for (const auto& [name, level] : names) {
         if (lower == name) return level;
     }
     return make_error(ErrorCode::invalid_argument,
-                      "unknown log level '" + std::string(text) +
-                          "' (expected trace, debug, info, warn, error, critical or off)");
+                      "unknown log level '" + std::string(text) + "' (expected trace, debug, info, warn, error, critical or off)");
 }
 
-} // namespace pylabhub::log
+}  // namespace pylabhub::log

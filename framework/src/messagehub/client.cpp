@@ -42,7 +42,7 @@ ChannelRecord record_from(const json& j) {
     return r;
 }
 
-} // namespace
+}  // namespace
 
 std::string default_endpoint() {
     std::filesystem::path directory;
@@ -94,10 +94,10 @@ struct Client::Impl {
                 zmq::pollitem_t item{static_cast<void*>(*socket), 0, ZMQ_POLLIN, 0};
                 if (left.count() <= 0 || zmq::poll(&item, 1, left) == 0) {
                     socket.reset();  // drop whatever is queued; a fresh socket next time
-                    return make_error(ErrorCode::timeout, "no answer from the broker at " + endpoint + " within " +
-                                                              std::to_string(timeout.count()) +
-                                                              " ms (is 'pylabhub broker' running? does it require CurveZMQ keys" +
-                                                              (curve ? ", and are these the right ones?)" : "?)"));
+                    return make_error(ErrorCode::timeout,
+                                      "no answer from the broker at " + endpoint + " within " + std::to_string(timeout.count()) +
+                                          " ms (is 'pylabhub broker' running? does it require CurveZMQ keys" +
+                                          (curve ? ", and are these the right ones?)" : "?)"));
                 }
                 zmq::message_t delimiter;
                 zmq::message_t payload;
@@ -109,9 +109,9 @@ struct Client::Impl {
                 if (reply.value("id", 0ULL) != id) continue;  // a late answer to an earlier request
                 if (reply.value("status", "") != "ok") {
                     const std::string code = reply.value("code", "");
-                    return make_error(code == "not_found"      ? ErrorCode::not_found
-                                      : code == "rate_limited" ? ErrorCode::busy
-                                                               : ErrorCode::invalid_argument,
+                    return make_error(code == "not_found"          ? ErrorCode::not_found
+                                          : code == "rate_limited" ? ErrorCode::busy
+                                                                   : ErrorCode::invalid_argument,
                                       "broker: " + reply.value("message", std::string("error")));
                 }
                 return reply;
@@ -160,9 +160,9 @@ Result<ChannelRecord> Client::discover(const std::string& channel, const std::op
     if (!reply) return std::move(reply).error();
     ChannelRecord record = record_from(*reply);
     if (expected_schema_hash && record.schema_hash != *expected_schema_hash) {
-        return make_error(ErrorCode::mismatch, "channel '" + channel + "': schema mismatch: expected '" + expected_schema_name +
-                                                   "' hash " + *expected_schema_hash + ", the producer registered '" +
-                                                   record.schema_name + "' hash " + record.schema_hash);
+        return make_error(ErrorCode::mismatch,
+                          "channel '" + channel + "': schema mismatch: expected '" + expected_schema_name + "' hash " +
+                              *expected_schema_hash + ", the producer registered '" + record.schema_name + "' hash " + record.schema_hash);
     }
     return record;
 }
@@ -174,15 +174,21 @@ Result<void> Client::deregister(const std::string& channel, const std::string& t
 }
 
 Result<void> Client::register_consumer(const std::string& channel, const ConsumerRecord& consumer) {
-    auto reply = impl_->call({{"type", "CONSUMER_REG_REQ"}, {"channel", channel}, {"consumer_id", consumer.id},
-                              {"consumer_pid", consumer.pid}, {"consumer_host", consumer.host}});
+    auto reply = impl_->call({{"type", "CONSUMER_REG_REQ"},
+                              {"channel", channel},
+                              {"consumer_id", consumer.id},
+                              {"consumer_pid", consumer.pid},
+                              {"consumer_host", consumer.host}});
     if (!reply) return std::move(reply).error();
     return {};
 }
 
 Result<void> Client::deregister_consumer(const std::string& channel, const ConsumerRecord& consumer) {
-    auto reply = impl_->call({{"type", "CONSUMER_DEREG_REQ"}, {"channel", channel}, {"consumer_id", consumer.id},
-                              {"consumer_pid", consumer.pid}, {"consumer_host", consumer.host}});
+    auto reply = impl_->call({{"type", "CONSUMER_DEREG_REQ"},
+                              {"channel", channel},
+                              {"consumer_id", consumer.id},
+                              {"consumer_pid", consumer.pid},
+                              {"consumer_host", consumer.host}});
     if (!reply) return std::move(reply).error();
     return {};
 }
@@ -203,15 +209,19 @@ Result<std::vector<ChannelRecord>> Client::list() {
 
 namespace {
 EndpointRecord endpoint_from(const json& j) {
-    return {j.value("channel", ""), j.value("endpoint", ""), j.value("curve_public_key", ""), j.value("transport", ""),
+    return {j.value("channel", ""), j.value("endpoint", ""), j.value("curve_public_key", ""),   j.value("transport", ""),
             j.value("pid", 0ULL),   j.value("host", ""),     j.value("last_heartbeat_ms", 0ULL)};
 }
-} // namespace
+}  // namespace
 
 Result<void> Client::register_endpoint(const EndpointRecord& record) {
-    auto reply = impl_->call({{"type", "ENDPOINT_REG_REQ"}, {"channel", record.channel}, {"endpoint", record.endpoint},
-                              {"curve_public_key", record.curve_public_key}, {"transport", record.transport},
-                              {"pid", record.pid}, {"host", record.host}});
+    auto reply = impl_->call({{"type", "ENDPOINT_REG_REQ"},
+                              {"channel", record.channel},
+                              {"endpoint", record.endpoint},
+                              {"curve_public_key", record.curve_public_key},
+                              {"transport", record.transport},
+                              {"pid", record.pid},
+                              {"host", record.host}});
     if (!reply) return std::move(reply).error();
     return {};
 }
@@ -258,7 +268,6 @@ Result<std::string> Client::request(const std::string& text) {
 }
 
 namespace {
-
 
 /// How many requests one client (one connection) may make in a second. A
 /// host repeats each registration of its channels, consumers and endpoints
@@ -308,8 +317,7 @@ std::string rate_limited_reply(const std::string& request) {
         }
     }
     return std::string(R"({"type":"ERROR","status":"error","code":"rate_limited",)") + (id.empty() ? "" : "\"id\":" + id + ",") +
-           R"("message":"more than )" + std::to_string(kRequestsPerClientPerSecond) +
-           R"( requests in a second from this client: slow down"})";
+        R"("message":"more than )" + std::to_string(kRequestsPerClientPerSecond) + R"( requests in a second from this client: slow down"})";
 }
 
 std::uint64_t steady_ms() {
@@ -345,12 +353,14 @@ Result<void> serve(const std::string& endpoint, RegistryOptions options, const s
     try {
         router.bind(endpoint);
     } catch (const zmq::error_t& e) {
-        return make_error(ErrorCode::busy, "broker: cannot bind " + endpoint + ": " + e.what() +
-                                               (e.num() == EADDRINUSE ? " (another broker is running there?)" : ""));
+        return make_error(
+            ErrorCode::busy,
+            "broker: cannot bind " + endpoint + ": " + e.what() + (e.num() == EADDRINUSE ? " (another broker is running there?)" : ""));
     }
     log::logger().info("broker: serving on {}{}", endpoint,
-                       !curve_secret ? "" : allow_list ? " (CurveZMQ required, " + std::to_string(allowed_clients.size()) + " allowed client keys)"
-                                                       : std::string(" (CurveZMQ required)"));
+                       !curve_secret    ? ""
+                           : allow_list ? " (CurveZMQ required, " + std::to_string(allowed_clients.size()) + " allowed client keys)"
+                                        : std::string(" (CurveZMQ required)"));
     auto last_expiry = std::chrono::steady_clock::now();
     ClientBudgets budgets;
     while (!should_stop()) {
@@ -363,8 +373,8 @@ Result<void> serve(const std::string& endpoint, RegistryOptions options, const s
             if (frames.size() < 2) continue;
             // [identity, (empty delimiter,) payload]
             const std::string payload = frames.back().to_string();
-            const std::string answer = budgets.take(frames.front().to_string(), steady_ms()) ? registry.handle(payload)
-                                                                                           : rate_limited_reply(payload);
+            const std::string answer =
+                budgets.take(frames.front().to_string(), steady_ms()) ? registry.handle(payload) : rate_limited_reply(payload);
             router.send(zmq::buffer(frames.front().data(), frames.front().size()), zmq::send_flags::sndmore);
             if (frames.size() >= 3) router.send(zmq::message_t(), zmq::send_flags::sndmore);
             router.send(zmq::buffer(answer), zmq::send_flags::none);
@@ -380,7 +390,7 @@ Result<void> serve(const std::string& endpoint, RegistryOptions options, const s
     return {};
 }
 
-} // namespace
+}  // namespace
 
 Result<void> run_broker(const std::string& endpoint, RegistryOptions options, const std::function<bool()>& should_stop,
                         const std::optional<std::string>& curve_secret, const std::vector<std::string>& allowed_clients) {
@@ -389,9 +399,10 @@ Result<void> run_broker(const std::string& endpoint, RegistryOptions options, co
     try {
         return serve(endpoint, std::move(options), should_stop, curve_secret, allowed_clients);
     } catch (const zmq::error_t& e) {
-        return make_error(ErrorCode::system, std::string("broker on ") + endpoint + ": " + e.what() +
-                                                 (e.num() == EMFILE ? " (the open-file limit, 'ulimit -n'?)" : ""));
+        return make_error(
+            ErrorCode::system,
+            std::string("broker on ") + endpoint + ": " + e.what() + (e.num() == EMFILE ? " (the open-file limit, 'ulimit -n'?)" : ""));
     }
 }
 
-} // namespace pylabhub::messagehub
+}  // namespace pylabhub::messagehub

@@ -46,7 +46,7 @@ Result<void> write_key(const std::filesystem::path& file, const std::string& com
     return {};
 }
 
-} // namespace
+}  // namespace
 
 Result<void> write_curve_keypair(const std::filesystem::path& base, const CurveKeyPair& pair) {
     const std::filesystem::path public_file = base.string() + ".pub";
@@ -54,7 +54,8 @@ Result<void> write_curve_keypair(const std::filesystem::path& base, const CurveK
     if (std::filesystem::exists(public_file) || std::filesystem::exists(secret_file)) {
         return make_error(ErrorCode::already_exists, base.string() + ".pub or .key exists already; not overwritten");
     }
-    if (auto written = write_key(secret_file, "pyLabHub CurveZMQ secret key: keep it private", pair.secret_key, 0600); !written) return written;
+    if (auto written = write_key(secret_file, "pyLabHub CurveZMQ secret key: keep it private", pair.secret_key, 0600); !written)
+        return written;
     return write_key(public_file, "pyLabHub CurveZMQ public key", pair.public_key, 0644);
 }
 
@@ -67,4 +68,4 @@ Result<std::string> read_curve_key(const std::filesystem::path& file) {
     return key;
 }
 
-} // namespace pylabhub::messagehub
+}  // namespace pylabhub::messagehub

@@ -114,11 +114,11 @@ std::string new_token() {
 }
 
 json endpoint_json(const EndpointRecord& e) {
-    return {{"channel", e.channel}, {"endpoint", e.endpoint}, {"curve_public_key", e.curve_public_key},
-            {"transport", e.transport}, {"pid", e.pid}, {"host", e.host}, {"last_heartbeat_ms", e.last_heartbeat_ms}};
+    return {{"channel", e.channel}, {"endpoint", e.endpoint}, {"curve_public_key", e.curve_public_key},  {"transport", e.transport},
+            {"pid", e.pid},         {"host", e.host},         {"last_heartbeat_ms", e.last_heartbeat_ms}};
 }
 
-} // namespace
+}  // namespace
 
 Registry::Registry(RegistryOptions options) : options_(std::move(options)) {}
 
@@ -143,9 +143,7 @@ std::vector<std::string> Registry::expire() {
         // Consumers of this broker's host whose process is gone, and any
         // consumer whose host stopped repeating its registration.
         consumers.erase(std::remove_if(consumers.begin(), consumers.end(),
-                                       [&](const ConsumerRecord& c) {
-                                           return !lapse(c.host, c.pid, c.last_heartbeat_ms, now).empty();
-                                       }),
+                                       [&](const ConsumerRecord& c) { return !lapse(c.host, c.pid, c.last_heartbeat_ms, now).empty(); }),
                         consumers.end());
         if (const std::string why = gone(it->second, now); !why.empty()) {
             dropped.push_back(it->second.channel + " (" + why + ")");
@@ -184,12 +182,11 @@ std::string Registry::handle(const std::string& text) noexcept {
 
 std::string Registry::handle_request(const std::string& text) {
     if (text.size() > kMaxRequestBytes) {
-        return error_reply("ERROR", json(), "request of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
-                                                std::to_string(kMaxRequestBytes));
+        return error_reply("ERROR", json(),
+                           "request of " + std::to_string(text.size()) + " bytes exceeds the limit of " + std::to_string(kMaxRequestBytes));
     }
     if (nests_deeper_than(text, kMaxRequestDepth)) {
-        return error_reply("ERROR", json(), "request nests arrays/objects deeper than " + std::to_string(kMaxRequestDepth) +
-                                                " levels");
+        return error_reply("ERROR", json(), "request nests arrays/objects deeper than " + std::to_string(kMaxRequestDepth) + " levels");
     }
     json request;
     try {
@@ -235,20 +232,22 @@ std::string Registry::handle_request(const std::string& text) {
                 const bool owner = !presented.empty() && presented == old.token;
                 // Only this entry's liveness matters here; expire() sweeps the rest every second.
                 if (!owner && gone(old, r.registered_ms).empty()) {
-                    return error_reply(reply_type, request, "channel '" + r.channel + "' already has a live producer (pid " +
-                                                                std::to_string(old.producer_pid) + " on " + old.producer_host + ")");
+                    return error_reply(reply_type, request,
+                                       "channel '" + r.channel + "' already has a live producer (pid " + std::to_string(old.producer_pid) +
+                                           " on " + old.producer_host + ")");
                 }
                 if (owner) r.token = old.token;
             }
-            log::logger().info("broker: channel '{}' registered by pid {} on {} (shm {}, schema '{}')", r.channel,
-                               r.producer_pid, r.producer_host, r.shm_name, r.schema_name);
+            log::logger().info("broker: channel '{}' registered by pid {} on {} (shm {}, schema '{}')", r.channel, r.producer_pid,
+                               r.producer_host, r.shm_name, r.schema_name);
             if (auto found = channels_.find(r.channel); found != channels_.end()) {
                 r.consumers = found->second.consumers;
             } else if (channels_.size() >= options_.max_channels) {
                 log::logger().warn("broker: refused channel '{}': the registry holds its limit of {} channels", r.channel,
                                    options_.max_channels);
-                return error_reply(reply_type, request, "the broker holds its limit of " + std::to_string(options_.max_channels) +
-                                                            " channels; channel '" + r.channel + "' is refused");
+                return error_reply(reply_type, request,
+                                   "the broker holds its limit of " + std::to_string(options_.max_channels) + " channels; channel '" +
+                                       r.channel + "' is refused");
             }
             channels_[r.channel] = r;
             return reply(reply_type, request, {{"token", r.token}});
@@ -269,9 +268,10 @@ std::string Registry::handle_request(const std::string& text) {
             auto found = channels_.find(channel);
             if (found == channels_.end()) return error_reply(reply_type, request, "no channel '" + channel + "' is registered");
             if (token != found->second.token) {
-                return error_reply(reply_type, request, "channel '" + channel + "' was registered by another client (pid " +
-                                                            std::to_string(found->second.producer_pid) + " on " +
-                                                            found->second.producer_host + "): wrong token");
+                return error_reply(reply_type, request,
+                                   "channel '" + channel + "' was registered by another client (pid " +
+                                       std::to_string(found->second.producer_pid) + " on " + found->second.producer_host +
+                                       "): wrong token");
             }
             if (type == "DEREG_REQ") {
                 log::logger().info("broker: channel '{}' deregistered by pid {}", channel, found->second.producer_pid);
@@ -295,9 +295,9 @@ std::string Registry::handle_request(const std::string& text) {
                             consumers.end());
             if (type == "CONSUMER_REG_REQ") {
                 if (consumers.size() >= options_.max_consumers_per_channel) {
-                    return error_reply(reply_type, request, "channel '" + channel + "' has its limit of " +
-                                                                std::to_string(options_.max_consumers_per_channel) +
-                                                                " registered consumers");
+                    return error_reply(reply_type, request,
+                                       "channel '" + channel + "' has its limit of " + std::to_string(options_.max_consumers_per_channel) +
+                                           " registered consumers");
                 }
                 consumers.push_back(consumer);
             }
@@ -320,16 +320,18 @@ std::string Registry::handle_request(const std::string& text) {
                 const EndpointRecord& old = found->second;
                 const bool same_owner = old.pid == e.pid && old.host == e.host;
                 if (!same_owner && lapse(old.host, old.pid, old.last_heartbeat_ms, e.last_heartbeat_ms).empty()) {
-                    return error_reply(reply_type, request, "channel '" + e.channel + "' is already advertised at " + old.endpoint +
-                                                                " by pid " + std::to_string(old.pid) + " on " + old.host);
+                    return error_reply(reply_type, request,
+                                       "channel '" + e.channel + "' is already advertised at " + old.endpoint + " by pid " +
+                                           std::to_string(old.pid) + " on " + old.host);
                 }
                 if (same_owner && old.endpoint == e.endpoint) {
                     found->second.last_heartbeat_ms = e.last_heartbeat_ms;  // a heartbeat
                     return reply(reply_type, request, json::object());
                 }
             } else if (endpoints_.size() >= options_.max_channels) {
-                return error_reply(reply_type, request, "the broker holds its limit of " + std::to_string(options_.max_channels) +
-                                                            " endpoints; channel '" + e.channel + "' is refused");
+                return error_reply(reply_type, request,
+                                   "the broker holds its limit of " + std::to_string(options_.max_channels) + " endpoints; channel '" +
+                                       e.channel + "' is refused");
             }
             log::logger().info("broker: channel '{}' reachable at {} (pid {} on {}{})", e.channel, e.endpoint, e.pid, e.host,
                                e.curve_public_key.empty() ? "" : ", CurveZMQ");
@@ -340,8 +342,10 @@ std::string Registry::handle_request(const std::string& text) {
             const std::string channel = text_field(request, "channel");
             auto found = endpoints_.find(channel);
             if (found == endpoints_.end()) {
-                return reply(reply_type, request, {{"status", "error"}, {"code", "not_found"},
-                                                   {"message", "channel '" + channel + "' is not advertised on the network"}});
+                return reply(reply_type, request,
+                             {{"status", "error"},
+                              {"code", "not_found"},
+                              {"message", "channel '" + channel + "' is not advertised on the network"}});
             }
             if (type == "ENDPOINT_DISC_REQ") return reply(reply_type, request, endpoint_json(found->second));
             if (found->second.pid != number_field(request, "pid") || found->second.host != text_field(request, "host")) {
@@ -357,10 +361,11 @@ std::string Registry::handle_request(const std::string& text) {
             for (const auto& [name, record] : endpoints_) endpoints.push_back(endpoint_json(record));
             return reply(reply_type, request, {{"channels", list}, {"endpoints", endpoints}});
         }
-        return error_reply("ERROR", request, "unknown request type '" + type +
-                                                 "' (known: REG_REQ, DISC_REQ, DEREG_REQ, GET_SCHEMA_REQ, LIST_REQ, HEARTBEAT_REQ, "
-                                                 "CONSUMER_REG_REQ, CONSUMER_DEREG_REQ, ENDPOINT_REG_REQ, ENDPOINT_DISC_REQ, "
-                                                 "ENDPOINT_DEREG_REQ)");
+        return error_reply("ERROR", request,
+                           "unknown request type '" + type +
+                               "' (known: REG_REQ, DISC_REQ, DEREG_REQ, GET_SCHEMA_REQ, LIST_REQ, HEARTBEAT_REQ, "
+                               "CONSUMER_REG_REQ, CONSUMER_DEREG_REQ, ENDPOINT_REG_REQ, ENDPOINT_DISC_REQ, "
+                               "ENDPOINT_DEREG_REQ)");
     } catch (const BadRequest& bad) {
         return error_reply(reply_type, request, type + ": " + bad.message);
     } catch (const std::exception& e) {
@@ -368,4 +373,4 @@ std::string Registry::handle_request(const std::string& text) {
     }
 }
 
-} // namespace pylabhub::messagehub
+}  // namespace pylabhub::messagehub

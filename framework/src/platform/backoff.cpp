@@ -29,4 +29,4 @@ void Backoff::pause() noexcept {
     if (iteration_ != UINT32_MAX) ++iteration_;
 }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

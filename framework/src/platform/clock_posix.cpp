@@ -10,4 +10,4 @@ std::uint64_t monotonic_time_ns() noexcept {
     return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(now.tv_nsec);
 }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

@@ -32,4 +32,4 @@ inline Error errno_error(std::string_view what, std::string_view operation, int 
     return Error{code_for_errno(err), std::move(message)};
 }
 
-} // namespace pylabhub::platform::detail
+}  // namespace pylabhub::platform::detail

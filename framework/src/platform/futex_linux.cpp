@@ -21,13 +21,11 @@ long futex(const std::atomic<std::uint32_t>& word, int op, std::uint32_t value, 
     return ::syscall(SYS_futex, address, op, value, timeout, nullptr, 0);
 }
 
-} // namespace
+}  // namespace
 
-FutexWaitResult futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected,
-                           std::chrono::nanoseconds timeout) noexcept {
+FutexWaitResult futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected, std::chrono::nanoseconds timeout) noexcept {
     if (timeout.count() <= 0) {
-        return word.load(std::memory_order_acquire) == expected ? FutexWaitResult::timeout
-                                                                : FutexWaitResult::value_changed;
+        return word.load(std::memory_order_acquire) == expected ? FutexWaitResult::timeout : FutexWaitResult::value_changed;
     }
     timespec relative{};
     relative.tv_sec = static_cast<time_t>(timeout.count() / 1'000'000'000);
@@ -48,4 +46,4 @@ int futex_wake(const std::atomic<std::uint32_t>& word, int count) noexcept {
 
 int futex_wake_all(const std::atomic<std::uint32_t>& word) noexcept { return futex_wake(word, INT_MAX); }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

@@ -10,12 +10,12 @@ namespace pylabhub::platform {
 namespace {
 
 Error truncated(const std::filesystem::path& file, std::uint64_t needed, std::uint64_t size) {
-    return make_error(ErrorCode::invalid_argument, file.string() + ": truncated: its headers describe " + std::to_string(needed) +
-                                                       " bytes, the file has " + std::to_string(size) +
-                                                       " (an interrupted copy or build? rebuild or copy it again)");
+    return make_error(ErrorCode::invalid_argument,
+                      file.string() + ": truncated: its headers describe " + std::to_string(needed) + " bytes, the file has " +
+                          std::to_string(size) + " (an interrupted copy or build? rebuild or copy it again)");
 }
 
-} // namespace
+}  // namespace
 
 Result<void> check_library_file(const std::filesystem::path& file) {
     std::error_code error;
@@ -44,4 +44,4 @@ Result<void> check_library_file(const std::filesystem::path& file) {
     return {};
 }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

@@ -38,4 +38,4 @@ Result<void> ensure_private_directory(const std::filesystem::path& directory) {
     return {};
 }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

@@ -47,7 +47,7 @@ Result<ProcStat> read_proc_stat(ProcessId pid) {
     return stat;
 }
 
-} // namespace
+}  // namespace
 
 ProcessId current_pid() noexcept { return static_cast<ProcessId>(::getpid()); }
 
@@ -85,9 +85,7 @@ bool is_process_alive(ProcessId pid, std::uint64_t start_time) noexcept {
     }
 }
 
-std::uint64_t owner_word(const ProcessIdentity& who) noexcept {
-    return (who.pid << 32) | (who.start_time & 0xffff'ffffULL);
-}
+std::uint64_t owner_word(const ProcessIdentity& who) noexcept { return (who.pid << 32) | (who.start_time & 0xffff'ffffULL); }
 
 bool is_owner_word_alive(std::uint64_t word) noexcept {
     const ProcessId pid = owner_word_pid(word);
@@ -113,4 +111,4 @@ std::uint64_t raise_open_file_limit(std::uint64_t wanted) noexcept {
     return limit.rlim_cur;
 }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

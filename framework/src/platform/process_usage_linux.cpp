@@ -51,4 +51,4 @@ ProcessUsage current_process_usage() {
     return usage;
 }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

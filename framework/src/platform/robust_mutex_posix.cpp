@@ -13,15 +13,14 @@
 namespace pylabhub::platform {
 namespace {
 
-static_assert(std::is_trivially_default_constructible_v<SharedRobustMutex> &&
-                  std::is_trivially_destructible_v<SharedRobustMutex>,
+static_assert(std::is_trivially_default_constructible_v<SharedRobustMutex> && std::is_trivially_destructible_v<SharedRobustMutex>,
               "must be placeable in raw shared memory");
 
 constexpr const char* kWhat = "robust mutex";
 
 pthread_mutex_t* as_mutex(void* storage) noexcept { return static_cast<pthread_mutex_t*>(storage); }
 
-} // namespace
+}  // namespace
 
 static_assert(sizeof(pthread_mutex_t) <= 48 && alignof(pthread_mutex_t) <= 8,
               "SharedRobustMutex::storage_ is too small for this platform's pthread_mutex_t");
@@ -48,10 +47,8 @@ Result<LockAcquisition> SharedRobustMutex::after_lock(int rc, const char* operat
             pthread_mutex_unlock(as_mutex(native()));
             return detail::errno_error(kWhat, "make consistent", fixed);
         }
-        const auto count =
-            std::atomic_ref<std::uint64_t>(recovered_count_).fetch_add(1, std::memory_order_relaxed) + 1;
-        log::logger().warn("robust mutex: previous owner died holding it; recovered by pid {} (recovery #{})",
-                           current_pid(), count);
+        const auto count = std::atomic_ref<std::uint64_t>(recovered_count_).fetch_add(1, std::memory_order_relaxed) + 1;
+        log::logger().warn("robust mutex: previous owner died holding it; recovered by pid {} (recovery #{})", current_pid(), count);
         return LockAcquisition::recovered_from_dead_owner;
     }
     if (rc == ENOTRECOVERABLE) {
@@ -63,9 +60,7 @@ Result<LockAcquisition> SharedRobustMutex::after_lock(int rc, const char* operat
     return detail::errno_error(kWhat, operation, rc);
 }
 
-Result<LockAcquisition> SharedRobustMutex::lock() noexcept {
-    return after_lock(pthread_mutex_lock(as_mutex(native())), "lock");
-}
+Result<LockAcquisition> SharedRobustMutex::lock() noexcept { return after_lock(pthread_mutex_lock(as_mutex(native())), "lock"); }
 
 Result<LockAcquisition> SharedRobustMutex::try_lock() noexcept {
     const int rc = pthread_mutex_trylock(as_mutex(native()));
@@ -93,8 +88,7 @@ Result<LockAcquisition> SharedRobustMutex::lock_for(std::chrono::nanoseconds tim
     const int rc = pthread_mutex_clocklock(as_mutex(native()), kClock, &deadline);
 #endif
     if (rc == ETIMEDOUT) {
-        return make_error(ErrorCode::timeout, "robust mutex: not acquired within " +
-                                                  std::to_string(timeout.count() / 1'000'000) + " ms");
+        return make_error(ErrorCode::timeout, "robust mutex: not acquired within " + std::to_string(timeout.count() / 1'000'000) + " ms");
     }
     return after_lock(rc, "lock_for");
 }
@@ -110,4 +104,4 @@ std::uint64_t SharedRobustMutex::recovered_count() const noexcept {
     return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(recovered_count_)).load(std::memory_order_relaxed);
 }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

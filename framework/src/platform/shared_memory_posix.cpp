@@ -15,12 +15,11 @@
 namespace pylabhub::platform {
 namespace {
 
-constexpr std::size_t kMaxNameLength = 255;  // NAME_MAX, without the leading '/'
+constexpr std::size_t kMaxNameLength = 255;        // NAME_MAX, without the leading '/'
 constexpr const char* kShmDirectory = "/dev/shm";  // where glibc keeps POSIX shm
 
 bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 std::string describe(std::string_view name) { return "shared memory '" + std::string(name) + "'"; }
@@ -38,7 +37,7 @@ Result<std::byte*> map(int fd, std::size_t size, ShmAccess access, const std::st
     return static_cast<std::byte*>(address);
 }
 
-} // namespace
+}  // namespace
 
 Result<std::string> SharedMemory::normalize_name(std::string_view name) {
     std::string_view bare = name;
@@ -48,9 +47,8 @@ Result<std::string> SharedMemory::normalize_name(std::string_view name) {
     }
     if (bare.size() > kMaxNameLength) {
         return make_error(ErrorCode::invalid_argument,
-                          "shared memory name '" + std::string(name.substr(0, 40)) + "...' is " +
-                              std::to_string(bare.size()) + " characters long; the limit is " +
-                              std::to_string(kMaxNameLength));
+                          "shared memory name '" + std::string(name.substr(0, 40)) + "...' is " + std::to_string(bare.size()) +
+                              " characters long; the limit is " + std::to_string(kMaxNameLength));
     }
     if (bare == "." || bare == "..") {
         return make_error(ErrorCode::invalid_argument, "shared memory name '" + std::string(name) + "' is reserved");
@@ -58,8 +56,8 @@ Result<std::string> SharedMemory::normalize_name(std::string_view name) {
     const auto bad = std::find_if_not(bare.begin(), bare.end(), is_name_char);
     if (bad != bare.end()) {
         return make_error(ErrorCode::invalid_argument,
-                          "shared memory name '" + std::string(name) + "' contains '" + std::string(1, *bad) +
-                              "' at position " + std::to_string(bad - bare.begin() + (name.size() - bare.size())) +
+                          "shared memory name '" + std::string(name) + "' contains '" + std::string(1, *bad) + "' at position " +
+                              std::to_string(bad - bare.begin() + (name.size() - bare.size())) +
                               "; allowed are letters, digits, '.', '_' and '-' after one leading '/'");
     }
     return "/" + std::string(bare);
@@ -74,8 +72,11 @@ Result<SharedMemory> SharedMemory::create(std::string_view name, std::size_t siz
         return make_error(ErrorCode::invalid_argument, describe(shm_name) + ": permission mode must be within 0777");
     }
     if ((options.mode & 0002U) != 0) {
-        return make_error(ErrorCode::invalid_argument, describe(shm_name) + ": a segment writable by every user is refused "
-                                                                          "(mode " + octal(options.mode) + "); use 0600 or 0660");
+        return make_error(ErrorCode::invalid_argument,
+                          describe(shm_name) +
+                              ": a segment writable by every user is refused "
+                              "(mode " +
+                              octal(options.mode) + "); use 0600 or 0660");
     }
     if (options.replace_existing && ::shm_unlink(shm_name.c_str()) != 0 && errno != ENOENT) {
         return detail::errno_error(describe(shm_name), "unlink of the existing segment", errno);
@@ -100,9 +101,10 @@ Result<SharedMemory> SharedMemory::create(std::string_view name, std::size_t siz
         ::close(fd);
         ::shm_unlink(shm_name.c_str());
         if (err == ENOSPC) {
-            return make_error(ErrorCode::system, describe(shm_name) + ": cannot reserve " + std::to_string(size) +
-                                                       " bytes: /dev/shm is full (free space: 'df -h /dev/shm'; "
-                                                       "leftover segments: 'pylabhub admin cleanup')");
+            return make_error(ErrorCode::system,
+                              describe(shm_name) + ": cannot reserve " + std::to_string(size) +
+                                  " bytes: /dev/shm is full (free space: 'df -h /dev/shm'; "
+                                  "leftover segments: 'pylabhub admin cleanup')");
         }
         return detail::errno_error(describe(shm_name), "reserve", err);
     }
@@ -176,8 +178,7 @@ Result<std::vector<std::string>> SharedMemory::list(std::string_view prefix) {
     if (!prefix.empty() && prefix.front() == '/') prefix.remove_prefix(1);
     std::vector<std::string> names;
     std::error_code error;
-    for (std::filesystem::directory_iterator entry(kShmDirectory, error), end; !error && entry != end;
-         entry.increment(error)) {
+    for (std::filesystem::directory_iterator entry(kShmDirectory, error), end; !error && entry != end; entry.increment(error)) {
         const std::string file = entry->path().filename().string();
         if (file.compare(0, prefix.size(), prefix) == 0) names.push_back("/" + file);
     }
@@ -187,8 +188,11 @@ Result<std::vector<std::string>> SharedMemory::list(std::string_view prefix) {
 }
 
 SharedMemory::SharedMemory(SharedMemory&& other) noexcept
-    : name_(std::move(other.name_)), data_(std::exchange(other.data_, nullptr)),
-      size_(std::exchange(other.size_, 0)), fd_(std::exchange(other.fd_, -1)), access_(other.access_),
+    : name_(std::move(other.name_)),
+      data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      fd_(std::exchange(other.fd_, -1)),
+      access_(other.access_),
       owner_uid_(other.owner_uid_) {}
 
 SharedMemory& SharedMemory::operator=(SharedMemory&& other) noexcept {
@@ -214,4 +218,4 @@ void SharedMemory::close() noexcept {
     fd_ = -1;
 }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

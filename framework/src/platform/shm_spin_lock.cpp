@@ -11,8 +11,7 @@
 namespace pylabhub::platform {
 namespace {
 
-static_assert(std::is_trivially_default_constructible_v<SharedSpinLock> &&
-                  std::is_trivially_destructible_v<SharedSpinLock>,
+static_assert(std::is_trivially_default_constructible_v<SharedSpinLock> && std::is_trivially_destructible_v<SharedSpinLock>,
               "must be placeable in raw shared memory, where all-zero means unlocked");
 
 // Reading /proc costs microseconds, so a waiter looks at the owner's
@@ -24,11 +23,9 @@ std::uint64_t load(const std::uint64_t& field, std::memory_order order = std::me
     return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(field)).load(order);
 }
 
-std::string describe_owner(std::uint64_t word) {
-    return "pid " + std::to_string(owner_word_pid(word));
-}
+std::string describe_owner(std::uint64_t word) { return "pid " + std::to_string(owner_word_pid(word)); }
 
-} // namespace
+}  // namespace
 
 std::uint64_t SharedSpinLock::owner_word(const ProcessIdentity& who) noexcept {
     static_assert(offsetof(SharedSpinLock, owner_word_) == 0, "the header documents the word at offset 0");
@@ -39,13 +36,11 @@ Result<LockAcquisition> SharedSpinLock::take_over(std::uint64_t dead_word) noexc
     const ProcessIdentity& me = current_process();
     std::uint64_t expected = dead_word;
     if (!atomic(owner_word_).compare_exchange_strong(expected, owner_word(me), std::memory_order_acquire)) {
-        return make_error(ErrorCode::busy, "shm spin lock: taken over from dead " + describe_owner(dead_word) +
-                                               " by another waiter first");
+        return make_error(ErrorCode::busy, "shm spin lock: taken over from dead " + describe_owner(dead_word) + " by another waiter first");
     }
     atomic(owner_start_time_).store(me.start_time, std::memory_order_relaxed);
     const auto count = atomic(reclaimed_count_).fetch_add(1, std::memory_order_relaxed) + 1;
-    log::logger().warn("shm spin lock: owner {} is dead; lock reclaimed by pid {} (reclaim #{})",
-                       describe_owner(dead_word), me.pid, count);
+    log::logger().warn("shm spin lock: owner {} is dead; lock reclaimed by pid {} (reclaim #{})", describe_owner(dead_word), me.pid, count);
     return LockAcquisition::recovered_from_dead_owner;
 }
 
@@ -81,9 +76,9 @@ Result<LockAcquisition> SharedSpinLock::lock_for(std::chrono::nanoseconds timeou
             next_liveness_check = now + kLivenessCheckIntervalNs;
         }
         if (now >= deadline) {
-            return make_error(ErrorCode::timeout, "shm spin lock: held by " + describe_owner(expected) +
-                                                      ", not released within " +
-                                                      std::to_string(timeout.count() / 1'000'000) + " ms");
+            return make_error(ErrorCode::timeout,
+                              "shm spin lock: held by " + describe_owner(expected) + ", not released within " +
+                                  std::to_string(timeout.count() / 1'000'000) + " ms");
         }
         backoff.pause();
     }
@@ -96,8 +91,9 @@ Result<void> SharedSpinLock::unlock() noexcept {
     const std::uint64_t held_by = load(owner_word_);
     if (held_by != mine) {
         if (held_by == 0) return make_error(ErrorCode::not_owner, "shm spin lock: unlock of a lock nobody holds");
-        return make_error(ErrorCode::not_owner, "shm spin lock: unlock by pid " + std::to_string(current_pid()) +
-                                                    ", but it is held by " + describe_owner(held_by));
+        return make_error(
+            ErrorCode::not_owner,
+            "shm spin lock: unlock by pid " + std::to_string(current_pid()) + ", but it is held by " + describe_owner(held_by));
     }
     atomic(owner_start_time_).store(0, std::memory_order_relaxed);
     atomic(owner_word_).store(0, std::memory_order_release);
@@ -112,8 +108,6 @@ ProcessIdentity SharedSpinLock::owner() const noexcept {
     return ProcessIdentity{owner_word_pid(word), load(owner_start_time_, std::memory_order_relaxed)};
 }
 
-std::uint64_t SharedSpinLock::reclaimed_count() const noexcept {
-    return load(reclaimed_count_, std::memory_order_relaxed);
-}
+std::uint64_t SharedSpinLock::reclaimed_count() const noexcept { return load(reclaimed_count_, std::memory_order_relaxed); }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

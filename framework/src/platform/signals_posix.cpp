@@ -17,7 +17,7 @@ sigset_t shutdown_set() noexcept {
     return set;
 }
 
-} // namespace
+}  // namespace
 
 void block_shutdown_signals() noexcept {
     const sigset_t set = shutdown_set();
@@ -42,4 +42,4 @@ std::string_view signal_name(int signal) noexcept {
     }
 }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

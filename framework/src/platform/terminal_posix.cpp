@@ -44,4 +44,4 @@ std::optional<char> KeyReader::key(std::chrono::milliseconds timeout) {
 
 bool KeyReader::output_is_terminal() { return ::isatty(STDOUT_FILENO) != 0; }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

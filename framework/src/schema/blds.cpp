@@ -32,8 +32,7 @@ std::string scalar_text(const std::string& id, const std::byte* at, bool exact =
     else if (id == "char") {
         const char c = read_as<char>(at);
         return c >= 32 && c < 127 ? std::string(1, c) : "\\x" + std::to_string(static_cast<unsigned char>(c));
-    }
-    else return "?";
+    } else return "?";
     return text;
 }
 
@@ -98,14 +97,15 @@ void flatten_fields(const std::vector<BldsField>& fields, const std::byte* base,
     }
 }
 
-} // namespace
+}  // namespace
 
 Result<std::vector<PayloadField>> payload_fields(std::string_view blds, std::span<const std::byte> payload) {
     auto summary = parse_blds(blds);
     if (!summary) return std::move(summary).error();
     if (payload.size() < summary->struct_size) {
-        return make_error(ErrorCode::mismatch, "payload of " + std::to_string(payload.size()) +
-                                                   " bytes is smaller than its schema (" + std::to_string(summary->struct_size) + ")");
+        return make_error(ErrorCode::mismatch,
+                          "payload of " + std::to_string(payload.size()) + " bytes is smaller than its schema (" +
+                              std::to_string(summary->struct_size) + ")");
     }
     std::vector<PayloadField> out;
     flatten_fields(summary->fields, payload.data(), "", out);
@@ -116,13 +116,13 @@ Result<std::string> format_payload(std::string_view blds, std::span<const std::b
     auto summary = parse_blds(blds);
     if (!summary) return std::move(summary).error();
     if (payload.size() < summary->struct_size) {
-        return make_error(ErrorCode::mismatch, "payload of " + std::to_string(payload.size()) +
-                                                   " bytes is smaller than its schema (" +
-                                                   std::to_string(summary->struct_size) + ")");
+        return make_error(ErrorCode::mismatch,
+                          "payload of " + std::to_string(payload.size()) + " bytes is smaller than its schema (" +
+                              std::to_string(summary->struct_size) + ")");
     }
     std::string out;
     format_fields(summary->fields, payload.data(), max_elements, out);
     return out;
 }
 
-} // namespace pylabhub::schema
+}  // namespace pylabhub::schema

@@ -21,9 +21,7 @@ Result<SchemaVersion> SchemaVersion::parse(std::string_view text) {
     return version;
 }
 
-std::string SchemaVersion::to_string() const {
-    return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
-}
+std::string SchemaVersion::to_string() const { return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch); }
 
 namespace detail {
 
@@ -39,7 +37,7 @@ SchemaInfo make_schema_info(std::string_view name, std::string blds, std::string
     return info;
 }
 
-} // namespace detail
+}  // namespace detail
 
 Result<SchemaInfo> SchemaInfo::from_blds(std::string_view name, std::string_view blds, std::string_view version) {
     if (name.empty()) return make_error(ErrorCode::invalid_argument, "schema name is empty");
@@ -54,9 +52,8 @@ Result<SchemaInfo> SchemaInfo::from_blds(std::string_view name, std::string_view
 }
 
 std::string SchemaMismatch::message() const {
-    return "schema mismatch (" + reason + "): expected '" + expected_name + "' v" + expected_version.to_string() +
-           " hash " + expected_hash_hex + ", found '" + actual_name + "' v" + actual_version.to_string() + " hash " +
-           actual_hash_hex;
+    return "schema mismatch (" + reason + "): expected '" + expected_name + "' v" + expected_version.to_string() + " hash " +
+        expected_hash_hex + ", found '" + actual_name + "' v" + actual_version.to_string() + " hash " + actual_hash_hex;
 }
 
 std::optional<SchemaMismatch> find_mismatch(const SchemaInfo& expected, const SchemaInfo& actual) {
@@ -65,12 +62,12 @@ std::optional<SchemaMismatch> find_mismatch(const SchemaInfo& expected, const Sc
         reason = "layouts differ";
     } else if (expected.version.major != actual.version.major) {
         reason = "same layout, but major versions " + std::to_string(expected.version.major) + " and " +
-                 std::to_string(actual.version.major) + " declare different meanings";
+            std::to_string(actual.version.major) + " declare different meanings";
     } else {
         return std::nullopt;
     }
-    return SchemaMismatch{expected.name,      actual.name,      expected.hash_hex(), actual.hash_hex(),
-                          expected.version,   actual.version,   std::move(reason)};
+    return SchemaMismatch{expected.name,    actual.name,    expected.hash_hex(), actual.hash_hex(),
+                          expected.version, actual.version, std::move(reason)};
 }
 
 Result<void> check_compatible(const SchemaInfo& expected, const SchemaInfo& actual) {
@@ -78,4 +75,4 @@ Result<void> check_compatible(const SchemaInfo& expected, const SchemaInfo& actu
     return {};
 }
 
-} // namespace pylabhub::schema
+}  // namespace pylabhub::schema

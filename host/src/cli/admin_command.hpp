@@ -15,7 +15,7 @@ struct AdminRequest {
     bool repair = false;
     bool json = false;
     bool dry_run = false;
-    bool unreadable = false;  ///< cleanup: also remove segments that are not readable DataBlocks
+    bool unreadable = false;                ///< cleanup: also remove segments that are not readable DataBlocks
     std::vector<std::string> plugin_paths;  ///< validate: where to find a segment's checksum plugin
 };
 
@@ -23,4 +23,4 @@ struct AdminRequest {
 /// action was refused, 2 for a bad request.
 int admin_command(const AdminRequest& request, std::ostream& out, std::ostream& err);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

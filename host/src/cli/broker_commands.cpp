@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <ostream>
 
-
 #include <nlohmann/json.hpp>
 
 #include "http/http_service.hpp"
@@ -56,9 +55,10 @@ bool loopback_only(const std::string& endpoint) {
     return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]";
 }
 
-} // namespace
+}  // namespace
 
-int broker_command(const std::string& endpoint, const CurveFiles& curve, bool insecure, const std::string& http_address, std::ostream& err) {
+int broker_command(const std::string& endpoint, const CurveFiles& curve, bool insecure, const std::string& http_address,
+                   std::ostream& err) {
     // Without CurveZMQ anyone who reaches the port reads every channel's
     // secret: beyond this machine that takes an explicit decision.
     if (curve.broker_secret.empty() && !loopback_only(endpoint)) {
@@ -117,7 +117,8 @@ int broker_command(const std::string& endpoint, const CurveFiles& curve, bool in
             source.keys = messagehub::CurveClientKeys{*server_public, pair->secret_key};
             if (!allowed.empty()) allowed.push_back(pair->public_key);
         }
-        auto opened = HttpService::open(http_address, {version(), commit(), std::to_string(PLH_ABI_MAJOR) + "." + std::to_string(PLH_ABI_MINOR)});
+        auto opened =
+            HttpService::open(http_address, {version(), commit(), std::to_string(PLH_ABI_MAJOR) + "." + std::to_string(PLH_ABI_MINOR)});
         if (!opened) {
             err << "error: " << opened.error().message << "\n";
             return 1;
@@ -161,15 +162,22 @@ int channels_command(const std::string& endpoint, const CurveFiles& curve, bool 
     if (json) {
         nlohmann::json all = nlohmann::json::array();
         for (const auto& c : *channels) {
-            all.push_back({{"channel", c.channel}, {"shm_name", c.shm_name}, {"schema", c.schema_name},
-                           {"schema_version", c.schema_version}, {"schema_hash", c.schema_hash},
-                           {"producer_pid", c.producer_pid}, {"producer_host", c.producer_host},
+            all.push_back({{"channel", c.channel},
+                           {"shm_name", c.shm_name},
+                           {"schema", c.schema_name},
+                           {"schema_version", c.schema_version},
+                           {"schema_hash", c.schema_hash},
+                           {"producer_pid", c.producer_pid},
+                           {"producer_host", c.producer_host},
                            {"consumers", c.consumers.size()}});
         }
         // Where channels can be reached over the network (outbound transports).
         for (const auto& e : *endpoints) {
-            nlohmann::json network = {{"endpoint", e.endpoint}, {"curve", !e.curve_public_key.empty()}, {"host", e.host},
-                                      {"pid", e.pid}, {"transport", e.transport}};
+            nlohmann::json network = {{"endpoint", e.endpoint},
+                                      {"curve", !e.curve_public_key.empty()},
+                                      {"host", e.host},
+                                      {"pid", e.pid},
+                                      {"transport", e.transport}};
             auto same = std::find_if(all.begin(), all.end(), [&](const nlohmann::json& c) { return c["channel"] == e.channel; });
             if (same != all.end()) (*same)["network"] = network;
             else all.push_back({{"channel", e.channel}, {"network", network}});
@@ -177,21 +185,24 @@ int channels_command(const std::string& endpoint, const CurveFiles& curve, bool 
         out << all.dump(2) << "\n";
         return 0;
     }
-    out << std::left << std::setw(20) << "CHANNEL" << std::setw(24) << "SEGMENT" << std::setw(24) << "SCHEMA"
-        << std::setw(10) << "PID" << std::setw(16) << "HOST" << "CONSUMERS\n";
+    out << std::left << std::setw(20) << "CHANNEL" << std::setw(24) << "SEGMENT" << std::setw(24) << "SCHEMA" << std::setw(10) << "PID"
+        << std::setw(16) << "HOST"
+        << "CONSUMERS\n";
     for (const auto& c : *channels) {
         std::string consumers;
         for (const auto& consumer : c.consumers) {
             consumers += (consumers.empty() ? "" : ", ") + consumer.id + " (pid " + std::to_string(consumer.pid) + ")";
         }
         out << std::left << std::setw(20) << c.channel << std::setw(24) << c.shm_name << std::setw(24)
-            << (c.schema_name.empty() ? "-" : c.schema_name + " " + c.schema_version) << std::setw(10) << c.producer_pid
-            << std::setw(16) << c.producer_host << (consumers.empty() ? "-" : consumers) << "\n";
+            << (c.schema_name.empty() ? "-" : c.schema_name + " " + c.schema_version) << std::setw(10) << c.producer_pid << std::setw(16)
+            << c.producer_host << (consumers.empty() ? "-" : consumers) << "\n";
     }
     out << channels->size() << " channel" << (channels->size() == 1 ? "" : "s") << " at " << endpoint << "\n";
     if (!endpoints->empty()) {
-        out << "\n" << std::left << std::setw(20) << "REACHABLE" << std::setw(32) << "ENDPOINT" << std::setw(8) << "CURVE"
-            << std::setw(16) << "HOST" << std::setw(10) << "PID" << "TRANSPORT\n";
+        out << "\n"
+            << std::left << std::setw(20) << "REACHABLE" << std::setw(32) << "ENDPOINT" << std::setw(8) << "CURVE" << std::setw(16)
+            << "HOST" << std::setw(10) << "PID"
+            << "TRANSPORT\n";
         for (const auto& e : *endpoints) {
             out << std::left << std::setw(20) << e.channel << std::setw(32) << e.endpoint << std::setw(8)
                 << (e.curve_public_key.empty() ? "no" : "yes") << std::setw(16) << e.host << std::setw(10) << e.pid << e.transport << "\n";
@@ -201,4 +212,4 @@ int channels_command(const std::string& endpoint, const CurveFiles& curve, bool 
     return 0;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

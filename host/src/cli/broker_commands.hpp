@@ -13,7 +13,8 @@ namespace pylabhub::host {
 /// Key files given on the command line (empty: none).
 struct CurveFiles {
     std::string broker_secret;
-    std::string allowed_clients_dir;  ///< broker: a directory of clients' NAME.pub files; only they are served  ///< broker: its secret key file
+    std::string
+        allowed_clients_dir;    ///< broker: a directory of clients' NAME.pub files; only they are served  ///< broker: its secret key file
     std::string server_public;  ///< clients: the broker's public key file
     std::string client_secret;  ///< clients: their own secret key file
 };
@@ -34,4 +35,4 @@ int channels_command(const std::string& endpoint, const CurveFiles& curve, bool 
 /// `pylabhub keygen NAME`: writes NAME.pub and NAME.key.
 int keygen_command(const std::string& base, std::ostream& out, std::ostream& err);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

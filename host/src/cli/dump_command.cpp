@@ -69,7 +69,7 @@ private:
     bool header_written_ = false;
 };
 
-} // namespace
+}  // namespace
 
 int dump_command(const DumpRequest& request, std::ostream& out, std::ostream& err) {
     auto opened = open_recording(request.file);
@@ -123,4 +123,4 @@ int dump_command(const DumpRequest& request, std::ostream& out, std::ostream& er
     return 0;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -21,4 +21,4 @@ struct DumpRequest {
 /// decode with. A torn last record ends the output with a note on stderr.
 int dump_command(const DumpRequest& request, std::ostream& out, std::ostream& err);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

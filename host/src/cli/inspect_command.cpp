@@ -21,7 +21,7 @@ std::string range_text(const ConfigSpec& spec) {
     return number(spec.range->first) + " .. " + number(spec.range->second);
 }
 
-} // namespace
+}  // namespace
 
 void print_problems(const PluginRegistry& registry, std::ostream& err) {
     for (const auto& problem : registry.problems()) {
@@ -32,18 +32,17 @@ void print_problems(const PluginRegistry& registry, std::ostream& err) {
 int inspect_all(const PluginRegistry& registry, std::ostream& out, std::ostream& err) {
     std::vector<const PluginInfo*> sorted;
     for (const auto& plugin : registry.plugins()) sorted.push_back(&plugin);
-    std::sort(sorted.begin(), sorted.end(), [](const PluginInfo* a, const PluginInfo* b) {
-        return std::make_pair(a->kind, a->id) < std::make_pair(b->kind, b->id);
-    });
+    std::sort(sorted.begin(), sorted.end(),
+              [](const PluginInfo* a, const PluginInfo* b) { return std::make_pair(a->kind, a->id) < std::make_pair(b->kind, b->id); });
     std::size_t id_width = 2;
     for (const auto* p : sorted) id_width = std::max(id_width, p->id.size());
-    out << std::left << std::setw(10) << "KIND" << std::setw(static_cast<int>(id_width) + 2) << "ID" << std::setw(10)
-        << "VERSION" << std::setw(5) << "ABI" << "DESCRIPTION\n";
+    out << std::left << std::setw(10) << "KIND" << std::setw(static_cast<int>(id_width) + 2) << "ID" << std::setw(10) << "VERSION"
+        << std::setw(5) << "ABI"
+        << "DESCRIPTION\n";
     std::set<std::filesystem::path> files;
     for (const auto* p : sorted) {
-        out << std::left << std::setw(10) << kind_name(p->kind) << std::setw(static_cast<int>(id_width) + 2) << p->id
-            << std::setw(10) << p->version << std::setw(5)
-            << (std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor)) << p->description << "\n";
+        out << std::left << std::setw(10) << kind_name(p->kind) << std::setw(static_cast<int>(id_width) + 2) << p->id << std::setw(10)
+            << p->version << std::setw(5) << (std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor)) << p->description << "\n";
         files.insert(p->file);
     }
     out << "\n" << sorted.size() << " plugins from " << files.size() << " files in:";
@@ -72,8 +71,7 @@ int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostr
     out << "  File:  " << p->file.string() << "\n";
     out << "  ABI:   " << p->abi_major << "." << p->abi_minor << "\n";
     if (p->checksum) {
-        out << "  Checksum policy id " << p->checksum->id << ", digest " << p->checksum->digest_bytes
-            << " bytes\n";
+        out << "  Checksum policy id " << p->checksum->id << ", digest " << p->checksum->digest_bytes << " bytes\n";
     }
     if (p->sync && p->sync->select != nullptr) {
         out << "  Read policy: name it on a pipeline input with 'read: " << p->id << "'\n";
@@ -88,13 +86,13 @@ int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostr
     } else {
         std::size_t name_width = 4;
         for (const auto& c : p->config) name_width = std::max(name_width, c.name.size());
-        out << "  " << std::left << std::setw(static_cast<int>(name_width) + 2) << "NAME" << std::setw(13) << "TYPE"
-            << std::setw(12) << "DEFAULT" << std::setw(18) << "RANGE" << "DESCRIPTION\n";
+        out << "  " << std::left << std::setw(static_cast<int>(name_width) + 2) << "NAME" << std::setw(13) << "TYPE" << std::setw(12)
+            << "DEFAULT" << std::setw(18) << "RANGE"
+            << "DESCRIPTION\n";
         for (const auto& c : p->config) {
             const std::string fallback = c.required ? "(required)" : c.default_value ? *c.default_value : "-";
-            out << "  " << std::left << std::setw(static_cast<int>(name_width) + 2) << c.name << std::setw(13)
-                << type_name(c.type) << std::setw(12) << fallback << std::setw(18) << range_text(c) << c.description
-                << "\n";
+            out << "  " << std::left << std::setw(static_cast<int>(name_width) + 2) << c.name << std::setw(13) << type_name(c.type)
+                << std::setw(12) << fallback << std::setw(18) << range_text(c) << c.description << "\n";
         }
     }
     out << "\nSchema:\n";
@@ -111,4 +109,4 @@ int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostr
     return 0;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

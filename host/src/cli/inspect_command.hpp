@@ -16,4 +16,4 @@ int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostr
 /// Prints load problems as "warning: FILE: MESSAGE" lines.
 void print_problems(const PluginRegistry& registry, std::ostream& err);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -33,7 +33,7 @@ std::string filled(std::string_view text, const std::string& name, const std::st
     return std::regex_replace(out, std::regex("@KIND@"), kind);
 }
 
-} // namespace
+}  // namespace
 
 int new_plugin_command(const std::string& name, const std::string& kind, std::string directory, bool force, std::ostream& out,
                        std::ostream& err) {
@@ -81,4 +81,4 @@ int new_plugin_command(const std::string& name, const std::string& kind, std::st
     return 0;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -10,4 +10,4 @@ namespace pylabhub::host {
 int new_plugin_command(const std::string& name, const std::string& kind, std::string directory, bool force, std::ostream& out,
                        std::ostream& err);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

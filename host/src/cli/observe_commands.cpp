@@ -24,8 +24,7 @@ struct Watched {
     datablock::Observer observer;
 };
 
-std::optional<Watched> watch(const std::string& channel, const std::string& broker, const CurveFiles& curve,
-                             std::ostream& err) {
+std::optional<Watched> watch(const std::string& channel, const std::string& broker, const CurveFiles& curve, std::ostream& err) {
     auto keys = client_keys(curve);
     if (!keys) {
         err << "error: " << keys.error().message << "\n";
@@ -96,7 +95,7 @@ int echo_zones(Watched& watched, const std::string& channel, std::uint64_t count
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 int echo_command(const std::string& channel, std::uint64_t count, bool zones, const std::string& broker, const CurveFiles& curve,
                  std::ostream& out, std::ostream& err) {
@@ -130,8 +129,8 @@ int echo_command(const std::string& channel, std::uint64_t count, bool zones, co
     return 0;
 }
 
-int hz_command(const std::string& channel, double duration_s, const std::string& broker, const CurveFiles& curve,
-               std::ostream& out, std::ostream& err) {
+int hz_command(const std::string& channel, double duration_s, const std::string& broker, const CurveFiles& curve, std::ostream& out,
+               std::ostream& err) {
     auto watched = watch(channel, broker, curve, err);
     if (!watched) return 1;
     const std::uint64_t start = platform::monotonic_time_ns();
@@ -159,8 +158,8 @@ int hz_command(const std::string& channel, double duration_s, const std::string&
         for (double p : periods) variance += (p - mean) * (p - mean);
         const auto [lo, hi] = std::minmax_element(periods.begin(), periods.end());
         char line[200];
-        std::snprintf(line, sizeof line, "average rate: %.3f/s\n\tmin: %.6fs max: %.6fs std dev: %.6fs window: %zu\n", rate,
-                      *lo * 1e-9, *hi * 1e-9, std::sqrt(variance / double(periods.size())) * 1e-9, seen.size());
+        std::snprintf(line, sizeof line, "average rate: %.3f/s\n\tmin: %.6fs max: %.6fs std dev: %.6fs window: %zu\n", rate, *lo * 1e-9,
+                      *hi * 1e-9, std::sqrt(variance / double(periods.size())) * 1e-9, seen.size());
         out << line << std::flush;
         reported = true;
         seen.erase(seen.begin(), seen.end() - 1);
@@ -189,4 +188,4 @@ int hz_command(const std::string& channel, double duration_s, const std::string&
     return 0;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

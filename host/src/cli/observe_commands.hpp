@@ -17,7 +17,7 @@ int echo_command(const std::string& channel, std::uint64_t count, bool zones, co
 
 /// Prints the channel's rate and period jitter every second, for
 /// `duration_s` seconds (0: until SIGINT/SIGTERM), like `ros2 topic hz`.
-int hz_command(const std::string& channel, double duration_s, const std::string& broker, const CurveFiles& curve,
-               std::ostream& out, std::ostream& err);
+int hz_command(const std::string& channel, double duration_s, const std::string& broker, const CurveFiles& curve, std::ostream& out,
+               std::ostream& err);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -14,4 +14,4 @@ PreparedPipeline prepare_pipeline(const std::filesystem::path& file, const std::
     return prepared;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -21,4 +21,4 @@ struct PreparedPipeline {
 /// Never throws for user mistakes: everything wrong ends up in `problems`.
 PreparedPipeline prepare_pipeline(const std::filesystem::path& file, const std::vector<std::string>& plugin_paths);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

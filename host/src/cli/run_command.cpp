@@ -17,8 +17,8 @@ int run_command(const std::string& file, const std::vector<std::string>& plugin_
     print_problems(prepared.registry, err);
     if (!prepared.problems.empty()) {
         err << format_problems(prepared.problems);
-        err << "not started: " << prepared.problems.size() << (prepared.problems.size() == 1 ? " problem" : " problems")
-            << " in " << file << " ('pylabhub validate " << file << "' lists them too)\n";
+        err << "not started: " << prepared.problems.size() << (prepared.problems.size() == 1 ? " problem" : " problems") << " in " << file
+            << " ('pylabhub validate " << file << "' lists them too)\n";
         return 1;
     }
     RunOptions options;
@@ -27,7 +27,8 @@ int run_command(const std::string& file, const std::vector<std::string>& plugin_
     const std::string address = !http_address.empty() ? http_address : prepared.loaded.spec.http_listen;
     std::unique_ptr<HttpService> http;
     if (!address.empty()) {
-        auto opened = HttpService::open(address, {version(), commit(), std::to_string(PLH_ABI_MAJOR) + "." + std::to_string(PLH_ABI_MINOR)});
+        auto opened =
+            HttpService::open(address, {version(), commit(), std::to_string(PLH_ABI_MAJOR) + "." + std::to_string(PLH_ABI_MINOR)});
         if (!opened) {
             err << "error: " << opened.error().message << "\nnot started\n";
             return 1;
@@ -42,4 +43,4 @@ int run_command(const std::string& file, const std::vector<std::string>& plugin_
     return code;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -13,4 +13,4 @@ namespace pylabhub::host {
 int run_command(const std::string& file, const std::vector<std::string>& plugin_paths, std::optional<double> duration_s,
                 const std::string& http_address, std::ostream& out, std::ostream& err);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

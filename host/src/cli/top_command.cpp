@@ -39,7 +39,7 @@ std::string age(std::uint64_t ns) {
     return fixed(double(ns) / 1e9, 1) + " s";
 }
 
-} // namespace
+}  // namespace
 
 int top_command(const std::string& broker, const CurveFiles& curve, std::uint64_t frames, std::ostream& out, std::ostream& err) {
     auto keys = client_keys(curve);
@@ -57,8 +57,14 @@ int top_command(const std::string& broker, const CurveFiles& curve, std::uint64_
             err << "error: " << channels.error().message << "\n";
             return 1;
         }
-        TextTable table({{"CHANNEL"}, {"RATE/s", TextTable::Align::right}, {"SEQ", TextTable::Align::right}, {"LAST", TextTable::Align::right},
-                         {"CONSUMERS", TextTable::Align::right}, {"SCHEMA"}, {"PID", TextTable::Align::right}, {"HOST"}});
+        TextTable table({{"CHANNEL"},
+                         {"RATE/s", TextTable::Align::right},
+                         {"SEQ", TextTable::Align::right},
+                         {"LAST", TextTable::Align::right},
+                         {"CONSUMERS", TextTable::Align::right},
+                         {"SCHEMA"},
+                         {"PID", TextTable::Align::right},
+                         {"HOST"}});
         const std::uint64_t now = platform::monotonic_time_ns();
         std::map<std::string, Watched> still;
         for (const auto& c : *channels) {
@@ -83,7 +89,8 @@ int top_command(const std::string& broker, const CurveFiles& curve, std::uint64_
             auto newest = w.observer.newest();
             if (newest && w.seen && now > w.last_ns) w.rate = double(newest->sequence - w.last_sequence) / (double(now - w.last_ns) * 1e-9);
             if (newest) w.last_sequence = newest->sequence, w.last_ns = now, w.seen = true;
-            table.add({terminal_safe(c.channel), w.seen && frame > 0 ? fixed(w.rate, 1) : "-", newest ? std::to_string(newest->sequence) : "-",
+            table.add({terminal_safe(c.channel), w.seen && frame > 0 ? fixed(w.rate, 1) : "-",
+                       newest ? std::to_string(newest->sequence) : "-",
                        newest && now > newest->commit_ns ? age(now - newest->commit_ns) : "-", std::to_string(c.consumers.size()),
                        c.schema_name.empty() ? "-" : terminal_safe(c.schema_name + " " + c.schema_version), std::to_string(c.producer_pid),
                        terminal_safe(c.producer_host)});
@@ -104,4 +111,4 @@ int top_command(const std::string& broker, const CurveFiles& curve, std::uint64_
     return 0;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

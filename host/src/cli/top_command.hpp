@@ -14,4 +14,4 @@ namespace pylabhub::host {
 /// (read without taking part: the writers never wait for it).
 int top_command(const std::string& broker, const CurveFiles& curve, std::uint64_t frames, std::ostream& out, std::ostream& err);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -8,8 +8,7 @@
 
 namespace pylabhub::host {
 
-int validate_command(const std::string& file, const std::vector<std::string>& plugin_paths, std::ostream& out,
-                     std::ostream& err) {
+int validate_command(const std::string& file, const std::vector<std::string>& plugin_paths, std::ostream& out, std::ostream& err) {
     PreparedPipeline prepared = prepare_pipeline(file, plugin_paths);
     print_problems(prepared.registry, err);
     if (!prepared.problems.empty()) {
@@ -18,15 +17,13 @@ int validate_command(const std::string& file, const std::vector<std::string>& pl
         return 1;
     }
     const auto& spec = prepared.loaded.spec;
-    out << file << ": OK: pipeline '" << spec.name << "', " << spec.channels.size() << " channel"
-        << (spec.channels.size() == 1 ? "" : "s") << ", " << spec.producers.size() << " producer"
-        << (spec.producers.size() == 1 ? "" : "s") << ", " << spec.consumers.size() << " consumer"
-        << (spec.consumers.size() == 1 ? "" : "s");
+    out << file << ": OK: pipeline '" << spec.name << "', " << spec.channels.size() << " channel" << (spec.channels.size() == 1 ? "" : "s")
+        << ", " << spec.producers.size() << " producer" << (spec.producers.size() == 1 ? "" : "s") << ", " << spec.consumers.size()
+        << " consumer" << (spec.consumers.size() == 1 ? "" : "s");
     if (!spec.processors.empty()) out << ", " << spec.processors.size() << " processor" << (spec.processors.size() == 1 ? "" : "s");
     if (!spec.transports.empty()) out << ", " << spec.transports.size() << " transport" << (spec.transports.size() == 1 ? "" : "s");
-    out << ", " << std::fixed << std::setprecision(1)
-        << double(prepared.plan.shared_memory_bytes) / 1048576.0 << " MiB of shared memory\n";
+    out << ", " << std::fixed << std::setprecision(1) << double(prepared.plan.shared_memory_bytes) / 1048576.0 << " MiB of shared memory\n";
     return 0;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -72,8 +72,8 @@ int verify_command(const std::string& file, bool repair, std::ostream& out, std:
 
     out << terminal_safe(file) << "\n";
     out << "  channel   " << terminal_safe(d.channel) << " (" << terminal_safe(d.sync) << ")\n";
-    out << "  schema    " << terminal_safe(d.schema_name) << " " << terminal_safe(d.schema_version) << " "
-        << terminal_safe(d.schema_blds) << "\n";
+    out << "  schema    " << terminal_safe(d.schema_name) << " " << terminal_safe(d.schema_version) << " " << terminal_safe(d.schema_blds)
+        << "\n";
     out << "  records   " << records << " (" << bytes << " payload bytes)";
     if (records > 0) out << ", sequences " << first_sequence << ".." << last_sequence;
     if (runs > 1) out << ", in " << runs << " runs (appended after restarts)";
@@ -85,7 +85,8 @@ int verify_command(const std::string& file, bool repair, std::ostream& out, std:
     if (first_utc && last_utc) out << "  time      " << utc_text(*first_utc) << " .. " << utc_text(*last_utc) << "\n";
     else if (records > 0) out << "  time      no clock records (format version 1): commit times are monotonic only\n";
     out << "  corrupt   " << corrupt << "\n";
-    out << "  gaps      " << gaps << " (" << missing << " slots missing)" << (gaps_expected ? (d.sync == "latest_only" ? ", expected on latest_only" : ", expected: recorded by a read policy") : "") << "\n";
+    out << "  gaps      " << gaps << " (" << missing << " slots missing)"
+        << (gaps_expected ? (d.sync == "latest_only" ? ", expected on latest_only" : ", expected: recorded by a read policy") : "") << "\n";
     if (runs > 1) {
         out << "  restarts  " << runs - 1 << " (" << missing_at_restarts << " slots not recorded across them"
             << (missing_at_restarts > 0 ? ": what the stopped recorder or host held" : "") << ")\n";
@@ -119,4 +120,4 @@ int verify_command(const std::string& file, bool repair, std::ostream& out, std:
     return verify_ok;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

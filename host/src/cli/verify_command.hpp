@@ -20,4 +20,4 @@ enum VerifyExit : int {
 /// intact prefix (then exit 0); nothing else is ever changed.
 int verify_command(const std::string& file, bool repair, std::ostream& out, std::ostream& err);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

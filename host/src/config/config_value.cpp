@@ -21,11 +21,13 @@ Error invalid(std::string message) { return make_error(ErrorCode::invalid_argume
 /// Splits "10ms" into 10 and "ms".
 bool split_number(std::string_view text, double& number, std::string& unit) {
     std::size_t end = 0;
-    while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.' ||
-                                 text[end] == '-' || text[end] == '+' || text[end] == 'e' || text[end] == 'E')) {
+    while (end < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.' || text[end] == '-' || text[end] == '+' ||
+            text[end] == 'e' || text[end] == 'E')) {
         // 'e' only as an exponent: followed by a digit or sign
         if ((text[end] == 'e' || text[end] == 'E') &&
-            (end + 1 >= text.size() || !(std::isdigit(static_cast<unsigned char>(text[end + 1])) || text[end + 1] == '-' || text[end + 1] == '+'))) {
+            (end + 1 >= text.size() ||
+             !(std::isdigit(static_cast<unsigned char>(text[end + 1])) || text[end + 1] == '-' || text[end + 1] == '+'))) {
             break;
         }
         ++end;
@@ -62,7 +64,7 @@ std::string format_number(double value) {
     return buffer;
 }
 
-} // namespace
+}  // namespace
 
 std::string SourcePosition::to_string() const {
     if (line <= 0) return file.empty() ? "" : file + ": ";
@@ -112,8 +114,8 @@ Result<std::int64_t> parse_duration_ns(std::string_view text) {
     double number = 0;
     std::string unit;
     if (!split_number(text, number, unit)) return invalid("'" + std::string(text) + "' is not a duration (e.g. 250us, 10ms, 2s)");
-    static const std::pair<const char*, double> units[] = {
-        {"ns", 1.0}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"", 1e9}, {"m", 60e9}, {"min", 60e9}, {"h", 3600e9}};
+    static const std::pair<const char*, double> units[] = {{"ns", 1.0}, {"us", 1e3}, {"µs", 1e3},   {"ms", 1e6},  {"s", 1e9},
+                                                           {"", 1e9},   {"m", 60e9}, {"min", 60e9}, {"h", 3600e9}};
     for (const auto& [name, scale] : units) {
         if (unit == name) {
             const double ns = number * scale;
@@ -129,8 +131,8 @@ Result<std::uint64_t> parse_size(std::string_view text) {
     std::string unit;
     if (!split_number(text, number, unit)) return invalid("'" + std::string(text) + "' is not a size (e.g. 4096, 4KiB, 1MiB)");
     static const std::pair<const char*, double> units[] = {
-        {"", 1.0},        {"b", 1.0},    {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0},
-        {"kb", 1000.0},   {"mb", 1e6},   {"gb", 1e9},     {"k", 1024.0},      {"m", 1048576.0}, {"g", 1073741824.0}};
+        {"", 1.0},   {"b", 1.0},  {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0}, {"kb", 1000.0},
+        {"mb", 1e6}, {"gb", 1e9}, {"k", 1024.0},   {"m", 1048576.0},   {"g", 1073741824.0}};
     const std::string u = lower(unit);
     for (const auto& [name, scale] : units) {
         if (u == name) {
@@ -157,9 +159,8 @@ std::optional<std::string> did_you_mean(std::string_view word, const std::vector
     return best;
 }
 
-std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const std::vector<ConfigSpec>& specs,
-                                                                         const ConfigInputs& inputs,
-                                                                         const SourcePosition& block_position) {
+std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const std::vector<ConfigSpec>& specs, const ConfigInputs& inputs,
+                                                                        const SourcePosition& block_position) {
     std::vector<ConfigProblem> problems;
     ResolvedConfig resolved;
     std::vector<std::string> known;
@@ -187,17 +188,16 @@ std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const st
         if (found != inputs.end()) {
             input = found->second;
         } else if (spec.required) {
-            problems.push_back({block_position, "missing required config '" + spec.name + "' (" +
-                                                    std::string(type_name(spec.type)) + ": " + spec.description + ")"});
+            problems.push_back(
+                {block_position,
+                 "missing required config '" + spec.name + "' (" + std::string(type_name(spec.type)) + ": " + spec.description + ")"});
             continue;
         } else if (spec.default_value) {
             input.text = *spec.default_value;
         } else {
             continue;  // optional without default: absent
         }
-        auto fail = [&](const std::string& why) {
-            problems.push_back({where, "config '" + spec.name + "': " + why});
-        };
+        auto fail = [&](const std::string& why) { problems.push_back({where, "config '" + spec.name + "': " + why}); };
         if (spec.type == PLH_CONFIG_TREE) {
             if (found == inputs.end()) {
                 // A default is written as JSON (or a plain scalar).
@@ -209,8 +209,7 @@ std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const st
             continue;
         }
         if (input.is_tree) {
-            fail("expected a " + std::string(type_name(spec.type)) +
-                 "; nested maps and lists are only for config entries of type tree");
+            fail("expected a " + std::string(type_name(spec.type)) + "; nested maps and lists are only for config entries of type tree");
             continue;
         }
         if (spec.type == PLH_CONFIG_STRING_LIST) {
@@ -230,13 +229,19 @@ std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const st
         switch (spec.type) {
         case PLH_CONFIG_BOOL: {
             auto v = parse_bool(input.text);
-            if (!v) { fail(v.error().message); continue; }
+            if (!v) {
+                fail(v.error().message);
+                continue;
+            }
             resolved[spec.name] = *v;
             break;
         }
         case PLH_CONFIG_INT: {
             auto v = parse_int(input.text);
-            if (!v) { fail(v.error().message); continue; }
+            if (!v) {
+                fail(v.error().message);
+                continue;
+            }
             resolved[spec.name] = *v;
             numeric = static_cast<double>(*v);
             has_numeric = true;
@@ -244,7 +249,10 @@ std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const st
         }
         case PLH_CONFIG_FLOAT: {
             auto v = parse_float(input.text);
-            if (!v) { fail(v.error().message); continue; }
+            if (!v) {
+                fail(v.error().message);
+                continue;
+            }
             resolved[spec.name] = *v;
             numeric = *v;
             has_numeric = true;
@@ -252,7 +260,10 @@ std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const st
         }
         case PLH_CONFIG_DURATION: {
             auto v = parse_duration_ns(input.text);
-            if (!v) { fail(v.error().message); continue; }
+            if (!v) {
+                fail(v.error().message);
+                continue;
+            }
             resolved[spec.name] = Duration{*v};
             numeric = static_cast<double>(*v);
             has_numeric = true;
@@ -260,20 +271,20 @@ std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const st
         }
         case PLH_CONFIG_SIZE: {
             auto v = parse_size(input.text);
-            if (!v) { fail(v.error().message); continue; }
+            if (!v) {
+                fail(v.error().message);
+                continue;
+            }
             resolved[spec.name] = Size{*v};
             numeric = static_cast<double>(*v);
             has_numeric = true;
             break;
         }
         case PLH_CONFIG_STRING:
-        default:
-            resolved[spec.name] = input.text;
-            break;
+        default: resolved[spec.name] = input.text; break;
         }
         if (has_numeric && spec.range && (numeric < spec.range->first || numeric > spec.range->second)) {
-            fail(input.text + " is out of range " + format_number(spec.range->first) + " .. " +
-                 format_number(spec.range->second));
+            fail(input.text + " is out of range " + format_number(spec.range->first) + " .. " + format_number(spec.range->second));
             resolved.erase(spec.name);
         }
     }
@@ -294,4 +305,4 @@ std::string to_json_text(const ConfigValue& value) {
         value);
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

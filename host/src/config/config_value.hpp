@@ -73,9 +73,8 @@ struct ConfigProblem {
 /// Checks `inputs` against `specs` and returns every problem at once:
 /// unknown keys (with a "did you mean"), wrong types, missing required
 /// values, values out of range.
-std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const std::vector<ConfigSpec>& specs,
-                                                                         const ConfigInputs& inputs,
-                                                                         const SourcePosition& block_position = {});
+std::variant<ResolvedConfig, std::vector<ConfigProblem>> resolve_config(const std::vector<ConfigSpec>& specs, const ConfigInputs& inputs,
+                                                                        const SourcePosition& block_position = {});
 
 std::string_view type_name(plh_config_type type) noexcept;
 
@@ -91,4 +90,4 @@ Result<std::uint64_t> parse_size(std::string_view text);
 /// The candidate closest to `word` if it is close enough to be a typo.
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -20,7 +20,7 @@ std::string html(const std::string& text) {
     return out;
 }
 
-} // namespace
+}  // namespace
 
 BrokerStatus ask_broker(const BrokerSource& source) {
     BrokerStatus status;
@@ -67,14 +67,23 @@ nlohmann::json broker_json(const BrokerStatus& status, const std::string& endpoi
     for (const auto& c : status.channels) {
         nlohmann::json consumers = nlohmann::json::array();
         for (const auto& k : c.consumers) consumers.push_back({{"id", k.id}, {"pid", k.pid}, {"host", k.host}});
-        doc["channels"].push_back({{"channel", c.channel}, {"shm_name", c.shm_name}, {"schema", c.schema_name},
-                                   {"schema_version", c.schema_version}, {"schema_hash", c.schema_hash}, {"producer_pid", c.producer_pid},
-                                   {"producer_host", c.producer_host}, {"consumers", consumers}});
+        doc["channels"].push_back({{"channel", c.channel},
+                                   {"shm_name", c.shm_name},
+                                   {"schema", c.schema_name},
+                                   {"schema_version", c.schema_version},
+                                   {"schema_hash", c.schema_hash},
+                                   {"producer_pid", c.producer_pid},
+                                   {"producer_host", c.producer_host},
+                                   {"consumers", consumers}});
     }
     doc["endpoints"] = nlohmann::json::array();
     for (const auto& e : status.endpoints) {
-        doc["endpoints"].push_back({{"channel", e.channel}, {"endpoint", e.endpoint}, {"curve", !e.curve_public_key.empty()},
-                                    {"transport", e.transport}, {"pid", e.pid}, {"host", e.host}});
+        doc["endpoints"].push_back({{"channel", e.channel},
+                                    {"endpoint", e.endpoint},
+                                    {"curve", !e.curve_public_key.empty()},
+                                    {"transport", e.transport},
+                                    {"pid", e.pid},
+                                    {"host", e.host}});
     }
     return doc;
 }
@@ -91,17 +100,18 @@ std::string broker_page(const BrokerStatus& status, const std::string& endpoint)
     for (const auto& c : status.channels) {
         std::string consumers;
         for (const auto& k : c.consumers) consumers += (consumers.empty() ? "" : ", ") + k.id + " (pid " + std::to_string(k.pid) + ")";
-        out << "<tr class=\"channel-row\"><td>" << html(c.channel) << "</td><td>" << html(c.schema_name + " " + c.schema_version) << "</td><td>pid "
-            << c.producer_pid << " on " << html(c.producer_host) << "</td><td>" << html(consumers) << "</td></tr>";
+        out << "<tr class=\"channel-row\"><td>" << html(c.channel) << "</td><td>" << html(c.schema_name + " " + c.schema_version)
+            << "</td><td>pid " << c.producer_pid << " on " << html(c.producer_host) << "</td><td>" << html(consumers) << "</td></tr>";
     }
-    out << "</table><h2>Reachable over the network</h2><table><tr><th>channel</th><th>endpoint</th><th>CurveZMQ</th><th>transport</th></tr>";
+    out << "</table><h2>Reachable over the "
+           "network</h2><table><tr><th>channel</th><th>endpoint</th><th>CurveZMQ</th><th>transport</th></tr>";
     for (const auto& e : status.endpoints) {
-        out << "<tr><td>" << html(e.channel) << "</td><td>" << html(e.endpoint) << "</td><td>" << (e.curve_public_key.empty() ? "no" : "yes")
-            << "</td><td>" << html(e.transport) << "</td></tr>";
+        out << "<tr><td>" << html(e.channel) << "</td><td>" << html(e.endpoint) << "</td><td>"
+            << (e.curve_public_key.empty() ? "no" : "yes") << "</td><td>" << html(e.transport) << "</td></tr>";
     }
     out << "</table><p><a href=\"/metrics\">/metrics</a> · <a href=\"/api/status\">/api/status</a> · <a href=\"/healthz\">/healthz</a></p>"
            "</body></html>\n";
     return out.str();
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

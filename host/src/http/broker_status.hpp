@@ -22,8 +22,8 @@ struct BrokerSource {
 
 struct BrokerStatus {
     bool answers = false;
-    std::string error;       ///< why it did not
-    double answer_ms = 0;    ///< how long the list took
+    std::string error;     ///< why it did not
+    double answer_ms = 0;  ///< how long the list took
     std::vector<messagehub::ChannelRecord> channels;
     std::vector<messagehub::EndpointRecord> endpoints;
 };
@@ -34,4 +34,4 @@ nlohmann::json broker_json(const BrokerStatus& status, const std::string& endpoi
 /// A plain page (no script): the channels and the reachable endpoints.
 std::string broker_page(const BrokerStatus& status, const std::string& endpoint);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

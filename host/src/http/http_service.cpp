@@ -29,7 +29,7 @@ void json(httplib::Response& res, int code, const nlohmann::json& body) {
     res.set_content(body.dump(2) + "\n", "application/json");
 }
 
-} // namespace
+}  // namespace
 
 struct HttpService::Impl {
     httplib::Server server;
@@ -133,7 +133,8 @@ struct HttpService::Impl {
         server.Get(R"(/api/channels/([^/]+)/latest)", [this](const httplib::Request& req, httplib::Response& res) {
             if (broker_mode()) return json(res, 404, {{"error", "a broker holds no data: ask the host that writes the channel"}});
             std::size_t last = 1;
-            if (req.has_param("last")) last = static_cast<std::size_t>(std::max(1L, std::strtol(req.get_param_value("last").c_str(), nullptr, 10)));
+            if (req.has_param("last"))
+                last = static_cast<std::size_t>(std::max(1L, std::strtol(req.get_param_value("last").c_str(), nullptr, 10)));
             latest(req.matches[1].str(), last, res);
         });
         server.Get("/", [this](const httplib::Request&, httplib::Response& res) {
@@ -156,7 +157,8 @@ Result<std::unique_ptr<HttpService>> HttpService::open(const std::string& addres
     auto impl = std::make_unique<Impl>();
     impl->host = address.substr(0, colon);
     if (impl->host.empty()) impl->host = "127.0.0.1";
-    if (impl->host.size() > 2 && impl->host.front() == '[' && impl->host.back() == ']') impl->host = impl->host.substr(1, impl->host.size() - 2);
+    if (impl->host.size() > 2 && impl->host.front() == '[' && impl->host.back() == ']')
+        impl->host = impl->host.substr(1, impl->host.size() - 2);
     char* end = nullptr;
     const long port = std::strtol(address.c_str() + colon + 1, &end, 10);
     if (*end != '\0' || port < 0 || port > 65535 || colon + 1 == address.size()) {
@@ -182,7 +184,8 @@ Result<std::unique_ptr<HttpService>> HttpService::open(const std::string& addres
         impl->port = static_cast<int>(port);
     }
     if (impl->port <= 0) {
-        return make_error(ErrorCode::system, "http: cannot listen on " + address + " (in use by another program, or not an address of this machine)");
+        return make_error(ErrorCode::system,
+                          "http: cannot listen on " + address + " (in use by another program, or not an address of this machine)");
     }
     Impl* raw = impl.get();
     impl->thread = std::thread([raw] { raw->server.listen_after_bind(); });
@@ -218,4 +221,4 @@ void HttpService::stop() {
     impl_->observers.clear();
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

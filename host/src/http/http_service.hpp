@@ -39,4 +39,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

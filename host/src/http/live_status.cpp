@@ -49,7 +49,7 @@ ChannelStatus channel_status(const ChannelRuntime& channel, const RunSummary& vi
     return s;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<std::string> PipelineStatus::failed() const {
     std::vector<std::string> ids;
@@ -93,7 +93,8 @@ PipelineStatus snapshot(const LiveSource& source) {
                 in.slots = stats.slots, in.gaps = stats.gaps, in.corrupt = stats.corrupt;
                 if (ChannelStatus* channel = channel_named(in.channel)) {
                     const std::uint64_t committed = channel->metrics.commit_count;
-                    in.lag = stats.seen ? (committed > stats.last_sequence + 1 ? committed - stats.last_sequence - 1 : 0) : channel->committed;
+                    in.lag =
+                        stats.seen ? (committed > stats.last_sequence + 1 ? committed - stats.last_sequence - 1 : 0) : channel->committed;
                     if (policy == nullptr && channel->slot_count > 0) {
                         channel->fill = std::max(channel->fill, std::min(1.0, double(in.lag) / channel->slot_count));
                     }
@@ -115,4 +116,4 @@ PipelineStatus snapshot(const LiveSource& source) {
     return status;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -67,4 +67,4 @@ struct LiveSource {
 
 PipelineStatus snapshot(const LiveSource& source);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

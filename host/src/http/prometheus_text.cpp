@@ -49,12 +49,13 @@ private:
 
 std::string label(const char* name, const std::string& value) { return std::string(name) + "=\"" + escaped(value) + "\""; }
 
-} // namespace
+}  // namespace
 
 std::string prometheus_text(const PipelineStatus& status, const BuildInfo& build) {
     Exposition e;
     e.family("pylabhub_build_info", "gauge", "Version, commit and plugin ABI of the host (always 1).")
-        .sample("pylabhub_build_info", label("version", build.version) + "," + label("commit", build.commit) + "," + label("abi", build.abi), 1);
+        .sample("pylabhub_build_info",
+                label("version", build.version) + "," + label("commit", build.commit) + "," + label("abi", build.abi), 1);
     const std::string pipeline = label("pipeline", status.pipeline);
     e.family("pylabhub_pipeline_uptime_seconds", "gauge", "Seconds since the pipeline's components started.")
         .sample("pylabhub_pipeline_uptime_seconds", pipeline, status.uptime);
@@ -67,8 +68,10 @@ std::string prometheus_text(const PipelineStatus& status, const BuildInfo& build
                 [](const ChannelStatus& c) { return c.committed; });
     per_channel("pylabhub_channel_bytes_written_total", "counter", "Payload bytes committed by this host's writer in this run.",
                 [](const ChannelStatus& c) { return c.bytes; });
-    per_channel("pylabhub_channel_ring_slots", "gauge", "Slots in the channel's ring.", [](const ChannelStatus& c) { return c.slot_count; });
-    per_channel("pylabhub_channel_ring_fill_ratio", "gauge", "Share of the ring the furthest-behind lossless reader has yet to read (0..1).",
+    per_channel("pylabhub_channel_ring_slots", "gauge", "Slots in the channel's ring.",
+                [](const ChannelStatus& c) { return c.slot_count; });
+    per_channel("pylabhub_channel_ring_fill_ratio", "gauge",
+                "Share of the ring the furthest-behind lossless reader has yet to read (0..1).",
                 [](const ChannelStatus& c) { return c.fill; });
     per_channel("pylabhub_channel_writer_waits_total", "counter", "Times the writer found the ring full and waited.",
                 [](const ChannelStatus& c) { return c.writer_waits; });
@@ -86,10 +89,12 @@ std::string prometheus_text(const PipelineStatus& status, const BuildInfo& build
     auto per_input = [&](const std::string& name, const char* type, const std::string& help, auto value) {
         e.family(name, type, help);
         for (const auto& c : status.components) {
-            for (const auto& in : c.inputs) e.sample(name, label("component", c.id) + "," + label("channel", in.channel), double(value(in)));
+            for (const auto& in : c.inputs)
+                e.sample(name, label("component", c.id) + "," + label("channel", in.channel), double(value(in)));
         }
     };
-    per_input("pylabhub_consumer_slots_read_total", "counter", "Slots read from the channel.", [](const InputStatus& in) { return in.slots; });
+    per_input("pylabhub_consumer_slots_read_total", "counter", "Slots read from the channel.",
+              [](const InputStatus& in) { return in.slots; });
     per_input("pylabhub_consumer_gaps_total", "counter", "Slots the reader never got (skipped by its policy, or lost).",
               [](const InputStatus& in) { return in.gaps; });
     per_input("pylabhub_consumer_corrupt_total", "counter", "Slots refused for a checksum or a torn copy.",
@@ -129,10 +134,12 @@ std::string prometheus_text(const PipelineStatus& status, const BuildInfo& build
         for (const auto& c : status.components) {
             if (c.kind != "transport") continue;
             auto found = c.counters.find(counter);
-            e.sample(name, label("transport", c.id) + "," + label("direction", c.direction), found != c.counters.end() ? double(found->second) : 0.0);
+            e.sample(name, label("transport", c.id) + "," + label("direction", c.direction),
+                     found != c.counters.end() ? double(found->second) : 0.0);
         }
     };
-    per_transport("pylabhub_transport_slots_sent_total", "Slots an outbound transport sent (confirmed, where the link confirms).", "slots_sent");
+    per_transport("pylabhub_transport_slots_sent_total", "Slots an outbound transport sent (confirmed, where the link confirms).",
+                  "slots_sent");
     per_transport("pylabhub_transport_slots_received_total", "Slots an inbound transport received.", "slots_received");
     per_transport("pylabhub_transport_gaps_total", "Sequence ids an inbound stream skipped.", "gaps");
     per_transport("pylabhub_transport_reconnects_total", "Times a transport's link was made again.", "reconnects");
@@ -151,4 +158,4 @@ std::string prometheus_text(const PipelineStatus& status, const BuildInfo& build
     return e.text();
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

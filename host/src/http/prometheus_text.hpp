@@ -14,4 +14,4 @@ struct BuildInfo {
 
 std::string prometheus_text(const PipelineStatus& status, const BuildInfo& build);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -28,7 +28,7 @@ nlohmann::json fields_json(const std::vector<schema::PayloadField>& fields) {
     return values;
 }
 
-} // namespace
+}  // namespace
 
 nlohmann::json status_json(const PipelineStatus& status, const std::string& broker) {
     nlohmann::json doc;
@@ -53,19 +53,29 @@ nlohmann::json status_json(const PipelineStatus& status, const std::string& brok
                                   {"consumers", c.metrics.consumers},
                                   {"checksum_failures", c.metrics.checksum_failures},
                                   {"torn_reads", c.metrics.torn_reads}};
-        channel["schema"] = c.schema_name.empty() ? nlohmann::json(nullptr)
-                                                  : nlohmann::json{{"name", c.schema_name}, {"version", c.schema_version}, {"hash", c.schema_hash}};
+        channel["schema"] = c.schema_name.empty()
+            ? nlohmann::json(nullptr)
+            : nlohmann::json{{"name", c.schema_name}, {"version", c.schema_version}, {"hash", c.schema_hash}};
         doc["channels"].push_back(std::move(channel));
     }
     doc["components"] = nlohmann::json::array();
     for (const auto& c : status.components) {
-        nlohmann::json component = {{"id", c.id},         {"kind", c.kind},         {"plugin", c.plugin}, {"state", c.state},
-                                    {"restarts", c.restarts}, {"last_error", c.last_error}, {"counters", c.counters}};
+        nlohmann::json component = {{"id", c.id},
+                                    {"kind", c.kind},
+                                    {"plugin", c.plugin},
+                                    {"state", c.state},
+                                    {"restarts", c.restarts},
+                                    {"last_error", c.last_error},
+                                    {"counters", c.counters}};
         if (!c.direction.empty()) component["direction"] = c.direction;
         component["inputs"] = nlohmann::json::array();
         for (const auto& in : c.inputs) {
-            component["inputs"].push_back(
-                {{"channel", in.channel}, {"read", in.read}, {"slots", in.slots}, {"gaps", in.gaps}, {"corrupt", in.corrupt}, {"lag", in.lag}});
+            component["inputs"].push_back({{"channel", in.channel},
+                                           {"read", in.read},
+                                           {"slots", in.slots},
+                                           {"gaps", in.gaps},
+                                           {"corrupt", in.corrupt},
+                                           {"lag", in.lag}});
         }
         doc["components"].push_back(std::move(component));
     }
@@ -100,4 +110,4 @@ nlohmann::json slot_json(const std::string& channel, const datablock::ObservedSl
     return doc;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

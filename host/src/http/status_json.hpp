@@ -19,4 +19,4 @@ nlohmann::json status_json(const PipelineStatus& status, const std::string& brok
 nlohmann::json slot_json(const std::string& channel, const datablock::ObservedSlot& slot, const std::optional<SchemaDescription>& schema,
                          std::uint64_t now_ns);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

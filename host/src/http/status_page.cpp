@@ -128,4 +128,4 @@ status(); setInterval(status, 1000); setInterval(sample, 100);
     return page;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -8,4 +8,4 @@ namespace pylabhub::host {
 
 const std::string& status_page_html();
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -26,7 +26,7 @@ bool answers(const std::string& endpoint, std::chrono::milliseconds timeout,
 
 constexpr auto kHeartbeatInterval = 2s;
 
-} // namespace
+}  // namespace
 
 std::string host_name() {
     char name[256] = {};
@@ -52,8 +52,8 @@ Result<std::unique_ptr<BrokerLink>> BrokerLink::open(const std::optional<std::st
         (void)(*link)->client_.list();
         return link;
     } catch (const std::system_error& e) {
-        return make_error(ErrorCode::system, std::string("broker: cannot start a thread: ") + e.what() +
-                                                 " (the process or user thread limit, 'ulimit -u'?)");
+        return make_error(ErrorCode::system,
+                          std::string("broker: cannot start a thread: ") + e.what() + " (the process or user thread limit, 'ulimit -u'?)");
     } catch (const std::exception& e) {  // zmq::error_t: ZeroMQ could not make its context or socket
         return make_error(ErrorCode::system, std::string("broker: ") + e.what() + " (the open-file limit, 'ulimit -n'?)");
     }
@@ -63,9 +63,10 @@ Result<std::unique_ptr<BrokerLink>> BrokerLink::connect(const std::optional<std:
                                                         const std::optional<messagehub::CurveClientKeys>& curve) {
     if (endpoint) {
         if (!answers(*endpoint, 2000ms, curve)) {
-            return make_error(ErrorCode::timeout, "broker: no answer from " + *endpoint +
-                                                      " (the pipeline's 'broker:'); start it with 'pylabhub broker --bind " +
-                                                      *endpoint + "', check its CurveZMQ keys, or remove the key to embed one");
+            return make_error(ErrorCode::timeout,
+                              "broker: no answer from " + *endpoint +
+                                  " (the pipeline's 'broker:'); start it with 'pylabhub broker --bind " + *endpoint +
+                                  "', check its CurveZMQ keys, or remove the key to embed one");
         }
         std::unique_ptr<BrokerLink> link(new BrokerLink(*endpoint, curve));
         link->heartbeat_ = std::thread([raw = link.get()] { raw->keep_alive(); });
@@ -203,4 +204,4 @@ bool BrokerLink::beat_consumers() {
     return true;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

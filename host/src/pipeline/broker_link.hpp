@@ -22,7 +22,7 @@ public:
     /// `endpoint`: the pipeline's `broker:` (must answer), or nullopt for
     /// the default endpoint (a broker is embedded when none answers).
     static Result<std::unique_ptr<BrokerLink>> open(const std::optional<std::string>& endpoint,
-                                                     const std::optional<messagehub::CurveClientKeys>& curve = std::nullopt);
+                                                    const std::optional<messagehub::CurveClientKeys>& curve = std::nullopt);
     ~BrokerLink();  ///< deregisters, stops heartbeats and the embedded broker
 
     Result<void> register_channel(messagehub::ChannelRecord record);
@@ -45,7 +45,7 @@ private:
     BrokerLink(std::string endpoint, const std::optional<messagehub::CurveClientKeys>& curve)
         : endpoint_(std::move(endpoint)), client_(endpoint_, std::chrono::milliseconds(2000), curve) {}
     static Result<std::unique_ptr<BrokerLink>> connect(const std::optional<std::string>& endpoint,
-                                                        const std::optional<messagehub::CurveClientKeys>& curve);
+                                                       const std::optional<messagehub::CurveClientKeys>& curve);
     void keep_alive();
     /// One heartbeat each; false when the broker does not answer.
     bool beat_channels();
@@ -70,4 +70,4 @@ std::string host_name();
 /// the wall clock. Shared by `pylabhub broker` and the embedded broker.
 messagehub::RegistryOptions local_registry_options();
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -28,7 +28,7 @@ void run_producer(ProducerRuntime& p) {
     const auto* table = static_cast<const plh_producer_vtable*>(p.plan->plugin->descriptor->vtable);
     void* handle = p.instance->handle();
     datablock::Producer& block = *p.channel->producer;
-    std::uint64_t waiting_since = 0;      // when the ring became full (0: it is not)
+    std::uint64_t waiting_since = 0;  // when the ring became full (0: it is not)
     std::uint64_t next_wait_warning = 0;
     p.start_ns = platform::monotonic_time_ns();
     while (!p.instance->stop_requested()) {
@@ -61,8 +61,9 @@ void run_producer(ProducerRuntime& p) {
             break;
         }
         if (waiting_since != 0) {
-            if (next_wait_warning != 0) log::logger().info("producer '{}': room again after {:.1f} s", p.plan->spec->id,
-                                                           double(platform::monotonic_time_ns() - waiting_since) * 1e-9);
+            if (next_wait_warning != 0)
+                log::logger().info("producer '{}': room again after {:.1f} s", p.plan->spec->id,
+                                   double(platform::monotonic_time_ns() - waiting_since) * 1e-9);
             waiting_since = next_wait_warning = 0;
         }
         std::size_t bytes = 0;
@@ -137,8 +138,8 @@ void read_inputs(ConsumerRuntime& c, Deliver&& deliver, Idle&& idle, Timeout&& t
                     --remaining;
                     // Our own channels close when the run stops; another host's closing is news.
                     if (c.inputs[i]->plan->spec->external) {
-                        log::logger().info("{} '{}': input '{}' was closed by the host that created it; all of it was read",
-                                           c.kind, c.plan->spec->id, c.inputs[i]->plan->spec->name);
+                        log::logger().info("{} '{}': input '{}' was closed by the host that created it; all of it was read", c.kind,
+                                           c.plan->spec->id, c.inputs[i]->plan->spec->name);
                     }
                     break;
                 case ErrorCode::timeout: idle(); break;
@@ -182,20 +183,23 @@ void read_inputs(ConsumerRuntime& c, Deliver&& deliver, Idle&& idle, Timeout&& t
     leave_channels(c);
 }
 
-} // namespace
+}  // namespace
 
 void run_consumer(ConsumerRuntime& c) {
     const auto* table = static_cast<const plh_consumer_vtable*>(c.plan->plugin->descriptor->vtable);
     void* handle = c.instance->handle();
     c.start_ns = platform::monotonic_time_ns();
     bool failed = false;
-    read_inputs(c, [&](std::span<const std::byte> data, const plh_slot_info& info) {
-        const plh_status status = table->consume(handle, data.data(), data.size(), &info);
-        if (status == PLH_OK) return true;
-        c.fail(describe_status(*c.instance, "consume", status));
-        failed = true;
-        return false;
-    }, [] {}, [](std::chrono::nanoseconds wait) { return wait; });
+    read_inputs(
+        c,
+        [&](std::span<const std::byte> data, const plh_slot_info& info) {
+            const plh_status status = table->consume(handle, data.data(), data.size(), &info);
+            if (status == PLH_OK) return true;
+            c.fail(describe_status(*c.instance, "consume", status));
+            failed = true;
+            return false;
+        },
+        [] {}, [](std::chrono::nanoseconds wait) { return wait; });
     if (!failed && c.failed().empty() && PLH_HAS_FIELD(table, plh_consumer_vtable, flush) && table->flush != nullptr) {
         if (const plh_status status = table->flush(handle); status != PLH_OK) c.fail(describe_status(*c.instance, "flush", status));
     }
@@ -245,15 +249,18 @@ bool emit(ProcessorRuntime& p, const char* what, Call&& call) {
     }
 }
 
-} // namespace
+}  // namespace
 
 void run_processor(ProcessorRuntime& p) {
     const auto* table = static_cast<const plh_processor_vtable*>(p.plan->plugin->descriptor->vtable);
     void* handle = p.instance->handle();
     p.start_ns = platform::monotonic_time_ns();
-    read_inputs(p, [&](std::span<const std::byte> data, const plh_slot_info& info) {
-        return emit(p, "process", [&](plh_output_slot* out) { return table->process(handle, data.data(), data.size(), &info, out); });
-    }, [] {}, [](std::chrono::nanoseconds wait) { return wait; });
+    read_inputs(
+        p,
+        [&](std::span<const std::byte> data, const plh_slot_info& info) {
+            return emit(p, "process", [&](plh_output_slot* out) { return table->process(handle, data.data(), data.size(), &info, out); });
+        },
+        [] {}, [](std::chrono::nanoseconds wait) { return wait; });
     if (p.failed().empty() && PLH_HAS_FIELD(table, plh_processor_vtable, flush) && table->flush != nullptr) {
         (void)emit(p, "flush", [&](plh_output_slot* out) { return table->flush(handle, out); });
     }
@@ -270,29 +277,33 @@ void run_outbound(OutboundRuntime& t) {
     // under load slots follow each other and the plugin can batch them;
     // the first read that finds nothing calls idle(), which sends the batch.
     bool sent_since_idle = false;
-    read_inputs(t, [&](std::span<const std::byte> data, const plh_slot_info& info) {
-        sent_since_idle = true;
-        // Without credit the slot stays held: a lossless ring waits for the
-        // link exactly as for a slow local consumer.
-        for (;;) {
-            const plh_status status = table->send(handle, data.data(), data.size(), &info, poll_ns);
-            if (status == PLH_OK) return true;
-            if (status == PLH_TIMEOUT) {
-                ++t.credit_waits;
-                if (t.instance->stop_requested()) return false;
-                continue;
+    read_inputs(
+        t,
+        [&](std::span<const std::byte> data, const plh_slot_info& info) {
+            sent_since_idle = true;
+            // Without credit the slot stays held: a lossless ring waits for the
+            // link exactly as for a slow local consumer.
+            for (;;) {
+                const plh_status status = table->send(handle, data.data(), data.size(), &info, poll_ns);
+                if (status == PLH_OK) return true;
+                if (status == PLH_TIMEOUT) {
+                    ++t.credit_waits;
+                    if (t.instance->stop_requested()) return false;
+                    continue;
+                }
+                t.fail(describe_status(*t.instance, "send", status));
+                return false;
             }
-            t.fail(describe_status(*t.instance, "send", status));
-            return false;
-        }
-    }, [&] {
-        sent_since_idle = false;
-        if (table->idle == nullptr) return;
-        if (const plh_status status = table->idle(handle, 0); status != PLH_OK && status != PLH_TIMEOUT) {
-            t.fail(describe_status(*t.instance, "idle", status));
-            t.instance->request_stop();
-        }
-    }, [&](std::chrono::nanoseconds wait) { return sent_since_idle ? std::chrono::nanoseconds(0) : wait; });
+        },
+        [&] {
+            sent_since_idle = false;
+            if (table->idle == nullptr) return;
+            if (const plh_status status = table->idle(handle, 0); status != PLH_OK && status != PLH_TIMEOUT) {
+                t.fail(describe_status(*t.instance, "idle", status));
+                t.instance->request_stop();
+            }
+        },
+        [&](std::chrono::nanoseconds wait) { return sent_since_idle ? std::chrono::nanoseconds(0) : wait; });
     if (t.failed().empty() && table->flush != nullptr) {
         if (const plh_status status = table->flush(handle); status != PLH_OK) t.fail(describe_status(*t.instance, "flush", status));
     }
@@ -300,4 +311,4 @@ void run_outbound(OutboundRuntime& t) {
     t.done = true;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

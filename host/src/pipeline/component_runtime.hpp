@@ -168,8 +168,8 @@ struct InboundRuntime : ProducerRuntime {
     LiveCounter gaps = 0;            ///< sequences the stream skipped (lost upstream or while disconnected)
     LiveCounter stream_changes = 0;  ///< the sender restarted
     LiveCounter already_here = 0;    ///< slots sent again that the channel holds already
-    bool new_stream = false;           ///< a restarted sender's first slot is next
-    bool renumbering = false;          ///< its ids went back: numbered on from the channel's
+    bool new_stream = false;         ///< a restarted sender's first slot is next
+    bool renumbering = false;        ///< its ids went back: numbered on from the channel's
 };
 
 /// Asks an inbound transport for its stream until it describes one, or
@@ -200,4 +200,4 @@ void run_processor(ProcessorRuntime& p);
 /// over (latest_only inputs copied and validated first), then flush.
 void run_consumer(ConsumerRuntime& c);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

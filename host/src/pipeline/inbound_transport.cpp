@@ -32,7 +32,7 @@ const plh_transport_vtable& table_of(const InboundRuntime& t) {
     return *static_cast<const plh_transport_vtable*>(t.plan->plugin->descriptor->vtable);
 }
 
-} // namespace
+}  // namespace
 
 Result<StreamLayout> wait_for_stream(InboundRuntime& t, const std::function<bool()>& give_up) {
     const plh_transport_vtable& table = table_of(t);
@@ -45,10 +45,9 @@ Result<StreamLayout> wait_for_stream(InboundRuntime& t, const std::function<bool
         if (status == PLH_OK && info != nullptr) {
             StreamLayout layout = layout_of(*info);
             if (layout.sync_policy < 1 || layout.sync_policy > 3 || layout.slot_bytes == 0) {
-                return make_error(ErrorCode::corrupt, t.instance->describe() + ": the peer " + layout.peer +
-                                                          " described a stream with sync policy " +
-                                                          std::to_string(layout.sync_policy) + " and slot size " +
-                                                          std::to_string(layout.slot_bytes));
+                return make_error(ErrorCode::corrupt,
+                                  t.instance->describe() + ": the peer " + layout.peer + " described a stream with sync policy " +
+                                      std::to_string(layout.sync_policy) + " and slot size " + std::to_string(layout.slot_bytes));
             }
             return layout;
         }
@@ -56,8 +55,7 @@ Result<StreamLayout> wait_for_stream(InboundRuntime& t, const std::function<bool
         if (give_up()) return make_error(ErrorCode::timeout, t.instance->describe() + ": stopped while waiting for the stream");
         if (const std::uint64_t now = platform::monotonic_time_ns(); now >= next_note) {
             log::logger().info("transport '{}': still waiting for the stream of channel '{}' ({:.0f} s){}", t.plan->spec->id,
-                               t.plan->spec->output, double(now - started) * 1e-9,
-                               [&] {
+                               t.plan->spec->output, double(now - started) * 1e-9, [&] {
                                    const std::string why = t.instance->take_error();
                                    return why.empty() ? std::string() : ": " + why;
                                }());
@@ -69,12 +67,11 @@ Result<StreamLayout> wait_for_stream(InboundRuntime& t, const std::function<bool
 std::string stream_fit_problem(const StreamLayout& layout, const datablock::DataBlockConfig& config) {
     if (layout.slot_bytes > config.slot_bytes) {
         return "the sender's slots are up to " + std::to_string(layout.slot_bytes) + " bytes, larger than this channel's slot_bytes " +
-               std::to_string(config.slot_bytes);
+            std::to_string(config.slot_bytes);
     }
     if (layout.sync_policy != static_cast<std::uint32_t>(config.sync)) {
-        return "the sender's channel is " +
-               std::string(datablock::to_string(static_cast<datablock::SyncPolicy>(layout.sync_policy))) + ", this one " +
-               std::string(datablock::to_string(config.sync)) + " (leave 'sync' out to take the sender's)";
+        return "the sender's channel is " + std::string(datablock::to_string(static_cast<datablock::SyncPolicy>(layout.sync_policy))) +
+            ", this one " + std::string(datablock::to_string(config.sync)) + " (leave 'sync' out to take the sender's)";
     }
     return {};
 }
@@ -105,8 +102,8 @@ bool take_new_stream(InboundRuntime& t) {
         return false;
     }
     const std::uint64_t next = t.channel->producer->next_sequence();
-    log::logger().info("transport '{}': a new stream from {} (the sender restarted); the channel goes on at sequence {}",
-                       t.plan->spec->id, layout->peer, next);
+    log::logger().info("transport '{}': a new stream from {} (the sender restarted); the channel goes on at sequence {}", t.plan->spec->id,
+                       layout->peer, next);
     t.stream = std::move(layout).value();
     return true;
 }
@@ -129,9 +126,10 @@ Taken commit_as(InboundRuntime& t, datablock::WriteTransactionGuard& slot, const
         t.new_stream = false;
         t.renumbering = got.sequence < slot.sequence();
         if (t.renumbering) {
-            log::logger().warn("transport '{}': the new stream's ids start at {}, below the channel's next {}; its slots are numbered "
-                               "on from there",
-                               t.plan->spec->id, got.sequence, slot.sequence());
+            log::logger().warn(
+                "transport '{}': the new stream's ids start at {}, below the channel's next {}; its slots are numbered "
+                "on from there",
+                t.plan->spec->id, got.sequence, slot.sequence());
         }
     }
     if (got.sequence < slot.sequence() && !t.renumbering) {
@@ -174,7 +172,7 @@ Taken commit_as(InboundRuntime& t, datablock::WriteTransactionGuard& slot, const
     }
 }
 
-} // namespace
+}  // namespace
 
 void run_inbound(InboundRuntime& t) {
     const plh_transport_vtable& table = table_of(t);
@@ -223,4 +221,4 @@ void run_inbound(InboundRuntime& t) {
     t.done = true;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -40,4 +40,4 @@ private:
     std::atomic<std::uint64_t> value_;
 };
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -26,7 +26,7 @@ std::string mib(std::uint64_t bytes) {
     return text;
 }
 
-} // namespace
+}  // namespace
 
 std::string channel_shm_name(const std::string& channel) { return "/plh." + channel; }
 
@@ -41,9 +41,9 @@ Result<datablock::DataBlockConfig> existing_channel_layout(const std::string& sh
             if (policy->id == seen.checksum_id) config.checksum_policy = policy;
         }
         if (config.checksum_policy == nullptr) {
-            return make_error(ErrorCode::not_found, "datablock '" + shm_name + "' uses checksum plugin id " +
-                                                        std::to_string(seen.checksum_id) +
-                                                        ", which no checksum plugin found here provides (add its directory to plugin_path)");
+            return make_error(ErrorCode::not_found,
+                              "datablock '" + shm_name + "' uses checksum plugin id " + std::to_string(seen.checksum_id) +
+                                  ", which no checksum plugin found here provides (add its directory to plugin_path)");
         }
     }
     return config;
@@ -52,23 +52,23 @@ Result<datablock::DataBlockConfig> existing_channel_layout(const std::string& sh
 std::string consumer_count_problem(const std::string& channel, const datablock::DataBlockConfig& config, std::size_t consumers) {
     if (config.sync == datablock::SyncPolicy::single_reader && consumers > 1) {
         return "channel '" + channel + "' is single_reader but has " + std::to_string(consumers) +
-               " consumers; use sync_reader (lossless, several) or latest_only";
+            " consumers; use sync_reader (lossless, several) or latest_only";
     }
     if (config.sync == datablock::SyncPolicy::sync_reader && consumers > config.max_consumers) {
         return "channel '" + channel + "' has " + std::to_string(consumers) + " consumers but max_consumers " +
-               std::to_string(config.max_consumers);
+            std::to_string(config.max_consumers);
     }
     return {};
 }
 
-Result<void> check_consumer_schema(const std::string& consumer, const std::string& channel,
-                                   const SchemaDescription& wanted, const SchemaDescription& carried) {
+Result<void> check_consumer_schema(const std::string& consumer, const std::string& channel, const SchemaDescription& wanted,
+                                   const SchemaDescription& carried) {
     auto want = schema::SchemaInfo::from_blds(wanted.name, wanted.blds, wanted.version);
     auto have = schema::SchemaInfo::from_blds(carried.name, carried.blds, carried.version);
     if (!want || !have) return {};  // malformed schemas are reported where they are declared
     if (auto compatible = schema::check_compatible(*want, *have); !compatible) {
-        return make_error(ErrorCode::mismatch, "consumer '" + consumer + "' cannot read channel '" + channel + "': " +
-                                                   compatible.error().message);
+        return make_error(ErrorCode::mismatch,
+                          "consumer '" + consumer + "' cannot read channel '" + channel + "': " + compatible.error().message);
     }
     return {};
 }
@@ -82,8 +82,7 @@ std::string format_problems(std::vector<PipelineProblem> problems) {
     return out.str();
 }
 
-PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& registry,
-                           std::vector<PipelineProblem>& problems) {
+PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& registry, std::vector<PipelineProblem>& problems) {
     PipelinePlan plan;
     auto problem = [&](const SourcePosition& where, std::string message) { problems.push_back({where, std::move(message)}); };
 
@@ -110,7 +109,8 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
             // check against that; else the run checks once it attaches.
             auto existing = existing_channel_layout(planned.shm_name, plan.checksum_plugins);
             if (existing) config = *existing;
-            else if (existing.error().code != ErrorCode::not_found) problem(channel.position, "channel '" + channel.name + "': " + existing.error().message);
+            else if (existing.error().code != ErrorCode::not_found)
+                problem(channel.position, "channel '" + channel.name + "': " + existing.error().message);
             planned.layout_known = existing.has_value();
             plan.channels.push_back(std::move(planned));
             continue;
@@ -161,8 +161,9 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
             return nullptr;
         }
         if (plugin->kind != kind) {
-            problem(component.plugin_position, "plugin '" + component.plugin + "' is a " + std::string(kind_name(plugin->kind)) +
-                                                   " plugin, not a " + std::string(kind_name(kind)));
+            problem(component.plugin_position,
+                    "plugin '" + component.plugin + "' is a " + std::string(kind_name(plugin->kind)) + " plugin, not a " +
+                        std::string(kind_name(kind)));
             return nullptr;
         }
         return plugin;
@@ -201,11 +202,12 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
                 continue;
             }
             if (channel->spec->external) {
-                problem(producer.channel_positions[i], "channel '" + producer.channels[i] +
-                                                           "' is external (created by another host); a producer here cannot write it");
+                problem(producer.channel_positions[i],
+                        "channel '" + producer.channels[i] + "' is external (created by another host); a producer here cannot write it");
             } else if (!channel->producer_id.empty()) {
-                problem(producer.channel_positions[i], "channel '" + producer.channels[i] + "' already has producer '" +
-                                                           channel->producer_id + "'; a channel has exactly one");
+                problem(producer.channel_positions[i],
+                        "channel '" + producer.channels[i] + "' already has producer '" + channel->producer_id +
+                            "'; a channel has exactly one");
             } else {
                 channel->producer_id = producer.id;
             }
@@ -214,8 +216,8 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
                 if (summary && summary->struct_size > channel->config.slot_bytes) {
                     problem(producer.channel_positions[i],
                             "producer '" + producer.id + "' writes '" + planned->plugin->schema->name + "' of " +
-                                std::to_string(summary->struct_size) + " bytes; channel '" + channel->spec->name +
-                                "' has slot_bytes " + std::to_string(channel->config.slot_bytes));
+                                std::to_string(summary->struct_size) + " bytes; channel '" + channel->spec->name + "' has slot_bytes " +
+                                std::to_string(channel->config.slot_bytes));
                 }
             }
         }
@@ -231,11 +233,12 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
             return nullptr;
         }
         if (channel->spec->external) {
-            problem(writer.output_position, "channel '" + writer.output + "' is external (created by another host); a " + kind +
-                                                " here cannot write it");
+            problem(writer.output_position,
+                    "channel '" + writer.output + "' is external (created by another host); a " + kind + " here cannot write it");
         } else if (!channel->producer_id.empty()) {
-            problem(writer.output_position, "channel '" + writer.output + "' already has writer '" + channel->producer_id +
-                                                "'; a channel has exactly one (a producer or a processor)");
+            problem(writer.output_position,
+                    "channel '" + writer.output + "' already has writer '" + channel->producer_id +
+                        "'; a channel has exactly one (a producer or a processor)");
         } else {
             channel->producer_id = writer.id;
         }
@@ -280,9 +283,10 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
             PlannedInput input;
             if (options.read.empty() || options.read == "lossless") {
                 if (options.read == "lossless" && channel->layout_known && channel->config.sync == datablock::SyncPolicy::latest_only) {
-                    problem(options.read_position, "read: lossless on channel '" + channel->spec->name +
-                                                       "', whose writer never waits (sync: latest_only); read it without 'read:' "
-                                                       "(newest slots) or make the channel single_reader or sync_reader");
+                    problem(options.read_position,
+                            "read: lossless on channel '" + channel->spec->name +
+                                "', whose writer never waits (sync: latest_only); read it without 'read:' "
+                                "(newest slots) or make the channel single_reader or sync_reader");
                 }
                 channel->consumer_ids.push_back(reader.id);
             } else {
@@ -303,7 +307,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
                 if (auto* found = std::get_if<std::vector<ConfigProblem>>(&resolved)) {
                     for (auto& p : *found) {
                         p.message = std::string(kind) + " '" + reader.id + "', input '" + channel->spec->name + "' (read policy " +
-                                    policy->id + "): " + p.message;
+                            policy->id + "): " + p.message;
                         problems.push_back(std::move(p));
                     }
                     continue;
@@ -317,8 +321,7 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
             // Both schemas known now: a mismatch is found before anything runs.
             const PluginInfo* producer_plugin = writer_plugin(*channel);
             if (producer_plugin == nullptr || !producer_plugin->schema) continue;
-            if (auto fits = check_consumer_schema(reader.id, channel->spec->name, *planned->plugin->schema,
-                                                  *producer_plugin->schema);
+            if (auto fits = check_consumer_schema(reader.id, channel->spec->name, *planned->plugin->schema, *producer_plugin->schema);
                 !fits) {
                 problem(reader.channel_positions[i], fits.error().message);
             }
@@ -348,8 +351,8 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
             if (ready == pending.end()) {
                 std::string cycle;
                 for (const auto& p : pending) cycle += (cycle.empty() ? "'" : ", '") + p.spec->id + "'";
-                problem(pending.front().spec->position, "processors " + cycle +
-                                                            " read each other's channels in a cycle; none of them could start");
+                problem(pending.front().spec->position,
+                        "processors " + cycle + " read each other's channels in a cycle; none of them could start");
                 break;
             }
             written.insert(ready->spec->output);
@@ -380,16 +383,18 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
         if (path == nullptr || path->empty()) continue;
         const std::string key = std::filesystem::path(*path).lexically_normal().string();
         if (auto [first, fresh] = writers.emplace(key, &consumer); !fresh) {
-            problem(consumer.spec->config_position, "consumer '" + consumer.spec->id + "' writes '" + *path + "', as consumer '" +
-                                                        first->second->spec->id + "' does; give each its own path");
+            problem(consumer.spec->config_position,
+                    "consumer '" + consumer.spec->id + "' writes '" + *path + "', as consumer '" + first->second->spec->id +
+                        "' does; give each its own path");
         }
     }
 
     for (const auto& channel : plan.channels) {
         if (!channel.spec->external && channel.producer_id.empty() && !producer_reference_unresolved) {
-            problem(channel.spec->position, "channel '" + channel.spec->name +
-                                                "' has no producer; give it one (or a processor), or mark it 'external: true' to read a "
-                                                "channel another pylabhub process creates");
+            problem(channel.spec->position,
+                    "channel '" + channel.spec->name +
+                        "' has no producer; give it one (or a processor), or mark it 'external: true' to read a "
+                        "channel another pylabhub process creates");
         }
         if (!channel.layout_known) continue;
         if (auto why = consumer_count_problem(channel.spec->name, channel.config, channel.consumer_ids.size()); !why.empty()) {
@@ -399,11 +404,11 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
     }
 
     if (auto free_bytes = platform::SharedMemory::available_bytes(); free_bytes && plan.shared_memory_bytes > *free_bytes) {
-        problem({spec.file.string(), 1, 1}, "the channels need " + mib(plan.shared_memory_bytes) +
-                                                " of shared memory but /dev/shm has " + mib(*free_bytes) +
-                                                " free; use fewer or smaller slots");
+        problem({spec.file.string(), 1, 1},
+                "the channels need " + mib(plan.shared_memory_bytes) + " of shared memory but /dev/shm has " + mib(*free_bytes) +
+                    " free; use fewer or smaller slots");
     }
     return plan;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

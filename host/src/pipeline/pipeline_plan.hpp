@@ -16,8 +16,8 @@ struct PlannedChannel {
     const ChannelSpec* spec = nullptr;
     std::string shm_name;  ///< "/plh.<channel>"
     datablock::DataBlockConfig config;
-    std::string producer_id;  ///< its writer: a producer or a processor; empty for external channels
-    std::vector<std::string> consumer_ids;  ///< readers that take a place in its consumer table
+    std::string producer_id;                     ///< its writer: a producer or a processor; empty for external channels
+    std::vector<std::string> consumer_ids;       ///< readers that take a place in its consumer table
     std::vector<std::string> policy_reader_ids;  ///< readers by a read policy (no place; never waited for)
     /// False for an external channel whose segment does not exist yet, and
     /// for one an inbound transport writes (its sync and slot size arrive
@@ -47,7 +47,7 @@ struct PipelinePlan {
     /// In an order where every processor comes after the writers of its inputs.
     std::vector<PlannedComponent> processors;
     std::vector<PlannedComponent> transports;  ///< `in` and `out`, as written
-    std::uint64_t shared_memory_bytes = 0;  ///< of the channels this pipeline creates
+    std::uint64_t shared_memory_bytes = 0;     ///< of the channels this pipeline creates
     /// Every checksum plugin found: an external channel may use any of them.
     std::vector<const datablock::ChecksumPolicy*> checksum_plugins;
 };
@@ -65,18 +65,17 @@ std::string consumer_count_problem(const std::string& channel, const datablock::
 /// Whether a consumer that declares `wanted` may read a channel carrying
 /// `carried` (docs/schema.md); the error says "consumer 'ID' cannot read
 /// channel 'NAME': ..." with both schemas and hashes.
-Result<void> check_consumer_schema(const std::string& consumer, const std::string& channel,
-                                   const SchemaDescription& wanted, const SchemaDescription& carried);
+Result<void> check_consumer_schema(const std::string& consumer, const std::string& channel, const SchemaDescription& wanted,
+                                   const SchemaDescription& carried);
 
 /// The segment name of a channel: channel names are machine-wide.
 std::string channel_shm_name(const std::string& channel);
 
 /// Checks everything that can be checked without starting anything; appends
 /// every problem found to `problems`.
-PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& registry,
-                           std::vector<PipelineProblem>& problems);
+PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& registry, std::vector<PipelineProblem>& problems);
 
 /// Sorted by file position, printed as "file:line:col: message".
 std::string format_problems(std::vector<PipelineProblem> problems);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

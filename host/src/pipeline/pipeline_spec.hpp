@@ -54,8 +54,8 @@ struct ComponentSpec {
     SourcePosition plugin_position;
     std::vector<std::string> channels;  ///< producer: its one channel; consumer, processor: its inputs
     std::vector<SourcePosition> channel_positions;
-    std::vector<InputOptions> inputs;   ///< consumer, processor: one per input, as `channels`
-    std::string output;                 ///< producer, processor: the channel it writes
+    std::vector<InputOptions> inputs;  ///< consumer, processor: one per input, as `channels`
+    std::string output;                ///< producer, processor: the channel it writes
     SourcePosition output_position;
     ConfigInputs config;
     SourcePosition config_position;
@@ -92,4 +92,4 @@ struct PipelineSpec {
 /// A problem with the pipeline, at a place in its file.
 using PipelineProblem = ConfigProblem;
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -54,8 +54,8 @@ Result<datablock::ObservedSlot> PolicyReader::next(std::chrono::nanoseconds time
                                   policy_->describe() + ": chose slot " + std::to_string(choice.sequence) +
                                       ", outside the slots it may read (after " +
                                       (last_sequence_ == UINT64_MAX ? std::string("none") : std::to_string(last_sequence_)) +
-                                      ", up to the newest committed, " +
-                                      (newest ? std::to_string(newest->sequence) : std::string("none")) + "); refused, never read");
+                                      ", up to the newest committed, " + (newest ? std::to_string(newest->sequence) : std::string("none")) +
+                                      "); refused, never read");
             }
             auto slot = observer_.read(choice.sequence);
             if (!slot) {
@@ -70,15 +70,16 @@ Result<datablock::ObservedSlot> PolicyReader::next(std::chrono::nanoseconds time
                 std::uint8_t digest[datablock::kMaxDigestBytes] = {};
                 checksum_->compute(slot->payload.data(), slot->payload.size(), digest);
                 if (std::memcmp(digest, slot->digest.data(), checksum_->digest_bytes) != 0) {
-                    return make_error(ErrorCode::corrupt, "slot " + std::to_string(slot->sequence) + " fails its " +
-                                                              checksum_->name + " checksum");
+                    return make_error(ErrorCode::corrupt,
+                                      "slot " + std::to_string(slot->sequence) + " fails its " + checksum_->name + " checksum");
                 }
             }
             return slot;
         }
         if (choice.action != PLH_READ_WAIT) {
-            return make_error(ErrorCode::unrecoverable, policy_->describe() + ": select answered action " +
-                                                            std::to_string(choice.action) + " (neither READ nor WAIT)");
+            return make_error(
+                ErrorCode::unrecoverable,
+                policy_->describe() + ": select answered action " + std::to_string(choice.action) + " (neither READ nor WAIT)");
         }
         if (observer_.closed()) return make_error(ErrorCode::closed, "the channel is closed");
         const std::uint64_t now_after = platform::monotonic_time_ns();
@@ -94,4 +95,4 @@ Result<datablock::ObservedSlot> PolicyReader::next(std::chrono::nanoseconds time
     }
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

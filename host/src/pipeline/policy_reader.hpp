@@ -47,4 +47,4 @@ private:
     std::uint64_t torn_ = 0;
 };
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

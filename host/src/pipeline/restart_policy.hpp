@@ -31,4 +31,4 @@ inline std::chrono::nanoseconds restart_delay(std::uint32_t restarts) {
     return std::min<std::chrono::nanoseconds>(doubled, kMaxRestartDelay);
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

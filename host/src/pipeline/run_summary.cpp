@@ -45,18 +45,23 @@ std::string status(ComponentRuntime& c, const std::string& fine) {
     return text;
 }
 
-} // namespace
+}  // namespace
 
 void print_summary(std::ostream& out, const RunSummary& run) {
     // "ran" is the time the components ran; set-up and stop are said
     // apart, so a slow start (a thousand channels) is not hidden.
-    out << "pipeline " << terminal_safe(run.pipeline) << ": ran " << std::fixed << std::setprecision(2) << run.run
-        << " s (set-up " << run.set_up << " s, stop " << run.stop << " s), stopped: " << run.reason << "\n\n";
+    out << "pipeline " << terminal_safe(run.pipeline) << ": ran " << std::fixed << std::setprecision(2) << run.run << " s (set-up "
+        << run.set_up << " s, stop " << run.stop << " s), stopped: " << run.reason << "\n\n";
     using Align = TextTable::Align;
-    TextTable channels({{"CHANNEL"}, {"PRODUCER"}, {"WRITTEN", Align::right}, {"RATE/s", Align::right},
-                        {"FULL-WAITS", Align::right}, {"CHECKSUM", Align::right}, {"STATUS"}});
-    auto add_channel = [&](const ChannelRuntime& channel, const std::string& writer, const ComponentRuntime& c,
-                           std::uint64_t waits, bool ended) {
+    TextTable channels({{"CHANNEL"},
+                        {"PRODUCER"},
+                        {"WRITTEN", Align::right},
+                        {"RATE/s", Align::right},
+                        {"FULL-WAITS", Align::right},
+                        {"CHECKSUM", Align::right},
+                        {"STATUS"}});
+    auto add_channel = [&](const ChannelRuntime& channel, const std::string& writer, const ComponentRuntime& c, std::uint64_t waits,
+                           bool ended) {
         const auto& m = channel.final_metrics;
         const std::uint64_t written = m.slots_written - channel.written_before;
         const double secs = seconds(c.start_ns, c.end_ns);
@@ -65,10 +70,18 @@ void print_summary(std::ostream& out, const RunSummary& run) {
                       status(const_cast<ComponentRuntime&>(c), ended ? "ended" : "ok")});
     };
     for (ProducerRuntime* p : run.writers) add_channel(*p->channel, label(*p, "in"), *p, p->backpressure_waits, p->ended);
-    for (ProcessorRuntime* p : run.processors) add_channel(*p->output, p->plan->spec->id + " (processor)", *p, p->backpressure_waits, false);
+    for (ProcessorRuntime* p : run.processors)
+        add_channel(*p->output, p->plan->spec->id + " (processor)", *p, p->backpressure_waits, false);
     if (!run.writers.empty() || !run.processors.empty()) channels.print(out);
-    TextTable consumers({{"CONSUMER"}, {"INPUT"}, {"READ", Align::right}, {"RATE/s", Align::right}, {"GAPS", Align::right},
-                         {"CORRUPT", Align::right}, {"LAT p50", Align::right}, {"LAT p99", Align::right}, {"STATUS"}});
+    TextTable consumers({{"CONSUMER"},
+                         {"INPUT"},
+                         {"READ", Align::right},
+                         {"RATE/s", Align::right},
+                         {"GAPS", Align::right},
+                         {"CORRUPT", Align::right},
+                         {"LAT p50", Align::right},
+                         {"LAT p99", Align::right},
+                         {"STATUS"}});
     for (ConsumerRuntime* c : run.readers) {
         const double secs = seconds(c->start_ns, c->end_ns);
         const double p50 = percentile(c->latencies_ns, 0.50);
@@ -100,4 +113,4 @@ void print_summary(std::ostream& out, const RunSummary& run) {
     }
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -11,15 +11,15 @@ namespace pylabhub::host {
 
 struct RunSummary {
     std::string pipeline;
-    std::string reason;                  ///< why it stopped
-    double set_up = 0, run = 0, stop = 0;  ///< seconds
-    std::vector<ProducerRuntime*> writers;   ///< producers and inbound transports
+    std::string reason;                     ///< why it stopped
+    double set_up = 0, run = 0, stop = 0;   ///< seconds
+    std::vector<ProducerRuntime*> writers;  ///< producers and inbound transports
     std::vector<ProcessorRuntime*> processors;
-    std::vector<ConsumerRuntime*> readers;   ///< processors, consumers and outbound transports
+    std::vector<ConsumerRuntime*> readers;  ///< processors, consumers and outbound transports
     std::vector<ComponentRuntime*> all;
     std::vector<ChannelRuntime*> channels;
 };
 
 void print_summary(std::ostream& out, const RunSummary& run);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -181,10 +181,15 @@ private:
     /// A channel as the ABI describes it to the instances wired to it.
     static InputDescription describe_channel(const ChannelRuntime& channel) {
         const auto& config = channel.config;
-        InputDescription description{channel.plan->spec->name, channel.schema, channel.schema_hash_hex, config.slot_bytes,
-                                     config.slot_count, static_cast<std::uint32_t>(config.sync),
+        InputDescription description{channel.plan->spec->name,
+                                     channel.schema,
+                                     channel.schema_hash_hex,
+                                     config.slot_bytes,
+                                     config.slot_count,
+                                     static_cast<std::uint32_t>(config.sync),
                                      config.checksum_policy ? config.checksum_policy->id : static_cast<std::uint32_t>(config.checksum),
-                                     config.flex_zones, true};
+                                     config.flex_zones,
+                                     true};
         return description;
     }
 
@@ -207,8 +212,8 @@ private:
                 const auto& keys = channel.plan->spec->key_positions;
                 const SourcePosition where = keys.count("slot_bytes") ? keys.at("slot_bytes") : channel.plan->spec->position;
                 return fail_setup(where.to_string() + "channel '" + channel.plan->spec->name + "' has slot_bytes " +
-                                  std::to_string(channel.config.slot_bytes) + ", but " + writer.describe() +
-                                  " writes '" + info->name + "' of " + std::to_string(info->struct_size) + " bytes");
+                                  std::to_string(channel.config.slot_bytes) + ", but " + writer.describe() + " writes '" + info->name +
+                                  "' of " + std::to_string(info->struct_size) + " bytes");
             }
             channel.schema_hash_hex = info->hash_hex();
             options.schema = std::move(info).value();
@@ -284,8 +289,8 @@ private:
         if (keys.count("sync") == 0) target.config.sync = static_cast<datablock::SyncPolicy>(stream->sync_policy);
         if (auto why = stream_fit_problem(*stream, target.config); !why.empty()) {
             const SourcePosition where = keys.count("slot_bytes") ? keys.at("slot_bytes") : target.plan->spec->position;
-            return fail_setup(where.to_string() + "channel '" + target.plan->spec->name + "' (transport '" + planned.spec->id +
-                              "' from " + stream->peer + "): " + why);
+            return fail_setup(where.to_string() + "channel '" + target.plan->spec->name + "' (transport '" + planned.spec->id + "' from " +
+                              stream->peer + "): " + why);
         }
         if (auto why = consumer_count_problem(target.plan->spec->name, target.config, target.plan->consumer_ids.size()); !why.empty()) {
             return fail_setup(target.plan->spec->position.to_string() + why + " (as the sender " + stream->peer + " streams it)");
@@ -307,9 +312,8 @@ private:
         const std::string& name = channel.plan->spec->name;
         auto found = broker_->discover(name);
         if (!found) {
-            return fail_setup("channel '" + name + "' is external, but the broker at " + broker_->endpoint() +
-                              " does not know it (" + found.error().message +
-                              "): start the pipeline that produces it first");
+            return fail_setup("channel '" + name + "' is external, but the broker at " + broker_->endpoint() + " does not know it (" +
+                              found.error().message + "): start the pipeline that produces it first");
         }
         auto secret = crypto::from_hex_fixed<32>(found->secret_hex);
         if (!secret) return fail_setup("channel '" + name + "': the broker gave a malformed secret");
@@ -337,8 +341,8 @@ private:
             ChannelRuntime* input = channel(name);
             runtime.inputs.push_back(input);
             wiring.inputs.push_back(describe_channel(*input));
-            wiring.inputs.back().read_lossless = planned.inputs.at(i).policy == nullptr &&
-                                                 input->config.sync != datablock::SyncPolicy::latest_only;
+            wiring.inputs.back().read_lossless =
+                planned.inputs.at(i).policy == nullptr && input->config.sync != datablock::SyncPolicy::latest_only;
             // The reader's declared schema against what the channel carries.
             if (planned.plugin->schema && input->schema) {
                 if (auto fits = check_consumer_schema(planned.spec->id, name, *planned.plugin->schema, *input->schema); !fits) {
@@ -391,7 +395,7 @@ private:
                 component.thread = std::thread(body);
             } catch (const std::system_error& e) {
                 failure = "cannot start a thread for '" + component.plan->spec->id + "': " + e.what() +
-                          " (the process or user thread limit, 'ulimit -u'?)";
+                    " (the process or user thread limit, 'ulimit -u'?)";
                 component.done = true;
             }
         };
@@ -446,8 +450,7 @@ private:
             if (all_done) {
                 std::size_t failed = 0;
                 for (auto* component : all_components()) failed += component->failed().empty() ? 0 : 1;
-                return failed == 0 ? "every component finished"
-                                   : "every component finished (" + std::to_string(failed) + " failed)";
+                return failed == 0 ? "every component finished" : "every component finished (" + std::to_string(failed) + " failed)";
             }
         }
     }
@@ -551,8 +554,8 @@ private:
         // it, so that what they emitted reaches the consumers too.
         const auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
         auto drain = [&](ConsumerRuntime& c) {
-            const bool reads_external = std::any_of(c.inputs.begin(), c.inputs.end(),
-                                                    [](const ChannelRuntime* input) { return input->plan->spec->external; });
+            const bool reads_external =
+                std::any_of(c.inputs.begin(), c.inputs.end(), [](const ChannelRuntime* input) { return input->plan->spec->external; });
             if (reads_external) c.instance->request_stop();
             while (!c.done && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
             if (!c.done) {
@@ -587,13 +590,12 @@ private:
     std::vector<std::unique_ptr<ProcessorRuntime>> processors_;  // in the plan's order
 };
 
-} // namespace
+}  // namespace
 
-int run_pipeline(const PipelineSpec& spec, const PipelinePlan& plan, const RunOptions& options, std::ostream& out,
-                 std::ostream& err) {
+int run_pipeline(const PipelineSpec& spec, const PipelinePlan& plan, const RunOptions& options, std::ostream& out, std::ostream& err) {
     Pipeline pipeline(spec, plan, err);
     if (!pipeline.set_up()) return run_setup_failed;
     return pipeline.run(options, out);
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -15,7 +15,7 @@ struct LiveSource;  // http/live_status.hpp
 
 struct RunOptions {
     std::optional<std::chrono::nanoseconds> duration;  ///< run this long, then stop
-    std::chrono::milliseconds drain_timeout{5000};      ///< how long consumers may drain at the end
+    std::chrono::milliseconds drain_timeout{5000};     ///< how long consumers may drain at the end
     /// Once the components run: what they are, valid until on_stopping returns.
     std::function<void(const LiveSource&)> on_running;
     /// Before the components are stopped and taken down.
@@ -32,7 +32,6 @@ enum RunExit : int {
 /// Blocks until the pipeline ends (duration, SIGINT/SIGTERM, every
 /// component finished, a plugin's request_stop, or a failure with
 /// on_failure: stop). The caller has blocked the shutdown signals.
-int run_pipeline(const PipelineSpec& spec, const PipelinePlan& plan, const RunOptions& options, std::ostream& out,
-                 std::ostream& err);
+int run_pipeline(const PipelineSpec& spec, const PipelinePlan& plan, const RunOptions& options, std::ostream& out, std::ostream& err);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

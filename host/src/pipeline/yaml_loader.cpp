@@ -174,71 +174,77 @@ private:
 
     void read_root(const YAML::Node& root) {
         bool has_name = false;
-        for_each_key(root, {"pipeline", "plugin_path", "broker", "broker_keys", "http", "on_failure", "channels", "producers", "consumers", "processors",
-                            "transports"},
-                     " at the top level", [&](const std::string& key, const YAML::Node& value, const SourcePosition& where) {
-            if (key == "pipeline") {
-                has_name = scalar(value, "pipeline", result_.spec.name);
-                const auto& name = result_.spec.name;
-                if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
-                    problem(at(value.Mark()), "pipeline: the name may not contain control characters (it is printed in logs and summaries)");
-                }
-            } else if (key == "plugin_path") {
-                read_plugin_path(value);
-            } else if (key == "broker") {
-                std::string endpoint;
-                if (scalar(value, "broker", endpoint)) {
-                    if (endpoint.rfind("ipc://", 0) != 0 && endpoint.rfind("tcp://", 0) != 0) {
-                        problem(at(value.Mark()), "broker: '" + endpoint + "' is not an endpoint (ipc://PATH or tcp://HOST:PORT)");
-                    } else {
-                        result_.spec.broker = endpoint;
+        for_each_key(
+            root,
+            {"pipeline", "plugin_path", "broker", "broker_keys", "http", "on_failure", "channels", "producers", "consumers", "processors",
+             "transports"},
+            " at the top level", [&](const std::string& key, const YAML::Node& value, const SourcePosition& where) {
+                if (key == "pipeline") {
+                    has_name = scalar(value, "pipeline", result_.spec.name);
+                    const auto& name = result_.spec.name;
+                    if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+                        problem(at(value.Mark()),
+                                "pipeline: the name may not contain control characters (it is printed in logs and summaries)");
                     }
-                }
-                (void)where;
-            } else if (key == "broker_keys") {
-                if (!value.IsMap()) {
-                    problem(at(value.Mark()), "broker_keys must be {server: BROKER.pub, client: HOST.key}");
-                    return;
-                }
-                for_each_key(value, {"server", "client"}, " in broker_keys", [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
-                    std::string file;
-                    if (!scalar(v, k, file)) return;
-                    std::filesystem::path path(file);
-                    if (path.is_relative()) path = file_.parent_path() / path;
-                    if (!std::filesystem::exists(path)) problem(at(v.Mark()), "broker_keys." + k + ": " + path.string() + " does not exist");
-                    (k == "server" ? result_.spec.broker_server_key : result_.spec.broker_client_key) = path.string();
-                });
-                if (result_.spec.broker_server_key.empty() != result_.spec.broker_client_key.empty()) {
-                    problem(at(value.Mark()), "broker_keys needs both 'server' (the broker's .pub) and 'client' (this host's .key)");
-                }
-            } else if (key == "http") {
-                if (!value.IsMap()) {
-                    problem(at(value.Mark()), "http must be {listen: \"127.0.0.1:9464\"}");
-                    return;
-                }
-                for_each_key(value, {"listen"}, " in http", [&](const std::string&, const YAML::Node& v, const SourcePosition&) {
-                    if (std::string address; scalar(v, "http.listen", address)) {
-                        if (address.rfind(':') == std::string::npos) problem(at(v.Mark()), "http.listen: '" + address + "' is not HOST:PORT");
-                        else result_.spec.http_listen = address;
+                } else if (key == "plugin_path") {
+                    read_plugin_path(value);
+                } else if (key == "broker") {
+                    std::string endpoint;
+                    if (scalar(value, "broker", endpoint)) {
+                        if (endpoint.rfind("ipc://", 0) != 0 && endpoint.rfind("tcp://", 0) != 0) {
+                            problem(at(value.Mark()), "broker: '" + endpoint + "' is not an endpoint (ipc://PATH or tcp://HOST:PORT)");
+                        } else {
+                            result_.spec.broker = endpoint;
+                        }
                     }
-                });
-            } else if (key == "on_failure") {
-                std::string policy = "continue";
-                one_of(value, "on_failure", policy, {"continue", "stop", "restart"});
-                result_.spec.stop_on_failure = policy == "stop";
-                result_.spec.restart_on_failure = policy == "restart";
-            } else if (key == "channels") {
-                if (!expect_map(value, "channels")) return;
-                for (const auto& item : value) read_channel(item.first, item.second);
-            } else if (key == "producers" || key == "consumers" || key == "processors" || key == "transports") {
-                if (!expect_map(value, key)) return;
-                const Kind kind = key == "producers"   ? Kind::producer
-                                  : key == "consumers" ? Kind::consumer
-                                  : key == "processors" ? Kind::processor
-                                                        : Kind::transport;
-                for (const auto& item : value) read_component(item.first, item.second, kind);
-            }
-        });
+                    (void)where;
+                } else if (key == "broker_keys") {
+                    if (!value.IsMap()) {
+                        problem(at(value.Mark()), "broker_keys must be {server: BROKER.pub, client: HOST.key}");
+                        return;
+                    }
+                    for_each_key(value, {"server", "client"}, " in broker_keys",
+                                 [&](const std::string& k, const YAML::Node& v, const SourcePosition&) {
+                                     std::string file;
+                                     if (!scalar(v, k, file)) return;
+                                     std::filesystem::path path(file);
+                                     if (path.is_relative()) path = file_.parent_path() / path;
+                                     if (!std::filesystem::exists(path))
+                                         problem(at(v.Mark()), "broker_keys." + k + ": " + path.string() + " does not exist");
+                                     (k == "server" ? result_.spec.broker_server_key : result_.spec.broker_client_key) = path.string();
+                                 });
+                    if (result_.spec.broker_server_key.empty() != result_.spec.broker_client_key.empty()) {
+                        problem(at(value.Mark()), "broker_keys needs both 'server' (the broker's .pub) and 'client' (this host's .key)");
+                    }
+                } else if (key == "http") {
+                    if (!value.IsMap()) {
+                        problem(at(value.Mark()), "http must be {listen: \"127.0.0.1:9464\"}");
+                        return;
+                    }
+                    for_each_key(value, {"listen"}, " in http", [&](const std::string&, const YAML::Node& v, const SourcePosition&) {
+                        if (std::string address; scalar(v, "http.listen", address)) {
+                            if (address.rfind(':') == std::string::npos)
+                                problem(at(v.Mark()), "http.listen: '" + address + "' is not HOST:PORT");
+                            else result_.spec.http_listen = address;
+                        }
+                    });
+                } else if (key == "on_failure") {
+                    std::string policy = "continue";
+                    one_of(value, "on_failure", policy, {"continue", "stop", "restart"});
+                    result_.spec.stop_on_failure = policy == "stop";
+                    result_.spec.restart_on_failure = policy == "restart";
+                } else if (key == "channels") {
+                    if (!expect_map(value, "channels")) return;
+                    for (const auto& item : value) read_channel(item.first, item.second);
+                } else if (key == "producers" || key == "consumers" || key == "processors" || key == "transports") {
+                    if (!expect_map(value, key)) return;
+                    const Kind kind = key == "producers" ? Kind::producer
+                        : key == "consumers"             ? Kind::consumer
+                        : key == "processors"            ? Kind::processor
+                                                         : Kind::transport;
+                    for (const auto& item : value) read_component(item.first, item.second, kind);
+                }
+            });
         if (!has_name) problem({file_.string(), 1, 1}, "missing 'pipeline: NAME' at the top level");
         if (result_.problems.empty() && result_.spec.producers.empty() && result_.spec.consumers.empty() &&
             result_.spec.transports.empty()) {
@@ -272,8 +278,9 @@ private:
     }
 
     bool valid_name(const std::string& name) {
-        return !name.empty() && name.size() <= 200 &&
-               std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'; });
+        return !name.empty() && name.size() <= 200 && std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+        });
     }
 
     void read_channel(const YAML::Node& key, const YAML::Node& value) {
@@ -282,8 +289,8 @@ private:
         channel.position = at(key.Mark());
         for (const auto& earlier : result_.spec.channels) {
             if (earlier.name == channel.name) {
-                problem(channel.position, "channel '" + channel.name + "' is defined twice (first at line " +
-                                              std::to_string(earlier.position.line) + ")");
+                problem(channel.position,
+                        "channel '" + channel.name + "' is defined twice (first at line " + std::to_string(earlier.position.line) + ")");
                 return;
             }
         }
@@ -296,46 +303,49 @@ private:
         }
         const std::string where = " in channel '" + channel.name + "'";
         if (value.IsMap()) {
-            for_each_key(value, {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions", "external",
-                                 "allow_other_owner", "zones"},
+            for_each_key(value,
+                         {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions", "external",
+                          "allow_other_owner", "zones"},
                          where, [&](const std::string& k, const YAML::Node& v, const SourcePosition& pos) {
-                channel.key_positions[k] = at(v.Mark());
-                (void)pos;
-                if (k == "slots") number(v, "slots", channel.slots, parse_int, 1, 1048576);
-                else if (k == "slot_bytes") number(v, "slot_bytes", channel.slot_bytes, parse_size, 1, 1073741824);
-                else if (k == "sync") one_of(v, "sync", channel.sync, {"latest_only", "single_reader", "sync_reader"});
-                else if (k == "checksum") scalar(v, "checksum", channel.checksum);  // a built-in or a checksum plugin
-                else if (k == "checksum_mode") {
-                    one_of(v, "checksum_mode", channel.checksum_mode, {"enforced", "manual"});
-                    if (channel.checksum_mode == "manual") {
-                        // The SDK has no call to compute or check a digest, so
-                        // in a pipeline manual would mean: never written, never checked.
-                        problem(at(v.Mark()), "checksum_mode: manual is for programs that use the DataBlock API directly "
-                                              "(they compute and check digests themselves); no plugin can, so use "
-                                              "enforced, or 'checksum: none' for no checksums");
-                    }
-                }
-                else if (k == "max_consumers") number(v, "max_consumers", channel.max_consumers, parse_int, 1, 1024);
-                else if (k == "permissions") read_permissions(v, channel.permissions);
-                else if (k == "zones") read_zones(v, channel);
-                else if (k == "external" || k == "allow_other_owner") {
-                    std::string text;
-                    if (scalar(v, k, text)) {
-                        auto flag = parse_bool(text);
-                        if (!flag) problem(at(v.Mark()), k + ": " + flag.error().message);
-                        else (k == "external" ? channel.external : channel.allow_other_owner) = *flag;
-                    }
-                }
-            });
+                             channel.key_positions[k] = at(v.Mark());
+                             (void)pos;
+                             if (k == "slots") number(v, "slots", channel.slots, parse_int, 1, 1048576);
+                             else if (k == "slot_bytes") number(v, "slot_bytes", channel.slot_bytes, parse_size, 1, 1073741824);
+                             else if (k == "sync") one_of(v, "sync", channel.sync, {"latest_only", "single_reader", "sync_reader"});
+                             else if (k == "checksum") scalar(v, "checksum", channel.checksum);  // a built-in or a checksum plugin
+                             else if (k == "checksum_mode") {
+                                 one_of(v, "checksum_mode", channel.checksum_mode, {"enforced", "manual"});
+                                 if (channel.checksum_mode == "manual") {
+                                     // The SDK has no call to compute or check a digest, so
+                                     // in a pipeline manual would mean: never written, never checked.
+                                     problem(at(v.Mark()),
+                                             "checksum_mode: manual is for programs that use the DataBlock API directly "
+                                             "(they compute and check digests themselves); no plugin can, so use "
+                                             "enforced, or 'checksum: none' for no checksums");
+                                 }
+                             } else if (k == "max_consumers") number(v, "max_consumers", channel.max_consumers, parse_int, 1, 1024);
+                             else if (k == "permissions") read_permissions(v, channel.permissions);
+                             else if (k == "zones") read_zones(v, channel);
+                             else if (k == "external" || k == "allow_other_owner") {
+                                 std::string text;
+                                 if (scalar(v, k, text)) {
+                                     auto flag = parse_bool(text);
+                                     if (!flag) problem(at(v.Mark()), k + ": " + flag.error().message);
+                                     else (k == "external" ? channel.external : channel.allow_other_owner) = *flag;
+                                 }
+                             }
+                         });
         }
         if (channel.allow_other_owner && !channel.external) {
-            problem(channel.key_positions["allow_other_owner"], "allow_other_owner: only for an external channel (one another "
-                                                                "process creates)");
+            problem(channel.key_positions["allow_other_owner"],
+                    "allow_other_owner: only for an external channel (one another "
+                    "process creates)");
         }
         if (channel.external) {
             for (const char* k : {"slots", "slot_bytes", "sync", "checksum", "checksum_mode", "max_consumers", "permissions", "zones"}) {
                 if (channel.key_positions.count(k)) {
-                    problem(channel.key_positions[k], std::string(k) + ": an external channel's layout is set by the host that creates it; remove it here");
+                    problem(channel.key_positions[k],
+                            std::string(k) + ": an external channel's layout is set by the host that creates it; remove it here");
                 }
             }
         }
@@ -367,8 +377,10 @@ private:
         char* end = nullptr;
         const unsigned long mode = std::strtoul(text.c_str(), &end, 8);
         if (text.empty() || *end != '\0' || mode > 0777 || (mode & 0600) != 0600 || (mode & 0002) != 0) {
-            problem(at(v.Mark()), "permissions: '" + text + "' must be an octal mode like 0600 or 0660 that lets the owner read "
-                                  "and write (and not every user write)");
+            problem(at(v.Mark()),
+                    "permissions: '" + text +
+                        "' must be an octal mode like 0600 or 0660 that lets the owner read "
+                        "and write (and not every user write)");
             return;
         }
         out = static_cast<std::uint32_t>(mode);
@@ -384,20 +396,21 @@ private:
         // A transport names one `channel`: which way it goes says whether it reads or writes it.
         const bool writes = kind_of == Kind::producer || kind_of == Kind::processor || transport;
         const bool reads = kind_of == Kind::consumer || kind_of == Kind::processor;
-        const std::string kind = kind_of == Kind::producer   ? "producer"
-                                 : kind_of == Kind::consumer  ? "consumer"
-                                 : kind_of == Kind::processor ? "processor"
-                                                              : "transport";
+        const std::string kind = kind_of == Kind::producer ? "producer"
+            : kind_of == Kind::consumer                    ? "consumer"
+            : kind_of == Kind::processor                   ? "processor"
+                                                           : "transport";
         if (!valid_name(component.id)) {
             problem(component.position, kind + " id '" + component.id + "' may use letters, digits, '_', '-', '.' only");
         }
         if (!value.IsMap()) {
-            problem(at(value.Mark()), kind + " '" + component.id + "' must be a mapping, e.g. {plugin: ..., " +
-                                          (kind_of == Kind::producer    ? "channel: ..."
-                                           : kind_of == Kind::consumer  ? "inputs: [...]"
-                                           : kind_of == Kind::processor ? "inputs: [...], channel: ..."
-                                                                        : "channel: ..., direction: out|in") +
-                                          "}");
+            problem(at(value.Mark()),
+                    kind + " '" + component.id + "' must be a mapping, e.g. {plugin: ..., " +
+                        (kind_of == Kind::producer        ? "channel: ..."
+                             : kind_of == Kind::consumer  ? "inputs: [...]"
+                             : kind_of == Kind::processor ? "inputs: [...], channel: ..."
+                                                          : "channel: ..., direction: out|in") +
+                        "}");
             return;
         }
         const std::string where = " in " + kind + " '" + component.id + "'";
@@ -449,10 +462,10 @@ private:
             component.channel_positions.push_back(component.output_position);
         }
         if (component.config_position.line == 0) component.config_position = component.position;
-        (kind_of == Kind::producer    ? result_.spec.producers
-         : kind_of == Kind::consumer  ? result_.spec.consumers
-         : kind_of == Kind::processor ? result_.spec.processors
-                                      : result_.spec.transports)
+        (kind_of == Kind::producer        ? result_.spec.producers
+             : kind_of == Kind::consumer  ? result_.spec.consumers
+             : kind_of == Kind::processor ? result_.spec.processors
+                                          : result_.spec.transports)
             .push_back(std::move(component));
     }
 
@@ -468,15 +481,15 @@ private:
             if (item.IsMap()) {
                 for_each_key(item, {"channel", "read", "config"}, " in an inputs entry",
                              [&](const std::string& k, const YAML::Node& field, const SourcePosition&) {
-                    if (k == "channel") scalar(field, "channel", channel);
-                    else if (k == "read") {
-                        scalar(field, "read", options.read);
-                        options.read_position = at(field.Mark());
-                    } else {
-                        options.config_position = at(field.Mark());
-                        read_config(field, options.config);
-                    }
-                });
+                                 if (k == "channel") scalar(field, "channel", channel);
+                                 else if (k == "read") {
+                                     scalar(field, "read", options.read);
+                                     options.read_position = at(field.Mark());
+                                 } else {
+                                     options.config_position = at(field.Mark());
+                                     read_config(field, options.config);
+                                 }
+                             });
                 if (channel.empty()) {
                     problem(at(item.Mark()), "inputs entry has no 'channel:'");
                     continue;
@@ -551,8 +564,8 @@ private:
     LoadedPipeline result_;
 };
 
-} // namespace
+}  // namespace
 
 LoadedPipeline load_pipeline_file(const std::filesystem::path& file) { return Loader(file).load(); }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -16,4 +16,4 @@ struct LoadedPipeline {
 
 LoadedPipeline load_pipeline_file(const std::filesystem::path& file);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -18,7 +18,7 @@ namespace {
 
 PluginInstance& self(plh_host_context* ctx) { return *ctx->self; }
 
-} // namespace
+}  // namespace
 
 std::string status_name(plh_status status) {
     switch (status) {
@@ -105,8 +105,8 @@ public:
         }
         return instance.producer_->write_zone(zone, data);
     }
-    static Result<std::uint64_t> read_zone(plh_host_context* ctx, std::uint32_t index, std::string_view zone,
-                                           std::span<std::byte> out, std::chrono::nanoseconds timeout) {
+    static Result<std::uint64_t> read_zone(plh_host_context* ctx, std::uint32_t index, std::string_view zone, std::span<std::byte> out,
+                                           std::chrono::nanoseconds timeout) {
         PluginInstance& instance = *ctx->self;
         std::lock_guard lock(instance.zone_mutex_);
         if (!instance.zone_reader_) return make_error(ErrorCode::closed, "the inputs are closed");
@@ -131,9 +131,8 @@ plh_status get_config(plh_host_context* ctx, const char* name, T** out_value) {
 
 void api_log(plh_host_context* ctx, int32_t level, const char* message) {
     if (ctx == nullptr || message == nullptr) return;
-    static constexpr spdlog::level::level_enum levels[] = {spdlog::level::trace, spdlog::level::debug,
-                                                           spdlog::level::info, spdlog::level::warn,
-                                                           spdlog::level::err};
+    static constexpr spdlog::level::level_enum levels[] = {spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
+                                                           spdlog::level::warn, spdlog::level::err};
     const auto spd = level >= 0 && level <= 4 ? levels[level] : spdlog::level::info;
     log::logger().log(spd, "[{}] {}", self(ctx).id(), terminal_safe(message));
 }
@@ -215,8 +214,7 @@ int32_t api_stop_requested(plh_host_context* ctx) { return ctx != nullptr && sel
 
 plh_status api_write_slot(plh_host_context* ctx, const void* data, size_t bytes, uint64_t timeout_ns) {
     if (ctx == nullptr || (data == nullptr && bytes > 0)) return PLH_ERR_INVALID;
-    auto written = HostApiAccess::write(ctx, std::span(static_cast<const std::byte*>(data), bytes),
-                                        std::chrono::nanoseconds(timeout_ns));
+    auto written = HostApiAccess::write(ctx, std::span(static_cast<const std::byte*>(data), bytes), std::chrono::nanoseconds(timeout_ns));
     if (written) return PLH_OK;
     switch (written.error().code) {
     case ErrorCode::not_found: return PLH_ERR_UNSUPPORTED;
@@ -244,9 +242,7 @@ plh_status api_declare_schema(plh_host_context* ctx, const plh_schema_desc* desc
     return PLH_OK;
 }
 
-uint32_t api_input_count(plh_host_context* ctx) {
-    return ctx != nullptr ? static_cast<uint32_t>(HostApiAccess::input_count(ctx)) : 0;
-}
+uint32_t api_input_count(plh_host_context* ctx) { return ctx != nullptr ? static_cast<uint32_t>(HostApiAccess::input_count(ctx)) : 0; }
 
 plh_status api_input_info(plh_host_context* ctx, uint32_t index, const plh_input_info** out) {
     if (ctx == nullptr || out == nullptr) return PLH_ERR_INVALID;
@@ -293,8 +289,8 @@ plh_status api_zone_write(plh_host_context* ctx, const char* zone, const void* d
     return zone_status(ctx, written.error());
 }
 
-plh_status api_zone_read(plh_host_context* ctx, uint32_t input_index, const char* zone, void* out, size_t capacity,
-                         size_t* bytes, uint64_t* version, uint64_t timeout_ns) {
+plh_status api_zone_read(plh_host_context* ctx, uint32_t input_index, const char* zone, void* out, size_t capacity, size_t* bytes,
+                         uint64_t* version, uint64_t timeout_ns) {
     if (ctx == nullptr || zone == nullptr || (out == nullptr && capacity > 0)) return PLH_ERR_INVALID;
     const plh_input_info* input = HostApiAccess::input(ctx, input_index);
     if (input == nullptr) return PLH_ERR_INVALID;
@@ -331,8 +327,8 @@ plh_status api_advertise(plh_host_context* ctx, const char* endpoint, const char
     return PLH_OK;
 }
 
-plh_status api_discover(plh_host_context* ctx, const char* channel, char* endpoint, size_t endpoint_capacity,
-                        char* curve_public_key, size_t key_capacity, uint64_t timeout_ns) {
+plh_status api_discover(plh_host_context* ctx, const char* channel, char* endpoint, size_t endpoint_capacity, char* curve_public_key,
+                        size_t key_capacity, uint64_t timeout_ns) {
     if (ctx == nullptr || channel == nullptr || endpoint == nullptr || curve_public_key == nullptr) return PLH_ERR_INVALID;
     const NetworkDirectory& directory = HostApiAccess::directory(ctx);
     if (!directory.discover) {
@@ -360,7 +356,7 @@ plh_status api_discover(plh_host_context* ctx, const char* channel, char* endpoi
     }
 }
 
-} // namespace
+}  // namespace
 
 const plh_host_api& host_api() {
     static const plh_host_api api = [] {
@@ -422,9 +418,13 @@ void PluginInstance::describe(DescribedChannel& described, std::uint32_t index) 
 }
 
 PluginInstance::PluginInstance(const PluginInfo& plugin, std::string id, ResolvedConfig config, Wiring wiring)
-    : plugin_(&plugin), id_(std::move(id)), config_(std::move(config)), transport_direction_(wiring.transport_direction),
+    : plugin_(&plugin),
+      id_(std::move(id)),
+      config_(std::move(config)),
+      transport_direction_(wiring.transport_direction),
       directory_(std::move(wiring.directory)),
-      context_(std::make_unique<plh_host_context>(plh_host_context{this})), schema_(plugin.schema) {
+      context_(std::make_unique<plh_host_context>(plh_host_context{this})),
+      schema_(plugin.schema) {
     for (std::size_t i = 0; i < wiring.inputs.size(); ++i) {
         auto described = std::make_unique<DescribedChannel>();
         described->source = std::move(wiring.inputs[i]);
@@ -447,10 +447,9 @@ void PluginInstance::set_output(InputDescription output) {
     output_.store(output_final_.get(), std::memory_order_release);
 }
 
-Result<std::unique_ptr<PluginInstance>> PluginInstance::create(const PluginInfo& plugin, std::string instance_id,
-                                                               ResolvedConfig config, Wiring wiring) {
-    std::unique_ptr<PluginInstance> instance(
-        new PluginInstance(plugin, std::move(instance_id), std::move(config), std::move(wiring)));
+Result<std::unique_ptr<PluginInstance>> PluginInstance::create(const PluginInfo& plugin, std::string instance_id, ResolvedConfig config,
+                                                               Wiring wiring) {
+    std::unique_ptr<PluginInstance> instance(new PluginInstance(plugin, std::move(instance_id), std::move(config), std::move(wiring)));
     const plh_plugin_descriptor* d = plugin.descriptor;
     if (d->create == nullptr) return instance;  // policies have no instances
     instance->creating_ = true;
@@ -484,4 +483,4 @@ std::string PluginInstance::describe() const {
     return "instance '" + id_ + "' (plugin '" + plugin_->id + "' from " + plugin_->file.string() + ")";
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -44,7 +44,7 @@ struct NetworkEndpoint {
 
 /// How a transport's advertise and discover reach the pipeline's broker.
 struct NetworkDirectory {
-    std::function<Result<void>(const NetworkEndpoint&)> advertise;         ///< for this instance's channel
+    std::function<Result<void>(const NetworkEndpoint&)> advertise;                ///< for this instance's channel
     std::function<Result<NetworkEndpoint>(const std::string& channel)> discover;  ///< not_found: nobody advertises it
 };
 
@@ -59,15 +59,15 @@ struct Wiring {
 
 /// Reads a zone of input `index` for zone_read (set by the runner while the
 /// inputs are attached).
-using ZoneReader = std::function<Result<std::uint64_t>(std::uint32_t index, std::string_view zone,
-                                                       std::span<std::byte> out, std::chrono::nanoseconds timeout)>;
+using ZoneReader = std::function<Result<std::uint64_t>(std::uint32_t index, std::string_view zone, std::span<std::byte> out,
+                                                       std::chrono::nanoseconds timeout)>;
 
 class PluginInstance {
 public:
     /// Calls the plugin's create. The error names the instance, the plugin,
     /// its file and the plugin's own message.
-    static Result<std::unique_ptr<PluginInstance>> create(const PluginInfo& plugin, std::string instance_id,
-                                                          ResolvedConfig config, Wiring wiring = {});
+    static Result<std::unique_ptr<PluginInstance>> create(const PluginInfo& plugin, std::string instance_id, ResolvedConfig config,
+                                                          Wiring wiring = {});
     ~PluginInstance();  ///< calls the plugin's destroy
     PluginInstance(const PluginInstance&) = delete;
     PluginInstance& operator=(const PluginInstance&) = delete;
@@ -134,7 +134,7 @@ private:
     std::uint32_t transport_direction_ = 0;
     NetworkDirectory directory_;
     std::mutex zone_mutex_;
-    ZoneReader zone_reader_;  // guarded by zone_mutex_
+    ZoneReader zone_reader_;                          // guarded by zone_mutex_
     std::map<std::string, std::string> json_config_;  // config_json texts, made on first use; guarded by state_mutex_
     std::unique_ptr<plh_host_context> context_;
     void* handle_ = nullptr;
@@ -156,4 +156,4 @@ const plh_host_api& host_api();
 /// "PLH_ERR_CONFIG" for people reading errors.
 std::string status_name(plh_status status);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -29,14 +29,13 @@ std::string text(const char* value) { return value != nullptr ? value : ""; }
 
 bool valid_id(std::string_view id) {
     if (id.empty() || id.size() > 64) return false;
-    return std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-    });
+    return std::all_of(id.begin(), id.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'; });
 }
 
 std::string version_text(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
 
-} // namespace
+}  // namespace
 
 std::string_view kind_name(plh_plugin_kind kind) noexcept {
     switch (kind) {
@@ -92,7 +91,8 @@ const LoadProblem* PluginRegistry::failed_to_load(std::string_view id) const {
     // A library that failed as a whole: its name often is the id (thermometer.so, plh_producer_thermometer.so).
     for (const auto& p : problems_) {
         const std::string stem = p.file.stem().string();
-        if (p.plugin_id.empty() && (stem == id || (stem.size() > id.size() && stem.ends_with(id) && stem[stem.size() - id.size() - 1] == '_'))) {
+        if (p.plugin_id.empty() &&
+            (stem == id || (stem.size() > id.size() && stem.ends_with(id) && stem[stem.size() - id.size() - 1] == '_'))) {
             return &p;
         }
     }
@@ -145,20 +145,23 @@ bool PluginRegistry::load_file(const std::filesystem::path& file) {
     }
     const plh_entry* entry = library.get<const plh_entry*()>(PLH_ENTRY_SYMBOL)();
     if (entry == nullptr || !PLH_HAS_FIELD(entry, plh_entry, descriptor)) {
-        problem(file, "its plugin entry is missing or too small to be ABI 1 (struct_size " +
-                          std::to_string(entry != nullptr ? entry->struct_size : 0) + ")");
+        problem(file,
+                "its plugin entry is missing or too small to be ABI 1 (struct_size " +
+                    std::to_string(entry != nullptr ? entry->struct_size : 0) + ")");
         return false;
     }
     const std::string theirs = version_text(entry->abi_major, entry->abi_minor);
     const std::string ours = version_text(PLH_ABI_MAJOR, PLH_ABI_MINOR);
     if (entry->abi_major != PLH_ABI_MAJOR) {
-        problem(file, "built for plugin ABI " + theirs + "; this host speaks ABI " + ours +
-                          " and never loads another major version: rebuild the plugin against this SDK");
+        problem(file,
+                "built for plugin ABI " + theirs + "; this host speaks ABI " + ours +
+                    " and never loads another major version: rebuild the plugin against this SDK");
         return false;
     }
     if (entry->abi_minor > PLH_ABI_MINOR) {
-        problem(file, "built for plugin ABI " + theirs + ", newer than this host's ABI " + ours +
-                          ": upgrade pylabhub, or rebuild the plugin against the older SDK");
+        problem(file,
+                "built for plugin ABI " + theirs + ", newer than this host's ABI " + ours +
+                    ": upgrade pylabhub, or rebuild the plugin against the older SDK");
         return false;
     }
     if (entry->init == nullptr || entry->descriptor_count == nullptr || entry->descriptor == nullptr) {
@@ -180,8 +183,8 @@ bool PluginRegistry::load_file(const std::filesystem::path& file) {
     return true;
 }
 
-bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const plh_entry& entry,
-                                     const plh_plugin_descriptor* d, std::uint32_t index) {
+bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const plh_entry& entry, const plh_plugin_descriptor* d,
+                                     std::uint32_t index) {
     const std::string where = "descriptor " + std::to_string(index);
     if (d == nullptr || !PLH_HAS_FIELD(d, plh_plugin_descriptor, vtable)) {
         problem(file, where + " is missing or too small");
@@ -194,19 +197,20 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
         return false;
     }
     info.kind = static_cast<plh_plugin_kind>(d->kind);
-    if (info.kind < PLH_KIND_PRODUCER || info.kind > PLH_KIND_PROCESSOR ||
-        (info.kind == PLH_KIND_PROCESSOR && entry.abi_minor < 1)) {
+    if (info.kind < PLH_KIND_PRODUCER || info.kind > PLH_KIND_PROCESSOR || (info.kind == PLH_KIND_PROCESSOR && entry.abi_minor < 1)) {
         problem(file, info.id, "plugin '" + info.id + "' has unknown kind " + std::to_string(d->kind));
         return false;
     }
     if (info.kind == PLH_KIND_TRANSPORT && entry.abi_minor < 1) {
-        problem(file, info.id, "plugin '" + info.id + "' is a transport built for ABI " + std::to_string(entry.abi_major) +
-                                   ".0; transports need ABI 1.1 or later: rebuild it against this SDK");
+        problem(file, info.id,
+                "plugin '" + info.id + "' is a transport built for ABI " + std::to_string(entry.abi_major) +
+                    ".0; transports need ABI 1.1 or later: rebuild it against this SDK");
         return false;
     }
     if (const PluginInfo* existing = find(info.id)) {
-        problem(file, info.id, "plugin id '" + info.id + "' is already provided by " + existing->file.string() +
-                          "; this one is ignored (ids must be unique)");
+        problem(
+            file, info.id,
+            "plugin id '" + info.id + "' is already provided by " + existing->file.string() + "; this one is ignored (ids must be unique)");
         return false;
     }
     info.version = text(d->version);
@@ -251,14 +255,13 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
     case PLH_KIND_CONSUMER: {
         const auto* table = static_cast<const plh_producer_vtable*>(d->vtable);
         const bool producer = info.kind == PLH_KIND_PRODUCER;
-        const bool complete =
-            d->create != nullptr && d->destroy != nullptr && table != nullptr &&
+        const bool complete = d->create != nullptr && d->destroy != nullptr && table != nullptr &&
             (producer ? PLH_HAS_FIELD(table, plh_producer_vtable, fill) && table->wait_next && table->fill
                       : PLH_HAS_FIELD(static_cast<const plh_consumer_vtable*>(d->vtable), plh_consumer_vtable, consume) &&
-                            static_cast<const plh_consumer_vtable*>(d->vtable)->consume);
+                     static_cast<const plh_consumer_vtable*>(d->vtable)->consume);
         if (!complete) {
-            problem(file, info.id, "plugin '" + info.id + "' lacks create, destroy or its " + std::string(kind_name(info.kind)) +
-                              " functions");
+            problem(file, info.id,
+                    "plugin '" + info.id + "' lacks create, destroy or its " + std::string(kind_name(info.kind)) + " functions");
             return false;
         }
         break;
@@ -276,8 +279,10 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
         const auto* table = static_cast<const plh_sync_vtable*>(d->vtable);
         const bool selects = PLH_HAS_FIELD(table, plh_sync_vtable, select) && table->select != nullptr;
         if (!PLH_HAS_FIELD(table, plh_sync_vtable, max_consumers) || table->policy_id > 3 || (table->policy_id == 0 && !selects)) {
-            problem(file, info.id, "sync plugin '" + info.id + "' names no DataBlock sync protocol (policy_id 1..3) "
-                                   "and is no read policy (select)");
+            problem(file, info.id,
+                    "sync plugin '" + info.id +
+                        "' names no DataBlock sync protocol (policy_id 1..3) "
+                        "and is no read policy (select)");
             return false;
         }
         if (selects && (d->create == nullptr || d->destroy == nullptr)) {
@@ -300,8 +305,8 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
     }
     case PLH_KIND_TRANSPORT: {
         const auto* table = static_cast<const plh_transport_vtable*>(d->vtable);
-        if (d->create == nullptr || d->destroy == nullptr || !PLH_HAS_FIELD(table, plh_transport_vtable, flush) ||
-            table->send == nullptr || table->stream == nullptr || table->receive == nullptr) {
+        if (d->create == nullptr || d->destroy == nullptr || !PLH_HAS_FIELD(table, plh_transport_vtable, flush) || table->send == nullptr ||
+            table->stream == nullptr || table->receive == nullptr) {
             problem(file, info.id, "transport plugin '" + info.id + "' lacks create, destroy, send, stream or receive");
             return false;
         }
@@ -326,4 +331,4 @@ std::optional<std::string> PluginRegistry::suggest(std::string_view id) const {
     return did_you_mean(id, ids);
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -36,7 +36,7 @@ struct PluginInfo {
     const plh_plugin_descriptor* descriptor = nullptr;
     /// For checksum plugins: the policy as the DataBlock takes it (stable address).
     std::optional<datablock::ChecksumPolicy> checksum;
-    std::optional<plh_sync_vtable> sync;          ///< copied, for sync plugins
+    std::optional<plh_sync_vtable> sync;  ///< copied, for sync plugins
 };
 
 struct LoadProblem {
@@ -76,8 +76,7 @@ public:
 private:
     void problem(const std::filesystem::path& file, std::string message);
     void problem(const std::filesystem::path& file, const std::string& plugin_id, std::string message);
-    bool read_descriptor(const std::filesystem::path& file, const plh_entry& entry, const plh_plugin_descriptor* d,
-                         std::uint32_t index);
+    bool read_descriptor(const std::filesystem::path& file, const plh_entry& entry, const plh_plugin_descriptor* d, std::uint32_t index);
 
     std::deque<PluginInfo> plugins_;  // deque: pointers stay valid as it grows
     std::vector<LoadProblem> problems_;
@@ -85,4 +84,4 @@ private:
     std::vector<std::filesystem::path> loaded_files_;
 };
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -25,4 +25,4 @@ std::string utc_text(std::int64_t unix_ns) {
     return text;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

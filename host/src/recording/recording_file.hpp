@@ -27,4 +27,4 @@ Result<OpenedRecording> open_recording(const std::string& path);
 /// Unix time in ns as ISO 8601 UTC with microseconds: 2026-11-30T11:24:20.123456Z.
 std::string utc_text(std::int64_t unix_ns);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

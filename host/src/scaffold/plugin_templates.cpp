@@ -333,17 +333,23 @@ consumers:
   rec: {plugin: recorder, inputs: [@NAME@_b], config: {path: @NAME@.plhrec, if_exists: replace}}
 )";
 
-} // namespace
+}  // namespace
 
 std::vector<TemplateFile> plugin_templates(std::string_view kind) {
-    if (kind == "producer") return {{"CMakeLists.txt", kCMake}, {"README.md", kReadme}, {"@NAME@.cpp", kProducer}, {"@NAME@.yaml", kProducerYaml}};
-    if (kind == "consumer") return {{"CMakeLists.txt", kCMake}, {"README.md", kReadme}, {"@NAME@.cpp", kConsumer}, {"@NAME@.yaml", kConsumerYaml}};
-    if (kind == "processor") return {{"CMakeLists.txt", kCMake}, {"README.md", kReadme}, {"@NAME@.cpp", kProcessor}, {"@NAME@.yaml", kProcessorYaml}};
+    if (kind == "producer")
+        return {{"CMakeLists.txt", kCMake}, {"README.md", kReadme}, {"@NAME@.cpp", kProducer}, {"@NAME@.yaml", kProducerYaml}};
+    if (kind == "consumer")
+        return {{"CMakeLists.txt", kCMake}, {"README.md", kReadme}, {"@NAME@.cpp", kConsumer}, {"@NAME@.yaml", kConsumerYaml}};
+    if (kind == "processor")
+        return {{"CMakeLists.txt", kCMake}, {"README.md", kReadme}, {"@NAME@.cpp", kProcessor}, {"@NAME@.yaml", kProcessorYaml}};
     if (kind == "transport") {
-        return {{"CMakeLists.txt", kCMake}, {"README.md", kReadme}, {"@NAME@.cpp", kTransport},
-                {"@NAME@_send.yaml", kTransportSendYaml}, {"@NAME@_receive.yaml", kTransportReceiveYaml}};
+        return {{"CMakeLists.txt", kCMake},
+                {"README.md", kReadme},
+                {"@NAME@.cpp", kTransport},
+                {"@NAME@_send.yaml", kTransportSendYaml},
+                {"@NAME@_receive.yaml", kTransportReceiveYaml}};
     }
     return {};
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -16,4 +16,4 @@ struct TemplateFile {
 /// "transport"); empty for an unknown kind.
 std::vector<TemplateFile> plugin_templates(std::string_view kind);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -20,4 +20,4 @@ std::string terminal_safe(const std::string& text) {
     return out;
 }
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

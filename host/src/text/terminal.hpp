@@ -9,4 +9,4 @@ namespace pylabhub::host {
 /// name or message can neither recolour nor rewrite the user's terminal.
 std::string terminal_safe(const std::string& text);
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

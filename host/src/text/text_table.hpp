@@ -52,4 +52,4 @@ private:
     std::vector<std::vector<std::string>> rows_;
 };
 
-} // namespace pylabhub::host
+}  // namespace pylabhub::host

@@ -38,6 +38,6 @@ struct Xxh3 : sdk::ChecksumPolicy {
     }
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(NoChecksum, Blake2b, Xxh3)

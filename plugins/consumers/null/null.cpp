@@ -27,6 +27,6 @@ private:
     std::uint64_t bytes_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(Null)

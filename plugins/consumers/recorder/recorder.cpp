@@ -35,8 +35,11 @@ public:
     };
 
     explicit Recorder(sdk::Host host)
-        : Consumer(host), path_(host.config_string("path")), flush_interval_ns_(static_cast<std::uint64_t>(host.config_duration("flush_interval").count())),
-          clock_interval_ns_(static_cast<std::uint64_t>(host.config_duration("clock_interval").count())), fsync_(host.config_bool("fsync")) {
+        : Consumer(host),
+          path_(host.config_string("path")),
+          flush_interval_ns_(static_cast<std::uint64_t>(host.config_duration("flush_interval").count())),
+          clock_interval_ns_(static_cast<std::uint64_t>(host.config_duration("clock_interval").count())),
+          fsync_(host.config_bool("fsync")) {
         const auto inputs = host.inputs();
         if (inputs.size() != 1) throw sdk::ConfigError("the recorder takes exactly one input, not " + std::to_string(inputs.size()));
         const std::string if_exists = host.config_string("if_exists");
@@ -91,8 +94,10 @@ private:
         const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (if_exists == "refuse" ? O_EXCL : 0);
         const int fd = ::open(path_.c_str(), flags, 0644);
         if (fd < 0 && errno == EEXIST) {
-            throw sdk::PluginError(PLH_ERR_IO, "'" + path_ + "' exists (an earlier recording?) and if_exists is refuse: it is "
-                                                "kept; record to another path, or set if_exists: append (continue it) or replace");
+            throw sdk::PluginError(PLH_ERR_IO,
+                                   "'" + path_ +
+                                       "' exists (an earlier recording?) and if_exists is refuse: it is "
+                                       "kept; record to another path, or set if_exists: append (continue it) or replace");
         }
         if (fd < 0) throw sdk::PluginError(PLH_ERR_IO, "cannot create '" + path_ + "': " + std::strerror(errno));
         if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -119,7 +124,8 @@ private:
         std::string why;
         auto reader = rec::Reader::open(path_, why);
         if (!reader) refuse(why);
-        if (reader->header().version != rec::kFormatVersion) refuse("it has format version " + std::to_string(reader->header().version) + "; record to a new file");
+        if (reader->header().version != rec::kFormatVersion)
+            refuse("it has format version " + std::to_string(reader->header().version) + "; record to a new file");
         const auto recorded = rec::parse_description(reader->description(), why);
         if (!recorded) refuse(why);
         if (recorded->channel != input.channel || recorded->schema_hash != input.schema_hash || recorded->slot_bytes != input.slot_bytes) {
@@ -131,7 +137,8 @@ private:
         while ((status = reader->next(record, why)) == rec::ReadStatus::record) ++resumed_records_;
         if (status == rec::ReadStatus::corrupt) refuse(why + "; check it with 'pylabhub verify'");
         if (status == rec::ReadStatus::torn) {
-            host().warn("'" + path_ + "': " + why + "; cut off, appending after the " + std::to_string(resumed_records_) + " intact records");
+            host().warn("'" + path_ + "': " + why + "; cut off, appending after the " + std::to_string(resumed_records_) +
+                        " intact records");
             if (::ftruncate(fd, static_cast<off_t>(reader->intact_bytes())) != 0) refuse(std::strerror(errno));
         }
         host().info("appending to '" + path_ + "' after " + std::to_string(resumed_records_) + " records");
@@ -142,7 +149,8 @@ private:
         const auto realtime = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
         const rec::ClockPair clock{monotonic, static_cast<std::uint64_t>(realtime.count())};
         const rec::RecordHeader header = rec::clock_record(clock, starts_run);
-        if (std::fwrite(&header, sizeof header, 1, file_) != 1 || std::fwrite(&clock.realtime_ns, sizeof clock.realtime_ns, 1, file_) != 1) {
+        if (std::fwrite(&header, sizeof header, 1, file_) != 1 ||
+            std::fwrite(&clock.realtime_ns, sizeof clock.realtime_ns, 1, file_) != 1) {
             throw sdk::PluginError(PLH_ERR_IO, "writing '" + path_ + "': " + std::strerror(errno));
         }
         last_clock_ns_ = monotonic;
@@ -156,10 +164,10 @@ private:
 
     void write_header(const sdk::InputInfo& input) {
         static constexpr const char* sync_names[] = {"?", "latest_only", "single_reader", "sync_reader"};
-        const std::string json = rec::to_json({input.channel, host().instance_id(), sync_names[input.sync_policy <= 3 ? input.sync_policy : 0],
-                                               input.slot_bytes, input.slot_count, input.checksum_policy, input.schema_name,
-                                               input.schema_version, input.schema_blds, input.schema_hash,
-                                               input.read_lossless && input.sync_policy != 1});
+        const std::string json =
+            rec::to_json({input.channel, host().instance_id(), sync_names[input.sync_policy <= 3 ? input.sync_policy : 0], input.slot_bytes,
+                          input.slot_count, input.checksum_policy, input.schema_name, input.schema_version, input.schema_blds,
+                          input.schema_hash, input.read_lossless && input.sync_policy != 1});
         rec::FileHeader header{};
         std::memcpy(header.magic, rec::kFileMagic, sizeof header.magic);
         header.version = rec::kFormatVersion;
@@ -187,6 +195,6 @@ private:
     std::uint64_t last_flush_ns_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(Recorder)

@@ -17,8 +17,11 @@ public:
     };
 
     explicit Stats(sdk::Host host)
-        : Consumer(host), interval_ns_(static_cast<std::uint64_t>(host.config_duration("interval").count())),
-          window_start_ns_(host.now_ns()), last_(host.inputs().size(), 0), seen_(host.inputs().size(), false) {}
+        : Consumer(host),
+          interval_ns_(static_cast<std::uint64_t>(host.config_duration("interval").count())),
+          window_start_ns_(host.now_ns()),
+          last_(host.inputs().size(), 0),
+          seen_(host.inputs().size(), false) {}
 
     void consume(std::span<const std::byte> data, const plh_slot_info& slot) override {
         if (slot.input_index < last_.size()) {
@@ -59,6 +62,6 @@ private:
     std::uint64_t window_bytes_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(Stats)

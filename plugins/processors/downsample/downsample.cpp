@@ -95,8 +95,9 @@ public:
 
     std::size_t process(std::span<const std::byte> data, const plh_slot_info&, std::span<std::byte> out) override {
         if (data.size() < struct_size_) {
-            throw sdk::PluginError(PLH_ERR_CORRUPT, "a slot of " + std::to_string(data.size()) + " bytes is shorter than its schema (" +
-                                                        std::to_string(struct_size_) + ")");
+            throw sdk::PluginError(
+                PLH_ERR_CORRUPT,
+                "a slot of " + std::to_string(data.size()) + " bytes is shorter than its schema (" + std::to_string(struct_size_) + ")");
         }
         for (std::size_t i = 0; i < scalars_.size(); ++i) sums_[i] += load_scalar(scalars_[i].type, data.data() + scalars_[i].offset);
         std::memcpy(last_.data(), data.data(), struct_size_);
@@ -128,6 +129,6 @@ private:
     std::uint64_t count_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(Downsample)

@@ -103,6 +103,6 @@ private:
     std::size_t out_size_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(Select)

@@ -22,11 +22,12 @@ public:
     };
 
     explicit Counter(sdk::Host host)
-        : Producer(host), pacer_(host, host.config_float("rate_hz")),
-          count_(static_cast<std::uint64_t>(host.config_int("count"))), payload_(host.config_size("payload_bytes")) {
+        : Producer(host),
+          pacer_(host, host.config_float("rate_hz")),
+          count_(static_cast<std::uint64_t>(host.config_int("count"))),
+          payload_(host.config_size("payload_bytes")) {
         host.declare_schema("pylabhub.counter", "1.0.0",
-                            "{seq@0:u64;counter@8:u64;pattern@16:u8[" + std::to_string(payload_ - 16) + "]}#" +
-                                std::to_string(payload_));
+                            "{seq@0:u64;counter@8:u64;pattern@16:u8[" + std::to_string(payload_ - 16) + "]}#" + std::to_string(payload_));
     }
 
     WaitResult wait_next(std::chrono::nanoseconds timeout) override {
@@ -36,8 +37,9 @@ public:
 
     std::size_t fill(std::span<std::byte> slot) override {
         if (slot.size() < payload_) {
-            throw sdk::PluginError(PLH_ERR_CONFIG, "payload_bytes " + std::to_string(payload_) +
-                                                       " does not fit the channel's slot of " + std::to_string(slot.size()));
+            throw sdk::PluginError(
+                PLH_ERR_CONFIG,
+                "payload_bytes " + std::to_string(payload_) + " does not fit the channel's slot of " + std::to_string(slot.size()));
         }
         const std::uint64_t counter = sequence_ * 3 + 1;
         std::memcpy(slot.data(), &sequence_, 8);
@@ -60,6 +62,6 @@ private:
     std::uint64_t sequence_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(Counter)

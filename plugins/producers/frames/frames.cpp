@@ -28,7 +28,8 @@ public:
     };
 
     explicit Frames(sdk::Host host)
-        : Producer(host), width_(static_cast<std::uint32_t>(host.config_int("width"))),
+        : Producer(host),
+          width_(static_cast<std::uint32_t>(host.config_int("width"))),
           height_(static_cast<std::uint32_t>(host.config_int("height"))),
           pacer_(host, host.config_float("fps")) {
         const std::string mode = host.config_string("mode");
@@ -36,9 +37,9 @@ public:
         callback_ = mode == "callback";
         const std::uint64_t pixels = std::uint64_t{width_} * height_;
         bytes_ = (24 + 2 * pixels + 7) / 8 * 8;
-        host.declare_schema("pylabhub.frame", "1.0.0",
-                            "{seq@0:u64;t_ns@8:u64;width@16:u32;height@20:u32;pixels@24:u16[" + std::to_string(pixels) +
-                                "]}#" + std::to_string(bytes_));
+        host.declare_schema(
+            "pylabhub.frame", "1.0.0",
+            "{seq@0:u64;t_ns@8:u64;width@16:u32;height@20:u32;pixels@24:u16[" + std::to_string(pixels) + "]}#" + std::to_string(bytes_));
     }
 
     /// Like a camera SDK's "stop acquisition": the device thread ends here,
@@ -73,8 +74,9 @@ private:
 
     std::size_t render(std::span<std::byte> slot) {
         if (slot.size() < bytes_) {
-            throw sdk::PluginError(PLH_ERR_CONFIG, std::to_string(width_) + "x" + std::to_string(height_) +
-                                                       " frames need slot_bytes of at least " + std::to_string(bytes_));
+            throw sdk::PluginError(
+                PLH_ERR_CONFIG,
+                std::to_string(width_) + "x" + std::to_string(height_) + " frames need slot_bytes of at least " + std::to_string(bytes_));
         }
         const std::uint64_t t_ns = pacer_.due_since_start_ns();
         std::memcpy(slot.data(), &sequence_, 8);
@@ -102,6 +104,6 @@ private:
     std::atomic<bool> device_stop_{false};
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(Frames)

@@ -22,14 +22,15 @@ public:
     };
 
     explicit Sine(sdk::Host host)
-        : Producer(host), channels_(static_cast<std::size_t>(host.config_int("channels"))),
-          pacer_(host, host.config_float("rate_hz")), frequency_hz_(host.config_float("frequency_hz")),
+        : Producer(host),
+          channels_(static_cast<std::size_t>(host.config_int("channels"))),
+          pacer_(host, host.config_float("rate_hz")),
+          frequency_hz_(host.config_float("frequency_hz")),
           amplitude_(host.config_float("amplitude")) {
         // {seq, t_ns, value[N]}: the layout depends on `channels`.
         const std::size_t size = (16 + 4 * channels_ + 7) / 8 * 8;
         host.declare_schema("pylabhub.sine", "1.0.0",
-                            "{seq@0:u64;t_ns@8:u64;value@16:f32[" + std::to_string(channels_) + "]}#" +
-                                std::to_string(size));
+                            "{seq@0:u64;t_ns@8:u64;value@16:f32[" + std::to_string(channels_) + "]}#" + std::to_string(size));
     }
 
     WaitResult wait_next(std::chrono::nanoseconds timeout) override { return pacer_.wait(timeout); }
@@ -37,8 +38,9 @@ public:
     std::size_t fill(std::span<std::byte> slot) override {
         const std::size_t size = 16 + 4 * channels_;
         if (slot.size() < size) {
-            throw sdk::PluginError(PLH_ERR_CONFIG, "slot of " + std::to_string(slot.size()) + " bytes is too small for " +
-                                                       std::to_string(channels_) + " channels (" + std::to_string(size) + " needed)");
+            throw sdk::PluginError(PLH_ERR_CONFIG,
+                                   "slot of " + std::to_string(slot.size()) + " bytes is too small for " + std::to_string(channels_) +
+                                       " channels (" + std::to_string(size) + " needed)");
         }
         const std::uint64_t t_ns = pacer_.due_since_start_ns();
         std::memcpy(slot.data(), &sequence_, 8);
@@ -61,6 +63,6 @@ private:
     std::uint64_t sequence_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(Sine)

@@ -26,6 +26,6 @@ struct SyncReader : sdk::SyncPolicy {
     static constexpr std::uint32_t max_consumers = 0;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(LatestOnly, SingleReader, SyncReader)

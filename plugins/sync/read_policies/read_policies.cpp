@@ -47,8 +47,7 @@ class MaxRate final : public sdk::ReadPolicy {
 public:
     static constexpr sdk::PluginInfo info{"max_rate", "1.0.0", "the newest slot, at most rate_hz times a second"};
     static constexpr plh_config_entry config[] = {sdk::real("rate_hz", "30", "most slots a second", 1e-6, 1e9)};
-    explicit MaxRate(sdk::Host host)
-        : ReadPolicy(host), period_ns_(static_cast<std::uint64_t>(1e9 / host.config_float("rate_hz"))) {}
+    explicit MaxRate(sdk::Host host) : ReadPolicy(host), period_ns_(static_cast<std::uint64_t>(1e9 / host.config_float("rate_hz"))) {}
 
     plh_read_choice select(const plh_read_state& state) override {
         if (state.last_read_ns != 0 && state.now_ns - state.last_read_ns < period_ns_) {
@@ -62,6 +61,6 @@ private:
     std::uint64_t period_ns_;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(Latest, Decimate, MaxRate)

@@ -30,4 +30,4 @@ inline std::uint64_t random_id() {
     return (std::uint64_t{device()} << 32) | device();
 }
 
-} // namespace plh_transport
+}  // namespace plh_transport

@@ -89,4 +89,4 @@ inline std::optional<std::vector<Frame>> open_envelope(Frame bytes) {
     return frames;
 }
 
-} // namespace plh_transport
+}  // namespace plh_transport

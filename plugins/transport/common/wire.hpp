@@ -207,4 +207,4 @@ inline std::uint64_t local_commit_ns(std::uint64_t sender_ns, std::int64_t shift
     return sender_ns != 0 ? static_cast<std::uint64_t>(static_cast<std::int64_t>(sender_ns) + shift) : 0;
 }
 
-} // namespace plh_transport
+}  // namespace plh_transport

@@ -94,7 +94,8 @@ Start parse_start(const std::string& text) {
             char* end = nullptr;
             const long long amount = std::strtoll(arg.c_str() + 1, &end, 10);
             const std::int64_t unit = seconds_in(*end);
-            if (unit == 0 || end[1] != '\0' || amount < 0) throw ConfigError("start: '" + arg + "' is not a time ago (-30s, -10m, -2h, -1d)");
+            if (unit == 0 || end[1] != '\0' || amount < 0)
+                throw ConfigError("start: '" + arg + "' is not a time ago (-30s, -10m, -2h, -1d)");
             start.utc_ns = static_cast<std::int64_t>(utc_ns()) - amount * unit * 1'000'000'000LL;
             return start;
         }
@@ -102,13 +103,15 @@ Start parse_start(const std::string& text) {
         int year = 0, month = 0, day = 0, hour = 0, minute = 0;
         double second = 0;
         char zone = 0;
-        if (std::sscanf(arg.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%c", &year, &month, &day, &hour, &minute, &second, &zone) != 7 || zone != 'Z') {
+        if (std::sscanf(arg.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%c", &year, &month, &day, &hour, &minute, &second, &zone) != 7 ||
+            zone != 'Z') {
             throw ConfigError("start: '" + arg + "' is not a UTC time like 2026-11-30T16:00:00Z; " + forms);
         }
         tm.tm_year = year - 1900, tm.tm_mon = month - 1, tm.tm_mday = day, tm.tm_hour = hour, tm.tm_min = minute;
         const auto whole = static_cast<std::int64_t>(second);
         tm.tm_sec = static_cast<int>(whole);
-        start.utc_ns = static_cast<std::int64_t>(::timegm(&tm)) * 1'000'000'000LL + static_cast<std::int64_t>((second - double(whole)) * 1e9);
+        start.utc_ns =
+            static_cast<std::int64_t>(::timegm(&tm)) * 1'000'000'000LL + static_cast<std::int64_t>((second - double(whole)) * 1e9);
         return start;
     }
     throw ConfigError("start: '" + text + "' is not understood; " + forms);
@@ -120,7 +123,7 @@ std::string hostname() {
     return name;
 }
 
-} // namespace
+}  // namespace
 
 std::string describe(natsStatus status, const char* what) {
     std::string text = what != nullptr && *what != '\0' ? what : natsStatus_GetText(status);
@@ -133,13 +136,15 @@ Settings read_settings(const pylabhub::sdk::Host& host, bool outbound) {
     s.urls = split_urls(host.config_string("url"));
     if (s.urls.empty()) throw ConfigError("url: give the NATS server, e.g. nats://lab-nats:4222 (a comma-separated list for a cluster)");
     for (const auto& url : s.urls) {
-        if (url.rfind("nats://", 0) != 0 && url.rfind("tls://", 0) != 0) throw ConfigError("url: '" + url + "' is not nats://HOST:PORT or tls://HOST:PORT");
+        if (url.rfind("nats://", 0) != 0 && url.rfind("tls://", 0) != 0)
+            throw ConfigError("url: '" + url + "' is not nats://HOST:PORT or tls://HOST:PORT");
     }
     s.subject = host.config_string("subject");
     if (std::string why; !valid_subject(s.subject, !outbound, why)) throw ConfigError("subject '" + s.subject + "': " + why);
     const std::string mode = host.config_string("mode");
     if (mode == "jetstream") s.mode = Mode::jetstream;
-    else if (mode != "core") throw ConfigError("mode: '" + mode + "' is neither 'core' (at most once, live) nor 'jetstream' (stored, lossless)");
+    else if (mode != "core")
+        throw ConfigError("mode: '" + mode + "' is neither 'core' (at most once, live) nor 'jetstream' (stored, lossless)");
     s.stream = host.config_string("stream");
     if (s.stream.empty()) s.stream = "PLH_" + name_token(s.subject);
     if (s.stream != name_token(s.stream)) throw ConfigError("stream: '" + s.stream + "' may hold only letters, digits, '-' and '_'");
@@ -168,7 +173,8 @@ Settings read_settings(const pylabhub::sdk::Host& host, bool outbound) {
     for (const auto* file : {&s.nkey_seed_file, &s.credentials_file, &s.tls_ca}) {
         if (!file->empty() && !readable(*file)) throw ConfigError("'" + *file + "' cannot be read");
     }
-    if (!s.nkey_seed_file.empty() && host.config_string("nkey").empty()) throw ConfigError("nkey_seed_file needs 'nkey' (the public key, U...)");
+    if (!s.nkey_seed_file.empty() && host.config_string("nkey").empty())
+        throw ConfigError("nkey_seed_file needs 'nkey' (the public key, U...)");
     s.tls = host.config_bool("tls") || !s.tls_ca.empty();
     return s;
 }
@@ -181,8 +187,8 @@ std::string description_subject(const std::string& subject, std::uint64_t stream
 
 std::string message_id(std::uint64_t stream_id, std::uint64_t first_sequence, std::uint32_t part) {
     char id[64];
-    std::snprintf(id, sizeof id, "%016llx-%llu-%u", static_cast<unsigned long long>(stream_id), static_cast<unsigned long long>(first_sequence),
-                  part);
+    std::snprintf(id, sizeof id, "%016llx-%llu-%u", static_cast<unsigned long long>(stream_id),
+                  static_cast<unsigned long long>(first_sequence), part);
     return id;
 }
 
@@ -202,7 +208,7 @@ Connection::Connection(const pylabhub::sdk::Host& host, const Settings& s, const
     };
     check(natsOptions_SetServers(options, urls.data(), static_cast<int>(urls.size())), "url");
     check(natsOptions_SetName(options, who.c_str()), "name");
-    check(natsOptions_SetNoRandomize(options, true), "url");  // the first url is the preferred server
+    check(natsOptions_SetNoRandomize(options, true), "url");     // the first url is the preferred server
     check(natsOptions_SetSendAsap(options, true), "send_asap");  // the transport batches; nats.c need not wait to
     check(natsOptions_SetMaxReconnect(options, -1), "reconnect");
     check(natsOptions_SetReconnectWait(options, 250), "reconnect");
@@ -216,7 +222,8 @@ Connection::Connection(const pylabhub::sdk::Host& host, const Settings& s, const
     check(natsOptions_SetClosedCB(options, &Connection::on_closed, this), "callbacks");
     if (!s.user.empty()) check(natsOptions_SetUserInfo(options, s.user.c_str(), s.password.c_str()), "user");
     if (!s.token.empty()) check(natsOptions_SetToken(options, s.token.c_str()), "token_file");
-    if (!s.credentials_file.empty()) check(natsOptions_SetUserCredentialsFromFiles(options, s.credentials_file.c_str(), nullptr), "credentials_file");
+    if (!s.credentials_file.empty())
+        check(natsOptions_SetUserCredentialsFromFiles(options, s.credentials_file.c_str(), nullptr), "credentials_file");
     if (!s.nkey_seed_file.empty()) {
         check(natsOptions_SetNKeyFromSeed(options, host.config_string("nkey").c_str(), s.nkey_seed_file.c_str()), "nkey_seed_file");
     }
@@ -229,11 +236,12 @@ Connection::Connection(const pylabhub::sdk::Host& host, const Settings& s, const
         if (status == NATS_OK) break;
         const std::string said = describe(status, nats_GetLastError(nullptr));
         const bool refused = status == NATS_CONNECTION_AUTH_FAILED || status == NATS_NOT_PERMITTED || status == NATS_SSL_ERROR ||
-                             said.find("uthorization") != std::string::npos;
+            said.find("uthorization") != std::string::npos;
         if (refused) throw PluginError(PLH_ERR_CONFIG, "the NATS server at " + all_urls + " refused the login: " + said);
         if (now_ns() >= deadline || host.stop_requested()) {
-            throw PluginError(PLH_ERR_IO, "no NATS server answers at " + all_urls + " (" + std::to_string(attempt) + " attempts in connect_timeout " +
-                                              std::to_string(s.connect_timeout.count() / 1'000'000) + " ms): " + said);
+            throw PluginError(PLH_ERR_IO,
+                              "no NATS server answers at " + all_urls + " (" + std::to_string(attempt) + " attempts in connect_timeout " +
+                                  std::to_string(s.connect_timeout.count() / 1'000'000) + " ms): " + said);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
@@ -310,4 +318,4 @@ void Connection::on_error(natsConnection*, natsSubscription*, natsStatus status,
     else ++static_cast<Connection*>(self)->errors_;
 }
 
-} // namespace plh_nats
+}  // namespace plh_nats

@@ -103,4 +103,4 @@ private:
 /// "nats: <text> (status)" for an error message.
 std::string describe(natsStatus status, const char* what = nullptr);
 
-} // namespace plh_nats
+}  // namespace plh_nats

@@ -72,6 +72,6 @@ private:
     std::unique_ptr<plh_nats::Subscriber> subscriber_;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(NatsTransport)

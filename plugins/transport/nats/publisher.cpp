@@ -20,11 +20,15 @@ constexpr std::uint64_t kRetryDelay = 250'000'000ULL;
 
 std::int64_t milliseconds(std::chrono::nanoseconds wait) { return std::max<std::int64_t>(1, wait.count() / 1'000'000); }
 
-} // namespace
+}  // namespace
 
 Publisher::Publisher(const pylabhub::sdk::Host& host, Settings settings, const pylabhub::sdk::InputInfo& channel)
-    : host_(host), settings_(std::move(settings)), who_("transport '" + host.instance_id() + "'"), channel_(channel),
-      connection_(host, settings_, who_), stream_id_(random_id()) {
+    : host_(host),
+      settings_(std::move(settings)),
+      who_("transport '" + host.instance_id() + "'"),
+      channel_(channel),
+      connection_(host, settings_, who_),
+      stream_id_(random_id()) {
     part_bytes_ = std::max<std::size_t>(4096, connection_.max_payload() - 1024);  // room for the headers
     if (settings_.mode == Mode::jetstream) {
         jsOptions options;
@@ -77,9 +81,10 @@ void Publisher::create_stream() {
         return;
     }
     if (code != JSStreamNotFoundErr && status != NATS_NOT_FOUND) {
-        throw PluginError(PLH_ERR_IO, "JetStream at " + connection_.server() + ": cannot look up stream '" + settings_.stream +
-                                          "': " + describe(status, nats_GetLastError(nullptr)) +
-                                          " (is JetStream enabled on the server? 'jetstream: enabled' in its config)");
+        throw PluginError(PLH_ERR_IO,
+                          "JetStream at " + connection_.server() + ": cannot look up stream '" + settings_.stream +
+                              "': " + describe(status, nats_GetLastError(nullptr)) +
+                              " (is JetStream enabled on the server? 'jetstream: enabled' in its config)");
     }
     jsStreamConfig config;
     jsStreamConfig_Init(&config);
@@ -93,8 +98,9 @@ void Publisher::create_stream() {
     config.Replicas = settings_.replicas;
     status = js_AddStream(&info, js_, &config, nullptr, &code);
     if (status != NATS_OK) {
-        throw PluginError(PLH_ERR_IO, "JetStream at " + connection_.server() + ": cannot create stream '" + settings_.stream +
-                                          "': " + describe(status, nats_GetLastError(nullptr)));
+        throw PluginError(PLH_ERR_IO,
+                          "JetStream at " + connection_.server() + ": cannot create stream '" + settings_.stream +
+                              "': " + describe(status, nats_GetLastError(nullptr)));
     }
     jsStreamInfo_Destroy(info);
     host_.info(who_ + ": created JetStream stream '" + settings_.stream + "' (replicas " + std::to_string(settings_.replicas) + ")");
@@ -127,8 +133,9 @@ void Publisher::announce() {
     const std::string subject = description_subject(settings_.subject, stream_id_);
     const natsStatus status = js_Publish(&ack, js_, subject.c_str(), payload.data(), static_cast<int>(payload.size()), &options, &code);
     if (status != NATS_OK) {
-        throw PluginError(PLH_ERR_IO, "JetStream at " + connection_.server() + ": cannot store the stream description on '" + subject +
-                                          "': " + describe(status, nats_GetLastError(nullptr)));
+        throw PluginError(PLH_ERR_IO,
+                          "JetStream at " + connection_.server() + ": cannot store the stream description on '" + subject +
+                              "': " + describe(status, nats_GetLastError(nullptr)));
     }
     jsPubAck_Destroy(ack);
     last_confirmed_id_ = id;
@@ -142,7 +149,7 @@ namespace {
 
 const std::size_t kDataRoom = head_room({sizeof(Header), sizeof(plh_transport::Batch)});
 
-} // namespace
+}  // namespace
 
 void Publisher::close_batch() {
     if (open_slots_ == 0) return;
@@ -398,4 +405,4 @@ void Publisher::flush() {
     housekeeping();
 }
 
-} // namespace plh_nats
+}  // namespace plh_nats

@@ -36,11 +36,11 @@ public:
 private:
     using Buffer = std::shared_ptr<std::vector<std::byte>>;
     struct Message {
-        std::string id;                ///< JetStream de-duplication id
-        std::string part;              ///< "i/n" for a part of a large message, else ""
-        Buffer buffer;                 ///< the sealed wire message, shared by its parts
+        std::string id;    ///< JetStream de-duplication id
+        std::string part;  ///< "i/n" for a part of a large message, else ""
+        Buffer buffer;     ///< the sealed wire message, shared by its parts
         std::size_t offset = 0, size = 0;
-        std::uint32_t slots = 0;       ///< the slots it completes (on its last part)
+        std::uint32_t slots = 0;  ///< the slots it completes (on its last part)
         std::uint64_t bytes = 0;
     };
 
@@ -74,19 +74,19 @@ private:
     std::uint64_t next_sequence_ = 0;
     std::uint32_t sends_ = 0;
 
-    std::deque<Message> queue_;       ///< closed messages; JetStream: until confirmed
-    std::size_t published_ = 0;       ///< queue_[0, published_) are with nats.c awaiting confirmation
+    std::deque<Message> queue_;  ///< closed messages; JetStream: until confirmed
+    std::size_t published_ = 0;  ///< queue_[0, published_) are with nats.c awaiting confirmation
     std::uint64_t queued_bytes_ = 0;
-    std::string last_confirmed_id_;   ///< the last message the stream holds from us
+    std::string last_confirmed_id_;  ///< the last message the stream holds from us
     std::uint64_t retry_at_ns_ = 0, last_announce_ns_ = 0, last_warning_ns_ = 0;
 
     std::atomic<bool> failed_{false};
     std::mutex failure_mutex_;
-    std::string failure_;  ///< the server's or library's word on the last failure
+    std::string failure_;                            ///< the server's or library's word on the last failure
     std::unordered_set<std::string> confirmed_ids_;  ///< stored, by id (nats.c's threads fill it)
     std::atomic<std::uint64_t> duplicates_{0};
 
     Counters counters_;
 };
 
-} // namespace plh_nats
+}  // namespace plh_nats

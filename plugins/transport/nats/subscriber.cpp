@@ -15,15 +15,16 @@ std::int64_t milliseconds(std::chrono::nanoseconds wait) { return std::max<std::
 
 std::string text(Frame frame) { return std::string(reinterpret_cast<const char*>(frame.data()), frame.size()); }
 
-} // namespace
+}  // namespace
 
 Subscriber::Subscriber(const pylabhub::sdk::Host& host, Settings settings)
     : host_(host), settings_(std::move(settings)), who_("transport '" + host.instance_id() + "'"), connection_(host, settings_, who_) {
     peer_ = "nats subject '" + settings_.subject + "' at " + connection_.server();
     if (settings_.mode == Mode::core) {
         if (const natsStatus s = natsConnection_SubscribeSync(&sub_, connection_.get(), settings_.subject.c_str()); s != NATS_OK) {
-            throw PluginError(PLH_ERR_IO, "cannot subscribe to '" + settings_.subject + "' at " + connection_.server() + ": " +
-                                              describe(s, nats_GetLastError(nullptr)));
+            throw PluginError(PLH_ERR_IO,
+                              "cannot subscribe to '" + settings_.subject + "' at " + connection_.server() + ": " +
+                                  describe(s, nats_GetLastError(nullptr)));
         }
         // Room for bursts; beyond it nats.c drops and reports a slow consumer.
         (void)natsSubscription_SetPendingLimits(sub_, 1 << 20, 256 << 20);
@@ -49,8 +50,9 @@ bool Subscriber::open() {
     if (status != NATS_OK) {
         if (code != JSStreamNotFoundErr && status != NATS_NOT_FOUND && status != NATS_TIMEOUT && status != NATS_CONNECTION_CLOSED &&
             connection_.connected()) {
-            throw PluginError(PLH_ERR_IO, "JetStream at " + connection_.server() + ": cannot look up stream '" + settings_.stream +
-                                              "': " + describe(status, nats_GetLastError(nullptr)));
+            throw PluginError(PLH_ERR_IO,
+                              "JetStream at " + connection_.server() + ": cannot look up stream '" + settings_.stream +
+                                  "': " + describe(status, nats_GetLastError(nullptr)));
         }
         if (!said_waiting_) {
             host_.info(who_ + ": waiting for JetStream stream '" + settings_.stream + "' (its publisher makes it)");
@@ -137,8 +139,9 @@ bool Subscriber::subscribe(const Position& position, bool bind) {
     if (status != NATS_OK) {
         sub_ = nullptr;
         if (!connection_.connected()) return false;  // tried again once the server is back
-        throw PluginError(PLH_ERR_IO, "JetStream at " + connection_.server() + ": cannot consume stream '" + settings_.stream +
-                                          "' as '" + settings_.durable + "': " + describe(status, nats_GetLastError(nullptr)));
+        throw PluginError(PLH_ERR_IO,
+                          "JetStream at " + connection_.server() + ": cannot consume stream '" + settings_.stream + "' as '" +
+                              settings_.durable + "': " + describe(status, nats_GetLastError(nullptr)));
     }
     last_consumer_sequence_ = 0;
     host_.info(who_ + ": consuming JetStream stream '" + settings_.stream + "' as durable '" + settings_.durable + "'");
@@ -202,8 +205,9 @@ void Subscriber::fetch(std::chrono::nanoseconds wait) {
         take(msg);
     }
     natsMsgList_Destroy(&list);  // after a missed delivery: the rest, unacknowledged, comes again
-    if (restart_needed_) start_over("a delivery went missing (consumer sequence " + std::to_string(last_consumer_sequence_) + " then " +
-                                    std::to_string(missed_at_) + ")");
+    if (restart_needed_)
+        start_over("a delivery went missing (consumer sequence " + std::to_string(last_consumer_sequence_) + " then " +
+                   std::to_string(missed_at_) + ")");
 }
 
 void Subscriber::drop(natsMsg* msg) {
@@ -392,8 +396,8 @@ const plh_stream_info* Subscriber::stream(std::chrono::nanoseconds timeout) {
             const Description& d = known_[*next];
             current_ = *next;
             clock_shift_ns_ = clock_shift(d.stream);
-            info_ = plh_stream_info{sizeof(plh_stream_info), d.stream.sync_policy, d.name.c_str(), d.version.c_str(), d.blds.c_str(),
-                                    d.stream.slot_bytes, kResumeAnywhere, peer_.c_str()};
+            info_ = plh_stream_info{sizeof(plh_stream_info), d.stream.sync_policy, d.name.c_str(),  d.version.c_str(),
+                                    d.blds.c_str(),          d.stream.slot_bytes,  kResumeAnywhere, peer_.c_str()};
             return &info_;
         }
         const std::uint64_t now = now_ns();
@@ -426,9 +430,10 @@ Received Subscriber::receive(std::span<std::byte> slot, plh_received_slot& got, 
             const bool skip = before_start || duplicate;
             if (skip) counters_.add(duplicate ? "duplicates_dropped" : "skipped_before_start");
             if (meta.bytes > slot.size() && !skip) {
-                throw PluginError(PLH_ERR_CORRUPT, "slot " + std::to_string(meta.sequence) + " on '" + settings_.subject + "' is " +
-                                                       std::to_string(meta.bytes) + " bytes, larger than the local channel's slots (" +
-                                                       std::to_string(slot.size()) + ")");
+                throw PluginError(PLH_ERR_CORRUPT,
+                                  "slot " + std::to_string(meta.sequence) + " on '" + settings_.subject + "' is " +
+                                      std::to_string(meta.bytes) + " bytes, larger than the local channel's slots (" +
+                                      std::to_string(slot.size()) + ")");
             }
             if (!skip && meta.bytes > 0) std::memcpy(slot.data(), arrived.packed + view.inline_offset, meta.bytes);
             if (arrived.next == arrived.slots.size()) {
@@ -465,4 +470,4 @@ void Subscriber::flush() {
     counters_.publish(host_);
 }
 
-} // namespace plh_nats
+}  // namespace plh_nats

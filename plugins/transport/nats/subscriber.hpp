@@ -41,8 +41,8 @@ private:
     };
     /// One whole wire message, handed over one slot at a time.
     struct Arrived {
-        std::vector<natsMsg*> msgs;       ///< acknowledged (JetStream) and freed when done
-        std::vector<std::byte> joined;    ///< the parts put together, when there were parts
+        std::vector<natsMsg*> msgs;     ///< acknowledged (JetStream) and freed when done
+        std::vector<std::byte> joined;  ///< the parts put together, when there were parts
         std::uint64_t stream_id = 0;
         bool end = false;
         std::vector<SlotView> slots;
@@ -99,4 +99,4 @@ private:
     Counters counters_;
 };
 
-} // namespace plh_nats
+}  // namespace plh_nats

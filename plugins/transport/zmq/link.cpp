@@ -25,7 +25,7 @@ bool is_endpoint(const std::string& text) {
     return text.rfind("tcp://", 0) == 0 || text.rfind("ipc://", 0) == 0 || text.rfind("inproc://", 0) == 0;
 }
 
-} // namespace
+}  // namespace
 
 Settings read_settings(const pylabhub::sdk::Host& host, bool outbound) {
     Settings s;
@@ -69,8 +69,8 @@ Settings read_settings(const pylabhub::sdk::Host& host, bool outbound) {
 HandshakeWatch::HandshakeWatch(zmq::context_t& context, zmq::socket_t& socket, const std::string& name)
     : monitor_(context, zmq::socket_type::pair) {
     const std::string address = "inproc://plh-monitor-" + name;
-    const int events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED;
+    const int events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+        ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED;
     if (zmq_socket_monitor(socket.handle(), address.c_str(), events) != 0) throw zmq::error_t();
     monitor_.set(zmq::sockopt::linger, 0);
     monitor_.connect(address);
@@ -116,8 +116,9 @@ void make_curve_server(zmq::socket_t& socket, const Settings& settings) {
 void make_curve_client(zmq::socket_t& socket, const Settings& settings, const std::string& server_key) {
     if (server_key.empty()) return;
     if (settings.curve_secret.empty()) {
-        throw ConfigError("the sender requires CurveZMQ (it advertises a public key): give 'curve_secret' (this receiver's "
-                          "key, from 'pylabhub keygen')");
+        throw ConfigError(
+            "the sender requires CurveZMQ (it advertises a public key): give 'curve_secret' (this receiver's "
+            "key, from 'pylabhub keygen')");
     }
     char public_key[41] = {};
     if (zmq_curve_public(public_key, settings.curve_secret.c_str()) != 0) throw ConfigError("curve_secret is not a valid secret key");
@@ -134,4 +135,4 @@ std::string reachable_endpoint(const std::string& bound) {
     return "tcp://" + std::string(name) + ":" + bound.substr(wildcard.size());
 }
 
-} // namespace plh_zmq
+}  // namespace plh_zmq

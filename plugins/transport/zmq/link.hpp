@@ -22,12 +22,12 @@ namespace plh_zmq {
 using namespace plh_transport;
 
 struct Settings {
-    std::string bind;             ///< endpoint to bind, or ""
-    std::string connect;          ///< endpoint to connect to, or ""
-    std::string remote;           ///< inbound: the channel to look up at the broker
-    std::string advertise;        ///< outbound: endpoint to advertise ("" = the bound one)
-    std::string curve_secret;     ///< this side's secret key (Z85), "" without Curve
-    std::string curve_server;     ///< inbound: the sender's public key
+    std::string bind;                        ///< endpoint to bind, or ""
+    std::string connect;                     ///< endpoint to connect to, or ""
+    std::string remote;                      ///< inbound: the channel to look up at the broker
+    std::string advertise;                   ///< outbound: endpoint to advertise ("" = the bound one)
+    std::string curve_secret;                ///< this side's secret key (Z85), "" without Curve
+    std::string curve_server;                ///< inbound: the sender's public key
     std::vector<std::string> curve_clients;  ///< outbound: receivers allowed (empty: any that knows our key)
     std::uint64_t window_slots = 1024;
     std::uint64_t window_bytes = 32ull << 20;
@@ -63,4 +63,4 @@ void make_curve_client(zmq::socket_t& socket, const Settings& settings, const st
 /// "tcp://0.0.0.0:5601" as others reach it: the host name for a wildcard address.
 std::string reachable_endpoint(const std::string& bound);
 
-} // namespace plh_zmq
+}  // namespace plh_zmq

@@ -9,7 +9,7 @@ using Received = pylabhub::sdk::Transport::Received;
 
 constexpr std::uint64_t kHelloInterval = 1'000'000'000ULL;
 
-} // namespace
+}  // namespace
 
 Receiver::Receiver(const pylabhub::sdk::Host& host, Settings settings)
     : host_(host), settings_(std::move(settings)), who_("transport '" + host.instance_id() + "'") {
@@ -42,8 +42,8 @@ bool Receiver::open(std::chrono::nanoseconds timeout) {
         if (!settings_.bind.empty()) socket.bind(endpoint);
         else socket.connect(endpoint);
     } catch (const zmq::error_t& e) {
-        throw pylabhub::sdk::PluginError(PLH_ERR_IO, (settings_.bind.empty() ? "cannot connect to " : "cannot bind ") + endpoint + ": " +
-                                                         e.what());
+        throw pylabhub::sdk::PluginError(PLH_ERR_IO,
+                                         (settings_.bind.empty() ? "cannot connect to " : "cannot bind ") + endpoint + ": " + e.what());
     }
     socket_.emplace(std::move(socket));
     peer_ = endpoint;
@@ -146,7 +146,8 @@ void Receiver::handle(std::vector<zmq::message_t>& frames) {
     case Type::stream: take_stream(frames); break;
     case Type::data: take_data(frames); break;
     case Type::end:
-        if (auto end = frames.size() == 2 ? read_frame<End>(frames[1]) : std::nullopt; end && announced_ && end->stream_id == announced_->stream_id) {
+        if (auto end = frames.size() == 2 ? read_frame<End>(frames[1]) : std::nullopt;
+            end && announced_ && end->stream_id == announced_->stream_id) {
             ended_ = true;
         }
         break;
@@ -165,13 +166,15 @@ void Receiver::service(std::chrono::nanoseconds wait) {
         if (announced_ && silent) {
             counters_.add("reconnects");
             host_.warn(who_ + ": nothing from " + peer_ + " for " + std::to_string(settings_.peer_timeout.count() / 1'000'000) +
-                       " ms; asking to resume" + (next_expected_ != kResumeAnywhere ? " at sequence " + std::to_string(next_expected_) : ""));
+                       " ms; asking to resume" +
+                       (next_expected_ != kResumeAnywhere ? " at sequence " + std::to_string(next_expected_) : ""));
             announced_.reset();  // its STREAM answers the HELLO
         }
         say_hello();
     }
     if (!announced_ && now - opened_ns_ > 5'000'000'000ULL && now - last_silence_note_ns_ > 10'000'000'000ULL) {
-        host_.warn(who_ + ": no sender answers at " + peer_ + " (is it running there? the right port? a firewall? "
+        host_.warn(who_ + ": no sender answers at " + peer_ +
+                   " (is it running there? the right port? a firewall? "
                    "CurveZMQ keys?)");
         last_silence_note_ns_ = now;
     }
@@ -196,8 +199,8 @@ const plh_stream_info* Receiver::stream(std::chrono::nanoseconds timeout) {
     if (!announced_) service(timeout);
     if (!announced_) return nullptr;
     current_ = announced_;
-    info_ = plh_stream_info{sizeof(plh_stream_info), current_->sync_policy, schema_name_.c_str(), schema_version_.c_str(),
-                            schema_blds_.c_str(), current_->slot_bytes, current_->first_sequence, peer_.c_str()};
+    info_ = plh_stream_info{sizeof(plh_stream_info), current_->sync_policy, schema_name_.c_str(),     schema_version_.c_str(),
+                            schema_blds_.c_str(),    current_->slot_bytes,  current_->first_sequence, peer_.c_str()};
     return &info_;
 }
 
@@ -221,10 +224,10 @@ Received Receiver::receive(std::span<std::byte> slot, plh_received_slot& got, st
                 continue;
             }
             if (meta.bytes > slot.size()) {
-                throw pylabhub::sdk::PluginError(PLH_ERR_CORRUPT, "slot " + std::to_string(meta.sequence) + " from " + peer_ + " is " +
-                                                                      std::to_string(meta.bytes) +
-                                                                      " bytes, larger than the local channel's slots (" +
-                                                                      std::to_string(slot.size()) + ")");
+                throw pylabhub::sdk::PluginError(PLH_ERR_CORRUPT,
+                                                 "slot " + std::to_string(meta.sequence) + " from " + peer_ + " is " +
+                                                     std::to_string(meta.bytes) + " bytes, larger than the local channel's slots (" +
+                                                     std::to_string(slot.size()) + ")");
             }
             if (meta.chunks == 0) {
                 if (meta.bytes > 0) std::memcpy(slot.data(), inline_bytes, meta.bytes);
@@ -271,4 +274,4 @@ void Receiver::flush() {
     counters_.publish(host_);
 }
 
-} // namespace plh_zmq
+}  // namespace plh_zmq

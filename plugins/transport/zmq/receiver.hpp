@@ -59,8 +59,8 @@ private:
     std::string peer_;        ///< the sender's endpoint, for people
     std::string server_key_;  ///< the sender's CurveZMQ public key, or ""
 
-    std::optional<Stream> current_;   ///< the stream the host has been told of
-    std::optional<Stream> announced_; ///< the latest STREAM from the sender
+    std::optional<Stream> current_;    ///< the stream the host has been told of
+    std::optional<Stream> announced_;  ///< the latest STREAM from the sender
     std::string schema_name_, schema_version_, schema_blds_;
     plh_stream_info info_{};
     std::deque<Arrived> pending_;
@@ -74,4 +74,4 @@ private:
     Counters counters_;
 };
 
-} // namespace plh_zmq
+}  // namespace plh_zmq

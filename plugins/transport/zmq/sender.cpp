@@ -8,18 +8,22 @@ namespace {
 zmq::message_t shared_frame(const std::shared_ptr<std::vector<std::byte>>& bytes, std::size_t offset, std::size_t size) {
     if (size <= 256) return zmq::message_t(bytes->data() + offset, size);  // ZeroMQ keeps it inline anyway
     auto* keep = new std::shared_ptr<std::vector<std::byte>>(bytes);
-    return zmq::message_t(bytes->data() + offset, size,
-                          [](void*, void* hint) { delete static_cast<std::shared_ptr<std::vector<std::byte>>*>(hint); }, keep);
+    return zmq::message_t(
+        bytes->data() + offset, size, [](void*, void* hint) { delete static_cast<std::shared_ptr<std::vector<std::byte>>*>(hint); }, keep);
 }
 
 constexpr std::uint64_t kPingInterval = 1'000'000'000ULL;
 constexpr std::uint64_t kMaxBatchDelay = 200'000;  // 200 us
 
-} // namespace
+}  // namespace
 
 Sender::Sender(const pylabhub::sdk::Host& host, Settings settings, const pylabhub::sdk::InputInfo& channel)
-    : host_(host), settings_(std::move(settings)), who_("transport '" + host.instance_id() + "'"), channel_(channel),
-      lossless_(channel.sync_policy != 1 && channel.read_lossless), socket_(context_, zmq::socket_type::router),
+    : host_(host),
+      settings_(std::move(settings)),
+      who_("transport '" + host.instance_id() + "'"),
+      channel_(channel),
+      lossless_(channel.sync_policy != 1 && channel.read_lossless),
+      socket_(context_, zmq::socket_type::router),
       stream_id_(random_id()) {
     // Before the socket is used, so no receiver is let in before the list is in force.
     if (!settings_.curve_clients.empty()) {
@@ -43,9 +47,9 @@ Sender::Sender(const pylabhub::sdk::Host& host, Settings settings, const pylabhu
             endpoint_ = settings_.connect;
         }
     } catch (const zmq::error_t& e) {
-        throw pylabhub::sdk::PluginError(PLH_ERR_IO, (settings_.bind.empty() ? "cannot connect to " + settings_.connect
-                                                                             : "cannot bind " + settings_.bind) +
-                                                         ": " + e.what());
+        throw pylabhub::sdk::PluginError(
+            PLH_ERR_IO,
+            (settings_.bind.empty() ? "cannot connect to " + settings_.connect : "cannot bind " + settings_.bind) + ": " + e.what());
     }
     if (!settings_.bind.empty()) {
         const std::string reachable = settings_.advertise.empty() ? reachable_endpoint(endpoint_) : settings_.advertise;
@@ -57,8 +61,8 @@ Sender::Sender(const pylabhub::sdk::Host& host, Settings settings, const pylabhu
             // The stream works without the broker; only lookups by name do not.
             host_.warn(who_ + ": receivers cannot find channel '" + channel_.channel + "' by name: " + e.what());
         }
-        host_.info(who_ + ": channel '" + channel_.channel + "' served on " + endpoint_ + (reachable != endpoint_ ? " (" + reachable + ")" : "") +
-                   (settings_.curve_secret.empty() ? "" : ", CurveZMQ"));
+        host_.info(who_ + ": channel '" + channel_.channel + "' served on " + endpoint_ +
+                   (reachable != endpoint_ ? " (" + reachable + ")" : "") + (settings_.curve_secret.empty() ? "" : ", CurveZMQ"));
     }
 }
 
@@ -213,8 +217,7 @@ bool Sender::send_to_peer(std::vector<zmq::message_t>& frames) {
 
 void Sender::lose_peer(const std::string& why) {
     if (peer_.empty()) return;
-    host_.warn(who_ + ": lost the receiver: " + why + "; holding " + std::to_string(held_slots_) +
-               " slots for it or the next one");
+    host_.warn(who_ + ": lost the receiver: " + why + "; holding " + std::to_string(held_slots_) + " slots for it or the next one");
     peer_.clear();
     unsent_ = 0;  // everything held goes again, to whoever says HELLO next
 }
@@ -222,10 +225,10 @@ void Sender::lose_peer(const std::string& why) {
 void Sender::send_stream() {
     Stream s;
     s.stream_id = stream_id_;
-    s.first_sequence = !held_.empty()     ? held_.front().first_sequence
-                       : open_.slots > 0 ? open_.first_sequence
-                       : any_sent_       ? next_sequence_
-                                         : kResumeAnywhere;
+    s.first_sequence = !held_.empty() ? held_.front().first_sequence
+        : open_.slots > 0             ? open_.first_sequence
+        : any_sent_                   ? next_sequence_
+                                      : kResumeAnywhere;
     s.slot_bytes = channel_.slot_bytes;
     s.sync_policy = channel_.sync_policy;
     std::vector<zmq::message_t> frames;
@@ -372,4 +375,4 @@ void Sender::flush() {
     counters_.publish(host_);
 }
 
-} // namespace plh_zmq
+}  // namespace plh_zmq

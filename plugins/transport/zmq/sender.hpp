@@ -41,8 +41,8 @@ private:
         std::uint64_t first_sequence = 0, last_sequence = 0;
         std::uint32_t slots = 0;
         std::uint64_t bytes = 0;
-        Bytes packed;                 ///< SlotMeta + inline bytes, per slot
-        std::vector<Bytes> large;     ///< slots over kMaxInline, sent from here without a copy
+        Bytes packed;              ///< SlotMeta + inline bytes, per slot
+        std::vector<Bytes> large;  ///< slots over kMaxInline, sent from here without a copy
     };
 
     void service(std::chrono::nanoseconds wait);
@@ -80,17 +80,17 @@ private:
     std::uint64_t window_slots_ = 0, window_bytes_ = 0;
     std::uint64_t last_heard_ns_ = 0, last_sent_ns_ = 0, last_service_ns_ = 0;
 
-    Batch open_;                      ///< being filled
+    Batch open_;  ///< being filled
     std::uint64_t open_started_ns_ = 0;
     std::uint32_t sends_ = 0;
-    std::deque<Batch> held_;          ///< closed, not yet credited: sent or to send
+    std::deque<Batch> held_;                         ///< closed, not yet credited: sent or to send
     std::uint64_t held_slots_ = 0, held_bytes_ = 0;  ///< in held_ and open_
-    std::size_t unsent_ = 0;          ///< held_[unsent_..] are not sent to the current receiver yet
-    std::uint64_t credited_ = 0;      ///< the receiver's cumulative count at its last CREDIT
-    std::uint64_t credit_left_ = 0;   ///< of it, not yet matched to whole batches
+    std::size_t unsent_ = 0;                         ///< held_[unsent_..] are not sent to the current receiver yet
+    std::uint64_t credited_ = 0;                     ///< the receiver's cumulative count at its last CREDIT
+    std::uint64_t credit_left_ = 0;                  ///< of it, not yet matched to whole batches
     std::uint64_t next_sequence_ = 0;
     bool any_sent_ = false;
-    bool ending_ = false;             ///< flush() began: END follows the data, again after a reconnect
+    bool ending_ = false;  ///< flush() began: END follows the data, again after a reconnect
 
     std::vector<Bytes> spare_;
 
@@ -98,4 +98,4 @@ private:
     bool warned_waiting_ = false;
 };
 
-} // namespace plh_zmq
+}  // namespace plh_zmq

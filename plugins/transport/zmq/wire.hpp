@@ -34,4 +34,4 @@ inline std::string header_problem(const zmq::message_t& frame, Header& out) {
     return plh_transport::header_problem(frame.data(), frame.size(), out);
 }
 
-} // namespace plh_zmq
+}  // namespace plh_zmq

@@ -61,6 +61,6 @@ private:
     std::unique_ptr<plh_zmq::Receiver> receiver_;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(ZmqTransport)

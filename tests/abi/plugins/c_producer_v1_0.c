@@ -46,9 +46,17 @@ static plh_status ramp_fill(void* instance, void* slot, size_t capacity, size_t*
 }
 
 static const plh_producer_vtable vtable = {sizeof(plh_producer_vtable), ramp_wait_next, ramp_fill};
-static const plh_plugin_descriptor descriptor = {
-    sizeof(plh_plugin_descriptor), PLH_KIND_PRODUCER, "c-ramp", "1.0.0", "u64 ramp, written in C against ABI 1.0",
-    config, 1, &schema, ramp_create, ramp_destroy, &vtable};
+static const plh_plugin_descriptor descriptor = {sizeof(plh_plugin_descriptor),
+                                                 PLH_KIND_PRODUCER,
+                                                 "c-ramp",
+                                                 "1.0.0",
+                                                 "u64 ramp, written in C against ABI 1.0",
+                                                 config,
+                                                 1,
+                                                 &schema,
+                                                 ramp_create,
+                                                 ramp_destroy,
+                                                 &vtable};
 
 static int references = 0;
 static int32_t ramp_init(void) {
@@ -59,7 +67,6 @@ static void ramp_deinit(void) { --references; }
 static uint32_t ramp_count(void) { return 1; }
 static const plh_plugin_descriptor* ramp_descriptor(uint32_t index) { return index == 0 ? &descriptor : NULL; }
 
-static const plh_entry entry = {sizeof(plh_entry), PLH_ABI_MAJOR, PLH_ABI_MINOR, ramp_init, ramp_deinit, ramp_count,
-                                ramp_descriptor};
+static const plh_entry entry = {sizeof(plh_entry), PLH_ABI_MAJOR, PLH_ABI_MINOR, ramp_init, ramp_deinit, ramp_count, ramp_descriptor};
 
 PLH_EXPORT const plh_entry* plh_plugin_entry(void) { return &entry; }

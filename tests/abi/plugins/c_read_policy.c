@@ -51,12 +51,28 @@ static plh_status select_next(void* instance, const plh_read_state* state, plh_r
 
 static const plh_sync_vtable table = {sizeof(plh_sync_vtable), 0, 0, 0, select_next};
 
-static const plh_plugin_descriptor third = {sizeof(plh_plugin_descriptor), PLH_KIND_SYNC, "every-third", "0.1.0",
-                                            "sequences 0, 3, 6, ... (a read policy in C)", NULL, 0, NULL,
-                                            create_third, destroy, &table};
-static const plh_plugin_descriptor ahead = {sizeof(plh_plugin_descriptor), PLH_KIND_SYNC, "reads-ahead", "0.1.0",
-                                            "chooses a slot not committed yet (the host must refuse it)", NULL, 0, NULL,
-                                            create_ahead, destroy, &table};
+static const plh_plugin_descriptor third = {sizeof(plh_plugin_descriptor),
+                                            PLH_KIND_SYNC,
+                                            "every-third",
+                                            "0.1.0",
+                                            "sequences 0, 3, 6, ... (a read policy in C)",
+                                            NULL,
+                                            0,
+                                            NULL,
+                                            create_third,
+                                            destroy,
+                                            &table};
+static const plh_plugin_descriptor ahead = {sizeof(plh_plugin_descriptor),
+                                            PLH_KIND_SYNC,
+                                            "reads-ahead",
+                                            "0.1.0",
+                                            "chooses a slot not committed yet (the host must refuse it)",
+                                            NULL,
+                                            0,
+                                            NULL,
+                                            create_ahead,
+                                            destroy,
+                                            &table};
 
 static int32_t init(void) { return 0; }
 static void deinit(void) {}

@@ -16,9 +16,17 @@ static void fletcher32(const void* data, size_t size, uint8_t* digest) {
 }
 
 static const plh_checksum_vtable vtable = {sizeof(plh_checksum_vtable), 1000, 4, fletcher32};
-static const plh_plugin_descriptor descriptor = {
-    sizeof(plh_plugin_descriptor), PLH_KIND_CHECKSUM, "fletcher32", "1.0.0", "Fletcher-32 (third-party example)",
-    NULL, 0, NULL, NULL, NULL, &vtable};
+static const plh_plugin_descriptor descriptor = {sizeof(plh_plugin_descriptor),
+                                                 PLH_KIND_CHECKSUM,
+                                                 "fletcher32",
+                                                 "1.0.0",
+                                                 "Fletcher-32 (third-party example)",
+                                                 NULL,
+                                                 0,
+                                                 NULL,
+                                                 NULL,
+                                                 NULL,
+                                                 &vtable};
 
 static int32_t init(void) { return 0; }
 static void deinit(void) {}

@@ -23,6 +23,6 @@ public:
     void consume(std::span<const std::byte>, const plh_slot_info&) override {}
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(ThrowsOnCreate, ReadsMissingConfig)

@@ -16,6 +16,6 @@ public:
     std::size_t fill(std::span<std::byte>) override { return 0; }
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(BrokenSchema)

@@ -24,7 +24,8 @@ public:
                                                   sdk::integer("times", "0", "only the first N instances fail (0: every one)", 0, 1e9)};
 
     explicit FailsAfter(sdk::Host host)
-        : Consumer(host), after_(static_cast<std::uint64_t>(host.config_int("after"))),
+        : Consumer(host),
+          after_(static_cast<std::uint64_t>(host.config_int("after"))),
           fails_(host.config_int("times") == 0 || ++consumers_made <= host.config_int("times")) {}
 
     void consume(std::span<const std::byte>, const plh_slot_info&) override {
@@ -45,7 +46,8 @@ public:
                                                   sdk::integer("times", "0", "only the first N instances fail (0: every one)", 0, 1e9)};
 
     explicit ProducerFailsAfter(sdk::Host host)
-        : Producer(host), after_(static_cast<std::uint64_t>(host.config_int("after"))),
+        : Producer(host),
+          after_(static_cast<std::uint64_t>(host.config_int("after"))),
           period_(static_cast<std::int64_t>(1e9 / host.config_float("rate_hz"))),
           fails_(host.config_int("times") == 0 || ++producers_made <= host.config_int("times")) {}
 
@@ -54,7 +56,8 @@ public:
         return WaitResult::ready;
     }
     std::size_t fill(std::span<std::byte> slot) override {
-        if (++written_ > after_ && fails_) throw sdk::PluginError(PLH_ERR_IO, "injected failure after " + std::to_string(after_) + " slots");
+        if (++written_ > after_ && fails_)
+            throw sdk::PluginError(PLH_ERR_IO, "injected failure after " + std::to_string(after_) + " slots");
         slot[0] = std::byte{1};
         return 1;
     }
@@ -74,7 +77,8 @@ public:
                                                   sdk::integer("times", "0", "only the first N instances fail (0: every one)", 0, 1e9)};
 
     explicit ProcessorFailsAfter(sdk::Host host)
-        : Processor(host), after_(static_cast<std::uint64_t>(host.config_int("after"))),
+        : Processor(host),
+          after_(static_cast<std::uint64_t>(host.config_int("after"))),
           fails_(host.config_int("times") == 0 || ++processors_made <= host.config_int("times")) {
         const auto input = host.inputs().at(0);
         if (!input.schema_blds.empty()) host.declare_schema(input.schema_name.c_str(), input.schema_version.c_str(), input.schema_blds);
@@ -93,6 +97,6 @@ private:
     std::uint64_t seen_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(FailsAfter, ProducerFailsAfter, ProcessorFailsAfter)

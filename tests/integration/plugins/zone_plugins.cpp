@@ -52,8 +52,9 @@ public:
         std::memcpy(words.data(), copy.bytes.data(), words.size() * 8);
         for (const auto w : words) {
             if (w != words.front()) {
-                throw sdk::PluginError(PLH_ERR_CORRUPT, "torn zone: version " + std::to_string(copy.version) + " mixes " +
-                                                            std::to_string(words.front()) + " and " + std::to_string(w));
+                throw sdk::PluginError(PLH_ERR_CORRUPT,
+                                       "torn zone: version " + std::to_string(copy.version) + " mixes " + std::to_string(words.front()) +
+                                           " and " + std::to_string(w));
             }
         }
         host().metric("zone_reads");
@@ -66,6 +67,6 @@ private:
     std::uint64_t last_version_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 PYLABHUB_PLUGIN_LIBRARY(ZoneWriter, ZoneChecker)

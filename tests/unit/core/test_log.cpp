@@ -89,5 +89,5 @@ TEST_F(LogFile, AFileThatCannotBeWrittenIsAnErrorNamingIt) {
     EXPECT_FALSE(parse_format("yaml").has_value());
 }
 
-} // namespace
-} // namespace pylabhub::log
+}  // namespace
+}  // namespace pylabhub::log

@@ -45,5 +45,5 @@ TEST(ErrorCode, EveryCodeHasAName) {
     }
 }
 
-} // namespace
-} // namespace pylabhub
+}  // namespace
+}  // namespace pylabhub

@@ -104,5 +104,5 @@ TEST(Hex, RoundTripsAndReportsBadInput) {
     EXPECT_THAT(wrong_length.error().message, HasSubstr("expected 64 hex digits"));
 }
 
-} // namespace
-} // namespace pylabhub::crypto
+}  // namespace
+}  // namespace pylabhub::crypto

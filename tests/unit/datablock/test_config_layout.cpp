@@ -46,8 +46,8 @@ TEST(DataBlockConfig, PolicyNamesRoundTrip) {
 TEST(SegmentLayout, RegionsAreAlignedAndInOrder) {
     const std::uint64_t zones[] = {100, 4096};
     const auto layout = detail::SegmentLayout::compute(16, 1000, 4, 32, zones, 2);
-    for (std::uint64_t offset : {layout.consumers_offset, layout.zones_offset, layout.slot_states_offset,
-                                 layout.digests_offset, layout.zone_data_offset}) {
+    for (std::uint64_t offset :
+         {layout.consumers_offset, layout.zones_offset, layout.slot_states_offset, layout.digests_offset, layout.zone_data_offset}) {
         EXPECT_EQ(offset % 64, 0U) << offset;
     }
     EXPECT_EQ(layout.slots_offset % 64, 0U);
@@ -80,5 +80,5 @@ TEST(SegmentLayout, HeaderSeparatesProducerAndConsumerFields) {
     EXPECT_EQ(offsetof(SegmentHeader, consumer_metrics) % 64, 0U);
 }
 
-} // namespace
-} // namespace pylabhub::datablock
+}  // namespace
+}  // namespace pylabhub::datablock

@@ -19,8 +19,8 @@ struct Reading {
     double value;
 };
 PYLABHUB_SCHEMA_BEGIN(Reading, "test.Reading", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(seq)
-    PYLABHUB_SCHEMA_MEMBER(value)
+PYLABHUB_SCHEMA_MEMBER(seq)
+PYLABHUB_SCHEMA_MEMBER(value)
 PYLABHUB_SCHEMA_END(Reading)
 
 struct OtherReading {
@@ -28,8 +28,8 @@ struct OtherReading {
     float value;
 };
 PYLABHUB_SCHEMA_BEGIN(OtherReading, "test.OtherReading", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(seq)
-    PYLABHUB_SCHEMA_MEMBER(value)
+PYLABHUB_SCHEMA_MEMBER(seq)
+PYLABHUB_SCHEMA_MEMBER(value)
 PYLABHUB_SCHEMA_END(OtherReading)
 
 namespace pylabhub::datablock {
@@ -38,12 +38,8 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-std::span<const std::byte> bytes_of(const std::string& text) {
-    return std::as_bytes(std::span(text.data(), text.size()));
-}
-std::string text_of(std::span<const std::byte> bytes) {
-    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
+std::span<const std::byte> bytes_of(const std::string& text) { return std::as_bytes(std::span(text.data(), text.size())); }
+std::string text_of(std::span<const std::byte> bytes) { return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()); }
 
 class DataBlockTest : public ::testing::Test {
 protected:
@@ -127,7 +123,8 @@ TEST_F(DataBlockTest, AttachIsRefusedForAnotherPolicyOrGeometryNamingTheField) {
         const char* says;
     };
     const Case cases[] = {
-        {[](DataBlockConfig& c) { c.sync = SyncPolicy::latest_only; }, "sync policy differs: the segment has sync_reader, expected latest_only"},
+        {[](DataBlockConfig& c) { c.sync = SyncPolicy::latest_only; },
+         "sync policy differs: the segment has sync_reader, expected latest_only"},
         {[](DataBlockConfig& c) { c.checksum = ChecksumKind::blake2b; }, "checksum policy differs: the segment has xxh3, expected blake2b"},
         {[](DataBlockConfig& c) { c.checksum_mode = ChecksumMode::manual; }, "checksum mode differs"},
         {[](DataBlockConfig& c) { c.slot_count = 8; }, "slot_count differs: the segment has 64, expected 8"},
@@ -412,8 +409,7 @@ TEST_F(DataBlockTest, WholeZoneWritesAreReadBackWithVersionsAndDigests) {
 TEST_F(DataBlockTest, WriteGuardAbandonsOnExceptionAndDoubleReleaseIsHarmless) {
     Producer producer = make_producer();
     Consumer consumer = must_attach(producer);
-    EXPECT_THROW((void)with_typed_write<Reading>(producer, 10ms, [](Reading&) { throw std::runtime_error("x"); }),
-                 std::runtime_error);
+    EXPECT_THROW((void)with_typed_write<Reading>(producer, 10ms, [](Reading&) { throw std::runtime_error("x"); }), std::runtime_error);
     EXPECT_EQ(producer.metrics().writes_abandoned, 1U);
     EXPECT_EQ(producer.next_sequence(), 0U) << "the sequence is not used up";
 
@@ -550,5 +546,5 @@ TEST_F(DataBlockTest, BlockingAndBusyPollConsumersWakeOnCommit) {
     }
 }
 
-} // namespace
-} // namespace pylabhub::datablock
+}  // namespace
+}  // namespace pylabhub::datablock

@@ -97,5 +97,5 @@ TEST(HostileHeader, AConsumerAttachesToAnotherUsersSegmentOnlyWhenAllowed) {
     EXPECT_TRUE(Consumer::attach(name.name(), options).has_value()) << "a deliberate choice";
 }
 
-} // namespace
-} // namespace pylabhub::datablock
+}  // namespace
+}  // namespace pylabhub::datablock

@@ -68,8 +68,8 @@ TEST_P(SkipToTest, ReadersSeeTheSkippedIdsAsAGap) {
     ASSERT_TRUE(producer.skip_to(7, 100ms).has_value());
     ASSERT_TRUE(producer.write(bytes_of("7"), 10ms).has_value());
     ASSERT_TRUE(producer.write(bytes_of("8"), 10ms).has_value());
-    const std::vector<std::uint64_t> expected = GetParam() == SyncPolicy::latest_only ? std::vector<std::uint64_t>{8}
-                                                                                      : std::vector<std::uint64_t>{7, 8};
+    const std::vector<std::uint64_t> expected =
+        GetParam() == SyncPolicy::latest_only ? std::vector<std::uint64_t>{8} : std::vector<std::uint64_t>{7, 8};
     EXPECT_EQ(read_all(consumer), expected);
 }
 
@@ -128,5 +128,5 @@ TEST(SkipToLossless, WaitsUntilEveryConsumerHasReadWhatWasCommitted) {
     EXPECT_TRUE(producer->skip_to(10, 100ms).has_value());
 }
 
-} // namespace
-} // namespace pylabhub::datablock
+}  // namespace
+}  // namespace pylabhub::datablock

@@ -131,4 +131,4 @@ TEST(SlotRwStrings, EveryResultHasAName) {
     }
 }
 
-} // namespace
+}  // namespace

@@ -77,12 +77,9 @@ TEST_F(ResolveConfig, FillsDefaultsAndTypesValues) {
 }
 
 TEST_F(ResolveConfig, ReportsEveryProblemWithItsPosition) {
-    auto result = resolve_config(specs,
-                                 {{"chanels", at("4", 5)},
-                                  {"rate_hz", at("fast", 6)},
-                                  {"buffer", at("4 apples", 7)},
-                                  {"tags", at("a", 8)}},
-                                 {"p.yaml", 2, 5});
+    auto result =
+        resolve_config(specs, {{"chanels", at("4", 5)}, {"rate_hz", at("fast", 6)}, {"buffer", at("4 apples", 7)}, {"tags", at("a", 8)}},
+                       {"p.yaml", 2, 5});
     ASSERT_TRUE(std::holds_alternative<std::vector<ConfigProblem>>(result));
     std::vector<std::string> lines;
     for (const auto& p : std::get<std::vector<ConfigProblem>>(result)) lines.push_back(p.position.to_string() + p.message);
@@ -130,5 +127,5 @@ TEST(ResolveTreeConfig, NestedValuesReachTreeEntriesAsJsonAndNoOtherType) {
     EXPECT_THAT(problem.message, HasSubstr("nested maps and lists are only for config entries of type tree"));
 }
 
-} // namespace
-} // namespace pylabhub::host
+}  // namespace
+}  // namespace pylabhub::host

@@ -18,15 +18,16 @@ class RegistryTest : public ::testing::Test {
 protected:
     std::uint64_t now = 1'000'000;
     std::set<std::uint64_t> alive{100, 200};
-    Registry registry{RegistryOptions{5'000, "lab1", [this](std::uint64_t pid) { return alive.count(pid) > 0; },
-                                      [this] { return now; }}};
+    Registry registry{RegistryOptions{5'000, "lab1", [this](std::uint64_t pid) { return alive.count(pid) > 0; }, [this] { return now; }}};
 
     json call(const json& request) { return json::parse(registry.handle(request.dump())); }
     std::map<std::string, std::string> tokens;  // channel -> the token its last registration got
     json reg(const std::string& channel, std::uint64_t pid, const std::string& host = "lab1", const std::string& token = "") {
-        json request = {{"type", "REG_REQ"}, {"id", 1}, {"channel", channel}, {"shm_name", "/plh." + channel}, {"secret", "ab"},
-                        {"producer_pid", pid}, {"producer_host", host},
-                        {"schema", {{"name", "lab.S"}, {"version", "1.0.0"}, {"hash", "h1"}, {"blds", "{a@0:u8}#1"}}}};
+        json request = {
+            {"type", "REG_REQ"},     {"id", 1},
+            {"channel", channel},    {"shm_name", "/plh." + channel},
+            {"secret", "ab"},        {"producer_pid", pid},
+            {"producer_host", host}, {"schema", {{"name", "lab.S"}, {"version", "1.0.0"}, {"hash", "h1"}, {"blds", "{a@0:u8}#1"}}}};
         if (!token.empty()) request["token"] = token;
         json reply = call(request);
         if (reply["status"] == "ok") tokens[channel] = reply["token"];
@@ -113,7 +114,11 @@ TEST_F(RegistryTest, MalformedRequestsGetAnErrorReplyNamingTheProblem) {
 }
 
 TEST_F(RegistryTest, NonUtf8BytesGetAValidJsonErrorReply) {
-    const std::string requests[] = {"\xff", "\xe9", R"({"type":"LIST_REQ"})" "\xff", R"({"type":"DISC_REQ","channel":"x)" "\xe9\"}"};
+    const std::string requests[] = {"\xff", "\xe9",
+                                    R"({"type":"LIST_REQ"})"
+                                    "\xff",
+                                    R"({"type":"DISC_REQ","channel":"x)"
+                                    "\xe9\"}"};
     for (const std::string& bad : requests) {
         const std::string text = registry.handle(bad);
         const json reply = json::parse(text, nullptr, false);
@@ -146,8 +151,8 @@ TEST_F(RegistryTest, DeepNestingIsRefusedAndOnlyAScalarIdIsEchoed) {
 
 TEST_F(RegistryTest, ConsumersAreListedWithTheirChannelAndDroppedWhenDead) {
     ASSERT_EQ(reg("sensor", 100)["status"], "ok");
-    const json consumer = {{"type", "CONSUMER_REG_REQ"}, {"channel", "sensor"}, {"consumer_id", "rec"},
-                           {"consumer_pid", 200}, {"consumer_host", "lab1"}};
+    const json consumer = {
+        {"type", "CONSUMER_REG_REQ"}, {"channel", "sensor"}, {"consumer_id", "rec"}, {"consumer_pid", 200}, {"consumer_host", "lab1"}};
     EXPECT_EQ(call(consumer)["status"], "ok");
     EXPECT_EQ(call(consumer)["status"], "ok") << "registering twice is one registration";
     json listed = call({{"type", "LIST_REQ"}});
@@ -158,13 +163,20 @@ TEST_F(RegistryTest, ConsumersAreListedWithTheirChannelAndDroppedWhenDead) {
     alive.erase(200);
     registry.expire();
     EXPECT_TRUE(call({{"type", "LIST_REQ"}})["channels"][0]["consumers"].empty());
-    EXPECT_EQ(call({{"type", "CONSUMER_REG_REQ"}, {"channel", "nope"}, {"consumer_id", "x"}, {"consumer_pid", 1},
-                    {"consumer_host", "h"}})["status"], "error");
+    EXPECT_EQ(call({{"type", "CONSUMER_REG_REQ"},
+                    {"channel", "nope"},
+                    {"consumer_id", "x"},
+                    {"consumer_pid", 1},
+                    {"consumer_host", "h"}})["status"],
+              "error");
 }
 
 TEST_F(RegistryTest, AConsumerWhoseHostStopsRepeatingItsRegistrationIsDropped) {
-    const json consumer = {{"type", "CONSUMER_REG_REQ"}, {"channel", "sensor"}, {"consumer_id", "far"},
-                           {"consumer_pid", 7}, {"consumer_host", "lab2"}};  // another host: no pid check
+    const json consumer = {{"type", "CONSUMER_REG_REQ"},
+                           {"channel", "sensor"},
+                           {"consumer_id", "far"},
+                           {"consumer_pid", 7},
+                           {"consumer_host", "lab2"}};  // another host: no pid check
     ASSERT_EQ(reg("sensor", 100)["status"], "ok");
     ASSERT_EQ(call(consumer)["status"], "ok");
     auto consumers = [&] { return call({{"type", "LIST_REQ"}})["channels"][0]["consumers"].size(); };
@@ -184,8 +196,8 @@ TEST_F(RegistryTest, WhatOneClientCanMakeTheBrokerHoldIsBounded) {
     Registry small{RegistryOptions{5'000, "lab1", [](std::uint64_t) { return true; }, [this] { return now; }, 3, 2}};
     auto ask = [&](const json& request) { return json::parse(small.handle(request.dump())); };
     auto registration = [](const std::string& channel) {
-        return json{{"type", "REG_REQ"}, {"channel", channel}, {"shm_name", "/plh." + channel}, {"secret", "ab"},
-                    {"producer_pid", 1}, {"producer_host", "far"}};
+        return json{{"type", "REG_REQ"}, {"channel", channel}, {"shm_name", "/plh." + channel},
+                    {"secret", "ab"},    {"producer_pid", 1},  {"producer_host", "far"}};
     };
     for (int i = 0; i < 3; ++i) ASSERT_EQ(ask(registration("c" + std::to_string(i)))["status"], "ok");
     const json full = ask(registration("c3"));
@@ -198,8 +210,11 @@ TEST_F(RegistryTest, WhatOneClientCanMakeTheBrokerHoldIsBounded) {
     big["schema"] = {{"blds", std::string(70'000, 'x')}};
     EXPECT_THAT(ask(big)["message"].get<std::string>(), HasSubstr("field 'blds' is 70000 bytes"));
     for (int i = 0; i < 3; ++i) {
-        const json consumer = ask({{"type", "CONSUMER_REG_REQ"}, {"channel", "c0"}, {"consumer_id", "r" + std::to_string(i)},
-                                   {"consumer_pid", i}, {"consumer_host", "far"}});
+        const json consumer = ask({{"type", "CONSUMER_REG_REQ"},
+                                   {"channel", "c0"},
+                                   {"consumer_id", "r" + std::to_string(i)},
+                                   {"consumer_pid", i},
+                                   {"consumer_host", "far"}});
         EXPECT_EQ(consumer["status"], i < 2 ? "ok" : "error") << i;
         if (i == 2) {
             EXPECT_THAT(consumer["message"].get<std::string>(), HasSubstr("limit of 2 registered consumers"));
@@ -226,8 +241,12 @@ TEST_F(RegistryTest, OnlyTheOwnerMayDeregisterOrHeartbeat) {
 // anyone can copy from LIST_REQ; they must not let a client take a channel.
 TEST_F(RegistryTest, ClaimingALiveProducersPidAndHostDoesNotHijackItsChannel) {
     ASSERT_EQ(reg("sensor", 100)["status"], "ok");
-    const json hijack = call({{"type", "REG_REQ"}, {"channel", "sensor"}, {"shm_name", "/plh.evil"}, {"secret", "ee"},
-                              {"producer_pid", 100}, {"producer_host", "lab1"}});
+    const json hijack = call({{"type", "REG_REQ"},
+                              {"channel", "sensor"},
+                              {"shm_name", "/plh.evil"},
+                              {"secret", "ee"},
+                              {"producer_pid", 100},
+                              {"producer_host", "lab1"}});
     EXPECT_EQ(hijack["status"], "error");
     EXPECT_THAT(hijack["message"].get<std::string>(), HasSubstr("already has a live producer (pid 100 on lab1)"));
     const json stolen_token = reg("sensor", 100, "lab1", std::string(32, 'a'));
@@ -237,8 +256,13 @@ TEST_F(RegistryTest, ClaimingALiveProducersPidAndHostDoesNotHijackItsChannel) {
 
 TEST_F(RegistryTest, AnAdvertisedEndpointIsFoundByChannelNameAndHeldByItsOwner) {
     auto advertise = [&](std::uint64_t pid, const std::string& endpoint) {
-        return call({{"type", "ENDPOINT_REG_REQ"}, {"channel", "ticks"}, {"endpoint", endpoint},
-                     {"curve_public_key", std::string(40, 'k')}, {"transport", "uplink (zmq)"}, {"pid", pid}, {"host", "lab1"}});
+        return call({{"type", "ENDPOINT_REG_REQ"},
+                     {"channel", "ticks"},
+                     {"endpoint", endpoint},
+                     {"curve_public_key", std::string(40, 'k')},
+                     {"transport", "uplink (zmq)"},
+                     {"pid", pid},
+                     {"host", "lab1"}});
     };
     const json missing = call({{"type", "ENDPOINT_DISC_REQ"}, {"channel", "ticks"}});
     EXPECT_EQ(missing["status"], "error");
@@ -264,12 +288,16 @@ TEST_F(RegistryTest, AnAdvertisedEndpointIsFoundByChannelNameAndHeldByItsOwner) 
 }
 
 TEST_F(RegistryTest, AnEndpointWithABadKeyOrNoEndpointIsRefused) {
-    const json bad_key = call({{"type", "ENDPOINT_REG_REQ"}, {"channel", "c"}, {"endpoint", "tcp://x:1"}, {"curve_public_key", "short"},
-                               {"pid", 1}, {"host", "h"}});
+    const json bad_key = call({{"type", "ENDPOINT_REG_REQ"},
+                               {"channel", "c"},
+                               {"endpoint", "tcp://x:1"},
+                               {"curve_public_key", "short"},
+                               {"pid", 1},
+                               {"host", "h"}});
     EXPECT_THAT(bad_key["message"].get<std::string>(), HasSubstr("40 characters"));
     const json empty = call({{"type", "ENDPOINT_REG_REQ"}, {"channel", "c"}, {"endpoint", ""}, {"pid", 1}, {"host", "h"}});
     EXPECT_THAT(empty["message"].get<std::string>(), HasSubstr("may not be empty"));
 }
 
-} // namespace
-} // namespace pylabhub::messagehub
+}  // namespace
+}  // namespace pylabhub::messagehub

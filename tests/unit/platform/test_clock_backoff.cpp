@@ -17,8 +17,7 @@ TEST(Clock, MonotonicNeverGoesBackAndTracksSteadyClock) {
     }
     // steady_clock is CLOCK_MONOTONIC on Linux: both read the same timeline.
     const auto steady = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count());
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
     const std::uint64_t ours = monotonic_time_ns();
     EXPECT_LT(ours - steady, 1'000'000'000ULL);
 }
@@ -37,5 +36,5 @@ TEST(Backoff, SleepsOnlyAfterSpinAndYieldPhases) {
     EXPECT_EQ(backoff.iterations(), 0U);
 }
 
-} // namespace
-} // namespace pylabhub::platform
+}  // namespace
+}  // namespace pylabhub::platform

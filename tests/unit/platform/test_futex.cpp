@@ -50,5 +50,5 @@ TEST(Futex, WakesAWaiterInAnotherProcess) {
     EXPECT_EQ(child.wait(5s), 0);
 }
 
-} // namespace
-} // namespace pylabhub::platform
+}  // namespace
+}  // namespace pylabhub::platform

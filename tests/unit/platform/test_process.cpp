@@ -68,5 +68,5 @@ TEST(Process, KilledButUnreapedChildCountsAsDead) {
     EXPECT_FALSE(is_process_alive(pid));
 }
 
-} // namespace
-} // namespace pylabhub::platform
+}  // namespace
+}  // namespace pylabhub::platform

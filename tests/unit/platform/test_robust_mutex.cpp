@@ -84,5 +84,5 @@ TEST_F(RobustMutexTest, OwnerKilledWhileHoldingItIsRecovered) {
     EXPECT_EQ(mutex_->recovered_count(), 1U);
 }
 
-} // namespace
-} // namespace pylabhub::platform
+}  // namespace
+}  // namespace pylabhub::platform

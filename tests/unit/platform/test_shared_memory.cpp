@@ -167,7 +167,12 @@ TEST(SharedMemory, AWorldWritableSegmentIsNeverCreatedNorAttached) {
 TEST(SharedMemory, ASymlinkInDevShmIsNotFollowed) {
     ShmNameGuard name("symlink");
     const std::string target = "/tmp/plh-symlink-target-" + std::to_string(::getpid());
-    { std::FILE* file = std::fopen(target.c_str(), "w"); ASSERT_NE(file, nullptr); std::fputs("not yours", file); std::fclose(file); }
+    {
+        std::FILE* file = std::fopen(target.c_str(), "w");
+        ASSERT_NE(file, nullptr);
+        std::fputs("not yours", file);
+        std::fclose(file);
+    }
     ASSERT_EQ(::symlink(target.c_str(), ("/dev/shm" + name.name()).c_str()), 0);
     auto attached = SharedMemory::attach(name.name());
     ::unlink(target.c_str());
@@ -254,5 +259,5 @@ TEST(SharedMemory, ListFindsSegmentsByPrefix) {
     EXPECT_TRUE(none->empty());
 }
 
-} // namespace
-} // namespace pylabhub::platform
+}  // namespace
+}  // namespace pylabhub::platform

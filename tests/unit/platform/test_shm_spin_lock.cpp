@@ -144,5 +144,5 @@ TEST_F(SpinLockTest, RecordedStartTimeThatDoesNotMatchIsTreatedAsDead) {
     EXPECT_TRUE(lock_->unlock().has_value());
 }
 
-} // namespace
-} // namespace pylabhub::platform
+}  // namespace
+}  // namespace pylabhub::platform

@@ -18,9 +18,9 @@ struct Sample {
     float v[8];
 };
 PYLABHUB_SCHEMA_BEGIN(Sample, "test.Sample", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(seq)
-    PYLABHUB_SCHEMA_MEMBER(t)
-    PYLABHUB_SCHEMA_MEMBER(v)
+PYLABHUB_SCHEMA_MEMBER(seq)
+PYLABHUB_SCHEMA_MEMBER(t)
+PYLABHUB_SCHEMA_MEMBER(v)
 PYLABHUB_SCHEMA_END(Sample)
 
 struct SampleTwin {  // same layout, other name: same BLDS
@@ -29,9 +29,9 @@ struct SampleTwin {  // same layout, other name: same BLDS
     float v[8];
 };
 PYLABHUB_SCHEMA_BEGIN(SampleTwin, "test.SampleTwin", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(seq)
-    PYLABHUB_SCHEMA_MEMBER(t)
-    PYLABHUB_SCHEMA_MEMBER(v)
+PYLABHUB_SCHEMA_MEMBER(seq)
+PYLABHUB_SCHEMA_MEMBER(t)
+PYLABHUB_SCHEMA_MEMBER(v)
 PYLABHUB_SCHEMA_END(SampleTwin)
 
 struct SampleReordered {
@@ -40,9 +40,9 @@ struct SampleReordered {
     float v[8];
 };
 PYLABHUB_SCHEMA_BEGIN(SampleReordered, "test.Sample", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(t)
-    PYLABHUB_SCHEMA_MEMBER(seq)
-    PYLABHUB_SCHEMA_MEMBER(v)
+PYLABHUB_SCHEMA_MEMBER(t)
+PYLABHUB_SCHEMA_MEMBER(seq)
+PYLABHUB_SCHEMA_MEMBER(v)
 PYLABHUB_SCHEMA_END(SampleReordered)
 
 struct SampleRetyped {
@@ -51,9 +51,9 @@ struct SampleRetyped {
     std::int32_t v[8];
 };
 PYLABHUB_SCHEMA_BEGIN(SampleRetyped, "test.Sample", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(seq)
-    PYLABHUB_SCHEMA_MEMBER(t)
-    PYLABHUB_SCHEMA_MEMBER(v)
+PYLABHUB_SCHEMA_MEMBER(seq)
+PYLABHUB_SCHEMA_MEMBER(t)
+PYLABHUB_SCHEMA_MEMBER(v)
 PYLABHUB_SCHEMA_END(SampleRetyped)
 
 struct Flagged {
@@ -61,8 +61,8 @@ struct Flagged {
     std::uint32_t n;
 };
 PYLABHUB_SCHEMA_BEGIN(Flagged, "test.Flagged", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(flag)
-    PYLABHUB_SCHEMA_MEMBER(n)
+PYLABHUB_SCHEMA_MEMBER(flag)
+PYLABHUB_SCHEMA_MEMBER(n)
 PYLABHUB_SCHEMA_END(Flagged)
 
 struct FlaggedRepadded {  // same members, different padding
@@ -70,8 +70,8 @@ struct FlaggedRepadded {  // same members, different padding
     alignas(8) std::uint32_t n;
 };
 PYLABHUB_SCHEMA_BEGIN(FlaggedRepadded, "test.Flagged", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(flag)
-    PYLABHUB_SCHEMA_MEMBER_ALIGNED(n, 8)
+PYLABHUB_SCHEMA_MEMBER(flag)
+PYLABHUB_SCHEMA_MEMBER_ALIGNED(n, 8)
 PYLABHUB_SCHEMA_END(FlaggedRepadded)
 
 struct Point {
@@ -79,8 +79,8 @@ struct Point {
     float y;
 };
 PYLABHUB_SCHEMA_BEGIN(Point, "test.Point", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(x)
-    PYLABHUB_SCHEMA_MEMBER(y)
+PYLABHUB_SCHEMA_MEMBER(x)
+PYLABHUB_SCHEMA_MEMBER(y)
 PYLABHUB_SCHEMA_END(Point)
 
 struct Track {
@@ -91,11 +91,11 @@ struct Track {
     char tag[5];
 };
 PYLABHUB_SCHEMA_BEGIN(Track, "test.Track", "2.1.0")
-    PYLABHUB_SCHEMA_MEMBER(id)
-    PYLABHUB_SCHEMA_MEMBER(pts)
-    PYLABHUB_SCHEMA_MEMBER(flags)
-    PYLABHUB_SCHEMA_MEMBER(valid)
-    PYLABHUB_SCHEMA_MEMBER(tag)
+PYLABHUB_SCHEMA_MEMBER(id)
+PYLABHUB_SCHEMA_MEMBER(pts)
+PYLABHUB_SCHEMA_MEMBER(flags)
+PYLABHUB_SCHEMA_MEMBER(valid)
+PYLABHUB_SCHEMA_MEMBER(tag)
 PYLABHUB_SCHEMA_END(Track)
 
 enum class Mode : std::int16_t { idle, running };
@@ -105,9 +105,9 @@ struct Matrix {
     Mode mode;
 };
 PYLABHUB_SCHEMA_BEGIN(Matrix, "test.Matrix", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(m)
-    PYLABHUB_SCHEMA_MEMBER(kind)
-    PYLABHUB_SCHEMA_MEMBER(mode)
+PYLABHUB_SCHEMA_MEMBER(m)
+PYLABHUB_SCHEMA_MEMBER(kind)
+PYLABHUB_SCHEMA_MEMBER(mode)
 PYLABHUB_SCHEMA_END(Matrix)
 
 // Registrations that forget or misorder members.
@@ -121,21 +121,21 @@ struct MissingLast : Three {};
 struct MissingFirst : Three {};
 struct Misordered : Three {};
 PYLABHUB_SCHEMA_BEGIN(MissingMiddle, "test.MissingMiddle", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(a)
-    PYLABHUB_SCHEMA_MEMBER(c)
+PYLABHUB_SCHEMA_MEMBER(a)
+PYLABHUB_SCHEMA_MEMBER(c)
 PYLABHUB_SCHEMA_END(MissingMiddle)
 PYLABHUB_SCHEMA_BEGIN(MissingLast, "test.MissingLast", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(a)
-    PYLABHUB_SCHEMA_MEMBER(b)
+PYLABHUB_SCHEMA_MEMBER(a)
+PYLABHUB_SCHEMA_MEMBER(b)
 PYLABHUB_SCHEMA_END(MissingLast)
 PYLABHUB_SCHEMA_BEGIN(MissingFirst, "test.MissingFirst", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(b)
-    PYLABHUB_SCHEMA_MEMBER(c)
+PYLABHUB_SCHEMA_MEMBER(b)
+PYLABHUB_SCHEMA_MEMBER(c)
 PYLABHUB_SCHEMA_END(MissingFirst)
 PYLABHUB_SCHEMA_BEGIN(Misordered, "test.Misordered", "1.0.0")
-    PYLABHUB_SCHEMA_MEMBER(b)
-    PYLABHUB_SCHEMA_MEMBER(a)
-    PYLABHUB_SCHEMA_MEMBER(c)
+PYLABHUB_SCHEMA_MEMBER(b)
+PYLABHUB_SCHEMA_MEMBER(a)
+PYLABHUB_SCHEMA_MEMBER(c)
 PYLABHUB_SCHEMA_END(Misordered)
 
 namespace pylabhub::schema {
@@ -148,8 +148,7 @@ using ::testing::HasSubstr;
 TEST(Blds, GoldenStrings) {
     EXPECT_EQ(blds_of<Sample>(), "{seq@0:u64;t@8:f64;v@16:f32[8]}#48");
     EXPECT_EQ(blds_of<Point>(), "{x@0:f32;y@4:f32}#8");
-    EXPECT_EQ(blds_of<Track>(),
-              "{id@0:u32;pts@4:{x@0:f32;y@4:f32}#8[4];flags@36:i16[3];valid@42:bool;tag@43:char[5]}#48");
+    EXPECT_EQ(blds_of<Track>(), "{id@0:u32;pts@4:{x@0:f32;y@4:f32}#8[4];flags@36:i16[3];valid@42:bool;tag@43:char[5]}#48");
     EXPECT_EQ(blds_of<Matrix>(), "{m@0:f64[3][2];kind@48:u8;mode@50:i16}#56");
     EXPECT_EQ(blds_of<Flagged>(), "{flag@0:u8;n@4:u32}#8");
     EXPECT_EQ(blds_of<FlaggedRepadded>(), "{flag@0:u8;n@8:u32}#16");
@@ -211,8 +210,8 @@ TEST(BldsParse, AcceptsWhatTheBuilderWrites) {
 // Found by fuzz_blds: a layout is one slot, so nothing in it may exceed the
 // largest slot (1 GiB); sizes that large only overflow what follows.
 TEST(BldsParse, RefusesSizesBeyondTheLargestSlot) {
-    for (const char* text : {"{}#44901668901668", "{a@0:u64[200000000]}#1600000000", "{a@2000000000:u8}#2000000001",
-                             "{a@0:u8[65536][65536]}#4294967296"}) {
+    for (const char* text :
+         {"{}#44901668901668", "{a@0:u64[200000000]}#1600000000", "{a@2000000000:u8}#2000000001", "{a@0:u8[65536][65536]}#4294967296"}) {
         auto parsed = parse_blds(text);
         ASSERT_FALSE(parsed.has_value()) << text;
         EXPECT_THAT(parsed.error().message, HasSubstr("1 GiB, the largest slot")) << text;
@@ -268,5 +267,5 @@ TEST(BldsFormat, PrintsEveryFieldByNameNestedAndArraysCutShort) {
     EXPECT_THAT(short_payload.error().message, HasSubstr("smaller than its schema (48)"));
 }
 
-} // namespace
-} // namespace pylabhub::schema
+}  // namespace
+}  // namespace pylabhub::schema

@@ -11,8 +11,8 @@ struct Reading {
     double value;
 };
 PYLABHUB_SCHEMA_BEGIN(Reading, "lab.Reading", "1.2.0")
-    PYLABHUB_SCHEMA_MEMBER(seq)
-    PYLABHUB_SCHEMA_MEMBER(value)
+PYLABHUB_SCHEMA_MEMBER(seq)
+PYLABHUB_SCHEMA_MEMBER(value)
 PYLABHUB_SCHEMA_END(Reading)
 
 struct ReadingV2 {
@@ -20,8 +20,8 @@ struct ReadingV2 {
     float value;
 };
 PYLABHUB_SCHEMA_BEGIN(ReadingV2, "lab.ReadingV2", "2.0.0")
-    PYLABHUB_SCHEMA_MEMBER(seq)
-    PYLABHUB_SCHEMA_MEMBER(value)
+PYLABHUB_SCHEMA_MEMBER(seq)
+PYLABHUB_SCHEMA_MEMBER(value)
 PYLABHUB_SCHEMA_END(ReadingV2)
 
 namespace pylabhub::schema {
@@ -101,5 +101,5 @@ TEST(Compatibility, DifferentLayoutsNameBothSchemasAndHashes) {
     EXPECT_THAT(message, HasSubstr(actual.hash_hex()));
 }
 
-} // namespace
-} // namespace pylabhub::schema
+}  // namespace
+}  // namespace pylabhub::schema

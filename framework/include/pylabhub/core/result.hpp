@@ -18,18 +18,18 @@ namespace pylabhub {
 
 /// What went wrong, coarsely; Error::message says the rest (which object and why).
 enum class ErrorCode : std::uint8_t {
-    invalid_argument,  ///< the caller passed something malformed (a bad name, a zero size)
-    not_found,         ///< the named object does not exist
-    already_exists,    ///< creation refused: the name is taken
-    permission_denied, ///< the OS refused access
-    timeout,           ///< the wait ended before the condition held
-    busy,              ///< a try-operation found the resource taken
-    not_owner,         ///< releasing something the caller does not hold
-    mismatch,          ///< two descriptions that must agree do not (schema, layout, policy)
-    corrupt,           ///< stored data failed validation
-    unrecoverable,     ///< state that cannot be repaired automatically
-    closed,            ///< the other side shut down (a producer closed its DataBlock)
-    system,            ///< any other OS failure; message carries errno text
+    invalid_argument,   ///< the caller passed something malformed (a bad name, a zero size)
+    not_found,          ///< the named object does not exist
+    already_exists,     ///< creation refused: the name is taken
+    permission_denied,  ///< the OS refused access
+    timeout,            ///< the wait ended before the condition held
+    busy,               ///< a try-operation found the resource taken
+    not_owner,          ///< releasing something the caller does not hold
+    mismatch,           ///< two descriptions that must agree do not (schema, layout, policy)
+    corrupt,            ///< stored data failed validation
+    unrecoverable,      ///< state that cannot be repaired automatically
+    closed,             ///< the other side shut down (a producer closed its DataBlock)
+    system,             ///< any other OS failure; message carries errno text
 };
 
 std::string_view to_string(ErrorCode code) noexcept;
@@ -43,7 +43,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+    Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit by design
     Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
     bool has_value() const noexcept { return state_.index() == 0; }
@@ -80,8 +80,6 @@ private:
 };
 
 /// Shorthand for `return make_error(ErrorCode::x, "...")` in Result-returning functions.
-inline Error make_error(ErrorCode code, std::string message) {
-    return Error{code, std::move(message)};
-}
+inline Error make_error(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
 
-} // namespace pylabhub
+}  // namespace pylabhub

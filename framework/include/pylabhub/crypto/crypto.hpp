@@ -61,12 +61,12 @@ Result<std::array<std::uint8_t, N>> from_hex_fixed(std::string_view hex) {
     auto bytes = from_hex(hex);
     if (!bytes) return std::move(bytes).error();
     if (bytes->size() != N) {
-        return make_error(ErrorCode::invalid_argument, "expected " + std::to_string(N * 2) + " hex digits, got " +
-                                                           std::to_string(hex.size()));
+        return make_error(ErrorCode::invalid_argument,
+                          "expected " + std::to_string(N * 2) + " hex digits, got " + std::to_string(hex.size()));
     }
     std::array<std::uint8_t, N> out{};
     std::copy(bytes->begin(), bytes->end(), out.begin());
     return out;
 }
 
-} // namespace pylabhub::crypto
+}  // namespace pylabhub::crypto

@@ -15,9 +15,9 @@ namespace pylabhub::datablock {
 inline constexpr std::size_t kMaxDigestBytes = 32;
 
 struct ChecksumPolicy {
-    std::uint32_t id;            ///< stored in the header; attachers must agree
+    std::uint32_t id;  ///< stored in the header; attachers must agree
     const char* name;
-    std::size_t digest_bytes;    ///< <= kMaxDigestBytes
+    std::size_t digest_bytes;  ///< <= kMaxDigestBytes
     /// Writes digest_bytes bytes to `digest`. Thread-safe, no allocation.
     void (*compute)(const void* data, std::size_t size, std::uint8_t* digest);
 };
@@ -31,4 +31,4 @@ const ChecksumPolicy* builtin_checksum_by_id(std::uint32_t id) noexcept;
 /// Ids below this are pyLabHub's; plugin policies use this and above.
 inline constexpr std::uint32_t kFirstPluginChecksumId = 1000;
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

@@ -15,9 +15,9 @@ namespace pylabhub::datablock {
 /// Which slot a reader gets next, and when the writer must wait. Stored in
 /// the segment header; the numeric values are part of the on-memory format.
 enum class SyncPolicy : std::uint32_t {
-    latest_only = 1,   ///< readers get the newest slot; the writer never waits
-    single_reader = 2, ///< one lossless consumer; the writer waits when the ring is full
-    sync_reader = 3,   ///< many lossless consumers; the writer waits for the slowest live one
+    latest_only = 1,    ///< readers get the newest slot; the writer never waits
+    single_reader = 2,  ///< one lossless consumer; the writer waits when the ring is full
+    sync_reader = 3,    ///< many lossless consumers; the writer waits for the slowest live one
 };
 
 /// How a slot's digest is made. Stored in the header.
@@ -73,4 +73,4 @@ struct DataBlockConfig {
     Result<void> validate() const;
 };
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

@@ -46,7 +46,7 @@ struct ConsumerOptions {
 /// What the segment says about itself.
 struct DataBlockInfo {
     std::string shm_name;
-    DataBlockConfig config;  ///< as recorded in the header (flex_zones by name and size)
+    DataBlockConfig config;                    ///< as recorded in the header (flex_zones by name and size)
     std::optional<schema::SchemaInfo> schema;  ///< name, hash and version (the BLDS travels via the broker)
     std::uint64_t producer_pid = 0;
 };
@@ -152,4 +152,4 @@ private:
 
 inline Consumer::SlotRange Consumer::slots(std::chrono::nanoseconds timeout_each) { return SlotRange(*this, timeout_each); }
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

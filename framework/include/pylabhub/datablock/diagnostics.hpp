@@ -20,14 +20,14 @@ namespace pylabhub::datablock {
 
 struct SlotDiagnostic {
     std::uint32_t index = 0;
-    std::string state;            ///< "free", "writing", "committed"
-    std::uint64_t sequence = 0;   ///< of the committed content
+    std::string state;           ///< "free", "writing", "committed"
+    std::uint64_t sequence = 0;  ///< of the committed content
     std::uint64_t generation = 0;
     std::uint32_t readers = 0;
-    std::uint64_t writer_pid = 0; ///< 0 when no writer holds it
+    std::uint64_t writer_pid = 0;  ///< 0 when no writer holds it
     bool writer_alive = false;
-    std::uint64_t age_ns = 0;     ///< since its commit (committed) or since the write began (writing)
-    bool stuck = false;           ///< held by a dead writer, or readers the table cannot account for
+    std::uint64_t age_ns = 0;  ///< since its commit (committed) or since the write began (writing)
+    bool stuck = false;        ///< held by a dead writer, or readers the table cannot account for
 };
 
 struct ConsumerDiagnostic {
@@ -104,4 +104,4 @@ private:
     State* state_;
 };
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

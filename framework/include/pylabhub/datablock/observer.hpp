@@ -75,4 +75,4 @@ private:
     State* state_;
 };
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

@@ -39,18 +39,15 @@ public:
     /// Creates segment `shm_name` (see SharedMemory for the name rules) with
     /// a fresh shared secret; consumers need the name and the secret. See
     /// ProducerOptions::replace_existing for a segment that already exists.
-    static Result<Producer> create(std::string_view shm_name, const DataBlockConfig& config,
-                                   ProducerOptions options = {});
+    static Result<Producer> create(std::string_view shm_name, const DataBlockConfig& config, ProducerOptions options = {});
 
     /// The same, with T's schema; refuses a slot_bytes smaller than sizeof(T).
     template <schema::Registered T>
-    static Result<Producer> create_for(std::string_view shm_name, const DataBlockConfig& config,
-                                       ProducerOptions options = {}) {
+    static Result<Producer> create_for(std::string_view shm_name, const DataBlockConfig& config, ProducerOptions options = {}) {
         if (config.slot_bytes < sizeof(T)) {
             return make_error(ErrorCode::invalid_argument,
                               "slot_bytes " + std::to_string(config.slot_bytes) + " is smaller than schema '" +
-                                  std::string(schema::SchemaTraits<T>::name) + "' (" + std::to_string(sizeof(T)) +
-                                  " bytes)");
+                                  std::string(schema::SchemaTraits<T>::name) + "' (" + std::to_string(sizeof(T)) + " bytes)");
         }
         options.schema = schema::schema_of<T>();
         return create(shm_name, config, std::move(options));
@@ -101,10 +98,10 @@ public:
 
 private:
     explicit Producer(detail::ProducerState* state) noexcept : state_(state) {}
-    static Result<detail::ProducerState*> adopt_existing(std::string_view shm_name, const DataBlockConfig& config,
-                                                         ProducerOptions& options, const detail::SegmentLayout& layout);
+    static Result<detail::ProducerState*> adopt_existing(std::string_view shm_name, const DataBlockConfig& config, ProducerOptions& options,
+                                                         const detail::SegmentLayout& layout);
     void close() noexcept;
     detail::ProducerState* state_;
 };
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

@@ -41,13 +41,13 @@ enum { PLH_SLOT_FREE = 0, PLH_SLOT_WRITING = 1, PLH_SLOT_COMMITTED = 2 };
 /* One cache line per slot. All fields are accessed atomically; zero-filled
  * memory is a valid FREE slot. */
 typedef struct plh_slot_rw_state {
-    uint64_t write_lock;    /* owner word of the writer, 0 when free */
-    uint64_t generation;    /* odd while being written */
-    uint64_t sequence;      /* sequence id of the committed content */
-    uint64_t commit_ns;     /* monotonic time of the commit */
-    uint64_t payload_bytes; /* bytes committed */
-    uint32_t reader_count;  /* readers inside acquire_read..release_read */
-    uint32_t state;         /* PLH_SLOT_FREE / WRITING / COMMITTED */
+    uint64_t write_lock;       /* owner word of the writer, 0 when free */
+    uint64_t generation;       /* odd while being written */
+    uint64_t sequence;         /* sequence id of the committed content */
+    uint64_t commit_ns;        /* monotonic time of the commit */
+    uint64_t payload_bytes;    /* bytes committed */
+    uint32_t reader_count;     /* readers inside acquire_read..release_read */
+    uint32_t state;            /* PLH_SLOT_FREE / WRITING / COMMITTED */
     uint64_t write_started_ns; /* when the current or last writer took the lock (diagnostics) */
     uint64_t reserved;
 } plh_slot_rw_state;
@@ -61,7 +61,7 @@ typedef struct plh_slot_metrics {
     uint64_t writer_drain_timeouts;
     uint64_t reads_ok;
     uint64_t reads_not_ready;
-    uint64_t reads_torn; /* validate_read found the slot rewritten */
+    uint64_t reads_torn;      /* validate_read found the slot rewritten */
     uint64_t locks_reclaimed; /* write locks taken from dead writers */
 } plh_slot_metrics;
 
@@ -70,12 +70,12 @@ typedef struct plh_slot_metrics {
  * With wait_for_readers, then waits (same budget) for reader_count to reach
  * 0; otherwise readers inside are left to fail validate_read. On timeout the
  * slot is left as it was. `metrics` may be NULL. */
-plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t timeout_ns,
-                                          int wait_for_readers, plh_slot_metrics* metrics);
+plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t timeout_ns, int wait_for_readers,
+                                          plh_slot_metrics* metrics);
 
 /* Publishes the slot: sequence id, payload size, commit time; unlocks. */
-plh_slot_result plh_slot_rw_commit(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t sequence,
-                                   uint64_t payload_bytes, uint64_t commit_ns, plh_slot_metrics* metrics);
+plh_slot_result plh_slot_rw_commit(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t sequence, uint64_t payload_bytes,
+                                   uint64_t commit_ns, plh_slot_metrics* metrics);
 
 /* Abandons a write: the slot becomes FREE (its old content is gone) and unlocks. */
 plh_slot_result plh_slot_rw_release_write(plh_slot_rw_state* slot, uint64_t owner_word, plh_slot_metrics* metrics);
@@ -83,8 +83,7 @@ plh_slot_result plh_slot_rw_release_write(plh_slot_rw_state* slot, uint64_t owne
 /* Enters the slot as a reader if it holds committed `sequence`; stores the
  * generation to validate against. On anything but OK the reader is not
  * inside and must not call release_read. */
-plh_slot_result plh_slot_rw_acquire_read(plh_slot_rw_state* slot, uint64_t sequence, uint64_t* generation,
-                                         plh_slot_metrics* metrics);
+plh_slot_result plh_slot_rw_acquire_read(plh_slot_rw_state* slot, uint64_t sequence, uint64_t* generation, plh_slot_metrics* metrics);
 
 /* 1 when the slot was not rewritten since acquire_read (what was read is
  * whole), else 0, counted in reads_torn. */

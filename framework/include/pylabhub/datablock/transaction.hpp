@@ -14,7 +14,7 @@ namespace pylabhub::datablock {
 namespace detail {
 class ProducerState;
 class ConsumerState;
-}
+}  // namespace detail
 
 /// A slot being written. Commit to publish it; a guard destroyed without
 /// commit (an exception, an early return) abandons the write.
@@ -44,8 +44,7 @@ public:
 private:
     friend class Producer;
     Result<void> commit_stamped(std::size_t bytes, std::uint64_t commit_ns, std::uint64_t now);
-    WriteTransactionGuard(detail::ProducerState* state, std::uint64_t sequence) noexcept
-        : state_(state), sequence_(sequence) {}
+    WriteTransactionGuard(detail::ProducerState* state, std::uint64_t sequence) noexcept : state_(state), sequence_(sequence) {}
     detail::ProducerState* state_;
     std::uint64_t sequence_;
 };
@@ -87,4 +86,4 @@ private:
     std::uint64_t generation_;
 };
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

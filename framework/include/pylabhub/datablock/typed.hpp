@@ -28,9 +28,9 @@ concept SlotType = std::is_trivially_copyable_v<T> && std::is_standard_layout_v<
 template <typename T>
 Result<void> check_fits(std::size_t slot_bytes, const std::optional<schema::SchemaInfo>& block_schema) {
     if (sizeof(T) > slot_bytes) {
-        return make_error(ErrorCode::invalid_argument, "type of " + std::to_string(sizeof(T)) +
-                                                           " bytes does not fit a slot of " +
-                                                           std::to_string(slot_bytes) + " bytes");
+        return make_error(
+            ErrorCode::invalid_argument,
+            "type of " + std::to_string(sizeof(T)) + " bytes does not fit a slot of " + std::to_string(slot_bytes) + " bytes");
     }
     if constexpr (schema::Registered<T>) {
         if (block_schema) return schema::check_compatible(schema::schema_of<T>(), *block_schema);
@@ -38,11 +38,11 @@ Result<void> check_fits(std::size_t slot_bytes, const std::optional<schema::Sche
     return {};
 }
 
-} // namespace detail
+}  // namespace detail
 
 template <typename T, typename Fn>
-    requires detail::SlotType<T> && std::is_invocable_v<Fn, T&>
-Result<void> with_typed_write(Producer& producer, std::chrono::nanoseconds timeout, Fn&& fn) {
+requires detail::SlotType<T> && std::is_invocable_v<Fn, T&> Result<void> with_typed_write(Producer& producer,
+                                                                                          std::chrono::nanoseconds timeout, Fn&& fn) {
     if (auto fits = detail::check_fits<T>(producer.config().slot_bytes, producer.schema()); !fits) return fits;
     auto slot = producer.acquire_write(timeout);
     if (!slot) return std::move(slot).error();
@@ -53,10 +53,9 @@ Result<void> with_typed_write(Producer& producer, std::chrono::nanoseconds timeo
 }
 
 template <typename T, typename Fn>
-    requires detail::SlotType<T> && std::is_invocable_v<Fn, const T&>
+requires detail::SlotType<T> && std::is_invocable_v<Fn, const T&>
 auto with_typed_read(Consumer& consumer, std::chrono::nanoseconds timeout, Fn&& fn)
-    -> Result<std::conditional_t<std::is_void_v<std::invoke_result_t<Fn, const T&>>, void,
-                                 std::invoke_result_t<Fn, const T&>>> {
+    -> Result<std::conditional_t<std::is_void_v<std::invoke_result_t<Fn, const T&>>, void, std::invoke_result_t<Fn, const T&>>> {
     using R = std::invoke_result_t<Fn, const T&>;
     if (auto fits = detail::check_fits<T>(consumer.info().config.slot_bytes, consumer.info().schema); !fits) {
         return std::move(fits).error();
@@ -64,9 +63,9 @@ auto with_typed_read(Consumer& consumer, std::chrono::nanoseconds timeout, Fn&& 
     auto slot = consumer.acquire_read(timeout);
     if (!slot) return std::move(slot).error();
     if (slot->buffer().size() < sizeof(T)) {
-        return make_error(ErrorCode::mismatch, "slot " + std::to_string(slot->sequence()) + " holds " +
-                                                   std::to_string(slot->buffer().size()) + " bytes, not a whole " +
-                                                   std::to_string(sizeof(T)) + "-byte value");
+        return make_error(ErrorCode::mismatch,
+                          "slot " + std::to_string(slot->sequence()) + " holds " + std::to_string(slot->buffer().size()) +
+                              " bytes, not a whole " + std::to_string(sizeof(T)) + "-byte value");
     }
     if (consumer.info().config.sync == SyncPolicy::latest_only) {
         T copy;
@@ -94,4 +93,4 @@ auto with_typed_read(Consumer& consumer, std::chrono::nanoseconds timeout, Fn&& 
     }
 }
 
-} // namespace pylabhub::datablock
+}  // namespace pylabhub::datablock

@@ -78,4 +78,4 @@ Result<void> run_broker(const std::string& endpoint, RegistryOptions options, co
                         const std::optional<std::string>& curve_secret = std::nullopt,
                         const std::vector<std::string>& allowed_clients = {});
 
-} // namespace pylabhub::messagehub
+}  // namespace pylabhub::messagehub

@@ -33,4 +33,4 @@ struct CurveClientKeys {
     std::string client_secret;  ///< this client's secret key (its public one is derived)
 };
 
-} // namespace pylabhub::messagehub
+}  // namespace pylabhub::messagehub

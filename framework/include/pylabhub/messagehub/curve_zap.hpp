@@ -90,4 +90,4 @@ private:
     std::function<void(const std::string&, const std::string&)> on_refused_;
 };
 
-} // namespace pylabhub::messagehub
+}  // namespace pylabhub::messagehub

@@ -98,4 +98,4 @@ private:
     std::map<std::string, EndpointRecord> endpoints_;  ///< by channel
 };
 
-} // namespace pylabhub::messagehub
+}  // namespace pylabhub::messagehub

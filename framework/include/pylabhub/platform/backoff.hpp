@@ -19,7 +19,10 @@ public:
         : spin_limit_(spin_limit), yield_limit_(yield_limit), max_sleep_us_(max_sleep_us) {}
 
     void pause() noexcept;
-    void reset() noexcept { iteration_ = 0; sleep_us_ = 1; }
+    void reset() noexcept {
+        iteration_ = 0;
+        sleep_us_ = 1;
+    }
     std::uint32_t iterations() const noexcept { return iteration_; }
 
 private:
@@ -30,4 +33,4 @@ private:
     std::uint32_t sleep_us_ = 1;
 };
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

@@ -9,4 +9,4 @@ namespace pylabhub::platform {
 /// timestamp written by one process can be compared with another's clock.
 std::uint64_t monotonic_time_ns() noexcept;
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

@@ -18,8 +18,7 @@ enum class FutexWaitResult {
 };
 
 /// Sleeps while `word == expected`, at most `timeout`.
-FutexWaitResult futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected,
-                           std::chrono::nanoseconds timeout) noexcept;
+FutexWaitResult futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected, std::chrono::nanoseconds timeout) noexcept;
 
 /// Wakes up to `count` waiters on `word`; returns how many were woken.
 int futex_wake(const std::atomic<std::uint32_t>& word, int count) noexcept;
@@ -27,4 +26,4 @@ int futex_wake(const std::atomic<std::uint32_t>& word, int count) noexcept;
 /// Wakes every waiter on `word`.
 int futex_wake_all(const std::atomic<std::uint32_t>& word) noexcept;
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

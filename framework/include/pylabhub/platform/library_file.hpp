@@ -14,4 +14,4 @@ namespace pylabhub::platform {
 /// wrong (not a library for this machine, truncated at byte N of M).
 Result<void> check_library_file(const std::filesystem::path& file);
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

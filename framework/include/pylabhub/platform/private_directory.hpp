@@ -15,4 +15,4 @@ namespace pylabhub::platform {
 /// wrong and whose it is.
 Result<void> ensure_private_directory(const std::filesystem::path& directory);
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

@@ -35,9 +35,7 @@ Result<std::uint64_t> process_start_time(ProcessId pid);
 /// alive: it exists, it is just not ours.
 bool is_process_alive(ProcessId pid, std::uint64_t start_time = 0) noexcept;
 
-inline bool is_process_alive(const ProcessIdentity& who) noexcept {
-    return is_process_alive(who.pid, who.start_time);
-}
+inline bool is_process_alive(const ProcessIdentity& who) noexcept { return is_process_alive(who.pid, who.start_time); }
 
 /// An owner record that fits one 64-bit word, so shared-memory locks can
 /// take, release and reclaim ownership with a single CAS: pid in the high
@@ -59,14 +57,14 @@ std::uint64_t raise_open_file_limit(std::uint64_t wanted) noexcept;
 /// This process's use of the machine, as Prometheus's standard process_*
 /// metrics report it. Fields it cannot read are 0.
 struct ProcessUsage {
-    double cpu_seconds = 0;          ///< user + system
+    double cpu_seconds = 0;  ///< user + system
     std::uint64_t resident_bytes = 0;
     std::uint64_t virtual_bytes = 0;
-    double start_time_seconds = 0;   ///< since the Unix epoch
+    double start_time_seconds = 0;  ///< since the Unix epoch
     std::uint64_t open_fds = 0;
     std::uint64_t max_fds = 0;
 };
 
 ProcessUsage current_process_usage();
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

@@ -15,8 +15,8 @@
 namespace pylabhub::platform {
 
 enum class LockAcquisition {
-    acquired,                  ///< the lock was free or released normally
-    recovered_from_dead_owner, ///< the previous owner died holding it
+    acquired,                   ///< the lock was free or released normally
+    recovered_from_dead_owner,  ///< the previous owner died holding it
 };
 
 /// Trivial type: place it in a segment and call initialize() exactly once
@@ -44,4 +44,4 @@ private:
     std::uint64_t recovered_count_;
 };
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

@@ -21,4 +21,4 @@ inline std::uint64_t load_after_plain_reads(const std::uint64_t& generation) noe
 #endif
 }
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

@@ -28,8 +28,7 @@ struct ShmCreateOptions {
 class SharedMemory {
 public:
     /// Creates a new zero-filled segment of `size` bytes and maps it read-write.
-    static Result<SharedMemory> create(std::string_view name, std::size_t size,
-                                       const ShmCreateOptions& options = {});
+    static Result<SharedMemory> create(std::string_view name, std::size_t size, const ShmCreateOptions& options = {});
 
     /// Maps an existing segment at its current size.
     static Result<SharedMemory> attach(std::string_view name, ShmAccess access = ShmAccess::read_write);
@@ -77,4 +76,4 @@ private:
     std::uint32_t owner_uid_ = 0;
 };
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

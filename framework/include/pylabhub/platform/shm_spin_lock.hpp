@@ -50,4 +50,4 @@ private:
     std::uint64_t reclaimed_count_;
 };
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

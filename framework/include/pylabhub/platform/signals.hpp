@@ -17,4 +17,4 @@ std::optional<int> wait_for_shutdown_signal(std::chrono::milliseconds timeout) n
 
 std::string_view signal_name(int signal) noexcept;
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

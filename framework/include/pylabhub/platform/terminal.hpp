@@ -26,4 +26,4 @@ private:
     unsigned char saved_[64] = {};  // struct termios, kept opaque here
 };
 
-} // namespace pylabhub::platform
+}  // namespace pylabhub::platform

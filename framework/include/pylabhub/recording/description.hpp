@@ -32,16 +32,17 @@ struct Description {
 
 /// The JSON text the recorder writes (format version kFormatVersion).
 inline std::string to_json(const Description& d) {
-    const nlohmann::json j = {{"format", "pylabhub-recording"},
-                              {"version", kFormatVersion},
-                              {"channel", d.channel},
-                              {"instance", d.instance},
-                              {"slot_bytes", d.slot_bytes},
-                              {"slot_count", d.slot_count},
-                              {"sync", d.sync},
-                              {"lossless", d.lossless},
-                              {"checksum_policy", d.checksum_policy},
-                              {"schema", {{"name", d.schema_name}, {"version", d.schema_version}, {"blds", d.schema_blds}, {"hash", d.schema_hash}}}};
+    const nlohmann::json j = {
+        {"format", "pylabhub-recording"},
+        {"version", kFormatVersion},
+        {"channel", d.channel},
+        {"instance", d.instance},
+        {"slot_bytes", d.slot_bytes},
+        {"slot_count", d.slot_count},
+        {"sync", d.sync},
+        {"lossless", d.lossless},
+        {"checksum_policy", d.checksum_policy},
+        {"schema", {{"name", d.schema_name}, {"version", d.schema_version}, {"blds", d.schema_blds}, {"hash", d.schema_hash}}}};
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -70,4 +71,4 @@ inline std::optional<Description> parse_description(const std::string& text, std
     }
 }
 
-} // namespace pylabhub::recording
+}  // namespace pylabhub::recording

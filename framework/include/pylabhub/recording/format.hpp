@@ -37,7 +37,7 @@ struct ClockPair {
 struct FileHeader {
     char magic[8];
     std::uint32_t version;
-    std::uint32_t json_bytes;       ///< length of the JSON that follows
+    std::uint32_t json_bytes;  ///< length of the JSON that follows
     std::uint64_t created_unix_ns;
     std::uint64_t json_checksum;    ///< XXH3-64 of the JSON
     std::uint64_t header_checksum;  ///< version 2: XXH3-64 of the 32 bytes above (version 1: 0)
@@ -77,4 +77,4 @@ inline std::uint64_t header_checksum(const FileHeader& header) { return XXH3_64b
 
 inline std::uint64_t json_checksum(const char* json, std::size_t bytes) { return XXH3_64bits(json, bytes); }
 
-} // namespace pylabhub::recording
+}  // namespace pylabhub::recording

@@ -61,7 +61,7 @@ public:
         }
         if (reader.header_.version < 1 || reader.header_.version > kFormatVersion) {
             error = "recording format version " + std::to_string(reader.header_.version) + "; this pylabhub reads versions 1 to " +
-                    std::to_string(kFormatVersion);
+                std::to_string(kFormatVersion);
             return std::nullopt;
         }
         const FileHeader& h = reader.header_;
@@ -87,9 +87,15 @@ public:
     }
 
     Reader(Reader&& other) noexcept
-        : file_(std::exchange(other.file_, nullptr)), header_(other.header_), description_(std::move(other.description_)),
-          file_bytes_(other.file_bytes_), offset_(other.offset_), intact_bytes_(other.intact_bytes_),
-          max_payload_(other.max_payload_), clocks_(std::move(other.clocks_)), run_started_(other.run_started_) {}
+        : file_(std::exchange(other.file_, nullptr)),
+          header_(other.header_),
+          description_(std::move(other.description_)),
+          file_bytes_(other.file_bytes_),
+          offset_(other.offset_),
+          intact_bytes_(other.intact_bytes_),
+          max_payload_(other.max_payload_),
+          clocks_(std::move(other.clocks_)),
+          run_started_(other.run_started_) {}
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
     Reader& operator=(Reader&&) = delete;
@@ -124,13 +130,13 @@ public:
             }
             if ((clock && h.payload_bytes != sizeof(std::uint64_t)) || (!clock && h.payload_bytes > max_payload_)) {
                 why = "the record at byte " + std::to_string(offset_) + " claims " + std::to_string(h.payload_bytes) +
-                      " payload bytes, more than a slot holds: the file is corrupt from here on";
+                    " payload bytes, more than a slot holds: the file is corrupt from here on";
                 return ReadStatus::corrupt;
             }
             const std::size_t stored = padded(h.payload_bytes);
             if (stored > left - sizeof(RecordHeader)) {
                 why = "the payload of the last record (sequence " + std::to_string(h.sequence) + ") is cut off at byte " +
-                      std::to_string(offset_) + " (a crash or a full disk?)";
+                    std::to_string(offset_) + " (a crash or a full disk?)";
                 return ReadStatus::torn;
             }
             out.payload.resize(stored);
@@ -140,7 +146,7 @@ public:
             }
             if (record_checksum(h, out.payload.data()) != h.checksum) {
                 why = (clock ? "the clock record at byte " : "record with sequence " + std::to_string(h.sequence) + " at byte ") +
-                      std::to_string(offset_) + " fails its checksum";
+                    std::to_string(offset_) + " fails its checksum";
                 offset_ += sizeof(RecordHeader) + stored;  // whole: reading goes on after it
                 return ReadStatus::corrupt;
             }
@@ -169,7 +175,8 @@ public:
     std::optional<std::int64_t> to_unix_ns(std::uint64_t monotonic_ns) const {
         if (clocks_.empty()) return std::nullopt;
         const ClockPair& c = clocks_.back();
-        return static_cast<std::int64_t>(c.realtime_ns) + (static_cast<std::int64_t>(monotonic_ns) - static_cast<std::int64_t>(c.monotonic_ns));
+        return static_cast<std::int64_t>(c.realtime_ns) +
+            (static_cast<std::int64_t>(monotonic_ns) - static_cast<std::int64_t>(c.monotonic_ns));
     }
 
 private:
@@ -188,4 +195,4 @@ private:
     bool run_started_ = false;
 };
 
-} // namespace pylabhub::recording
+}  // namespace pylabhub::recording

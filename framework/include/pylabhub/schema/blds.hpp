@@ -78,7 +78,7 @@ constexpr std::string_view scalar_id() {
     }
 }
 
-} // namespace detail
+}  // namespace detail
 
 /// Collects the members of one struct; used by the registration macros.
 class BldsBuilder {
@@ -92,8 +92,7 @@ public:
         std::string base;
         std::string dims;
         append_type<M>(base, dims);
-        members_.push_back(
-            {std::string(name), offset, sizeof(M), std::max(alignof(M), declared_align), base + dims});
+        members_.push_back({std::string(name), offset, sizeof(M), std::max(alignof(M), declared_align), base + dims});
     }
 
     /// The BLDS text; throws SchemaDefinitionError when the registered
@@ -133,8 +132,7 @@ inline std::string BldsBuilder::finish() const {
 
     for (std::size_t i = 1; i < members_.size(); ++i) {
         if (members_[i].offset < members_[i - 1].offset) {
-            throw SchemaDefinitionError(where + "'" + members_[i].name + "' is registered after '" +
-                                        members_[i - 1].name +
+            throw SchemaDefinitionError(where + "'" + members_[i].name + "' is registered after '" + members_[i - 1].name +
                                         "' but declared before it: register members in declaration order");
         }
     }
@@ -144,8 +142,8 @@ inline std::string BldsBuilder::finish() const {
     for (std::size_t i = 0; i < members_.size(); ++i) {
         const Member& m = members_[i];
         if (i == 0 && m.offset != 0) {
-            throw SchemaDefinitionError(where + "first registered member '" + m.name + "' is at offset " +
-                                        std::to_string(m.offset) + ": a member before it is not registered");
+            throw SchemaDefinitionError(where + "first registered member '" + m.name + "' is at offset " + std::to_string(m.offset) +
+                                        ": a member before it is not registered");
         }
         if (i > 0) {
             const Member& previous = members_[i - 1];
@@ -155,9 +153,8 @@ inline std::string BldsBuilder::finish() const {
             // Padding before a member is always smaller than its alignment;
             // a larger hole means a member was left out.
             if (m.offset - previous_end >= m.align) {
-                throw SchemaDefinitionError(where + std::to_string(m.offset - previous_end) + " bytes between '" +
-                                            previous.name + "' and '" + m.name +
-                                            "' are more than padding: a member there is not registered");
+                throw SchemaDefinitionError(where + std::to_string(m.offset - previous_end) + " bytes between '" + previous.name +
+                                            "' and '" + m.name + "' are more than padding: a member there is not registered");
             }
             text += ';';
         }
@@ -165,8 +162,7 @@ inline std::string BldsBuilder::finish() const {
         previous_end = m.offset + m.size;
     }
     if (struct_size_ - previous_end >= struct_align_) {
-        throw SchemaDefinitionError(where + std::to_string(struct_size_ - previous_end) + " bytes after '" +
-                                    members_.back().name +
+        throw SchemaDefinitionError(where + std::to_string(struct_size_ - previous_end) + " bytes after '" + members_.back().name +
                                     "' are more than trailing padding: a member there is not registered");
     }
     text += "}#" + std::to_string(struct_size_);
@@ -208,7 +204,7 @@ struct PayloadField {
 /// `pylabhub dump` writes as CSV columns or JSON members.
 Result<std::vector<PayloadField>> payload_fields(std::string_view blds, std::span<const std::byte> payload);
 
-} // namespace pylabhub::schema
+}  // namespace pylabhub::schema
 
 /// Registers `Type` (use at global namespace scope, after the struct):
 ///
@@ -220,22 +216,21 @@ Result<std::vector<PayloadField>> payload_fields(std::string_view blds, std::spa
 /// Every member must be listed, in declaration order. A member declared with
 /// alignas(N) is listed as PYLABHUB_SCHEMA_MEMBER_ALIGNED(member, N), so the
 /// padding before it is not mistaken for a forgotten member.
-#define PYLABHUB_SCHEMA_BEGIN(Type, Name, Version)                                                    \
-    template <>                                                                                       \
-    struct pylabhub::schema::SchemaTraits<Type> {                                                     \
-        using type = Type;                                                                            \
-        static_assert(std::is_standard_layout_v<Type>, #Type " must be standard-layout for a schema"); \
+#define PYLABHUB_SCHEMA_BEGIN(Type, Name, Version)                                                           \
+    template <>                                                                                              \
+    struct pylabhub::schema::SchemaTraits<Type> {                                                            \
+        using type = Type;                                                                                   \
+        static_assert(std::is_standard_layout_v<Type>, #Type " must be standard-layout for a schema");       \
         static_assert(std::is_trivially_copyable_v<Type>, #Type " must be trivially copyable for a schema"); \
-        static constexpr std::string_view name = Name;                                                \
-        static constexpr std::string_view version = Version;                                          \
+        static constexpr std::string_view name = Name;                                                       \
+        static constexpr std::string_view version = Version;                                                 \
         static void describe(::pylabhub::schema::BldsBuilder& builder) {
-
-#define PYLABHUB_SCHEMA_MEMBER(member_name) \
-    builder.member<decltype(type::member_name)>(#member_name, offsetof(type, member_name));
+#define PYLABHUB_SCHEMA_MEMBER(member_name) builder.member<decltype(type::member_name)>(#member_name, offsetof(type, member_name));
 
 #define PYLABHUB_SCHEMA_MEMBER_ALIGNED(member_name, alignment) \
     builder.member<decltype(type::member_name)>(#member_name, offsetof(type, member_name), alignment);
 
 #define PYLABHUB_SCHEMA_END(Type) \
-        }                         \
-    };
+    }                             \
+    }                             \
+    ;

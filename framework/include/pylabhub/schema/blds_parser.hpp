@@ -54,8 +54,7 @@ public:
 private:
     Error fail(const std::string& what) const {
         std::string found = pos_ < text_.size() ? "'" + std::string(1, text_[pos_]) + "'" : "end of text";
-        return make_error(ErrorCode::invalid_argument,
-                          "BLDS position " + std::to_string(pos_) + ": " + what + " (found " + found + ")");
+        return make_error(ErrorCode::invalid_argument, "BLDS position " + std::to_string(pos_) + ": " + what + " (found " + found + ")");
     }
     bool accept(char c) {
         if (pos_ < text_.size() && text_[pos_] == c) {
@@ -171,8 +170,8 @@ private:
     std::size_t pos_ = 0;
 };
 
-} // namespace detail
+}  // namespace detail
 
 inline Result<BldsSummary> parse_blds(std::string_view text) { return detail::BldsParser(text).parse(); }
 
-} // namespace pylabhub::schema
+}  // namespace pylabhub::schema

@@ -70,9 +70,8 @@ SchemaInfo make_schema_info(std::string_view name, std::string blds, std::string
 /// The SchemaInfo of a registered type, built once.
 template <Registered T>
 const SchemaInfo& schema_of() {
-    static const SchemaInfo info =
-        detail::make_schema_info(SchemaTraits<T>::name, blds_of<T>(), SchemaTraits<T>::version, sizeof(T));
+    static const SchemaInfo info = detail::make_schema_info(SchemaTraits<T>::name, blds_of<T>(), SchemaTraits<T>::version, sizeof(T));
     return info;
 }
 
-} // namespace pylabhub::schema
+}  // namespace pylabhub::schema

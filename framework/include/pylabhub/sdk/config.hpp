@@ -15,10 +15,8 @@
 
 namespace pylabhub::sdk {
 
-constexpr plh_config_entry option(plh_config_type type, const char* name, const char* default_value,
-                                  const char* description) {
-    return plh_config_entry{sizeof(plh_config_entry), static_cast<uint32_t>(type), name, description, default_value,
-                            0, 0, 0.0, 0.0};
+constexpr plh_config_entry option(plh_config_type type, const char* name, const char* default_value, const char* description) {
+    return plh_config_entry{sizeof(plh_config_entry), static_cast<uint32_t>(type), name, description, default_value, 0, 0, 0.0, 0.0};
 }
 
 constexpr plh_config_entry with_range(plh_config_entry entry, double min_value, double max_value) {
@@ -70,4 +68,4 @@ constexpr plh_config_entry tree(const char* name, const char* default_json, cons
     return option(PLH_CONFIG_TREE, name, default_json, description);
 }
 
-} // namespace pylabhub::sdk
+}  // namespace pylabhub::sdk

@@ -103,7 +103,8 @@ public:
     }
     std::chrono::nanoseconds config_duration(const char* name) const {
         int64_t value = 0;
-        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_duration_ns) ? api_->config_duration_ns(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
+        check(name,
+              PLH_HAS_FIELD(api_, plh_host_api, config_duration_ns) ? api_->config_duration_ns(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
         return std::chrono::nanoseconds(value);
     }
     std::uint64_t config_size(const char* name) const {
@@ -113,7 +114,8 @@ public:
     }
     std::vector<std::string> config_list(const char* name) const {
         uint32_t count = 0;
-        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_list_item) ? api_->config_list_count(ctx_, name, &count) : PLH_ERR_UNSUPPORTED);
+        check(name,
+              PLH_HAS_FIELD(api_, plh_host_api, config_list_item) ? api_->config_list_count(ctx_, name, &count) : PLH_ERR_UNSUPPORTED);
         std::vector<std::string> items;
         for (uint32_t i = 0; i < count; ++i) {
             const char* item = nullptr;
@@ -144,7 +146,8 @@ public:
             throw PluginError(PLH_ERR_UNSUPPORTED, "this host cannot take a schema declared at create time");
         }
         const plh_schema_desc desc{sizeof(plh_schema_desc), name, version, blds.c_str()};
-        if (api_->declare_schema(ctx_, &desc) != PLH_OK) throw PluginError(PLH_ERR_INVALID, "schema '" + std::string(name) + "' refused by the host");
+        if (api_->declare_schema(ctx_, &desc) != PLH_OK)
+            throw PluginError(PLH_ERR_INVALID, "schema '" + std::string(name) + "' refused by the host");
     }
 
     /// The consumer's inputs (empty for producers or an older host).
@@ -163,8 +166,8 @@ public:
     /// The channel this instance writes (ABI 1.1 hosts; nullopt otherwise).
     std::optional<InputInfo> output() const {
         const plh_input_info* out = nullptr;
-        if (!PLH_HAS_FIELD(api_, plh_host_api, output_info) || !api_->output_info ||
-            api_->output_info(ctx_, &out) != PLH_OK || out == nullptr) {
+        if (!PLH_HAS_FIELD(api_, plh_host_api, output_info) || !api_->output_info || api_->output_info(ctx_, &out) != PLH_OK ||
+            out == nullptr) {
             return std::nullopt;
         }
         return copy(*out);
@@ -182,8 +185,7 @@ public:
 
     /// A consistent copy of zone `zone` of input `input`, its checksum
     /// checked (PluginError with PLH_ERR_CORRUPT when it fails).
-    ZoneCopy zone_read(std::uint32_t input, const char* zone,
-                       std::chrono::nanoseconds timeout = std::chrono::seconds(1)) const {
+    ZoneCopy zone_read(std::uint32_t input, const char* zone, std::chrono::nanoseconds timeout = std::chrono::seconds(1)) const {
         if (!PLH_HAS_FIELD(api_, plh_host_api, zone_read) || !api_->zone_read) {
             throw PluginError(PLH_ERR_UNSUPPORTED, "this host has no flexible zones (ABI 1.1 needed)");
         }
@@ -208,16 +210,15 @@ public:
     /// lists) is read; parse it with the JSON library of your choice.
     std::string config_json(const char* name) const {
         const char* value = nullptr;
-        check(name, PLH_HAS_FIELD(api_, plh_host_api, config_json) && api_->config_json ? api_->config_json(ctx_, name, &value)
-                                                                                          : PLH_ERR_UNSUPPORTED);
+        check(name,
+              PLH_HAS_FIELD(api_, plh_host_api, config_json) && api_->config_json ? api_->config_json(ctx_, name, &value)
+                                                                                  : PLH_ERR_UNSUPPORTED);
         return value ? value : "";
     }
 
     /// Transports: PLH_TRANSPORT_OUT or PLH_TRANSPORT_IN (0 for other kinds).
     std::uint32_t transport_direction() const {
-        return PLH_HAS_FIELD(api_, plh_host_api, transport_direction) && api_->transport_direction
-                   ? api_->transport_direction(ctx_)
-                   : 0;
+        return PLH_HAS_FIELD(api_, plh_host_api, transport_direction) && api_->transport_direction ? api_->transport_direction(ctx_) : 0;
     }
 
     /// Outbound transports: tells the pipeline's broker where this channel
@@ -242,8 +243,8 @@ public:
         }
         char endpoint[512] = {};
         char key[64] = {};
-        const plh_status status = api_->discover(ctx_, channel.c_str(), endpoint, sizeof endpoint, key, sizeof key,
-                                                 static_cast<uint64_t>(timeout.count()));
+        const plh_status status =
+            api_->discover(ctx_, channel.c_str(), endpoint, sizeof endpoint, key, sizeof key, static_cast<uint64_t>(timeout.count()));
         if (status == PLH_TIMEOUT) return std::nullopt;
         if (status != PLH_OK) throw PluginError(status, "discover(" + channel + ") failed");
         return Endpoint{endpoint, key};
@@ -289,4 +290,4 @@ private:
     plh_host_context* ctx_;
 };
 
-} // namespace pylabhub::sdk
+}  // namespace pylabhub::sdk

@@ -16,7 +16,9 @@ namespace pylabhub::sdk {
 class Pacer {
 public:
     Pacer(const Host& host, double rate_hz)
-        : host_(host), period_ns_(rate_hz > 0 ? static_cast<std::uint64_t>(1e9 / rate_hz) : 0), start_ns_(host.now_ns()),
+        : host_(host),
+          period_ns_(rate_hz > 0 ? static_cast<std::uint64_t>(1e9 / rate_hz) : 0),
+          start_ns_(host.now_ns()),
           due_ns_(start_ns_) {}
 
     /// For Producer::wait_next: sleeps at most `timeout` until the next sample is due.
@@ -40,4 +42,4 @@ private:
     std::uint64_t due_ns_;
 };
 
-} // namespace pylabhub::sdk
+}  // namespace pylabhub::sdk

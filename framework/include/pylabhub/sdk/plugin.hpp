@@ -114,8 +114,7 @@ public:
         return {sizeof(plh_read_choice), PLH_READ_WAIT, 0, static_cast<std::uint64_t>(at_most.count())};
     }
     static bool nothing_new(const plh_read_state& state) {
-        return state.newest_sequence == UINT64_MAX ||
-               (state.last_sequence != UINT64_MAX && state.newest_sequence <= state.last_sequence);
+        return state.newest_sequence == UINT64_MAX || (state.last_sequence != UINT64_MAX && state.newest_sequence <= state.last_sequence);
     }
 
     const Host& host() const { return host_; }
@@ -266,13 +265,11 @@ inline plh_status read_policy_select(void* instance, const plh_read_state* state
     });
 }
 
-inline plh_status transport_send(void* instance, const void* data, size_t size, const plh_slot_info* info,
-                                 uint64_t timeout_ns) noexcept {
+inline plh_status transport_send(void* instance, const void* data, size_t size, const plh_slot_info* info, uint64_t timeout_ns) noexcept {
     auto* t = static_cast<Transport*>(instance);
     return guarded(t->host(), [&] {
-        return t->send(std::span(static_cast<const std::byte*>(data), size), *info, std::chrono::nanoseconds(timeout_ns))
-                   ? PLH_OK
-                   : PLH_TIMEOUT;
+        return t->send(std::span(static_cast<const std::byte*>(data), size), *info, std::chrono::nanoseconds(timeout_ns)) ? PLH_OK
+                                                                                                                          : PLH_TIMEOUT;
     });
 }
 
@@ -292,8 +289,7 @@ inline plh_status transport_stream(void* instance, uint64_t timeout_ns, const pl
     });
 }
 
-inline plh_status transport_receive(void* instance, void* slot, size_t capacity, plh_received_slot* got,
-                                    uint64_t timeout_ns) noexcept {
+inline plh_status transport_receive(void* instance, void* slot, size_t capacity, plh_received_slot* got, uint64_t timeout_ns) noexcept {
     auto* t = static_cast<Transport*>(instance);
     return guarded(t->host(), [&] {
         switch (t->receive(std::span(static_cast<std::byte*>(slot), capacity), *got, std::chrono::nanoseconds(timeout_ns))) {
@@ -316,8 +312,8 @@ inline plh_status transport_flush(void* instance) noexcept {
     });
 }
 
-inline constexpr plh_transport_vtable kTransportVtable{sizeof(plh_transport_vtable), transport_send, transport_idle,
-                                                       transport_stream, transport_receive, transport_flush};
+inline constexpr plh_transport_vtable kTransportVtable{
+    sizeof(plh_transport_vtable), transport_send, transport_idle, transport_stream, transport_receive, transport_flush};
 
 inline constexpr plh_processor_vtable kProcessorVtable{sizeof(plh_processor_vtable), processor_process, processor_flush};
 inline constexpr plh_sync_vtable kReadPolicyVtable{sizeof(plh_sync_vtable), 0, 0, 0, read_policy_select};
@@ -361,13 +357,11 @@ const plh_plugin_descriptor* descriptor_for() {
             d.destroy = destroy<ReadPolicy>;
             d.vtable = &kReadPolicyVtable;
         } else if constexpr (std::is_base_of_v<ChecksumPolicy, P>) {
-            static constexpr plh_checksum_vtable table{sizeof(plh_checksum_vtable), P::policy_id, P::digest_bytes,
-                                                       P::compute};
+            static constexpr plh_checksum_vtable table{sizeof(plh_checksum_vtable), P::policy_id, P::digest_bytes, P::compute};
             d.kind = PLH_KIND_CHECKSUM;
             d.vtable = &table;
         } else if constexpr (std::is_base_of_v<SyncPolicy, P>) {
-            static constexpr plh_sync_vtable table{sizeof(plh_sync_vtable), P::policy_id, P::lossless,
-                                                   P::max_consumers, nullptr};
+            static constexpr plh_sync_vtable table{sizeof(plh_sync_vtable), P::policy_id, P::lossless, P::max_consumers, nullptr};
             d.kind = PLH_KIND_SYNC;
             d.vtable = &table;
         } else {
@@ -393,18 +387,14 @@ const plh_entry* library_entry() {
         },
         []() { references.fetch_sub(1); },
         []() -> uint32_t { return sizeof...(Plugins); },
-        [](uint32_t index) -> const plh_plugin_descriptor* {
-            return index < sizeof...(Plugins) ? descriptors[index] : nullptr;
-        },
+        [](uint32_t index) -> const plh_plugin_descriptor* { return index < sizeof...(Plugins) ? descriptors[index] : nullptr; },
     };
     return &entry;
 }
 
-} // namespace detail
-} // namespace pylabhub::sdk
+}  // namespace detail
+}  // namespace pylabhub::sdk
 
 /// Generates the library's one exported symbol, listing its plugin classes.
-#define PYLABHUB_PLUGIN_LIBRARY(...)                                   \
-    extern "C" PLH_EXPORT const plh_entry* plh_plugin_entry(void) {    \
-        return ::pylabhub::sdk::detail::library_entry<__VA_ARGS__>();  \
-    }
+#define PYLABHUB_PLUGIN_LIBRARY(...) \
+    extern "C" PLH_EXPORT const plh_entry* plh_plugin_entry(void) { return ::pylabhub::sdk::detail::library_entry<__VA_ARGS__>(); }

@@ -58,4 +58,4 @@ private:
     Host host_;
 };
 
-} // namespace pylabhub::sdk
+}  // namespace pylabhub::sdk
