@@ -46,6 +46,9 @@ struct ChannelRuntime {
     LiveCounter bytes_written = 0;              // by this host's writer (not a plugin's own device thread)
 };
 
+/// A channel as the ABI describes it to the instances wired to it.
+InputDescription describe_channel(const ChannelRuntime& channel);
+
 struct ComponentRuntime {
     virtual ~ComponentRuntime() = default;
     const char* kind = "component";  ///< "producer", "consumer", "processor", "transport": for messages

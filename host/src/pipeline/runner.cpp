@@ -178,21 +178,6 @@ private:
         return found != channels_.end() ? found->get() : nullptr;
     }
 
-    /// A channel as the ABI describes it to the instances wired to it.
-    static InputDescription describe_channel(const ChannelRuntime& channel) {
-        const auto& config = channel.config;
-        InputDescription description{channel.plan->spec->name,
-                                     channel.schema,
-                                     channel.schema_hash_hex,
-                                     config.slot_bytes,
-                                     config.slot_count,
-                                     static_cast<std::uint32_t>(config.sync),
-                                     config.checksum_policy ? config.checksum_policy->id : static_cast<std::uint32_t>(config.checksum),
-                                     config.flex_zones,
-                                     true};
-        return description;
-    }
-
     bool fail_setup(const std::string& message) {
         err_ << "error: " << terminal_safe(message) << "\n";
         return false;
