@@ -7,6 +7,7 @@
 #   make run          build, then run configs/quickstart.yaml for a few seconds (status page on HTTP)
 #   make test         build, then run the whole suite with ctest
 #   make bench        build, then run the benchmarks
+#   make docs         the plugin API reference (Doxygen, warnings are errors) into build/docs/api/
 #   make lint         clang-format and clang-tidy on the tree; non-zero on any finding (docs/contributing.md)
 #   make fuzz         build the fuzz targets with clang/libFuzzer (build-fuzz), run each FUZZ_SECONDS
 #   make package      Debian packages pylabhub and pylabhub-dev (build-package, prefix /usr) into build-package/
@@ -27,11 +28,11 @@ FUZZ_SECONDS ?= 60
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DPYLABHUB_SANITIZER=$(SANITIZER)
 
-.PHONY: all deps test-deps configure build run test bench lint fuzz package clean help
+.PHONY: all deps test-deps configure build run test bench docs lint fuzz package clean help
 all: build
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,19p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@./tools/install-deps.sh
@@ -54,6 +55,9 @@ test: build test-deps
 
 bench: build test-deps
 	@$(BUILD_DIR)/bin/plh_bench $(BUILD_DIR)/bench/results.json
+
+docs: test-deps
+	@PYLABHUB_DOCS_OUT=$(BUILD_DIR)/docs doxygen docs/Doxyfile && echo "docs: $(BUILD_DIR)/docs/api/index.html"
 
 lint: configure test-deps
 	@./tools/lint.sh . $(BUILD_DIR)

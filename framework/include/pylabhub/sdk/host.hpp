@@ -20,98 +20,117 @@ namespace pylabhub::sdk {
 /// into the ABI status and hands the message to the host.
 class PluginError : public std::runtime_error {
 public:
+    /// `status` is what the ABI call returns; `message` is reported to the host for people.
     PluginError(plh_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
+    /// The status the failing call returns.
     plh_status status() const noexcept { return status_; }
 
 private:
     plh_status status_;
 };
 
+/// A PluginError with PLH_ERR_CONFIG: a setting is missing or wrong (name it in the message).
 class ConfigError : public PluginError {
 public:
+    /// `message`: which setting, and what is wrong with it.
     explicit ConfigError(const std::string& message) : PluginError(PLH_ERR_CONFIG, message) {}
 };
 
 /// A flexible zone of a channel (plh_zone_info, copied).
 struct ZoneInfo {
-    std::string name;
-    std::uint64_t bytes = 0;
+    std::string name;         ///< as in the channel's `zones:`
+    std::uint64_t bytes = 0;  ///< its size
 };
 
 /// A consistent copy of a zone (Host::zone_read).
 struct ZoneCopy {
-    std::vector<std::byte> bytes;
-    std::uint64_t version = 0;  ///< how many times it was written; 0: never
+    std::vector<std::byte> bytes;  ///< the zone's whole content
+    std::uint64_t version = 0;     ///< how many times it was written; 0: never
 };
 
 /// One of a consumer's inputs, or the channel a writer writes (plh_input_info, copied).
 struct InputInfo {
-    std::uint32_t index = 0;
-    std::string channel;
-    std::string schema_name;
-    std::string schema_version;
-    std::string schema_blds;
-    std::string schema_hash;
-    std::uint64_t slot_bytes = 0;
-    std::uint32_t slot_count = 0;
-    std::uint32_t sync_policy = 0;
-    std::uint32_t checksum_policy = 0;
-    std::vector<ZoneInfo> zones;  ///< ABI 1.1 hosts
-    bool read_lossless = true;    ///< false: a read policy that may skip slots
+    std::uint32_t index = 0;            ///< the input's position in `inputs:`
+    std::string channel;                ///< the channel's name in the pipeline
+    std::string schema_name;            ///< "" without schema
+    std::string schema_version;         ///< "MAJOR.MINOR.PATCH"
+    std::string schema_blds;            ///< the layout (docs/schema.md)
+    std::string schema_hash;            ///< BLAKE2b-256 of the BLDS, 64 hex digits
+    std::uint64_t slot_bytes = 0;       ///< the largest payload a slot holds
+    std::uint32_t slot_count = 0;       ///< slots in the ring
+    std::uint32_t sync_policy = 0;      ///< 1 latest_only, 2 single_reader, 3 sync_reader
+    std::uint32_t checksum_policy = 0;  ///< 0 none, 1 blake2b, 2 xxh3, 1000+ plugins
+    std::vector<ZoneInfo> zones;        ///< ABI 1.1 hosts
+    bool read_lossless = true;          ///< false: a read policy that may skip slots
 };
 
+/// The host as a plugin instance sees it: a thin C++ face over
+/// plh_host_api for one instance's context. Cheap to copy; every method may
+/// be called from any thread unless it says otherwise. Methods that fail
+/// throw PluginError (caught and turned into a status by the SDK).
 class Host {
 public:
+    /// The SDK makes it from what `create` is given.
     Host(const plh_host_api* api, plh_host_context* ctx) : api_(api), ctx_(ctx) {}
 
+    /// A log line, tagged with the instance id by the host.
     void log(plh_log_level level, std::string_view message) const {
         if (PLH_HAS_FIELD(api_, plh_host_api, log) && api_->log) {
             const std::string text(message);
             api_->log(ctx_, level, text.c_str());
         }
     }
-    void debug(std::string_view message) const { log(PLH_LOG_DEBUG, message); }
-    void info(std::string_view message) const { log(PLH_LOG_INFO, message); }
-    void warn(std::string_view message) const { log(PLH_LOG_WARN, message); }
-    void error(std::string_view message) const { log(PLH_LOG_ERROR, message); }
+    void debug(std::string_view message) const { log(PLH_LOG_DEBUG, message); }  ///< log() at debug level
+    void info(std::string_view message) const { log(PLH_LOG_INFO, message); }    ///< log() at info level
+    void warn(std::string_view message) const { log(PLH_LOG_WARN, message); }    ///< log() at warn level
+    void error(std::string_view message) const { log(PLH_LOG_ERROR, message); }  ///< log() at error level
 
+    /// The instance's id in the pipeline ("sine").
     std::string instance_id() const {
         if (!PLH_HAS_FIELD(api_, plh_host_api, instance_id) || !api_->instance_id) return {};
         const char* id = api_->instance_id(ctx_);
         return id ? id : "";
     }
 
+    /// Setting `name` of the plugin's config map, checked and with its default
+    /// filled in by the host; ConfigError when it is not a bool setting.
     bool config_bool(const char* name) const {
         int32_t value = 0;
         check(name, PLH_HAS_FIELD(api_, plh_host_api, config_bool) ? api_->config_bool(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
         return value != 0;
     }
+    /// An int setting (see config_bool).
     std::int64_t config_int(const char* name) const {
         int64_t value = 0;
         check(name, PLH_HAS_FIELD(api_, plh_host_api, config_int) ? api_->config_int(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
         return value;
     }
+    /// A float setting (see config_bool).
     double config_float(const char* name) const {
         double value = 0;
         check(name, PLH_HAS_FIELD(api_, plh_host_api, config_float) ? api_->config_float(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
         return value;
     }
+    /// A string setting (see config_bool).
     std::string config_string(const char* name) const {
         const char* value = nullptr;
         check(name, PLH_HAS_FIELD(api_, plh_host_api, config_string) ? api_->config_string(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
         return value ? value : "";
     }
+    /// A duration setting ("250us", "2s"; see config_bool).
     std::chrono::nanoseconds config_duration(const char* name) const {
         int64_t value = 0;
         check(name,
               PLH_HAS_FIELD(api_, plh_host_api, config_duration_ns) ? api_->config_duration_ns(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
         return std::chrono::nanoseconds(value);
     }
+    /// A size setting in bytes ("4KiB"; see config_bool).
     std::uint64_t config_size(const char* name) const {
         uint64_t value = 0;
         check(name, PLH_HAS_FIELD(api_, plh_host_api, config_size) ? api_->config_size(ctx_, name, &value) : PLH_ERR_UNSUPPORTED);
         return value;
     }
+    /// A string-list setting (see config_bool).
     std::vector<std::string> config_list(const char* name) const {
         uint32_t count = 0;
         check(name,
@@ -125,13 +144,17 @@ public:
         return items;
     }
 
+    /// The system-wide monotonic clock in nanoseconds (the clock of commit timestamps).
     std::uint64_t now_ns() const { return api_->monotonic_ns(); }
+    /// Adds `delta` to counter `name`, shown in the run summary and /metrics.
     void metric(const char* name, std::uint64_t delta = 1) const {
         if (PLH_HAS_FIELD(api_, plh_host_api, metric_add) && api_->metric_add) api_->metric_add(ctx_, name, delta);
     }
+    /// Asks the host to stop the whole pipeline (an instrument that is done, say).
     void request_stop() const {
         if (PLH_HAS_FIELD(api_, plh_host_api, request_stop) && api_->request_stop) api_->request_stop(ctx_);
     }
+    /// True once the host wants this instance to finish (its loop should return).
     bool stop_requested() const {
         return PLH_HAS_FIELD(api_, plh_host_api, stop_requested) && api_->stop_requested && api_->stop_requested(ctx_) != 0;
     }
@@ -231,9 +254,10 @@ public:
         if (status != PLH_OK) throw PluginError(status, "advertise(" + endpoint + ") failed");
     }
 
+    /// Where a channel is reachable over the network (discover()).
     struct Endpoint {
-        std::string endpoint;
-        std::string curve_public_key;
+        std::string endpoint;          ///< "tcp://lab1:5601"
+        std::string curve_public_key;  ///< Z85, "" without CurveZMQ
     };
     /// Inbound transports: where `channel` is advertised, waiting up to
     /// `timeout`; nullopt when nobody advertises it yet.
@@ -250,6 +274,7 @@ public:
         return Endpoint{endpoint, key};
     }
 
+    /// A message for people about the error status about to be returned (the SDK calls it for a PluginError).
     void report_error(const char* message) const {
         if (PLH_HAS_FIELD(api_, plh_host_api, report_error) && api_->report_error) api_->report_error(ctx_, message);
     }

@@ -13,8 +13,10 @@
 
 namespace pylabhub::sdk {
 
+/// Paces a producer at a fixed rate on the host's clock, without drift.
 class Pacer {
 public:
+    /// `rate_hz` samples a second (0: as fast as asked).
     Pacer(const Host& host, double rate_hz)
         : host_(host),
           period_ns_(rate_hz > 0 ? static_cast<std::uint64_t>(1e9 / rate_hz) : 0),

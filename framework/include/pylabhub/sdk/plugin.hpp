@@ -32,17 +32,20 @@
 
 namespace pylabhub::sdk {
 
+/// What every plugin class declares as `static constexpr PluginInfo info`.
 struct PluginInfo {
-    const char* id;
-    const char* version;
-    const char* description;
+    const char* id;           ///< unique among loaded plugins: the `plugin:` a pipeline names
+    const char* version;      ///< the plugin's own version: "1.2.0"
+    const char* description;  ///< one line, for `pylabhub inspect`
 };
 
 /// Instrument -> DataBlock. One instance runs on one producer thread.
 class Producer {
 public:
+    /// What wait_next says: a sample is due, nothing yet (the host asks again), or the stream is finished.
     enum class WaitResult { ready, not_yet, end_of_stream };
 
+    /// Made by the SDK from `create`, with the host of this instance.
     explicit Producer(Host host) : host_(host) {}
     virtual ~Producer() = default;
 
@@ -51,6 +54,7 @@ public:
     /// Write the sample into `slot` (the shared-memory slot itself); return its size.
     virtual std::size_t fill(std::span<std::byte> slot) = 0;
 
+    /// The host this instance runs in.
     const Host& host() const { return host_; }
 
 private:
@@ -60,6 +64,7 @@ private:
 /// DataBlock -> recorder, viewer, analysis. One instance runs on one consumer thread.
 class Consumer {
 public:
+    /// Made by the SDK from `create`, with the host of this instance.
     explicit Consumer(Host host) : host_(host) {}
     virtual ~Consumer() = default;
 
@@ -68,6 +73,7 @@ public:
     /// After the last slot (inputs drained): write out what is buffered.
     virtual void flush() {}
 
+    /// The host this instance runs in.
     const Host& host() const { return host_; }
 
 private:
@@ -78,6 +84,7 @@ private:
 /// producer (ABI 1.1). One instance runs on one processor thread.
 class Processor {
 public:
+    /// Made by the SDK from `create`, with the host of this instance.
     explicit Processor(Host host) : host_(host) {}
     virtual ~Processor() = default;
 
@@ -91,6 +98,7 @@ public:
         return 0;
     }
 
+    /// The host this instance runs in.
     const Host& host() const { return host_; }
 
 private:
@@ -102,21 +110,25 @@ private:
 /// that input's config. Also provide `static constexpr PluginInfo info`.
 class ReadPolicy {
 public:
+    /// Made by the SDK from `create`, with the host of this instance.
     explicit ReadPolicy(Host host) : host_(host) {}
     virtual ~ReadPolicy() = default;
 
     /// Reader thread; must not block. Use read(sequence) or wait(...).
     virtual plh_read_choice select(const plh_read_state& state) = 0;
 
+    /// A choice: read the slot with this sequence id.
     static plh_read_choice read(std::uint64_t sequence) { return {sizeof(plh_read_choice), PLH_READ_SLOT, sequence, 0}; }
     /// Nothing now: ask again after `at_most`, or at the next commit (zero).
     static plh_read_choice wait(std::chrono::nanoseconds at_most = std::chrono::nanoseconds(0)) {
         return {sizeof(plh_read_choice), PLH_READ_WAIT, 0, static_cast<std::uint64_t>(at_most.count())};
     }
+    /// True when no slot newer than the last one read has been committed.
     static bool nothing_new(const plh_read_state& state) {
         return state.newest_sequence == UINT64_MAX || (state.last_sequence != UINT64_MAX && state.newest_sequence <= state.last_sequence);
     }
 
+    /// The host this instance runs in.
     const Host& host() const { return host_; }
 
 private:

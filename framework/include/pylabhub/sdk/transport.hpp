@@ -21,13 +21,17 @@
 
 namespace pylabhub::sdk {
 
+/// A transport plugin's base class (see the comment at the top of this file).
 class Transport {
 public:
+    /// What receive() got: a slot, nothing within the timeout, the peer's end, or a new stream (ask stream() again).
     enum class Received { slot, nothing_yet, end_of_stream, stream_changed };
 
+    /// Made by the SDK from `create`, with the host of this instance.
     explicit Transport(Host host) : host_(host) {}
     virtual ~Transport() = default;
 
+    /// True for the outbound half (send), false for the inbound one (stream, receive).
     bool outbound() const { return host_.transport_direction() == PLH_TRANSPORT_OUT; }
 
     /// Out. `data` is the committed slot (valid during the call). False:
@@ -52,6 +56,7 @@ public:
     /// Both, once at the end: send what is queued, say goodbye.
     virtual void flush() {}
 
+    /// The host this instance runs in.
     const Host& host() const { return host_; }
 
 private:
