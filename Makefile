@@ -7,7 +7,7 @@
 #   make run          build, then run configs/quickstart.yaml for a few seconds (status page on HTTP)
 #   make test         build, then run the whole suite with ctest
 #   make bench        build, then run the benchmarks
-#   make docs         the plugin API reference (Doxygen, warnings are errors) into build/docs/api/
+#   make docs         the API reference (Doxygen, warnings are errors) into build/docs/api/
 #   make lint         clang-format and clang-tidy on the tree; non-zero on any finding (docs/contributing.md)
 #   make fuzz         build the fuzz targets with clang/libFuzzer (build-fuzz), run each FUZZ_SECONDS
 #   make package      Debian packages pylabhub and pylabhub-dev (build-package, prefix /usr) into build-package/

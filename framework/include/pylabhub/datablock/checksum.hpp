@@ -14,9 +14,10 @@ namespace pylabhub::datablock {
 /// Digest room per slot and per flexible zone in the segment.
 inline constexpr std::size_t kMaxDigestBytes = 32;
 
+/// A checksum policy: built in, or from a checksum plugin.
 struct ChecksumPolicy {
-    std::uint32_t id;  ///< stored in the header; attachers must agree
-    const char* name;
+    std::uint32_t id;          ///< stored in the header; attachers must agree
+    const char* name;          ///< the name pipelines use: "xxh3"
     std::size_t digest_bytes;  ///< <= kMaxDigestBytes
     /// Writes digest_bytes bytes to `digest`. Thread-safe, no allocation.
     void (*compute)(const void* data, std::size_t size, std::uint8_t* digest);

@@ -51,22 +51,23 @@ struct ChecksumPolicy;  // checksum.hpp
 /// A named region beside the ring for state that is not a stream
 /// (calibration, configuration), with its own checksum.
 struct FlexZoneSpec {
-    std::string name;  ///< 1..31 characters
-    std::size_t bytes = 0;
+    std::string name;       ///< 1..31 characters
+    std::size_t bytes = 0;  ///< its size
 };
 
+/// The layout and policies of a DataBlock, fixed when it is created.
 struct DataBlockConfig {
-    std::uint32_t slot_count = 64;
-    std::size_t slot_bytes = 4096;  ///< payload capacity of one slot
-    SyncPolicy sync = SyncPolicy::single_reader;
-    ChecksumKind checksum = ChecksumKind::none;
-    ChecksumMode checksum_mode = ChecksumMode::enforced;
+    std::uint32_t slot_count = 64;                        ///< slots in the ring
+    std::size_t slot_bytes = 4096;                        ///< payload capacity of one slot
+    SyncPolicy sync = SyncPolicy::single_reader;          ///< who waits for whom (docs/datablock.md)
+    ChecksumKind checksum = ChecksumKind::none;           ///< the built-in checksum of every slot
+    ChecksumMode checksum_mode = ChecksumMode::enforced;  ///< what a reader does on a mismatch
     /// A policy from a checksum plugin (id 1000+); overrides `checksum`.
     /// Must outlive the Producer (plugin libraries are never unloaded).
     const ChecksumPolicy* checksum_policy = nullptr;
-    std::uint32_t max_consumers = 8;  ///< size of the consumer table (single_reader: always 1)
-    std::vector<FlexZoneSpec> flex_zones;
-    std::uint32_t permissions = 0600;
+    std::uint32_t max_consumers = 8;       ///< size of the consumer table (single_reader: always 1)
+    std::vector<FlexZoneSpec> flex_zones;  ///< the flexible zones beside the ring
+    std::uint32_t permissions = 0600;      ///< the segment file's mode
 
     /// Every problem with the values, or success. Limits: 1..1'048'576 slots,
     /// 1 byte..1 GiB a slot, 1..1024 consumers.

@@ -24,14 +24,15 @@
 
 namespace pylabhub::datablock {
 
+/// How a consumer attaches.
 struct ConsumerOptions {
-    crypto::SharedSecret secret{};
+    crypto::SharedSecret secret{};  ///< the channel's shared secret (from the broker or the producer)
     /// If set, attach is refused unless the segment has these slot_count,
     /// slot_bytes, sync, checksum and checksum_mode.
     std::optional<DataBlockConfig> expected;
     /// If set, attach is refused unless the segment's schema is compatible.
     std::optional<schema::SchemaInfo> schema;
-    WaitStrategy wait = WaitStrategy::spin_yield;
+    WaitStrategy wait = WaitStrategy::spin_yield;  ///< how waits are done: spin, yield or block
     /// Checksum policies from plugins, found by the id in the segment header
     /// when it is not a built-in one. Must outlive the Consumer.
     std::vector<const ChecksumPolicy*> checksum_policies;
@@ -45,12 +46,13 @@ struct ConsumerOptions {
 
 /// What the segment says about itself.
 struct DataBlockInfo {
-    std::string shm_name;
+    std::string shm_name;                      ///< the segment's name
     DataBlockConfig config;                    ///< as recorded in the header (flex_zones by name and size)
     std::optional<schema::SchemaInfo> schema;  ///< name, hash and version (the BLDS travels via the broker)
-    std::uint64_t producer_pid = 0;
+    std::uint64_t producer_pid = 0;            ///< the producer process
 };
 
+/// A reader of a DataBlock with a row in its consumer table: the writer may wait for it (lossless policies).
 class Consumer {
 public:
     /// Attaches to `shm_name`. Refused, with the field named, for: not a
@@ -59,13 +61,17 @@ public:
     /// the expected one, a full consumer table.
     static Result<Consumer> attach(std::string_view shm_name, ConsumerOptions options);
 
+    /// Attaches as attach() does, refusing a segment whose schema is not
+    /// compatible with T's registered one (PYLABHUB_SCHEMA_BEGIN).
     template <schema::Registered T>
     static Result<Consumer> attach_for(std::string_view shm_name, ConsumerOptions options) {
         options.schema = schema::schema_of<T>();
         return attach(shm_name, std::move(options));
     }
 
+    /// Moves; the moved-from object is left empty.
     Consumer(Consumer&& other) noexcept;
+    /// Move assignment; the moved-from object is left empty.
     Consumer& operator=(Consumer&& other) noexcept;
     Consumer(const Consumer&) = delete;
     Consumer& operator=(const Consumer&) = delete;
@@ -82,9 +88,12 @@ public:
     /// Reads slots one after another; the loop ends at the first error
     /// (timeout, closed...), which last_error() keeps.
     class SlotRange;
+    /// The committed slots in order, for a range-for loop; each waits up to `timeout_each`.
     SlotRange slots(std::chrono::nanoseconds timeout_each);
 
+    /// Flexible zone `name`, read in place (empty span if there is none).
     std::span<const std::byte> flexible_zone(std::string_view name) const;
+    /// Checks zone `name` against its stored digest.
     Result<void> verify_zone_checksum(std::string_view name) const;
     /// A consistent copy of zone `name` (see Producer::write_zone), its
     /// digest checked; `out` must hold the zone. Returns the version copied
@@ -95,7 +104,9 @@ public:
     /// Records that this consumer is alive (acquire_read does it too).
     void heartbeat() noexcept;
 
+    /// What the segment says about itself.
     const DataBlockInfo& info() const;
+    /// The segment's counters.
     DataBlockMetrics metrics() const;
 
 private:
@@ -104,18 +115,26 @@ private:
     detail::ConsumerState* state_;
 };
 
+/// The slots of a Consumer, as a range (Consumer::slots).
 class Consumer::SlotRange {
 public:
+    /// Walks the committed slots; ends when a wait times out or the block closes.
     class iterator {
     public:
+        /// input iterator
         using iterator_category = std::input_iterator_tag;
+        /// what it yields
         using value_type = ReadTransactionGuard;
+        /// distance type
         using difference_type = std::ptrdiff_t;
+        /// The current slot, held for reading.
         ReadTransactionGuard& operator*() const { return *range_->current_; }
+        /// The next slot.
         iterator& operator++() {
             range_->advance();
             return *this;
         }
+        /// True at the end.
         bool operator==(std::default_sentinel_t) const { return !range_->current_.has_value(); }
 
     private:
@@ -124,10 +143,12 @@ public:
         SlotRange* range_;
     };
 
+    /// The first slot.
     iterator begin() {
         advance();
         return iterator(this);
     }
+    /// The end.
     std::default_sentinel_t end() const { return {}; }
     /// Why the loop ended.
     const std::optional<Error>& last_error() const { return last_error_; }

@@ -18,56 +18,63 @@
 
 namespace pylabhub::datablock {
 
+/// One slot's state, for `pylabhub admin diagnose`.
 struct SlotDiagnostic {
-    std::uint32_t index = 0;
-    std::string state;           ///< "free", "writing", "committed"
-    std::uint64_t sequence = 0;  ///< of the committed content
-    std::uint64_t generation = 0;
-    std::uint32_t readers = 0;
+    std::uint32_t index = 0;       ///< the slot's index in the ring
+    std::string state;             ///< "free", "writing", "committed"
+    std::uint64_t sequence = 0;    ///< of the committed content
+    std::uint64_t generation = 0;  ///< odd while being written
+    std::uint32_t readers = 0;     ///< readers inside it now
     std::uint64_t writer_pid = 0;  ///< 0 when no writer holds it
-    bool writer_alive = false;
-    std::uint64_t age_ns = 0;  ///< since its commit (committed) or since the write began (writing)
-    bool stuck = false;        ///< held by a dead writer, or readers the table cannot account for
+    bool writer_alive = false;     ///< the write lock's owner is alive
+    std::uint64_t age_ns = 0;      ///< since its commit (committed) or since the write began (writing)
+    bool stuck = false;            ///< held by a dead writer, or readers the table cannot account for
 };
 
+/// One row of the consumer table.
 struct ConsumerDiagnostic {
-    std::uint32_t row = 0;
-    std::uint64_t pid = 0;
-    bool alive = false;
-    std::uint64_t position = 0;  ///< next sequence it will read
-    std::optional<std::uint64_t> reading;
-    std::uint64_t heartbeat_age_ns = 0;
-    std::uint64_t slots_read = 0;
+    std::uint32_t row = 0;                 ///< row in the consumer table
+    std::uint64_t pid = 0;                 ///< the consumer's process
+    bool alive = false;                    ///< that process is alive
+    std::uint64_t position = 0;            ///< next sequence it will read
+    std::optional<std::uint64_t> reading;  ///< inside a slot now
+    std::uint64_t heartbeat_age_ns = 0;    ///< since its last heartbeat
+    std::uint64_t slots_read = 0;          ///< slots it has read
 };
 
+/// Everything a segment says about itself, read without taking part.
 struct SegmentDiagnostic {
-    std::string shm_name;
-    std::uint64_t bytes = 0;
-    DataBlockConfig config;  ///< checksum id in `checksum_id` when it is a plugin's
-    std::uint32_t checksum_id = 0;
-    std::string schema_name;
-    std::string schema_version;
-    std::string schema_hash_hex;
-    std::uint64_t producer_pid = 0;  ///< the live producer's, else the creator's
-    bool producer_alive = false;
-    bool closed = false;
-    DataBlockMetrics metrics;
-    std::vector<SlotDiagnostic> slots;
+    std::string shm_name;                       ///< the segment's name in /dev/shm
+    std::uint64_t bytes = 0;                    ///< its size
+    DataBlockConfig config;                     ///< checksum id in `checksum_id` when it is a plugin's
+    std::uint32_t checksum_id = 0;              ///< the checksum policy's id (1000+: a plugin's)
+    std::string schema_name;                    ///< "" without schema
+    std::string schema_version;                 ///< "MAJOR.MINOR.PATCH"
+    std::string schema_hash_hex;                ///< BLAKE2b of the BLDS, hex
+    std::uint64_t producer_pid = 0;             ///< the live producer's, else the creator's
+    bool producer_alive = false;                ///< the producer process is alive
+    bool closed = false;                        ///< the producer closed it
+    DataBlockMetrics metrics;                   ///< the header's counters
+    std::vector<SlotDiagnostic> slots;          ///< every slot's state
     std::vector<ConsumerDiagnostic> consumers;  ///< occupied rows
 };
 
+/// What a consistency check of every slot found.
 struct IntegrityReport {
     std::vector<std::string> problems;  ///< empty: the segment is sound
     std::vector<std::string> repairs;   ///< what --repair changed (checksums only)
     std::vector<std::string> notes;     ///< what was not checked, and why
-    std::uint64_t slots_checked = 0;
+    std::uint64_t slots_checked = 0;    ///< slots whose state was checked
 };
 
+/// Reads a segment for diagnosis and repair, without taking part in it.
 class Inspector {
 public:
     /// Opens and checks the header; the error names the field that is wrong.
     static Result<Inspector> open(std::string_view shm_name);
+    /// Moves; the moved-from object is left empty.
     Inspector(Inspector&&) noexcept;
+    /// Move assignment; the moved-from object is left empty.
     Inspector& operator=(Inspector&&) noexcept;
     ~Inspector();
 
@@ -77,6 +84,7 @@ public:
     SegmentDiagnostic recorded() const;
     /// recorded(), plus every slot, consumer row and counter.
     SegmentDiagnostic diagnose() const;
+    /// Slot `index`'s state.
     Result<SlotDiagnostic> diagnose_slot(std::uint32_t index) const;
 
     /// Returns the slot to FREE with no readers. Refused while a live writer

@@ -23,25 +23,29 @@
 
 namespace pylabhub::datablock {
 
+/// A slot an Observer copied and validated.
 struct ObservedSlot {
-    std::uint64_t sequence = 0;
-    std::uint64_t commit_ns = 0;
-    std::vector<std::byte> payload;
+    std::uint64_t sequence = 0;      ///< its sequence id
+    std::uint64_t commit_ns = 0;     ///< its commit time (monotonic clock)
+    std::vector<std::byte> payload;  ///< a validated copy of its bytes
     /// The slot's digest as committed (read(); digest_bytes of the policy).
     std::array<std::uint8_t, 32> digest{};
 };
 
 /// The newest committed slot: its sequence and commit time.
 struct Newest {
-    std::uint64_t sequence = 0;
-    std::uint64_t commit_ns = 0;
+    std::uint64_t sequence = 0;   ///< its sequence id
+    std::uint64_t commit_ns = 0;  ///< its commit time (monotonic clock)
 };
 
+/// Watches a DataBlock without taking part (see the top of this file).
 class Observer {
 public:
     /// Checks the header and the secret like a consumer attach does.
     static Result<Observer> attach(std::string_view shm_name, const crypto::SharedSecret& secret);
+    /// Moves; the moved-from object is left empty.
     Observer(Observer&&) noexcept;
+    /// Move assignment; the moved-from object is left empty.
     Observer& operator=(Observer&&) noexcept;
     ~Observer();
 
@@ -58,6 +62,7 @@ public:
     /// when it is not committed yet, not_found when the ring has moved
     /// past it (or did while copying).
     Result<ObservedSlot> read(std::uint64_t sequence);
+    /// Slots in the ring.
     std::uint32_t slot_count() const;
     /// True once the writer closed the block.
     bool closed() const;

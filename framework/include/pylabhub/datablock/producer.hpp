@@ -23,8 +23,9 @@ namespace detail {
 struct SegmentLayout;
 }
 
+/// How a producer creates its DataBlock.
 struct ProducerOptions {
-    WaitStrategy wait = WaitStrategy::spin_yield;
+    WaitStrategy wait = WaitStrategy::spin_yield;  ///< how waits for room are done: spin, yield or block
     /// Unlink a segment of the same name first, whatever it is. Without it, a
     /// segment left by a dead producer is reused when its layout is the same
     /// (its consumers carry on), replaced when it differs; a live producer's
@@ -34,6 +35,7 @@ struct ProducerOptions {
     std::optional<schema::SchemaInfo> schema;
 };
 
+/// The one writer of a DataBlock: creates the segment, writes slots, owns its lifetime.
 class Producer {
 public:
     /// Creates segment `shm_name` (see SharedMemory for the name rules) with
@@ -56,7 +58,9 @@ public:
     /// Size of the segment `config` makes (for capacity checks before creating it).
     static std::uint64_t segment_bytes(const DataBlockConfig& config);
 
+    /// Moves; the moved-from object is left empty.
     Producer(Producer&& other) noexcept;
+    /// Move assignment; the moved-from object is left empty.
     Producer& operator=(Producer&& other) noexcept;
     Producer(const Producer&) = delete;
     Producer& operator=(const Producer&) = delete;
@@ -88,10 +92,15 @@ public:
     Result<std::uint64_t> write_zone(std::string_view name, std::span<const std::byte> data,
                                      std::chrono::nanoseconds timeout = std::chrono::seconds(1));
 
+    /// The segment's name ("/plh.NAME").
     const std::string& shm_name() const;
+    /// The shared secret attachers must give.
     const crypto::SharedSecret& secret() const;
+    /// The layout and policies it was created with.
     const DataBlockConfig& config() const;
+    /// The schema its slots carry, if any.
     const std::optional<schema::SchemaInfo>& schema() const;
+    /// The segment's counters.
     DataBlockMetrics metrics() const;
     /// Sequence id the next committed slot will get.
     std::uint64_t next_sequence() const;

@@ -20,6 +20,7 @@ class ConsumerState;
 /// commit (an exception, an early return) abandons the write.
 class WriteTransactionGuard {
 public:
+    /// Moves; the moved-from object is left empty.
     WriteTransactionGuard(WriteTransactionGuard&& other) noexcept;
     WriteTransactionGuard& operator=(WriteTransactionGuard&&) = delete;
     WriteTransactionGuard(const WriteTransactionGuard&) = delete;
@@ -27,7 +28,9 @@ public:
 
     /// The whole slot, slot_bytes long; write in place. Empty once released.
     std::span<std::byte> buffer() const noexcept;
+    /// The sequence id the slot will be committed with.
     std::uint64_t sequence() const noexcept { return sequence_; }
+    /// True until committed or abandoned.
     bool active() const noexcept { return state_ != nullptr; }
 
     /// Publishes the first `bytes` bytes (and, with an enforced checksum
@@ -52,6 +55,7 @@ private:
 /// A committed slot being read in place.
 class ReadTransactionGuard {
 public:
+    /// Moves; the moved-from object is left empty.
     ReadTransactionGuard(ReadTransactionGuard&& other) noexcept;
     ReadTransactionGuard& operator=(ReadTransactionGuard&&) = delete;
     ReadTransactionGuard(const ReadTransactionGuard&) = delete;
@@ -61,8 +65,11 @@ public:
     /// may overtake a slow reader: check validate() before trusting what
     /// you computed from it, or use copy_to().
     std::span<const std::byte> buffer() const noexcept;
+    /// The slot's sequence id.
     std::uint64_t sequence() const noexcept { return sequence_; }
+    /// Its commit time (monotonic clock).
     std::uint64_t commit_ns() const noexcept;
+    /// True until released.
     bool active() const noexcept { return state_ != nullptr; }
 
     /// True while the slot has not been rewritten since it was acquired.

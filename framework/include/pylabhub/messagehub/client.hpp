@@ -24,6 +24,7 @@ std::string default_endpoint();
 /// Any other endpoint is the user's explicit choice and passes.
 Result<void> check_endpoint(const std::string& endpoint);
 
+/// A client of a MessageHub broker: register, discover and list channels (docs/protocol.md). One request at a time.
 class Client {
 public:
     /// Connects lazily: the first request says whether a broker answers.
@@ -31,7 +32,9 @@ public:
     /// that requires CurveZMQ does not answer clients without the right keys.
     explicit Client(std::string endpoint, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
                     std::optional<CurveClientKeys> curve = std::nullopt);
+    /// Moves; the moved-from object is left empty.
     Client(Client&&) noexcept;
+    /// Move assignment; the moved-from object is left empty.
     Client& operator=(Client&&) noexcept;
     ~Client();
 
@@ -44,23 +47,29 @@ public:
     [[nodiscard]] Result<ChannelRecord> discover(const std::string& channel,
                                                  const std::optional<std::string>& expected_schema_hash = std::nullopt,
                                                  const std::string& expected_schema_name = "");
+    /// Removes a channel this client registered (`token` from register_channel).
     [[nodiscard]] Result<void> deregister(const std::string& channel, const std::string& token);
     /// Tells the broker a consumer reads `channel` (shown by `pylabhub channels`).
     [[nodiscard]] Result<void> register_consumer(const std::string& channel, const ConsumerRecord& consumer);
+    /// Removes a consumer registration.
     [[nodiscard]] Result<void> deregister_consumer(const std::string& channel, const ConsumerRecord& consumer);
+    /// Keeps a registration alive (the broker drops silent ones).
     [[nodiscard]] Result<void> heartbeat(const std::string& channel, const std::string& token);
+    /// Every channel registered.
     [[nodiscard]] Result<std::vector<ChannelRecord>> list();
     /// Says `record.channel` can be reached at `record.endpoint`; repeat it
     /// as the heartbeat. Refused while another live process advertises it.
     [[nodiscard]] Result<void> register_endpoint(const EndpointRecord& record);
     /// Where `channel` is advertised; not_found when nobody advertises it.
     [[nodiscard]] Result<EndpointRecord> discover_endpoint(const std::string& channel);
+    /// Removes an advertised endpoint.
     [[nodiscard]] Result<void> deregister_endpoint(const EndpointRecord& record);
     /// Every advertised endpoint (`pylabhub channels`).
     [[nodiscard]] Result<std::vector<EndpointRecord>> list_endpoints();
     /// Any request as JSON text (tools and tests).
     [[nodiscard]] Result<std::string> request(const std::string& json);
 
+    /// The broker's endpoint.
     const std::string& endpoint() const;
 
 private:

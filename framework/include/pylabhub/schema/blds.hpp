@@ -83,6 +83,7 @@ constexpr std::string_view scalar_id() {
 /// Collects the members of one struct; used by the registration macros.
 class BldsBuilder {
 public:
+    /// Starts a layout for a struct of this name, size and alignment.
     BldsBuilder(std::string_view struct_name, std::size_t struct_size, std::size_t struct_align)
         : struct_name_(struct_name), struct_size_(struct_size), struct_align_(struct_align) {}
 
@@ -195,8 +196,8 @@ Result<std::string> format_payload(std::string_view blds, std::span<const std::b
 /// One scalar of a payload: its flattened name ("value[3]", "pos.x") and
 /// its value as text. A char array is one field, a string.
 struct PayloadField {
-    std::string name;
-    std::string value;
+    std::string name;      ///< flattened: "value[3]", "pos.x"
+    std::string value;     ///< as text
     bool is_text = false;  ///< a char array or a char: quote it in CSV/JSON
 };
 

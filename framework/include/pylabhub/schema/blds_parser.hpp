@@ -14,8 +14,8 @@ namespace pylabhub::schema {
 
 /// One member of a parsed BLDS struct.
 struct BldsField {
-    std::string name;
-    std::size_t offset = 0;
+    std::string name;                ///< the member's name
+    std::size_t offset = 0;          ///< its byte offset in the struct
     std::string scalar;              ///< "u64", "f32", ...; empty for a nested struct
     std::vector<BldsField> members;  ///< of a nested struct
     std::size_t element_size = 0;    ///< of one element (a scalar or one nested struct)
@@ -24,9 +24,9 @@ struct BldsField {
 
 /// What a parsed BLDS says about its struct.
 struct BldsSummary {
-    std::size_t struct_size = 0;
-    std::size_t member_count = 0;  ///< top-level members
-    std::vector<BldsField> fields;
+    std::size_t struct_size = 0;    ///< sizeof the struct, padding included
+    std::size_t member_count = 0;   ///< top-level members
+    std::vector<BldsField> fields;  ///< every member, in layout order
 };
 
 /// Checks `text` against the grammar and the layout rules (members in

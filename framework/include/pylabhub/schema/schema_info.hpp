@@ -19,40 +19,45 @@
 
 namespace pylabhub::schema {
 
+/// A schema's semantic version.
 struct SchemaVersion {
-    std::uint32_t major = 0;
-    std::uint32_t minor = 0;
-    std::uint32_t patch = 0;
+    std::uint32_t major = 0;  ///< incompatible meaning changes
+    std::uint32_t minor = 0;  ///< compatible additions
+    std::uint32_t patch = 0;  ///< fixes
 
     /// "MAJOR.MINOR.PATCH", each a decimal number.
     static Result<SchemaVersion> parse(std::string_view text);
+    /// "MAJOR.MINOR.PATCH".
     std::string to_string() const;
+    /// Equal when all three parts are.
     friend bool operator==(const SchemaVersion&, const SchemaVersion&) = default;
 };
 
+/// A parsed schema: name, layout, version, and the BLAKE2b hash of its layout.
 struct SchemaInfo {
-    std::string name;
-    std::string blds;
-    crypto::Digest256 hash{};  ///< BLAKE2b-256 of blds
-    SchemaVersion version;
-    std::size_t struct_size = 0;
+    std::string name;             ///< "lab.Sample"
+    std::string blds;             ///< the layout string
+    crypto::Digest256 hash{};     ///< BLAKE2b-256 of blds
+    SchemaVersion version;        ///< its version
+    std::size_t struct_size = 0;  ///< sizeof the struct the layout describes
 
     /// Builds and checks a SchemaInfo from parts (e.g. read from a plugin or
     /// the broker): the BLDS must parse and the version must be MAJOR.MINOR.PATCH.
     static Result<SchemaInfo> from_blds(std::string_view name, std::string_view blds, std::string_view version);
 
+    /// The hash in hex (64 digits).
     std::string hash_hex() const { return crypto::to_hex(hash); }
 };
 
 /// Why two schemas are not compatible, with both sides named.
 struct SchemaMismatch {
-    std::string expected_name;
-    std::string actual_name;
-    std::string expected_hash_hex;
-    std::string actual_hash_hex;
-    SchemaVersion expected_version;
-    SchemaVersion actual_version;
-    std::string reason;
+    std::string expected_name;       ///< the schema wanted
+    std::string actual_name;         ///< the schema found
+    std::string expected_hash_hex;   ///< BLAKE2b of the wanted layout, hex
+    std::string actual_hash_hex;     ///< BLAKE2b of the found layout, hex
+    SchemaVersion expected_version;  ///< version wanted
+    SchemaVersion actual_version;    ///< version found
+    std::string reason;              ///< why they are incompatible
 
     /// One line that carries both names, versions and hashes.
     std::string message() const;
