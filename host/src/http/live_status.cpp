@@ -82,7 +82,7 @@ PipelineStatus snapshot(const LiveSource& source) {
         s.state = state_of(*c);
         s.last_error = c->failed();
         s.restarts = static_cast<std::uint32_t>(c->restarts.get());
-        if (c->instance) s.counters = c->instance->metrics();
+        s.counters = counters_of(*c);
         if (auto* reader = dynamic_cast<ConsumerRuntime*>(c)) {
             for (std::size_t i = 0; i < reader->inputs.size() && i < reader->stats.size(); ++i) {
                 const InputStats& stats = reader->stats[i];
@@ -103,13 +103,6 @@ PipelineStatus snapshot(const LiveSource& source) {
             }
             for (const LiveCounter& count : reader->latency.counts) s.latency_counts.push_back(count);
             s.latency_sum_ns = reader->latency.sum_ns;
-        }
-        if (auto* in = dynamic_cast<InboundRuntime*>(c)) {
-            s.counters["gaps"] = in->gaps;
-            s.counters["stream_changes"] = in->stream_changes;
-            s.counters["already_here"] = in->already_here;
-        } else if (auto* out = dynamic_cast<OutboundRuntime*>(c)) {
-            s.counters["credit_waits"] = out->credit_waits;
         }
         status.components.push_back(std::move(s));
     }

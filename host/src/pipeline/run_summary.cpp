@@ -101,16 +101,23 @@ void print_summary(std::ostream& out, const RunSummary& run) {
         consumers.print(out);
     }
     for (ComponentRuntime* component : run.all) {
-        std::map<std::string, std::uint64_t> counters = component->instance->metrics();
-        if (auto* in = dynamic_cast<InboundRuntime*>(component)) {
-            counters["gaps"] = in->gaps;
-            counters["stream_changes"] = in->stream_changes;
-            counters["already_here"] = in->already_here;
-        } else if (auto* out_transport = dynamic_cast<OutboundRuntime*>(component)) {
-            counters["credit_waits"] = out_transport->credit_waits;
+        for (const auto& [name, value] : counters_of(*component)) {
+            out << "    " << component->plan->spec->id << "." << name << " = " << value << "\n";
         }
-        for (const auto& [name, value] : counters) out << "    " << component->plan->spec->id << "." << name << " = " << value << "\n";
     }
+}
+
+std::map<std::string, std::uint64_t> counters_of(ComponentRuntime& component) {
+    std::map<std::string, std::uint64_t> counters;
+    if (component.instance) counters = component.instance->metrics();
+    if (auto* in = dynamic_cast<InboundRuntime*>(&component)) {
+        counters["gaps"] = in->gaps;
+        counters["stream_changes"] = in->stream_changes;
+        counters["already_here"] = in->already_here;
+    } else if (auto* out = dynamic_cast<OutboundRuntime*>(&component)) {
+        counters["credit_waits"] = out->credit_waits;
+    }
+    return counters;
 }
 
 }  // namespace pylabhub::host

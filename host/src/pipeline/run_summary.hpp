@@ -1,7 +1,9 @@
 // The tables `pylabhub run` prints when a pipeline stops.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,5 +23,9 @@ struct RunSummary {
 };
 
 void print_summary(std::ostream& out, const RunSummary& run);
+
+/// A component's counters: its plugin's (metric_add) and the runner's own
+/// for it (an inbound transport's gaps, an outbound one's credit waits).
+std::map<std::string, std::uint64_t> counters_of(ComponentRuntime& component);
 
 }  // namespace pylabhub::host

@@ -17,6 +17,7 @@ constexpr std::uint64_t kMaxBatchDelay = 200'000;              // 200 us
 constexpr std::uint64_t kWindowBytes = 64ull << 20;
 constexpr std::int64_t kAckTimeoutMs = 2000;
 constexpr std::uint64_t kRetryDelay = 250'000'000ULL;
+constexpr std::uint64_t kPublishInterval = 100'000'000ULL;
 
 std::int64_t milliseconds(std::chrono::nanoseconds wait) { return std::max<std::int64_t>(1, wait.count() / 1'000'000); }
 
@@ -309,11 +310,16 @@ void Publisher::on_publish_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr*
     natsMsg_Destroy(msg);
 }
 
-void Publisher::housekeeping() {
+void Publisher::housekeeping(std::uint64_t now, bool publish_counters) {
     connection_.report(host_, counters_);
-    if (settings_.mode == Mode::core && now_ns() - last_announce_ns_ > kAnnounceInterval) announce();
+    if (settings_.mode == Mode::core && now - last_announce_ns_ > kAnnounceInterval) announce();
     if (const std::uint64_t duplicates = duplicates_.exchange(0); duplicates > 0) counters_.add("duplicates_dropped_by_server", duplicates);
-    counters_.publish(host_);
+    // Under load the host's counters are brought up to date ten times a
+    // second, not every 32 slots (each is a call under the instance's lock).
+    if (publish_counters || now - last_published_ns_ > kPublishInterval) {
+        counters_.publish(host_);
+        last_published_ns_ = now;
+    }
 }
 
 bool Publisher::send(std::span<const std::byte> data, const plh_slot_info& info, std::chrono::nanoseconds timeout) {
@@ -321,7 +327,7 @@ bool Publisher::send(std::span<const std::byte> data, const plh_slot_info& info,
     const bool look = (++sends_ & 31U) == 0;
     const std::uint64_t now = look ? now_ns() : 0;
     if (look) {
-        housekeeping();
+        housekeeping(now, false);
         if (settings_.mode == Mode::jetstream) confirm(std::chrono::nanoseconds(0));
     }
     if (window_full()) {
@@ -370,7 +376,7 @@ void Publisher::idle(std::chrono::nanoseconds timeout) {
         confirm(queue_.empty() ? std::chrono::nanoseconds(0) : std::min<std::chrono::nanoseconds>(timeout, std::chrono::milliseconds(10)));
         if (queue_.empty()) std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(timeout, std::chrono::milliseconds(1)));
     }
-    housekeeping();
+    housekeeping(now_ns(), true);
 }
 
 void Publisher::flush() {
@@ -402,7 +408,7 @@ void Publisher::flush() {
             counters_.add("unconfirmed", slots);
         }
     }
-    housekeeping();
+    housekeeping(now_ns(), true);
 }
 
 }  // namespace plh_nats

@@ -55,7 +55,8 @@ private:
     bool confirm(std::chrono::nanoseconds wait);
     void start_over(const std::string& why);
     bool window_full() const;
-    void housekeeping();
+    /// Link events, core-mode announcements, and the counters (now, or at most every 100 ms).
+    void housekeeping(std::uint64_t now, bool publish_counters);
     static void on_publish_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* self);
 
     pylabhub::sdk::Host host_;
@@ -78,7 +79,7 @@ private:
     std::size_t published_ = 0;  ///< queue_[0, published_) are with nats.c awaiting confirmation
     std::uint64_t queued_bytes_ = 0;
     std::string last_confirmed_id_;  ///< the last message the stream holds from us
-    std::uint64_t retry_at_ns_ = 0, last_announce_ns_ = 0, last_warning_ns_ = 0;
+    std::uint64_t retry_at_ns_ = 0, last_announce_ns_ = 0, last_warning_ns_ = 0, last_published_ns_ = 0;
 
     std::atomic<bool> failed_{false};
     std::mutex failure_mutex_;
