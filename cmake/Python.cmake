@@ -1,0 +1,32 @@
+# Python: the `pylabhub` module (python/) and the `python` plugin
+# (plugins/python) need CPython's headers, pybind11 and numpy, for one
+# interpreter: Debian's /usr/bin/python3 unless Python_EXECUTABLE says
+# otherwise (the first python3 on PATH may be another one, without numpy).
+# Without them the rest builds and PYLABHUB_HAVE_PYTHON is OFF.
+option(PYLABHUB_PYTHON "Build the Python module and the python plugin when Python, pybind11 and numpy are found" ON)
+set(PYLABHUB_HAVE_PYTHON OFF)
+if(PYLABHUB_PYTHON)
+  if(NOT Python_EXECUTABLE AND EXISTS /usr/bin/python3)
+    set(Python_EXECUTABLE /usr/bin/python3)
+  endif()
+  find_package(Python 3.9 COMPONENTS Interpreter Development)
+  set(PYBIND11_FINDPYTHON ON)
+  find_package(pybind11 2.6 CONFIG QUIET)
+  set(why "")
+  if(NOT Python_FOUND)
+    set(why "CPython headers (python3-dev)")
+  elseif(NOT pybind11_FOUND)
+    set(why "pybind11 (pybind11-dev)")
+  else()
+    execute_process(COMMAND ${Python_EXECUTABLE} -c "import numpy" RESULT_VARIABLE no_numpy OUTPUT_QUIET ERROR_QUIET)
+    if(no_numpy)
+      set(why "numpy for ${Python_EXECUTABLE} (python3-numpy)")
+    endif()
+  endif()
+  if(why STREQUAL "")
+    set(PYLABHUB_HAVE_PYTHON ON)
+    message(STATUS "Python parts: for ${Python_EXECUTABLE} (${Python_VERSION})")
+  else()
+    message(STATUS "Python parts skipped: ${why} not found ('make deps' installs it)")
+  endif()
+endif()

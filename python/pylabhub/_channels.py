@@ -1,0 +1,295 @@
+"""Producer, Consumer and Observer: channels from Python, zero copy."""
+from __future__ import annotations
+
+import os
+from typing import Iterator, Optional
+
+import numpy as np
+
+from . import _pylabhub as _core
+from ._schema import blds_to_dtype, dtype_to_blds
+from ._slots import SlotView
+
+
+def _schema_dtype(schema: dict) -> Optional[np.dtype]:
+    return blds_to_dtype(schema["blds"]) if schema.get("blds") else None
+
+
+class WriteSlot(SlotView):
+    """The next slot of a Producer's channel, written in place.
+
+    Use it in a ``with`` block: it commits when the block ends and abandons
+    the slot (readers never see it) when the block raises.
+    """
+
+    __slots__ = ("_producer",)
+
+    def __init__(self, producer: "Producer", raw):
+        super().__init__(raw, producer.dtype, producer.slot_bytes, _core.SlotReleasedError, raw.sequence)
+        self._producer = producer
+
+    def commit(self, nbytes: Optional[int] = None) -> None:
+        """Publishes the slot: ``nbytes`` bytes (default: every whole record of the dtype, or the whole slot)."""
+        if nbytes is None:
+            nbytes = self.array.nbytes
+        self._end()
+        self._raw.commit(nbytes)
+
+    def abandon(self) -> None:
+        """Gives the slot up unpublished."""
+        self._end()
+        self._raw.abandon()
+
+    def __enter__(self) -> "WriteSlot":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if not self._raw.active:
+            self._end()
+        elif kind is None:
+            self.commit()
+        else:
+            self.abandon()
+
+
+class Producer:
+    """The one writer of a channel: a DataBlock in shared memory, registered
+    with the broker so that pipelines (``external: true``) and other
+    processes find it by name.
+    """
+
+    def __init__(self, core, dtype: Optional[np.dtype]):
+        self._core = core
+        self.dtype = dtype
+
+    @classmethod
+    def create(cls, channel: str, dtype=None, *, slots: int = 64, slot_bytes: Optional[int] = None,
+               sync: str = "sync_reader", checksum: str = "none", schema_name: Optional[str] = None,
+               schema_version: str = "1.0.0", broker: Optional[str] = None, wait: str = "blocking",
+               replace: bool = False) -> "Producer":
+        """Creates channel ``channel``.
+
+        dtype: the slot layout (a structured dtype; it becomes the channel's
+        schema). slot_bytes: defaults to the dtype's itemsize. sync:
+        ``latest_only``, ``single_reader`` or ``sync_reader``. checksum:
+        ``none``, ``xxh3`` or ``blake2b``. broker: the broker endpoint
+        (default: this user's; one is embedded in this process when none
+        runs). replace: take over a segment of the same name.
+        """
+        dt = np.dtype(dtype) if dtype is not None else None
+        blds = dtype_to_blds(dt) if dt is not None else None
+        if slot_bytes is None:
+            slot_bytes = dt.itemsize if dt is not None else 4096
+        core = _core._Producer.create(channel, blds, schema_name or f"python.{channel}", schema_version, slots, slot_bytes,
+                                      sync, checksum, wait, broker, replace)
+        return cls(core, dt)
+
+    def write(self, timeout: Optional[float] = None) -> WriteSlot:
+        """The next slot, waiting up to ``timeout`` seconds (None: forever) for room."""
+        return WriteSlot(self, self._core.acquire(timeout))
+
+    def write_array(self, records, timeout: Optional[float] = None) -> int:
+        """Copies ``records`` (of the dtype, or bytes-like) into the next slot and commits it; returns its sequence."""
+        data = np.asarray(records, dtype=self.dtype) if self.dtype is not None else np.frombuffer(records, dtype=np.uint8)
+        raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
+        if raw.nbytes > self.slot_bytes:
+            raise ValueError(f"{raw.nbytes} bytes do not fit channel '{self.channel}' (slot_bytes {self.slot_bytes})")
+        with self.write(timeout) as slot:
+            np.frombuffer(slot._raw, dtype=np.uint8, count=raw.nbytes)[:] = raw
+            slot.commit(raw.nbytes)
+            return slot.sequence
+
+    def close(self) -> None:
+        """Closes the channel: readers drain what was committed, then see its end."""
+        self._core.close()
+
+    channel = property(lambda self: self._core.channel, doc="The channel's name.")
+    slot_bytes = property(lambda self: self._core.slot_bytes, doc="Bytes a slot holds.")
+    slots = property(lambda self: self._core.slots, doc="Slots in the ring.")
+    sync = property(lambda self: self._core.sync, doc="The channel's sync policy.")
+    next_sequence = property(lambda self: self._core.next_sequence, doc="The sequence id of the next slot committed.")
+    schema_hash = property(lambda self: self._core.schema_hash, doc="BLAKE2b-256 of the channel's BLDS ('' without dtype).")
+    closed = property(lambda self: self._core.closed)
+    broker = property(lambda self: self._core.broker, doc="The broker the channel is registered with.")
+
+    def __enter__(self) -> "Producer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<pylabhub.Producer channel={self.channel!r} dtype={self.dtype} sync={self.sync}>"
+
+
+class ReadSlot(SlotView):
+    """One committed slot, read in place (a read-only, zero-copy view).
+
+    On ``latest_only`` channels, where the writer never waits and may
+    overtake a reader, the slot is a copy validated whole before it is
+    handed out: a torn read is never seen.
+    """
+
+    __slots__ = ("commit_ns", "_copied")
+
+    def __init__(self, dtype, raw):
+        super().__init__(raw, dtype, raw.nbytes, _core.SlotReleasedError, raw.sequence)
+        self.commit_ns = raw.commit_ns
+        self._copied = raw.copied
+
+    @property
+    def zero_copy(self) -> bool:
+        """True when ``array`` is the slot itself (lossless channels), False for a validated copy (latest_only)."""
+        return not self._copied
+
+    def release(self) -> None:
+        """Leaves the slot (a lossless writer may then reuse it); the view is emptied."""
+        self._end()
+        self._raw.release()
+
+    def __enter__(self) -> "ReadSlot":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+class Consumer:
+    """A reader of a channel that takes part: on lossless channels
+    (single_reader, sync_reader) the writer waits for it, so it sees every
+    slot, in order.
+    """
+
+    def __init__(self, core, dtype):
+        self._core = core
+        self.dtype = dtype
+        self._current: Optional[ReadSlot] = None
+
+    @classmethod
+    def attach(cls, channel: str, dtype=None, *, broker: Optional[str] = None, segment: Optional[str] = None,
+               secret: Optional[str] = None, name: Optional[str] = None, schema_version: Optional[str] = None) -> "Consumer":
+        """Attaches to ``channel`` through the broker (or to ``segment`` with its hex ``secret``).
+
+        dtype: the layout this reader expects; a channel carrying another is
+        refused (SchemaMismatch names both hashes). Default: the channel's
+        own schema as a dtype (raw bytes without one).
+        """
+        dt = np.dtype(dtype) if dtype is not None else None
+        blds = dtype_to_blds(dt) if dt is not None else None
+        core = _core._Consumer.attach(channel, broker, segment, secret, blds, f"python.{channel}", schema_version or "",
+                                      name or f"python-{os.getpid()}")
+        if dt is None:
+            dt = _schema_dtype(core.schema)
+        return cls(core, dt)
+
+    def read(self, timeout: Optional[float] = None) -> ReadSlot:
+        """The next slot, waiting up to ``timeout`` seconds (None: forever).
+
+        Raises pylabhub.TimeoutError when nothing comes, ChannelClosed once
+        the producer closed and everything was read.
+        """
+        return ReadSlot(self.dtype, self._core.acquire(timeout))
+
+    def __iter__(self) -> Iterator[ReadSlot]:
+        """Every slot until the channel closes; each is released when the next is asked for."""
+        try:
+            while True:
+                try:
+                    slot = self.read()
+                except _core.ChannelClosed:
+                    return
+                self._current = slot
+                yield slot
+                slot.release()
+        finally:
+            if self._current is not None:
+                self._current.release()
+                self._current = None
+
+    def close(self) -> None:
+        """Leaves the channel's consumer table."""
+        if self._current is not None:
+            self._current.release()
+        self._core.close()
+
+    channel = property(lambda self: self._core.channel)
+    schema = property(lambda self: self._core.schema, doc="The channel's schema: name, version, blds, hash.")
+    sync = property(lambda self: self._core.sync)
+    slot_bytes = property(lambda self: self._core.slot_bytes)
+
+    def __enter__(self) -> "Consumer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<pylabhub.Consumer channel={self.channel!r} dtype={self.dtype}>"
+
+
+class ObservedSlot:
+    """A validated copy of a slot an Observer saw."""
+
+    __slots__ = ("sequence", "commit_ns", "array")
+
+    def __init__(self, sequence, commit_ns, array):
+        self.sequence, self.commit_ns, self.array = sequence, commit_ns, array
+
+    def __repr__(self) -> str:
+        return f"<pylabhub.ObservedSlot sequence={self.sequence}>"
+
+
+class Observer:
+    """Watches a channel like ``pylabhub echo``: never slows its producer
+    (no row in the consumer table), sees the newest slot, may skip slots
+    (the sequence says so), and every slot is a copy validated whole.
+    """
+
+    def __init__(self, core, dtype):
+        self._core = core
+        self.dtype = dtype
+
+    @classmethod
+    def attach(cls, channel: str, dtype=None, *, broker: Optional[str] = None, segment: Optional[str] = None,
+               secret: Optional[str] = None) -> "Observer":
+        core = _core._Observer.attach(channel, broker, segment, secret)
+        return cls(core, np.dtype(dtype) if dtype is not None else _schema_dtype(core.schema))
+
+    def next(self, timeout: Optional[float] = None) -> ObservedSlot:
+        """The newest slot after the last one returned."""
+        sequence, commit_ns, payload = self._core.next(timeout)
+        if self.dtype is None:
+            array = np.frombuffer(payload, dtype=np.uint8)
+        else:
+            array = np.frombuffer(payload, dtype=self.dtype, count=len(payload) // self.dtype.itemsize)
+        return ObservedSlot(sequence, commit_ns, array)
+
+    def __iter__(self) -> Iterator[ObservedSlot]:
+        while True:
+            try:
+                yield self.next()
+            except _core.ChannelClosed:
+                return
+
+    def close(self) -> None:
+        self._core.close()
+
+    channel = property(lambda self: self._core.channel)
+    schema = property(lambda self: self._core.schema)
+
+    def __enter__(self) -> "Observer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def channels(broker: Optional[str] = None) -> list:
+    """Every channel the broker knows: name, segment, schema (with its dtype), producer and consumers."""
+    listed = _core.channels(broker)
+    for c in listed:
+        try:
+            c["dtype"] = _schema_dtype(c["schema"])
+        except ValueError:
+            c["dtype"] = None
+    return listed

@@ -1,0 +1,60 @@
+"""Slots as numpy views that end with their slot (shared by the module and
+the python plugin)."""
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+
+if "_pylabhub_embedded" in sys.builtin_module_names:
+    from _pylabhub_embedded import _empty_view
+else:
+    from ._pylabhub import _empty_view
+
+
+class SlotView:
+    """A numpy view of one slot's bytes, emptied when the slot is released.
+
+    ``array`` is a zero-copy view (shape ``(records,)`` of the dtype, or
+    raw ``uint8`` bytes without one). After release, ``array`` raises
+    SlotReleasedError and an array taken earlier is empty, so stale data is
+    never read. Views derived from it (``a["value"]``) cannot be emptied:
+    a RuntimeWarning names them; ``copy()`` inside the block keeps data.
+    """
+
+    __slots__ = ("_raw", "_array", "_base_refs", "_released_error", "sequence")
+
+    def __init__(self, raw, dtype, nbytes, released_error, sequence):
+        self._raw = raw
+        self._released_error = released_error
+        self.sequence = sequence
+        if dtype is None:
+            self._array = np.frombuffer(raw, dtype=np.uint8, count=nbytes)
+        else:
+            count = nbytes // dtype.itemsize
+            if count == 0:
+                raise ValueError(f"slot {sequence} holds {nbytes} bytes, less than one {dtype.itemsize}-byte record of the dtype")
+            self._array = np.frombuffer(raw, dtype=dtype, count=count)
+        self._base_refs = sys.getrefcount(self._array.base)
+
+    @property
+    def array(self) -> np.ndarray:
+        if self._array is None:
+            raise self._released_error(f"slot {self.sequence} was released when its `with` block ended; "
+                                       "call .copy() inside the block to keep its data")
+        return self._array
+
+    def copy(self) -> np.ndarray:
+        """A copy that stays valid after the slot is released."""
+        return self.array.copy()
+
+    def _end(self):
+        if self._array is None:
+            return
+        outliving = sys.getrefcount(self._array.base) - self._base_refs
+        _empty_view(self._array)
+        self._array = None
+        if outliving > 0:
+            warnings.warn(f"{outliving} numpy view(s) of slot {self.sequence} outlive its `with` block and now see memory "
+                          "the writer reuses; take .copy() inside the block", RuntimeWarning, stacklevel=3)

@@ -1,0 +1,154 @@
+// _Consumer: a reader with a row in the channel's consumer table (the
+// writer of a lossless channel waits for it); _ReadSlot: one slot read in
+// place, or, on latest_only (where the writer never waits and may overtake
+// the reader), a copy validated whole before it is handed out.
+#include <memory>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "channel_lookup.hpp"
+#include "errors.hpp"
+#include "interruptible_wait.hpp"
+#include "pylabhub/datablock/consumer.hpp"
+
+namespace pylabhub::python {
+namespace {
+
+namespace py = pybind11;
+
+struct ReadSlot {
+    std::optional<datablock::ReadTransactionGuard> guard;  // lossless: the slot itself
+    std::vector<std::byte> copy;                           // latest_only: a validated copy
+    bool copied = false;
+    std::uint64_t sequence = 0;
+    std::uint64_t commit_ns = 0;
+    std::size_t size = 0;
+
+    bool active() const { return copied || (guard && guard->active()); }
+    std::span<const std::byte> buffer() const {
+        if (!active()) raise_released("slot " + std::to_string(sequence) + " was released (its `with` block ended)");
+        return copied ? std::span<const std::byte>(copy.data(), size) : guard->buffer();
+    }
+    void release() {
+        guard.reset();
+        copied = false;
+        copy = {};
+    }
+};
+
+struct ChannelConsumer {
+    std::string channel;
+    std::unique_ptr<host::BrokerLink> broker;
+    std::optional<datablock::Consumer> consumer;
+    FoundChannel found;
+
+    datablock::Consumer& live() {
+        if (!consumer) raise_released("consumer of channel '" + channel + "' is closed");
+        return *consumer;
+    }
+};
+
+std::unique_ptr<ChannelConsumer> attach(const std::string& channel, std::optional<std::string> broker, std::optional<std::string> segment,
+                                        std::optional<std::string> secret_hex, ExpectedSchema expected, const std::string& id) {
+    auto made = std::make_unique<ChannelConsumer>();
+    made->channel = channel;
+    if (segment) {
+        made->found = value_or_raise(channel_at_segment(*segment, secret_hex.value_or("")));
+    } else {
+        made->broker = value_or_raise(connect_broker(broker), "channel '" + channel + "'");
+        made->found = value_or_raise(find_channel(*made->broker, channel, expected));
+    }
+    datablock::ConsumerOptions options;
+    options.secret = made->found.secret;
+    options.wait = datablock::WaitStrategy::blocking;
+    if (expected.info && !expected.any_version) options.schema = *expected.info;
+    made->consumer.emplace(
+        value_or_raise(datablock::Consumer::attach(made->found.shm_name, std::move(options)), "channel '" + channel + "'"));
+    const auto& carried = made->consumer->info().schema;
+    if (expected.info && expected.any_version && (!carried || carried->hash != expected.info->hash)) {
+        raise({ErrorCode::mismatch,
+               "segment '" + made->found.shm_name + "' carries " +
+                   (carried ? "schema '" + carried->name + "' (hash " + carried->hash_hex() + ")" : std::string("no schema")) +
+                   ", the reader expects hash " + expected.info->hash_hex()});
+    }
+    if (made->broker) made->broker->register_consumer(channel, id);
+    return made;
+}
+
+ReadSlot acquire(ChannelConsumer& self, std::optional<double> timeout) {
+    datablock::Consumer& consumer = self.live();
+    const bool latest_only = consumer.info().config.sync == datablock::SyncPolicy::latest_only;
+    ReadSlot slot;
+    std::optional<Error> failed;
+    const bool got = wait_interruptibly(to_timeout(timeout), [&](std::chrono::nanoseconds slice) {
+        auto acquired = consumer.acquire_read(slice);
+        if (!acquired) {
+            if (acquired.error().code == ErrorCode::timeout) return false;
+            failed = acquired.error();
+            return true;
+        }
+        slot.sequence = acquired->sequence();
+        slot.commit_ns = acquired->commit_ns();
+        slot.size = acquired->buffer().size();
+        if (!latest_only) {
+            slot.guard.emplace(std::move(acquired).value());
+            return true;
+        }
+        slot.copy.resize(slot.size);
+        // Overtaken while copying: never hand it out; the newest slot is next.
+        if (!acquired->copy_to(slot.copy)) return false;
+        slot.copied = true;
+        return true;
+    });
+    if (failed) raise(*failed, "channel '" + self.channel + "'");
+    if (!got) raise({ErrorCode::timeout, "channel '" + self.channel + "': nothing committed in time"});
+    return slot;
+}
+
+}  // namespace
+
+void bind_consumer(py::module_& module) {
+    py::class_<ReadSlot>(module, "_ReadSlot", py::buffer_protocol())
+        .def_buffer([](ReadSlot& slot) {
+            const auto bytes = slot.buffer();
+            return py::buffer_info(const_cast<std::byte*>(bytes.data()), 1, py::format_descriptor<std::uint8_t>::format(), 1,
+                                   {bytes.size()}, {1}, true);
+        })
+        .def_readonly("sequence", &ReadSlot::sequence)
+        .def_readonly("commit_ns", &ReadSlot::commit_ns)
+        .def_readonly("nbytes", &ReadSlot::size)
+        .def_readonly("copied", &ReadSlot::copied)
+        .def_property_readonly("active", &ReadSlot::active)
+        .def("address", [](const ReadSlot& slot) { return reinterpret_cast<std::uintptr_t>(slot.buffer().data()); })
+        .def("release", &ReadSlot::release);
+
+    py::class_<ChannelConsumer>(module, "_Consumer")
+        .def_static(
+            "attach",
+            [](const std::string& channel, std::optional<std::string> broker, std::optional<std::string> segment,
+               std::optional<std::string> secret, std::optional<std::string> blds, const std::string& schema_name,
+               const std::string& schema_version, const std::string& id) {
+                return attach(channel, broker, segment, secret, expected_schema(blds, schema_name, schema_version), id);
+            },
+            py::arg("channel"), py::arg("broker"), py::arg("segment"), py::arg("secret"), py::arg("blds"), py::arg("schema_name"),
+            py::arg("schema_version"), py::arg("id"))
+        .def("acquire", &acquire, py::arg("timeout"))
+        .def("close",
+             [](ChannelConsumer& self) {
+                 self.consumer.reset();
+                 self.broker.reset();
+             })
+        .def_readonly("channel", &ChannelConsumer::channel)
+        .def_property_readonly("closed", [](const ChannelConsumer& self) { return !self.consumer.has_value(); })
+        .def_property_readonly("schema", [](const ChannelConsumer& self) { return describe(self.found); })
+        .def_property_readonly("sync",
+                               [](ChannelConsumer& self) { return std::string(datablock::to_string(self.live().info().config.sync)); })
+        .def_property_readonly("slot_bytes", [](ChannelConsumer& self) { return self.live().info().config.slot_bytes; })
+        .def_property_readonly("slots", [](ChannelConsumer& self) { return self.live().info().config.slot_count; });
+}
+
+}  // namespace pylabhub::python

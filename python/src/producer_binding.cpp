@@ -1,0 +1,151 @@
+// _Producer: a channel created from Python, registered with the broker like
+// a pipeline's; _WriteSlot: one slot being written in place.
+#include <memory>
+#include <optional>
+
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "errors.hpp"
+#include "interruptible_wait.hpp"
+#include "pipeline/broker_link.hpp"
+#include "pipeline/pipeline_plan.hpp"
+#include "pylabhub/datablock/producer.hpp"
+#include "pylabhub/platform/process.hpp"
+
+namespace pylabhub::python {
+namespace {
+
+namespace py = pybind11;
+
+struct WriteSlot {
+    std::optional<datablock::WriteTransactionGuard> guard;
+    std::uint64_t sequence = 0;
+
+    std::span<std::byte> buffer() const {
+        if (!guard || !guard->active()) raise_released("slot " + std::to_string(sequence) + " was committed or abandoned");
+        return guard->buffer();
+    }
+};
+
+struct ChannelProducer {
+    std::string channel;
+    std::unique_ptr<host::BrokerLink> broker;
+    std::optional<datablock::Producer> producer;
+
+    datablock::Producer& live() {
+        if (!producer) raise_released("producer of channel '" + channel + "' is closed");
+        return *producer;
+    }
+    void close() {
+        if (broker) broker->deregister(channel);
+        producer.reset();  // closes the block: readers drain, then see the end
+        broker.reset();
+    }
+};
+
+std::unique_ptr<ChannelProducer> create(const std::string& channel, std::optional<std::string> blds, const std::string& schema_name,
+                                        const std::string& schema_version, std::uint32_t slots, std::size_t slot_bytes,
+                                        const std::string& sync, const std::string& checksum, const std::string& wait,
+                                        std::optional<std::string> broker, bool replace) {
+    datablock::DataBlockConfig config;
+    config.slot_count = slots;
+    config.slot_bytes = slot_bytes;
+    config.sync = value_or_raise(datablock::parse_sync_policy(sync), "sync");
+    config.checksum = value_or_raise(datablock::parse_checksum_kind(checksum), "checksum");
+    datablock::ProducerOptions options;
+    options.wait = value_or_raise(datablock::parse_wait_strategy(wait), "wait");
+    options.replace_existing = replace;
+    if (blds) {
+        options.schema = value_or_raise(schema::SchemaInfo::from_blds(schema_name, *blds, schema_version), "schema '" + schema_name + "'");
+        if (options.schema->struct_size > slot_bytes) {
+            raise({ErrorCode::invalid_argument,
+                   "channel '" + channel + "': slot_bytes " + std::to_string(slot_bytes) + " cannot hold '" + schema_name + "' of " +
+                       std::to_string(options.schema->struct_size) + " bytes"});
+        }
+    }
+    auto made = std::make_unique<ChannelProducer>();
+    made->channel = channel;
+    // The broker first: its embedded thread must start before the segment exists (BrokerLink::open).
+    made->broker = value_or_raise(host::BrokerLink::open(broker), "channel '" + channel + "'");
+    made->producer.emplace(
+        value_or_raise(datablock::Producer::create(host::channel_shm_name(channel), config, options), "channel '" + channel + "'"));
+    messagehub::ChannelRecord record;
+    record.channel = channel;
+    record.shm_name = made->producer->shm_name();
+    record.secret_hex = crypto::to_hex(made->producer->secret());
+    if (const auto& s = made->producer->schema()) {
+        record.schema_name = s->name;
+        record.schema_version = s->version.to_string();
+        record.schema_blds = s->blds;
+        record.schema_hash = s->hash_hex();
+    }
+    record.producer_pid = platform::current_pid();
+    record.producer_host = host::host_name();
+    value_or_raise(made->broker->register_channel(record), "channel '" + channel + "'");
+    return made;
+}
+
+}  // namespace
+
+void bind_producer(py::module_& module) {
+    py::class_<WriteSlot>(module, "_WriteSlot", py::buffer_protocol())
+        .def_buffer([](WriteSlot& slot) {
+            const auto bytes = slot.buffer();
+            return py::buffer_info(bytes.data(), 1, py::format_descriptor<std::uint8_t>::format(), 1, {bytes.size()}, {1}, false);
+        })
+        .def_readonly("sequence", &WriteSlot::sequence)
+        .def_property_readonly("active", [](const WriteSlot& s) { return s.guard && s.guard->active(); })
+        .def(
+            "commit",
+            [](WriteSlot& slot, std::size_t bytes) {
+                slot.buffer();  // raises when released
+                auto done = slot.guard->commit(bytes);
+                slot.guard.reset();
+                value_or_raise(std::move(done), "commit of slot " + std::to_string(slot.sequence));
+            },
+            py::arg("nbytes"))
+        .def("abandon", [](WriteSlot& slot) { slot.guard.reset(); });
+
+    py::class_<ChannelProducer>(module, "_Producer")
+        .def_static("create", &create, py::arg("channel"), py::arg("blds"), py::arg("schema_name"), py::arg("schema_version"),
+                    py::arg("slots"), py::arg("slot_bytes"), py::arg("sync"), py::arg("checksum"), py::arg("wait"), py::arg("broker"),
+                    py::arg("replace"))
+        .def(
+            "acquire",
+            [](ChannelProducer& self, std::optional<double> timeout) {
+                datablock::Producer& producer = self.live();
+                WriteSlot slot;
+                std::optional<Error> failed;
+                const bool got = wait_interruptibly(to_timeout(timeout), [&](std::chrono::nanoseconds slice) {
+                    auto acquired = producer.acquire_write(slice);
+                    if (acquired) {
+                        slot.sequence = acquired->sequence();
+                        slot.guard.emplace(std::move(acquired).value());
+                        return true;
+                    }
+                    if (acquired.error().code == ErrorCode::timeout) return false;
+                    failed = acquired.error();
+                    return true;
+                });
+                if (failed) raise(*failed, "channel '" + self.channel + "'");
+                if (!got) raise({ErrorCode::timeout, "channel '" + self.channel + "': no free slot in time (a lossless reader is behind)"});
+                return slot;
+            },
+            py::arg("timeout"))
+        .def("close", &ChannelProducer::close)
+        .def_readonly("channel", &ChannelProducer::channel)
+        .def_property_readonly("closed", [](const ChannelProducer& self) { return !self.producer.has_value(); })
+        .def_property_readonly("shm_name", [](ChannelProducer& self) { return self.live().shm_name(); })
+        .def_property_readonly("slot_bytes", [](ChannelProducer& self) { return self.live().config().slot_bytes; })
+        .def_property_readonly("slots", [](ChannelProducer& self) { return self.live().config().slot_count; })
+        .def_property_readonly("sync", [](ChannelProducer& self) { return std::string(datablock::to_string(self.live().config().sync)); })
+        .def_property_readonly("next_sequence", [](ChannelProducer& self) { return self.live().next_sequence(); })
+        .def_property_readonly("broker", [](ChannelProducer& self) { return self.broker ? self.broker->endpoint() : std::string(); })
+        .def_property_readonly("schema_hash", [](ChannelProducer& self) {
+            const auto& s = self.live().schema();
+            return s ? s->hash_hex() : std::string();
+        });
+}
+
+}  // namespace pylabhub::python
