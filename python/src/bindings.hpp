@@ -12,6 +12,5 @@ void bind_consumer(pybind11::module_& module);   ///< _Consumer, _ReadSlot
 void bind_observer(pybind11::module_& module);   ///< _Observer
 void bind_broker(pybind11::module_& module);     ///< channels(), default_broker()
 void bind_recording(pybind11::module_& module);  ///< scan_recording()
-void bind_slot_view(pybind11::module_& module);  ///< _empty_view()
 
 }  // namespace pylabhub::python

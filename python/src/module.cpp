@@ -15,5 +15,4 @@ PYBIND11_MODULE(_pylabhub, module) {
     pylabhub::python::bind_observer(module);
     pylabhub::python::bind_broker(module);
     pylabhub::python::bind_recording(module);
-    pylabhub::python::bind_slot_view(module);
 }

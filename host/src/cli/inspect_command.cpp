@@ -21,6 +21,8 @@ std::string range_text(const ConfigSpec& spec) {
     return number(spec.range->first) + " .. " + number(spec.range->second);
 }
 
+void describe_plugin(const PluginInfo& plugin, std::ostream& out);
+
 }  // namespace
 
 void print_problems(const PluginRegistry& registry, std::ostream& err) {
@@ -54,8 +56,8 @@ int inspect_all(const PluginRegistry& registry, std::ostream& out, std::ostream&
 }
 
 int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostream& out, std::ostream& err) {
-    const PluginInfo* p = registry.find(id);
-    if (p == nullptr) {
+    const PluginInfo* first = registry.find(id);
+    if (first == nullptr) {
         if (const std::string failed = registry.load_failure_text(id); !failed.empty()) {
             err << "error: " << failed << "\n";
             return 1;
@@ -63,9 +65,27 @@ int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostr
         err << "error: no plugin '" << id << "'";
         if (auto guess = registry.suggest(id)) err << " (did you mean '" << *guess << "'?)";
         err << "; 'pylabhub inspect' lists them\n";
+        if (id == "python")
+            err << "The python plugin is built when python3-dev, pybind11-dev and python3-numpy are installed ('make deps').\n";
         print_problems(registry, err);
         return 1;
     }
+    // One id may name a plugin of each kind (the python producer and consumer).
+    bool later = false;
+    for (const PluginInfo& p : registry.plugins()) {
+        if (p.id != id) continue;
+        if (later) out << "\n";
+        later = true;
+        describe_plugin(p, out);
+    }
+    print_problems(registry, err);  // never hide a library that failed to load
+    return 0;
+}
+
+namespace {
+
+void describe_plugin(const PluginInfo& plugin, std::ostream& out) {
+    const PluginInfo* p = &plugin;
     out << p->id << " (" << kind_name(p->kind) << ") " << p->version << "\n";
     out << "  " << p->description << "\n\n";
     out << "  File:  " << p->file.string() << "\n";
@@ -105,8 +125,8 @@ int inspect_one(const PluginRegistry& registry, const std::string& id, std::ostr
     } else {
         out << "  (not applicable)\n";
     }
-    print_problems(registry, err);  // never hide a library that failed to load
-    return 0;
 }
+
+}  // namespace
 
 }  // namespace pylabhub::host

@@ -146,7 +146,8 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
     };
     auto resolve_plugin = [&](const ComponentSpec& component, plh_plugin_kind kind) -> const PluginInfo* {
         if (component.plugin.empty()) return nullptr;
-        const PluginInfo* plugin = registry.find(component.plugin);
+        const PluginInfo* plugin = registry.find(component.plugin, kind);
+        if (plugin == nullptr) plugin = registry.find(component.plugin);  // of another kind: said below
         if (plugin == nullptr) {
             if (std::string failed = registry.load_failure_text(component.plugin); !failed.empty()) {
                 problem(component.plugin_position, std::move(failed));

@@ -207,10 +207,10 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
                     ".0; transports need ABI 1.1 or later: rebuild it against this SDK");
         return false;
     }
-    if (const PluginInfo* existing = find(info.id)) {
-        problem(
-            file, info.id,
-            "plugin id '" + info.id + "' is already provided by " + existing->file.string() + "; this one is ignored (ids must be unique)");
+    if (const PluginInfo* existing = find(info.id, info.kind)) {
+        problem(file, info.id,
+                "plugin id '" + info.id + "' is already provided by " + existing->file.string() + " as a " +
+                    std::string(kind_name(info.kind)) + "; this one is ignored (ids must be unique per kind)");
         return false;
     }
     info.version = text(d->version);
@@ -321,6 +321,13 @@ bool PluginRegistry::read_descriptor(const std::filesystem::path& file, const pl
 const PluginInfo* PluginRegistry::find(std::string_view id) const {
     for (const auto& plugin : plugins_) {
         if (plugin.id == id) return &plugin;
+    }
+    return nullptr;
+}
+
+const PluginInfo* PluginRegistry::find(std::string_view id, std::uint32_t kind) const {
+    for (const auto& plugin : plugins_) {
+        if (plugin.id == id && plugin.kind == kind) return &plugin;
     }
     return nullptr;
 }

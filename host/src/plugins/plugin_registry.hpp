@@ -61,7 +61,11 @@ public:
     /// Loads one library file; false (and a problem recorded) if it fails.
     bool load_file(const std::filesystem::path& file);
 
+    /// The plugin `id` (the first loaded, when several kinds share the id).
     const PluginInfo* find(std::string_view id) const;
+    /// The plugin `id` of kind `kind`: ids are unique per kind, so one
+    /// library may offer a producer and a consumer of the same name ("python").
+    const PluginInfo* find(std::string_view id, std::uint32_t kind) const;
     const std::deque<PluginInfo>& plugins() const { return plugins_; }
     const std::vector<LoadProblem>& problems() const { return problems_; }
     const std::vector<std::filesystem::path>& searched() const { return searched_; }
