@@ -18,6 +18,17 @@ PythonClass::PythonClass(const sdk::Host& host) {
     const std::string settings = host.config_json("settings");
     name_ = module_name + "." + class_name;
     py::gil_scoped_acquire gil;
+    try {
+        load(module_name, class_name, path, settings);
+    } catch (...) {
+        // A constructor that throws runs no destructor: drop the Python objects while the GIL is held.
+        release();
+        throw;
+    }
+}
+
+void PythonClass::load(const std::string& module_name, const std::string& class_name, const std::string& path,
+                       const std::string& settings) {
     py::object module;
     try {
         py::list sys_path = py::module_::import("sys").attr("path");
@@ -66,16 +77,20 @@ PythonClass::PythonClass(const sdk::Host& host) {
     }
 }
 
+void PythonClass::release() {
+    instance_.reset();
+    dtype_.reset();
+    view_class_.reset();
+    pylabhub_.reset();
+}
+
 PythonClass::~PythonClass() {
     py::gil_scoped_acquire gil;
     try {
         if (instance_ && has_method("close")) instance_->attr("close")();
     } catch (const py::error_already_set&) {  // destroy cannot fail; close's own errors are the class's
     }
-    instance_.reset();
-    dtype_.reset();
-    view_class_.reset();
-    pylabhub_.reset();
+    release();
 }
 
 bool PythonClass::has_method(const char* method) const { return instance_ && py::hasattr(*instance_, method); }
@@ -85,10 +100,12 @@ py::object PythonClass::dtype_of(const std::string& blds) {
     return pylabhub_->attr("blds_to_dtype")(blds);
 }
 
-py::object PythonClass::view(std::span<std::byte> bytes, bool writable, const py::object& dtype, std::uint64_t sequence) {
+py::object PythonClass::view(std::span<std::byte> bytes, bool writable, const py::object& dtype, std::uint64_t sequence,
+                             std::size_t records) {
     py::memoryview memory = py::memoryview::from_memory(bytes.data(), static_cast<py::ssize_t>(bytes.size()), !writable);
     try {
-        return (*view_class_)(memory, dtype, bytes.size(), py::handle(PyExc_RuntimeError), sequence);
+        return (*view_class_)(memory, dtype, bytes.size(), py::handle(PyExc_RuntimeError), sequence,
+                              records == 0 ? py::object(py::none()) : py::int_(records));
     } catch (const py::error_already_set& e) {
         throw sdk::PluginError(PLH_ERR_INVALID, name_ + ": slot " + std::to_string(sequence) + ": " + std::string(py::str(e.value())));
     }

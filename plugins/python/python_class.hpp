@@ -49,7 +49,9 @@ public:
     /// The class's own dtype (None without one).
     pybind11::object dtype() const { return *dtype_; }
     /// A SlotView over `bytes` with `dtype` (GIL held); call end_view after.
-    pybind11::object view(std::span<std::byte> bytes, bool writable, const pybind11::object& dtype, std::uint64_t sequence);
+    /// `records`: how many records the view holds (writers: 1); 0: as many as `bytes` cover (readers).
+    pybind11::object view(std::span<std::byte> bytes, bool writable, const pybind11::object& dtype, std::uint64_t sequence,
+                          std::size_t records);
     static void end_view(pybind11::object& view);
 
     /// Calls method(args...) with the GIL held; a Python exception becomes a
@@ -61,6 +63,8 @@ public:
     [[noreturn]] void fail(const char* method, const pybind11::error_already_set& error) const;
 
 private:
+    void load(const std::string& module_name, const std::string& class_name, const std::string& path, const std::string& settings);
+    void release();  // with the GIL held
     bool has_method(const char* method) const;
 
     std::string name_;

@@ -56,7 +56,7 @@ public:
 
     std::size_t fill(std::span<std::byte> slot) override {
         py::gil_scoped_acquire gil;
-        py::object view = class_.view(slot, true, class_.dtype(), written_);
+        py::object view = class_.view(slot, true, class_.dtype(), written_, class_.dtype().is_none() ? 0 : 1);
         py::object returned;
         try {
             returned = class_.call("fill", view.attr("array"));
@@ -121,6 +121,7 @@ public:
             } else {
                 dtypes_.push_back(class_.dtype_of(input.schema_blds));
             }
+            itemsizes_.push_back(dtypes_.back().is_none() ? 1 : dtypes_.back().attr("itemsize").cast<std::size_t>());
             py::dict about;
             about["channel"] = input.channel;
             about["input"] = input.index;
@@ -139,7 +140,16 @@ public:
     void consume(std::span<const std::byte> data, const plh_slot_info& slot) override {
         py::gil_scoped_acquire gil;
         auto bytes = std::span(const_cast<std::byte*>(data.data()), data.size());  // read-only view: writable=false
-        py::object view = class_.view(bytes, false, dtypes_.at(slot.input_index), slot.sequence);
+        // A writer may leave a record's trailing padding out of what it
+        // commits; the slot handed over may be a copy of just the committed
+        // bytes, so pad a copy rather than read past them.
+        const std::size_t itemsize = itemsizes_.at(slot.input_index);
+        if (const std::size_t whole = (data.size() + itemsize - 1) / itemsize * itemsize; whole != data.size()) {
+            padded_.assign(whole, std::byte{0});
+            std::copy(data.begin(), data.end(), padded_.begin());
+            bytes = padded_;
+        }
+        py::object view = class_.view(bytes, false, dtypes_.at(slot.input_index), slot.sequence, 0);
         py::object about =
             namespace_(**infos_.at(slot.input_index), py::arg("sequence") = slot.sequence, py::arg("commit_ns") = slot.commit_ns);
         try {
@@ -160,6 +170,8 @@ private:
     PythonClass class_;
     std::vector<py::object> dtypes_;
     std::vector<py::dict> infos_;
+    std::vector<std::size_t> itemsizes_;
+    std::vector<std::byte> padded_;
     py::object namespace_;
 };
 

@@ -25,7 +25,8 @@ class WriteSlot(SlotView):
     __slots__ = ("_producer",)
 
     def __init__(self, producer: "Producer", raw):
-        super().__init__(raw, producer.dtype, producer.slot_bytes, _core.SlotReleasedError, raw.sequence)
+        super().__init__(raw, producer.dtype, producer.slot_bytes, _core.SlotReleasedError, raw.sequence,
+                         records=1 if producer.dtype is not None else None)
         self._producer = producer
 
     def commit(self, nbytes: Optional[int] = None) -> None:

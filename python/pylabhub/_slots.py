@@ -16,8 +16,9 @@ else:
 class SlotView:
     """A numpy view of one slot's bytes, emptied when the slot is released.
 
-    ``array`` is a zero-copy view (shape ``(records,)`` of the dtype, or
-    raw ``uint8`` bytes without one). After release, ``array`` raises
+    ``array`` is a zero-copy view (shape ``(records,)`` of the dtype: one
+    record for a writer, as many as were committed for a reader; raw
+    ``uint8`` bytes without a dtype). After release, ``array`` raises
     SlotReleasedError and an array taken earlier is empty, so stale data is
     never read. Views derived from it (``a["value"]``) cannot be emptied:
     a RuntimeWarning names them; ``copy()`` inside the block keeps data.
@@ -25,16 +26,17 @@ class SlotView:
 
     __slots__ = ("_raw", "_array", "_base_refs", "_released_error", "sequence")
 
-    def __init__(self, raw, dtype, nbytes, released_error, sequence):
+    def __init__(self, raw, dtype, nbytes, released_error, sequence, records=None):
         self._raw = raw
         self._released_error = released_error
         self.sequence = sequence
         if dtype is None:
             self._array = np.frombuffer(raw, dtype=np.uint8, count=nbytes)
         else:
-            count = nbytes // dtype.itemsize
-            if count == 0:
-                raise ValueError(f"slot {sequence} holds {nbytes} bytes, less than one {dtype.itemsize}-byte record of the dtype")
+            # A writer may leave a record's trailing padding out of what it commits.
+            count = records if records is not None else -(-nbytes // dtype.itemsize)
+            if count == 0 or count * dtype.itemsize > len(memoryview(raw)):
+                raise ValueError(f"slot {sequence} holds {nbytes} bytes, which are not whole {dtype.itemsize}-byte records of the dtype")
             self._array = np.frombuffer(raw, dtype=dtype, count=count)
         self._base_refs = sys.getrefcount(self._array.base)
 

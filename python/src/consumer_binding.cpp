@@ -26,12 +26,13 @@ struct ReadSlot {
     bool copied = false;
     std::uint64_t sequence = 0;
     std::uint64_t commit_ns = 0;
-    std::size_t size = 0;
+    std::size_t size = 0;      // committed bytes
+    std::size_t capacity = 0;  // the slot's bytes: a record's trailing padding may lie past `size`
 
     bool active() const { return copied || (guard && guard->active()); }
     std::span<const std::byte> buffer() const {
         if (!active()) raise_released("slot " + std::to_string(sequence) + " was released (its `with` block ended)");
-        return copied ? std::span<const std::byte>(copy.data(), size) : guard->buffer();
+        return {copied ? copy.data() : guard->buffer().data(), capacity};
     }
     void release() {
         guard.reset();
@@ -94,11 +95,12 @@ ReadSlot acquire(ChannelConsumer& self, std::optional<double> timeout) {
         slot.sequence = acquired->sequence();
         slot.commit_ns = acquired->commit_ns();
         slot.size = acquired->buffer().size();
+        slot.capacity = consumer.info().config.slot_bytes;
         if (!latest_only) {
             slot.guard.emplace(std::move(acquired).value());
             return true;
         }
-        slot.copy.resize(slot.size);
+        slot.copy.assign(slot.capacity, std::byte{0});
         // Overtaken while copying: never hand it out; the newest slot is next.
         if (!acquired->copy_to(slot.copy)) return false;
         slot.copied = true;
