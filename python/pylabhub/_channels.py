@@ -25,14 +25,16 @@ class WriteSlot(SlotView):
     __slots__ = ("_producer",)
 
     def __init__(self, producer: "Producer", raw):
-        super().__init__(raw, producer.dtype, producer.slot_bytes, _core.SlotReleasedError, raw.sequence,
+        super().__init__(raw, producer.dtype, producer._slot_bytes, _core.SlotReleasedError, raw.sequence,
                          records=1 if producer.dtype is not None else None)
         self._producer = producer
 
     def commit(self, nbytes: Optional[int] = None) -> None:
         """Publishes the slot: ``nbytes`` bytes (default: every whole record of the dtype, or the whole slot)."""
+        if self._array is None:
+            self.array  # raises: already committed or abandoned
         if nbytes is None:
-            nbytes = self.array.nbytes
+            nbytes = self._nbytes
         self._end()
         self._raw.commit(nbytes)
 
@@ -45,9 +47,9 @@ class WriteSlot(SlotView):
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
-        if not self._raw.active:
-            self._end()
-        elif kind is None:
+        if self._array is None:
+            return  # committed or abandoned inside the block
+        if kind is None:
             self.commit()
         else:
             self.abandon()
@@ -62,6 +64,7 @@ class Producer:
     def __init__(self, core, dtype: Optional[np.dtype]):
         self._core = core
         self.dtype = dtype
+        self._slot_bytes = core.slot_bytes  # read on every write: cached
 
     @classmethod
     def create(cls, channel: str, dtype=None, *, slots: int = 64, slot_bytes: Optional[int] = None,
@@ -75,14 +78,19 @@ class Producer:
         ``latest_only``, ``single_reader`` or ``sync_reader``. checksum:
         ``none``, ``xxh3`` or ``blake2b``. broker: the broker endpoint
         (default: this user's; one is embedded in this process when none
-        runs). replace: take over a segment of the same name.
+        runs), or False to register nowhere (readers then attach with
+        ``segment=producer.segment, secret=producer.secret``). wait: how
+        waits for room are done, ``busy_poll``, ``spin_yield`` or
+        ``blocking`` (no CPU while waiting). replace: take over a segment of
+        the same name.
         """
         dt = np.dtype(dtype) if dtype is not None else None
         blds = dtype_to_blds(dt) if dt is not None else None
         if slot_bytes is None:
             slot_bytes = dt.itemsize if dt is not None else 4096
+        registered = broker is not False
         core = _core._Producer.create(channel, blds, schema_name or f"python.{channel}", schema_version, slots, slot_bytes,
-                                      sync, checksum, wait, broker, replace)
+                                      sync, checksum, wait, broker if registered else None, registered, replace)
         return cls(core, dt)
 
     def write(self, timeout: Optional[float] = None) -> WriteSlot:
@@ -111,7 +119,9 @@ class Producer:
     next_sequence = property(lambda self: self._core.next_sequence, doc="The sequence id of the next slot committed.")
     schema_hash = property(lambda self: self._core.schema_hash, doc="BLAKE2b-256 of the channel's BLDS ('' without dtype).")
     closed = property(lambda self: self._core.closed)
-    broker = property(lambda self: self._core.broker, doc="The broker the channel is registered with.")
+    broker = property(lambda self: self._core.broker, doc="The broker the channel is registered with ('' for none).")
+    segment = property(lambda self: self._core.shm_name, doc="The shared-memory segment's name ('/plh.CHANNEL').")
+    secret = property(lambda self: self._core.secret, doc="The segment's shared secret (hex): what a reader attaching by segment needs.")
 
     def __enter__(self) -> "Producer":
         return self
@@ -168,17 +178,21 @@ class Consumer:
 
     @classmethod
     def attach(cls, channel: str, dtype=None, *, broker: Optional[str] = None, segment: Optional[str] = None,
-               secret: Optional[str] = None, name: Optional[str] = None, schema_version: Optional[str] = None) -> "Consumer":
+               secret: Optional[str] = None, name: Optional[str] = None, schema_version: Optional[str] = None,
+               wait: str = "blocking") -> "Consumer":
         """Attaches to ``channel`` through the broker (or to ``segment`` with its hex ``secret``).
 
         dtype: the layout this reader expects; a channel carrying another is
         refused (SchemaMismatch names both hashes). Default: the channel's
-        own schema as a dtype (raw bytes without one).
+        own schema as a dtype (raw bytes without one). schema_version: the
+        version expected (default: any with the same layout). name: how the
+        broker lists this reader. wait: ``blocking`` (no CPU while waiting),
+        ``spin_yield`` or ``busy_poll`` (lowest latency, one core busy).
         """
         dt = np.dtype(dtype) if dtype is not None else None
         blds = dtype_to_blds(dt) if dt is not None else None
         core = _core._Consumer.attach(channel, broker, segment, secret, blds, f"python.{channel}", schema_version or "",
-                                      name or f"python-{os.getpid()}")
+                                      name or f"python-{os.getpid()}", wait)
         if dt is None:
             dt = _schema_dtype(core.schema)
         return cls(core, dt)

@@ -24,7 +24,7 @@ class SlotView:
     a RuntimeWarning names them; ``copy()`` inside the block keeps data.
     """
 
-    __slots__ = ("_raw", "_array", "_base_refs", "_released_error", "sequence")
+    __slots__ = ("_raw", "_array", "_base_refs", "_released_error", "sequence", "_nbytes")
 
     def __init__(self, raw, dtype, nbytes, released_error, sequence, records=None):
         self._raw = raw
@@ -38,6 +38,7 @@ class SlotView:
             if count == 0 or count * dtype.itemsize > len(memoryview(raw)):
                 raise ValueError(f"slot {sequence} holds {nbytes} bytes, which are not whole {dtype.itemsize}-byte records of the dtype")
             self._array = np.frombuffer(raw, dtype=dtype, count=count)
+        self._nbytes = self._array.nbytes
         self._base_refs = sys.getrefcount(self._array.base)
 
     @property

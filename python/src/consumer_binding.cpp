@@ -54,7 +54,8 @@ struct ChannelConsumer {
 };
 
 std::unique_ptr<ChannelConsumer> attach(const std::string& channel, std::optional<std::string> broker, std::optional<std::string> segment,
-                                        std::optional<std::string> secret_hex, ExpectedSchema expected, const std::string& id) {
+                                        std::optional<std::string> secret_hex, ExpectedSchema expected, const std::string& id,
+                                        const std::string& wait) {
     auto made = std::make_unique<ChannelConsumer>();
     made->channel = channel;
     if (segment) {
@@ -65,7 +66,7 @@ std::unique_ptr<ChannelConsumer> attach(const std::string& channel, std::optiona
     }
     datablock::ConsumerOptions options;
     options.secret = made->found.secret;
-    options.wait = datablock::WaitStrategy::blocking;
+    options.wait = value_or_raise(datablock::parse_wait_strategy(wait), "wait");
     if (expected.info && !expected.any_version) options.schema = *expected.info;
     made->consumer.emplace(
         value_or_raise(datablock::Consumer::attach(made->found.shm_name, std::move(options)), "channel '" + channel + "'"));
@@ -133,11 +134,11 @@ void bind_consumer(py::module_& module) {
             "attach",
             [](const std::string& channel, std::optional<std::string> broker, std::optional<std::string> segment,
                std::optional<std::string> secret, std::optional<std::string> blds, const std::string& schema_name,
-               const std::string& schema_version, const std::string& id) {
-                return attach(channel, broker, segment, secret, expected_schema(blds, schema_name, schema_version), id);
+               const std::string& schema_version, const std::string& id, const std::string& wait) {
+                return attach(channel, broker, segment, secret, expected_schema(blds, schema_name, schema_version), id, wait);
             },
             py::arg("channel"), py::arg("broker"), py::arg("segment"), py::arg("secret"), py::arg("blds"), py::arg("schema_name"),
-            py::arg("schema_version"), py::arg("id"))
+            py::arg("schema_version"), py::arg("id"), py::arg("wait"))
         .def("acquire", &acquire, py::arg("timeout"))
         .def("close",
              [](ChannelConsumer& self) {

@@ -47,7 +47,7 @@ struct ChannelProducer {
 std::unique_ptr<ChannelProducer> create(const std::string& channel, std::optional<std::string> blds, const std::string& schema_name,
                                         const std::string& schema_version, std::uint32_t slots, std::size_t slot_bytes,
                                         const std::string& sync, const std::string& checksum, const std::string& wait,
-                                        std::optional<std::string> broker, bool replace) {
+                                        std::optional<std::string> broker, bool registered, bool replace) {
     datablock::DataBlockConfig config;
     config.slot_count = slots;
     config.slot_bytes = slot_bytes;
@@ -67,9 +67,10 @@ std::unique_ptr<ChannelProducer> create(const std::string& channel, std::optiona
     auto made = std::make_unique<ChannelProducer>();
     made->channel = channel;
     // The broker first: its embedded thread must start before the segment exists (BrokerLink::open).
-    made->broker = value_or_raise(host::BrokerLink::open(broker), "channel '" + channel + "'");
+    if (registered) made->broker = value_or_raise(host::BrokerLink::open(broker), "channel '" + channel + "'");
     made->producer.emplace(
         value_or_raise(datablock::Producer::create(host::channel_shm_name(channel), config, options), "channel '" + channel + "'"));
+    if (!registered) return made;  // readers attach by segment name and secret
     messagehub::ChannelRecord record;
     record.channel = channel;
     record.shm_name = made->producer->shm_name();
@@ -110,7 +111,7 @@ void bind_producer(py::module_& module) {
     py::class_<ChannelProducer>(module, "_Producer")
         .def_static("create", &create, py::arg("channel"), py::arg("blds"), py::arg("schema_name"), py::arg("schema_version"),
                     py::arg("slots"), py::arg("slot_bytes"), py::arg("sync"), py::arg("checksum"), py::arg("wait"), py::arg("broker"),
-                    py::arg("replace"))
+                    py::arg("registered"), py::arg("replace"))
         .def(
             "acquire",
             [](ChannelProducer& self, std::optional<double> timeout) {
@@ -137,6 +138,7 @@ void bind_producer(py::module_& module) {
         .def_readonly("channel", &ChannelProducer::channel)
         .def_property_readonly("closed", [](const ChannelProducer& self) { return !self.producer.has_value(); })
         .def_property_readonly("shm_name", [](ChannelProducer& self) { return self.live().shm_name(); })
+        .def_property_readonly("secret", [](ChannelProducer& self) { return crypto::to_hex(self.live().secret()); })
         .def_property_readonly("slot_bytes", [](ChannelProducer& self) { return self.live().config().slot_bytes; })
         .def_property_readonly("slots", [](ChannelProducer& self) { return self.live().config().slot_count; })
         .def_property_readonly("sync", [](ChannelProducer& self) { return std::string(datablock::to_string(self.live().config().sync)); })

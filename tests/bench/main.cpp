@@ -88,6 +88,14 @@ std::vector<Target> targets(const Results& r) {
         {"nats core / nats.c pub-sub, 1 MiB",
          r.get("nats", "nats transport core (2 hosts)", MiB, "slots/s") / r.get("nats", "nats.c core pub/sub", MiB, "slots/s"), ">=", 0.8,
          "x"},
+        {"python: latency p50 1 MiB / 64 B (zero-copy view)",
+         r.get("python", "python consumer (ping-pong)", MiB, "p50") / r.get("python", "python consumer (ping-pong)", 64, "p50"), "<=", 2,
+         "x"},
+        {"python p50 64 B / datablock p50 64 B (C++)",
+         r.get("python", "python consumer (ping-pong)", 64, "p50") / r.get("latency", "datablock", 64, "p50"), "<=", 50, "x"},
+        {"python producer 4 KiB / datablock 4 KiB (C++)",
+         r.get("python", "python producer -> host null", 4096, "slots/s") / r.get("throughput", "datablock none", 4096, "slots/s"),
+         ">=", 0.03, "x"},
     };
 }
 
@@ -95,7 +103,7 @@ std::vector<Target> targets(const Results& r) {
 
 int main(int argc, char** argv) {
     pylabhub::log::set_level(pylabhub::log::Level::error);
-    // plh_bench [RESULTS.json] [datablock|baselines|host|transport|nats ...]: all groups by default.
+    // plh_bench [RESULTS.json] [datablock|baselines|host|transport|nats|python ...]: all groups by default.
     const std::string output = argc > 1 ? argv[1] : "build/bench/results.json";
     auto wanted = [&](const std::string& group) {
         if (argc <= 2) return true;
@@ -125,6 +133,10 @@ int main(int argc, char** argv) {
     if (wanted("nats")) {
         std::cerr << "  nats (two hosts through a local nats-server)\n";
         run_nats_cases(results);
+    }
+    if (wanted("python")) {
+        std::cerr << "  python (the pylabhub module, two Python processes)\n";
+        run_python_cases(results);
     }
 
     std::printf("%-12s %-34s %8s %-10s %14s %s\n", "GROUP", "SYSTEM", "SIZE", "METRIC", "VALUE", "UNIT");
