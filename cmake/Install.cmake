@@ -51,5 +51,10 @@ set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "pylabhub (= ${PROJECT_VERSION})")
 # dpkg-shlibdeps for the executable and the plugins (MODULEs in a private
 # directory: without it their dependencies would silently go missing).
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
+if(PYLABHUB_HAVE_PYTHON)
+  # The pylabhub module and the python plugin import numpy; HDF5 export uses h5py.
+  set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "python3 (>= ${Python_VERSION_MAJOR}.${Python_VERSION_MINOR}), python3-numpy")
+  set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS "python3-h5py")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_BINARY_DIR}/lib/pylabhub/plugins)
 include(CPack)

@@ -58,7 +58,12 @@ class WriteSlot(SlotView):
 class Producer:
     """The one writer of a channel: a DataBlock in shared memory, registered
     with the broker so that pipelines (``external: true``) and other
-    processes find it by name.
+    processes find it by name. Make one with Producer.create::
+
+        dt = np.dtype([("t", "f8"), ("value", "f4", (8,))], align=True)
+        with pylabhub.Producer.create("sensor", dtype=dt, sync="sync_reader") as producer:
+            with producer.write() as slot:         # commits at the end, abandons on an exception
+                slot.array["value"] = 1.0          # in place, in shared memory
     """
 
     def __init__(self, core, dtype: Optional[np.dtype]):
@@ -168,7 +173,13 @@ class ReadSlot(SlotView):
 class Consumer:
     """A reader of a channel that takes part: on lossless channels
     (single_reader, sync_reader) the writer waits for it, so it sees every
-    slot, in order.
+    slot, in order. Make one with Consumer.attach::
+
+        with pylabhub.Consumer.attach("sensor") as consumer:
+            for slot in consumer:                  # until the producer closes
+                print(slot.sequence, slot.array["value"][0])
+            with consumer.read(timeout=1.0) as slot:
+                kept = slot.copy()                 # the view ends with the block
     """
 
     def __init__(self, core, dtype):

@@ -419,7 +419,7 @@ typedef struct plh_transport_vtable {
 typedef struct plh_plugin_descriptor {
     uint32_t struct_size;    /**< sizeof the struct as whoever filled it in knew it: fields past it are absent (PLH_HAS_FIELD) */
     uint32_t kind;           /**< plh_plugin_kind */
-    const char* id;          /**< unique among loaded plugins: "sine" */
+    const char* id;          /**< unique among loaded plugins of its kind: "sine" */
     const char* version;     /**< the plugin's own version: "1.2.0" */
     const char* description; /**< one line */
     const plh_config_entry* const* config; /**< config_count pointers */
