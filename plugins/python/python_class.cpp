@@ -57,6 +57,13 @@ void PythonClass::load(const std::string& module_name, const std::string& class_
     try {
         pylabhub_ = py::module_::import("pylabhub");
         view_class_ = py::module_::import("pylabhub._slots").attr("SlotView");
+    } catch (const py::error_already_set& e) {
+        throw sdk::PluginError(PLH_ERR_UNSUPPORTED,
+                               "the pylabhub Python package cannot be imported (" + std::string(py::str(e.value())) +
+                                   "): build it ('make build' puts it in build/python) or install it "
+                                   "('cmake --install'); searched Python's sys.path");
+    }
+    try {
         py::object parsed = py::module_::import("json").attr("loads")(settings);
         instance_ = module.attr(class_name.c_str())(parsed);
     } catch (const py::error_already_set& e) {

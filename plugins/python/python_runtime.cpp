@@ -50,12 +50,14 @@ void ensure_interpreter() {
 std::string describe(const py::error_already_set& error) {
     try {
         py::module_ traceback = py::module_::import("traceback");
-        py::list lines = traceback.attr("format_exception")(error.type(), error.value(), error.trace());
+        // A handle may be null (no traceback): None is what format_exception takes then.
+        auto or_none = [](const py::object& o) { return o ? o : py::none().cast<py::object>(); };
+        py::list lines = traceback.attr("format_exception")(or_none(error.type()), or_none(error.value()), or_none(error.trace()));
         std::string text;
         for (const auto& line : lines) text += line.cast<std::string>();
         while (!text.empty() && text.back() == '\n') text.pop_back();
         return text;
-    } catch (const py::error_already_set&) {
+    } catch (const std::exception&) {  // formatting failed: Python's own one-line form
         return error.what();
     }
 }

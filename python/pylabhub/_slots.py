@@ -3,7 +3,6 @@ the python plugin)."""
 from __future__ import annotations
 
 import sys
-import warnings
 
 import numpy as np
 
@@ -20,11 +19,12 @@ class SlotView:
     record for a writer, as many as were committed for a reader; raw
     ``uint8`` bytes without a dtype). After release, ``array`` raises
     SlotReleasedError and an array taken earlier is empty, so stale data is
-    never read. Views derived from it (``a["value"]``) cannot be emptied:
-    a RuntimeWarning names them; ``copy()`` inside the block keeps data.
+    never read through it. Views derived from it inside the block
+    (``a["value"]``, ``a[0]``) hold their own pointer into the slot and
+    cannot be emptied: ``copy()`` inside the block what must be kept.
     """
 
-    __slots__ = ("_raw", "_array", "_base_refs", "_released_error", "sequence", "_nbytes")
+    __slots__ = ("_raw", "_array", "_released_error", "sequence", "_nbytes")
 
     def __init__(self, raw, dtype, nbytes, released_error, sequence, records=None):
         self._raw = raw
@@ -39,7 +39,6 @@ class SlotView:
                 raise ValueError(f"slot {sequence} holds {nbytes} bytes, which are not whole {dtype.itemsize}-byte records of the dtype")
             self._array = np.frombuffer(raw, dtype=dtype, count=count)
         self._nbytes = self._array.nbytes
-        self._base_refs = sys.getrefcount(self._array.base)
 
     @property
     def array(self) -> np.ndarray:
@@ -55,9 +54,5 @@ class SlotView:
     def _end(self):
         if self._array is None:
             return
-        outliving = sys.getrefcount(self._array.base) - self._base_refs
         _empty_view(self._array)
         self._array = None
-        if outliving > 0:
-            warnings.warn(f"{outliving} numpy view(s) of slot {self.sequence} outlive its `with` block and now see memory "
-                          "the writer reuses; take .copy() inside the block", RuntimeWarning, stacklevel=3)

@@ -376,13 +376,16 @@ PipelinePlan plan_pipeline(const PipelineSpec& spec, const PluginRegistry& regis
     }
 
     // Two consumers writing one file would interleave their records: a
-    // consumer's `path` names what it writes, so no two may share one.
+    // consumer's `path` names what it writes, so no two may share one. An
+    // existing directory is no such file (the python plugin's `path` is
+    // where it finds its module), so any number may name it.
     std::map<std::string, const PlannedComponent*> writers;
     for (const auto& consumer : plan.consumers) {
         const auto found = consumer.config.find("path");
         const auto* path = found != consumer.config.end() ? std::get_if<std::string>(&found->second) : nullptr;
         if (path == nullptr || path->empty()) continue;
         const std::string key = std::filesystem::path(*path).lexically_normal().string();
+        if (std::error_code ignored; std::filesystem::is_directory(key, ignored)) continue;
         if (auto [first, fresh] = writers.emplace(key, &consumer); !fresh) {
             problem(consumer.spec->config_position,
                     "consumer '" + consumer.spec->id + "' writes '" + *path + "', as consumer '" + first->second->spec->id +
