@@ -116,6 +116,8 @@ def test_python_plugin_producer_and_consumer_in_a_pipeline(tmp_path, processes, 
         consumers:
           check: {{plugin: python, inputs: [temps], config: {{module: checker, class: Checker, path: {tmp_path},
                   settings: {{out: {out}, nested: {{gains: [1, 2.5], on: true}}}}}}}}
+          again: {{plugin: python, inputs: [temps], config: {{module: checker, class: Checker, path: {tmp_path},
+                  settings: {{out: {out}.2, nested: []}}}}}}
           rec: {{plugin: recorder, inputs: [temps], config: {{path: {rec}}}}}
     """)
     host = processes([PYLABHUB, "run", yaml])
@@ -123,6 +125,8 @@ def test_python_plugin_producer_and_consumer_in_a_pipeline(tmp_path, processes, 
     import json
     checked = json.loads(out.read_text())
     assert checked == {"n": 1500, "ok": True, "nested": {"gains": [1, 2.5], "on": True}}
+    # Two instances of one class share the interpreter and the module directory.
+    assert json.loads((tmp_path / "checked.json.2").read_text()) == {"n": 1500, "ok": True, "nested": []}
     recording = pylabhub.read_recording(rec)
     assert len(recording) == 1500 and recording.schema["name"] == "lab.Thermocouple"
     assert np.allclose(recording.data["kelvin"], 10.0, atol=0.51)
