@@ -15,6 +15,16 @@ def _schema_dtype(schema: dict) -> Optional[np.dtype]:
     return blds_to_dtype(schema["blds"]) if schema.get("blds") else None
 
 
+class _ClosedOnExit:
+    """`with X.create/attach(...) as x:` closes x when the block ends."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 class WriteSlot(SlotView):
     """The next slot of a Producer's channel, written in place.
 
@@ -55,7 +65,7 @@ class WriteSlot(SlotView):
             self.abandon()
 
 
-class Producer:
+class Producer(_ClosedOnExit):
     """The one writer of a channel: a DataBlock in shared memory, registered
     with the broker so that pipelines (``external: true``) and other
     processes find it by name. Make one with Producer.create::
@@ -128,11 +138,6 @@ class Producer:
     segment = property(lambda self: self._core.shm_name, doc="The shared-memory segment's name ('/plh.CHANNEL').")
     secret = property(lambda self: self._core.secret, doc="The segment's shared secret (hex): what a reader attaching by segment needs.")
 
-    def __enter__(self) -> "Producer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<pylabhub.Producer channel={self.channel!r} dtype={self.dtype} sync={self.sync}>"
@@ -170,7 +175,7 @@ class ReadSlot(SlotView):
         self.release()
 
 
-class Consumer:
+class Consumer(_ClosedOnExit):
     """A reader of a channel that takes part: on lossless channels
     (single_reader, sync_reader) the writer waits for it, so it sees every
     slot, in order. Make one with Consumer.attach::
@@ -243,11 +248,6 @@ class Consumer:
     sync = property(lambda self: self._core.sync)
     slot_bytes = property(lambda self: self._core.slot_bytes)
 
-    def __enter__(self) -> "Consumer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<pylabhub.Consumer channel={self.channel!r} dtype={self.dtype}>"
@@ -265,7 +265,7 @@ class ObservedSlot:
         return f"<pylabhub.ObservedSlot sequence={self.sequence}>"
 
 
-class Observer:
+class Observer(_ClosedOnExit):
     """Watches a channel like ``pylabhub echo``: never slows its producer
     (no row in the consumer table), sees the newest slot, may skip slots
     (the sequence says so), and every slot is a copy validated whole.
@@ -302,12 +302,6 @@ class Observer:
 
     channel = property(lambda self: self._core.channel)
     schema = property(lambda self: self._core.schema)
-
-    def __enter__(self) -> "Observer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def channels(broker: Optional[str] = None) -> list:

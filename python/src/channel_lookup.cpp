@@ -52,6 +52,18 @@ Result<FoundChannel> channel_at_segment(const std::string& shm_name, const std::
     return found;
 }
 
+LocatedChannel locate(const std::string& channel, const std::optional<std::string>& broker, const std::optional<std::string>& segment,
+                      const std::optional<std::string>& secret_hex, ExpectedSchema& expected) {
+    LocatedChannel located;
+    if (segment) {
+        located.found = value_or_raise(channel_at_segment(*segment, secret_hex.value_or("")));
+    } else {
+        located.broker = value_or_raise(connect_broker(broker), "channel '" + channel + "'");
+        located.found = value_or_raise(find_channel(*located.broker, channel, expected));
+    }
+    return located;
+}
+
 pybind11::dict describe(const FoundChannel& found) {
     pybind11::dict d;
     d["name"] = found.schema_name;

@@ -44,6 +44,18 @@ Result<FoundChannel> find_channel(host::BrokerLink& broker, const std::string& c
 /// A segment given directly ("/plh.sensor" and its secret in hex).
 Result<FoundChannel> channel_at_segment(const std::string& shm_name, const std::string& secret_hex);
 
+/// A reader's channel, and its link to the broker when it was found there
+/// (the reader registers through it).
+struct LocatedChannel {
+    std::unique_ptr<host::BrokerLink> broker;
+    FoundChannel found;
+};
+
+/// By `segment` and `secret_hex` when a segment is given, else through the
+/// broker (find_channel). Raises the fitting exception.
+LocatedChannel locate(const std::string& channel, const std::optional<std::string>& broker, const std::optional<std::string>& segment,
+                      const std::optional<std::string>& secret_hex, ExpectedSchema& expected);
+
 /// The channel's schema as a dict (name, version, blds, hash; empty strings without).
 pybind11::dict describe(const FoundChannel& found);
 

@@ -58,12 +58,9 @@ std::unique_ptr<ChannelConsumer> attach(const std::string& channel, std::optiona
                                         const std::string& wait) {
     auto made = std::make_unique<ChannelConsumer>();
     made->channel = channel;
-    if (segment) {
-        made->found = value_or_raise(channel_at_segment(*segment, secret_hex.value_or("")));
-    } else {
-        made->broker = value_or_raise(connect_broker(broker), "channel '" + channel + "'");
-        made->found = value_or_raise(find_channel(*made->broker, channel, expected));
-    }
+    LocatedChannel located = locate(channel, broker, segment, secret_hex, expected);
+    made->broker = std::move(located.broker);
+    made->found = std::move(located.found);
     datablock::ConsumerOptions options;
     options.secret = made->found.secret;
     options.wait = value_or_raise(datablock::parse_wait_strategy(wait), "wait");
@@ -84,32 +81,27 @@ std::unique_ptr<ChannelConsumer> attach(const std::string& channel, std::optiona
 ReadSlot acquire(ChannelConsumer& self, std::optional<double> timeout) {
     datablock::Consumer& consumer = self.live();
     const bool latest_only = consumer.info().config.sync == datablock::SyncPolicy::latest_only;
-    ReadSlot slot;
-    std::optional<Error> failed;
-    const bool got = wait_interruptibly(to_timeout(timeout), [&](std::chrono::nanoseconds slice) {
-        auto acquired = consumer.acquire_read(slice);
-        if (!acquired) {
-            if (acquired.error().code == ErrorCode::timeout) return false;
-            failed = acquired.error();
-            return true;
-        }
-        slot.sequence = acquired->sequence();
-        slot.commit_ns = acquired->commit_ns();
-        slot.size = acquired->buffer().size();
-        slot.capacity = consumer.info().config.slot_bytes;
-        if (!latest_only) {
-            slot.guard.emplace(std::move(acquired).value());
-            return true;
-        }
-        slot.copy.assign(slot.capacity, std::byte{0});
-        // Overtaken while copying: never hand it out; the newest slot is next.
-        if (!acquired->copy_to(slot.copy)) return false;
-        slot.copied = true;
-        return true;
-    });
-    if (failed) raise(*failed, "channel '" + self.channel + "'");
-    if (!got) raise({ErrorCode::timeout, "channel '" + self.channel + "': nothing committed in time"});
-    return slot;
+    return wait_for<ReadSlot>(
+        to_timeout(timeout),
+        [&](std::chrono::nanoseconds slice) -> Result<ReadSlot> {
+            auto acquired = consumer.acquire_read(slice);
+            if (!acquired) return std::move(acquired).error();
+            ReadSlot slot;
+            slot.sequence = acquired->sequence();
+            slot.commit_ns = acquired->commit_ns();
+            slot.size = acquired->buffer().size();
+            slot.capacity = consumer.info().config.slot_bytes;
+            if (!latest_only) {
+                slot.guard.emplace(std::move(acquired).value());
+                return slot;
+            }
+            slot.copy.assign(slot.capacity, std::byte{0});
+            // Overtaken while copying: never hand it out; the newest slot is next.
+            if (!acquired->copy_to(slot.copy)) return make_error(ErrorCode::timeout, "torn");
+            slot.copied = true;
+            return slot;
+        },
+        "channel '" + self.channel + "'", "nothing committed in time");
 }
 
 }  // namespace

@@ -35,13 +35,10 @@ void bind_observer(py::module_& module) {
                std::optional<std::string> secret) {
                 auto made = std::make_unique<ChannelObserver>();
                 made->channel = channel;
-                if (segment) {
-                    made->found = value_or_raise(channel_at_segment(*segment, secret.value_or("")));
-                } else {
-                    made->broker = value_or_raise(connect_broker(broker), "channel '" + channel + "'");
-                    ExpectedSchema any;
-                    made->found = value_or_raise(find_channel(*made->broker, channel, any));
-                }
+                ExpectedSchema any;
+                LocatedChannel located = locate(channel, broker, segment, secret, any);
+                made->broker = std::move(located.broker);
+                made->found = std::move(located.found);
                 made->observer.emplace(
                     value_or_raise(datablock::Observer::attach(made->found.shm_name, made->found.secret), "channel '" + channel + "'"));
                 return made;
@@ -51,23 +48,12 @@ void bind_observer(py::module_& module) {
             "next",
             [](ChannelObserver& self, std::optional<double> timeout) {
                 if (!self.observer) raise_released("observer of channel '" + self.channel + "' is closed");
-                std::optional<datablock::ObservedSlot> slot;
-                std::optional<Error> failed;
-                const bool got = wait_interruptibly(to_timeout(timeout), [&](std::chrono::nanoseconds slice) {
-                    auto next = self.observer->next(self.last, slice);
-                    if (next) {
-                        slot.emplace(std::move(next).value());
-                        return true;
-                    }
-                    if (next.error().code == ErrorCode::timeout) return false;
-                    failed = next.error();
-                    return true;
-                });
-                if (failed) raise(*failed, "channel '" + self.channel + "'");
-                if (!got) raise({ErrorCode::timeout, "channel '" + self.channel + "': nothing committed in time"});
-                self.last = slot->sequence;
-                py::bytes payload(reinterpret_cast<const char*>(slot->payload.data()), slot->payload.size());
-                return py::make_tuple(slot->sequence, slot->commit_ns, payload);
+                auto slot = wait_for<datablock::ObservedSlot>(
+                    to_timeout(timeout), [&](std::chrono::nanoseconds slice) { return self.observer->next(self.last, slice); },
+                    "channel '" + self.channel + "'", "nothing committed in time");
+                self.last = slot.sequence;
+                py::bytes payload(reinterpret_cast<const char*>(slot.payload.data()), slot.payload.size());
+                return py::make_tuple(slot.sequence, slot.commit_ns, payload);
             },
             py::arg("timeout"), "(sequence, commit_ns, bytes) of the newest slot after the last one seen")
         .def("close",

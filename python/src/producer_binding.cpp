@@ -116,21 +116,12 @@ void bind_producer(py::module_& module) {
             "acquire",
             [](ChannelProducer& self, std::optional<double> timeout) {
                 datablock::Producer& producer = self.live();
+                auto guard = wait_for<datablock::WriteTransactionGuard>(
+                    to_timeout(timeout), [&](std::chrono::nanoseconds slice) { return producer.acquire_write(slice); },
+                    "channel '" + self.channel + "'", "no free slot in time (a lossless reader is behind)");
                 WriteSlot slot;
-                std::optional<Error> failed;
-                const bool got = wait_interruptibly(to_timeout(timeout), [&](std::chrono::nanoseconds slice) {
-                    auto acquired = producer.acquire_write(slice);
-                    if (acquired) {
-                        slot.sequence = acquired->sequence();
-                        slot.guard.emplace(std::move(acquired).value());
-                        return true;
-                    }
-                    if (acquired.error().code == ErrorCode::timeout) return false;
-                    failed = acquired.error();
-                    return true;
-                });
-                if (failed) raise(*failed, "channel '" + self.channel + "'");
-                if (!got) raise({ErrorCode::timeout, "channel '" + self.channel + "': no free slot in time (a lossless reader is behind)"});
+                slot.sequence = guard.sequence();
+                slot.guard.emplace(std::move(guard));
                 return slot;
             },
             py::arg("timeout"))
