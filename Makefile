@@ -9,12 +9,13 @@
 #   make bench        build, then run the benchmarks
 #   make docs         the API reference (Doxygen, warnings are errors) into build/docs/api/
 #   make lint         clang-format and clang-tidy on the tree; non-zero on any finding (docs/contributing.md)
+#   make soak         run an appliance SOAK_MINUTES with random kills, broker restarts, a full /dev/shm (docs/reliability.md)
 #   make fuzz         build the fuzz targets with clang/libFuzzer (build-fuzz), run each FUZZ_SECONDS
 #   make package      Debian packages pylabhub and pylabhub-dev (build-package, prefix /usr) into build-package/
 #   make clean        remove the build directory
 #
 # Variables: SANITIZER=address|thread (own build dir), BUILD_TYPE=..., JOBS=N,
-#            CTEST_ARGS="-R shm" (extra ctest arguments), RUN_SECONDS=5, FUZZ_SECONDS=60,
+#            CTEST_ARGS="-R shm" (extra ctest arguments), RUN_SECONDS=5, FUZZ_SECONDS=60, SOAK_MINUTES=10,
 #            HTTP=127.0.0.1:9464 (where `make run` serves its status page; HTTP= for none)
 
 SANITIZER   ?=
@@ -25,14 +26,15 @@ HTTP        ?= 127.0.0.1:9464
 CTEST_ARGS  ?=
 BUILD_DIR   ?= build$(if $(SANITIZER),-$(SANITIZER))
 FUZZ_SECONDS ?= 60
+SOAK_MINUTES ?= 10
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DPYLABHUB_SANITIZER=$(SANITIZER)
 
-.PHONY: all deps test-deps configure build run test bench docs lint fuzz package clean help
+.PHONY: all deps test-deps configure build run test bench docs lint fuzz soak package clean help
 all: build
 
 help:
-	@sed -n '2,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@./tools/install-deps.sh
@@ -61,6 +63,9 @@ docs: test-deps
 
 lint: configure test-deps
 	@./tools/lint.sh . $(BUILD_DIR)
+
+soak: build
+	@/usr/bin/python3 tools/soak.py $(BUILD_DIR) $(SOAK_MINUTES)
 
 fuzz: deps
 	@./tools/install-deps.sh tools/debian-packages-fuzz.txt
