@@ -9,6 +9,7 @@
 #   make bench        build, then run the benchmarks
 #   make docs         the API reference (Doxygen, warnings are errors) into build/docs/api/
 #   make lint         clang-format and clang-tidy on the tree; non-zero on any finding (docs/contributing.md)
+#   make sanitize     the concurrency tests under ASan+UBSan and TSan (build-address, build-thread), as CI runs them
 #   make soak         run an appliance SOAK_MINUTES with random kills, broker restarts, a full /dev/shm (docs/reliability.md)
 #   make fuzz         build the fuzz targets with clang/libFuzzer (build-fuzz), run each FUZZ_SECONDS
 #   make package      Debian packages pylabhub and pylabhub-dev (build-package, prefix /usr) into build-package/
@@ -30,11 +31,11 @@ SOAK_MINUTES ?= 10
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DPYLABHUB_SANITIZER=$(SANITIZER)
 
-.PHONY: all deps test-deps configure build run test bench docs lint fuzz soak package clean help
+.PHONY: all deps test-deps configure build run test bench docs lint fuzz soak sanitize package clean help
 all: build
 
 help:
-	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,21p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@./tools/install-deps.sh
@@ -63,6 +64,9 @@ docs: test-deps
 
 lint: configure test-deps
 	@./tools/lint.sh . $(BUILD_DIR)
+
+sanitize: deps
+	@./tools/sanitize.sh .
 
 soak: build
 	@/usr/bin/python3 tools/soak.py $(BUILD_DIR) $(SOAK_MINUTES)

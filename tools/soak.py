@@ -137,6 +137,9 @@ def main():
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, recordings)")
     args = parser.parse_args()
+    # SIGTERM (a timeout, a Ctrl-C elsewhere) unwinds like Ctrl-C, so that the
+    # processes the soak started (each in its own session) are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     exe = (args.build / "bin" / "pylabhub").resolve()
     seed = args.seed if args.seed is not None else int(time.time())
     rng = random.Random(seed)
