@@ -6,7 +6,7 @@
 #   make build        configure + build (RelWithDebInfo, Ninja, ccache)
 #   make run          build, then run configs/quickstart.yaml for a few seconds (status page on HTTP)
 #   make test         build, then run the whole suite with ctest
-#   make bench        build, then run the benchmarks
+#   make bench        build, then run the benchmarks (scaling curves as PNG in build/bench/)
 #   make docs         the API reference (Doxygen, warnings are errors) into build/docs/api/
 #   make lint         clang-format and clang-tidy on the tree; non-zero on any finding (docs/contributing.md)
 #   make sanitize     the concurrency tests under ASan+UBSan and TSan (build-address, build-thread), as CI runs them
@@ -58,6 +58,7 @@ test: build test-deps
 
 bench: build test-deps
 	@$(BUILD_DIR)/bin/plh_bench $(BUILD_DIR)/bench/results.json
+	@/usr/bin/python3 tools/bench_plots.py $(BUILD_DIR)/bench/results.json $(BUILD_DIR)/bench
 
 docs: test-deps
 	@PYLABHUB_DOCS_OUT=$(BUILD_DIR)/docs doxygen docs/Doxyfile && echo "docs: $(BUILD_DIR)/docs/api/index.html"

@@ -42,4 +42,4 @@ for kind in $kinds; do
     exit 1
   fi
 done
-echo "== sanitizers: all clean"
+echo "== sanitizers ($kinds): clean"

@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "datablock_probes.hpp"
 #include "harness.hpp"
 #include "pylabhub/datablock.hpp"
 #include "pylabhub/datablock/observer.hpp"
@@ -52,6 +53,8 @@ std::uint64_t touch(std::span<const std::byte> data) {
     for (std::size_t i = 0; i < data.size() / 8; ++i) sum += words[i];
     return sum;
 }
+
+}  // namespace
 
 /// Ping-pong over two DataBlocks; one-way latency = round trip / 2.
 std::vector<double> ping_pong(std::uint64_t bytes, bool full_payload, int iterations) {
@@ -106,9 +109,9 @@ std::vector<double> ping_pong(std::uint64_t bytes, bool full_payload, int iterat
 
 /// One producer process streams `count` slots to one consumer process.
 /// Returns slots per second.
-double throughput(std::uint64_t bytes, db::ChecksumKind checksum, std::uint64_t count) {
+double throughput(std::uint64_t bytes, db::ChecksumKind checksum, std::uint64_t count, std::uint32_t slots) {
     const std::string name = segment("spsc");
-    db::Producer producer = make_producer(name, bytes, 64, db::SyncPolicy::single_reader, checksum, db::WaitStrategy::busy_poll);
+    db::Producer producer = make_producer(name, bytes, slots, db::SyncPolicy::single_reader, checksum, db::WaitStrategy::busy_poll);
     Pipe ready;
     const int child = fork_child([&] {
         db::Consumer consumer = attach(name, producer.secret(), db::WaitStrategy::busy_poll);
@@ -136,17 +139,11 @@ double throughput(std::uint64_t bytes, db::ChecksumKind checksum, std::uint64_t 
     return double(count) / (double(monotonic_time_ns() - start) * 1e-9);
 }
 
-struct FanOut {
-    Percentiles latency;
-    std::uint64_t lost = 0;
-    std::uint64_t written = 0;
-};
-
 /// 1 producer -> `consumers` processes at `rate` slots/s, blocking waits.
 /// The last `latest_readers` of them read as `read: latest` does (an
 /// Observer: no place in the consumer table, the newest slot, copied);
 /// latency and loss are the lossless readers'.
-FanOut fan_out(int consumers, double rate, double seconds, int latest_readers = 0) {
+FanOut fan_out(int consumers, double rate, double seconds, int latest_readers) {
     const std::string name = segment("fanout");
     db::DataBlockConfig config;
     config.slot_bytes = 64;
@@ -233,8 +230,6 @@ FanOut fan_out(int consumers, double rate, double seconds, int latest_readers = 
     result.latency = percentiles(std::move(all));
     return result;
 }
-
-}  // namespace
 
 void run_datablock_cases(Results& results) {
     for (std::uint64_t bytes : {64ULL, 4096ULL, 1ULL << 20}) {

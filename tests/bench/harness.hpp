@@ -73,5 +73,6 @@ void run_host_cases(Results& results);
 void run_transport_cases(Results& results);
 void run_nats_cases(Results& results);
 void run_python_cases(Results& results);
+void run_scaling_cases(Results& results);
 
 }  // namespace pylabhub::bench

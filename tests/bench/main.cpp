@@ -103,7 +103,7 @@ std::vector<Target> targets(const Results& r) {
 
 int main(int argc, char** argv) {
     pylabhub::log::set_level(pylabhub::log::Level::error);
-    // plh_bench [RESULTS.json] [datablock|baselines|host|transport|nats|python ...]: all groups by default.
+    // plh_bench [RESULTS.json] [datablock|baselines|host|transport|nats|scaling|python ...]: all groups by default.
     const std::string output = argc > 1 ? argv[1] : "build/bench/results.json";
     auto wanted = [&](const std::string& group) {
         if (argc <= 2) return true;
@@ -133,6 +133,10 @@ int main(int argc, char** argv) {
     if (wanted("nats")) {
         std::cerr << "  nats (two hosts through a local nats-server)\n";
         run_nats_cases(results);
+    }
+    if (wanted("scaling")) {
+        std::cerr << "  scaling (size, readers, ring length; a few minutes)\n";
+        run_scaling_cases(results);
     }
     if (wanted("python")) {
         std::cerr << "  python (the pylabhub module, two Python processes)\n";
