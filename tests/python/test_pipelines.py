@@ -89,8 +89,9 @@ def test_cpp_sine_producer_to_python_consumer(broker, channel_name, processes, t
 INSTRUMENTS = SOURCE / "examples" / "python" / "instruments"
 
 
-def test_python_plugin_producer_and_consumer_in_a_pipeline(tmp_path, processes, broker):
+def test_python_plugin_producer_and_consumer_in_a_pipeline(tmp_path, processes, broker, channel_name):
     checker = tmp_path / "checker.py"
+    temps = channel_name("temps")
     checker.write_text(textwrap.dedent("""
         import json
         class Checker:
@@ -98,27 +99,27 @@ def test_python_plugin_producer_and_consumer_in_a_pipeline(tmp_path, processes, 
                 self.out = settings["out"]; self.nested = settings["nested"]; self.n = 0; self.ok = True
             def consume(self, array, info):
                 assert not array.flags.writeable
-                self.ok &= bool(info.sequence == self.n and array["kelvin"].shape == (1, 4) and info.channel == "temps")
+                self.ok &= bool(info.sequence == self.n and array["kelvin"].shape == (1, 4) and info.channel == CHANNEL)
                 self.n += 1
             def flush(self):
                 json.dump({"n": self.n, "ok": self.ok, "nested": self.nested}, open(self.out, "w"))
-    """))
+    """).replace("CHANNEL", repr(temps)))
     out = tmp_path / "checked.json"
     rec = tmp_path / "thermo.plhrec"
     yaml = write_yaml(tmp_path, f"""
         pipeline: py-plugins
         broker: {broker}
         channels:
-          temps: {{slots: 32, slot_bytes: 64, sync: sync_reader}}
+          {temps}: {{slots: 32, slot_bytes: 64, sync: sync_reader}}
         producers:
-          thermo: {{plugin: python, channel: temps, config: {{module: thermocouple, class: Thermocouple, path: {INSTRUMENTS},
+          thermo: {{plugin: python, channel: {temps}, config: {{module: thermocouple, class: Thermocouple, path: {INSTRUMENTS},
                    count: 1500, settings: {{port: /dev/null, base_kelvin: 10.0}}}}}}
         consumers:
-          check: {{plugin: python, inputs: [temps], config: {{module: checker, class: Checker, path: {tmp_path},
+          check: {{plugin: python, inputs: [{temps}], config: {{module: checker, class: Checker, path: {tmp_path},
                   settings: {{out: {out}, nested: {{gains: [1, 2.5], on: true}}}}}}}}
-          again: {{plugin: python, inputs: [temps], config: {{module: checker, class: Checker, path: {tmp_path},
+          again: {{plugin: python, inputs: [{temps}], config: {{module: checker, class: Checker, path: {tmp_path},
                   settings: {{out: {out}.2, nested: []}}}}}}
-          rec: {{plugin: recorder, inputs: [temps], config: {{path: {rec}}}}}
+          rec: {{plugin: recorder, inputs: [{temps}], config: {{path: {rec}}}}}
     """)
     host = processes([PYLABHUB, "run", yaml])
     assert host.wait(60) == 0, host.output
@@ -132,7 +133,8 @@ def test_python_plugin_producer_and_consumer_in_a_pipeline(tmp_path, processes, 
     assert np.allclose(recording.data["kelvin"], 10.0, atol=0.51)
 
 
-def test_a_python_plugin_that_raises_is_reported_and_the_rest_runs(tmp_path, processes, broker):
+def test_a_python_plugin_that_raises_is_reported_and_the_rest_runs(tmp_path, processes, broker, channel_name):
+    ch = channel_name()
     (tmp_path / "fragile.py").write_text(textwrap.dedent("""
         class Fragile:
             def __init__(self, settings):
@@ -149,12 +151,12 @@ def test_a_python_plugin_that_raises_is_reported_and_the_rest_runs(tmp_path, pro
         pipeline: fragile
         broker: {broker}
         channels:
-          c: {{slots: 16, slot_bytes: 64, sync: sync_reader}}
+          {ch}: {{slots: 16, slot_bytes: 64, sync: sync_reader}}
         producers:
-          counter: {{plugin: counter, channel: c, config: {{rate_hz: 0, count: 3000}}}}
+          counter: {{plugin: counter, channel: {ch}, config: {{rate_hz: 0, count: 3000}}}}
         consumers:
-          fragile: {{plugin: python, inputs: [c], config: {{module: fragile, class: Fragile, path: {tmp_path}}}}}
-          rec: {{plugin: recorder, inputs: [c], config: {{path: {rec}}}}}
+          fragile: {{plugin: python, inputs: [{ch}], config: {{module: fragile, class: Fragile, path: {tmp_path}}}}}
+          rec: {{plugin: recorder, inputs: [{ch}], config: {{path: {rec}}}}}
     """)
     host = processes([PYLABHUB, "run", yaml])
     code = host.wait(60)
@@ -175,7 +177,8 @@ def test_a_python_plugin_that_raises_is_reported_and_the_rest_runs(tmp_path, pro
     ("{module: sizes, class: NoFill, path: %(tmp)s}", ["NoFill has no fill(slot) method"]),
     ("{module: sizes, class: FailsInInit, path: %(tmp)s}", ["FailsInInit.__init__ raised", "KeyError", "'port'"]),
 ])
-def test_bad_python_plugins_give_clear_errors(tmp_path, processes, broker, config, words):
+def test_bad_python_plugins_give_clear_errors(tmp_path, processes, broker, channel_name, config, words):
+    ch = channel_name()
     (tmp_path / "sizes.py").write_text(textwrap.dedent("""
         import numpy as np
         class TooBig:
@@ -198,11 +201,11 @@ def test_bad_python_plugins_give_clear_errors(tmp_path, processes, broker, confi
         pipeline: bad
         broker: {broker}
         channels:
-          c: {{slots: 4, slot_bytes: 64}}
+          {ch}: {{slots: 4, slot_bytes: 64}}
         producers:
-          p: {{plugin: python, channel: c, config: {config % {"tmp": tmp_path}}}}
+          p: {{plugin: python, channel: {ch}, config: {config % {"tmp": tmp_path}}}}
         consumers:
-          n: {{plugin: "null", inputs: [c]}}
+          n: {{plugin: "null", inputs: [{ch}]}}
     """)
     host = processes([PYLABHUB, "run", yaml, "--duration", "5"])
     assert host.wait(30) != 0, host.output
@@ -211,7 +214,8 @@ def test_bad_python_plugins_give_clear_errors(tmp_path, processes, broker, confi
     assert "Segmentation" not in host.output
 
 
-def test_a_python_consumer_whose_dtype_differs_is_refused_naming_both(tmp_path, processes, broker):
+def test_a_python_consumer_whose_dtype_differs_is_refused_naming_both(tmp_path, processes, broker, channel_name):
+    ch = channel_name()
     (tmp_path / "wrong.py").write_text(textwrap.dedent("""
         import numpy as np
         class Wrong:
@@ -223,11 +227,11 @@ def test_a_python_consumer_whose_dtype_differs_is_refused_naming_both(tmp_path, 
         pipeline: mismatch
         broker: {broker}
         channels:
-          c: {{slots: 4, slot_bytes: 64}}
+          {ch}: {{slots: 4, slot_bytes: 64}}
         producers:
-          sine: {{plugin: sine, channel: c, config: {{channels: 2}}}}
+          sine: {{plugin: sine, channel: {ch}, config: {{channels: 2}}}}
         consumers:
-          w: {{plugin: python, inputs: [c], config: {{module: wrong, class: Wrong, path: {tmp_path}}}}}
+          w: {{plugin: python, inputs: [{ch}], config: {{module: wrong, class: Wrong, path: {tmp_path}}}}}
     """)
     host = processes([PYLABHUB, "run", yaml, "--duration", "5"])
     assert host.wait(30) != 0

@@ -13,18 +13,18 @@ from conftest import PYLABHUB, PYTHON, child_env
 COUNT = 400
 
 
-def record_counter(tmp_path, processes, broker, clock_interval="1ms"):
+def record_counter(tmp_path, processes, broker, name, clock_interval="1ms"):
     rec = tmp_path / "counter.plhrec"
     yaml = tmp_path / "rec.yaml"
     yaml.write_text(textwrap.dedent(f"""
         pipeline: rec
         broker: {broker}
         channels:
-          c: {{slots: 16, slot_bytes: 64, sync: sync_reader, checksum: xxh3}}
+          {name}: {{slots: 16, slot_bytes: 64, sync: sync_reader, checksum: xxh3}}
         producers:
-          counter: {{plugin: counter, channel: c, config: {{rate_hz: 0, count: {COUNT}, payload_bytes: 64}}}}
+          counter: {{plugin: counter, channel: {name}, config: {{rate_hz: 0, count: {COUNT}, payload_bytes: 64}}}}
         consumers:
-          rec: {{plugin: recorder, inputs: [c], config: {{path: {rec}, clock_interval: {clock_interval}}}}}
+          rec: {{plugin: recorder, inputs: [{name}], config: {{path: {rec}, clock_interval: {clock_interval}}}}}
     """))
     host = processes([PYLABHUB, "run", yaml])
     assert host.wait(60) == 0, host.output
@@ -32,9 +32,9 @@ def record_counter(tmp_path, processes, broker, clock_interval="1ms"):
 
 
 @pytest.fixture
-def recording(tmp_path, processes, broker):
+def recording(tmp_path, processes, broker, channel_name):
     """A recording of the counter plugin: seq i, counter 3i+1, a byte pattern."""
-    return record_counter(tmp_path, processes, broker)
+    return record_counter(tmp_path, processes, broker, channel_name("rec"))
 
 
 def check_counter(data, seqs):
@@ -54,12 +54,12 @@ def test_a_clean_recording_reads_whole(recording):
     assert (r.sequences == np.arange(COUNT)).all()
     assert (np.diff(r.commit_ns.astype(np.int64)) >= 0).all()
     assert r.times is not None and r.times.dtype == np.dtype("datetime64[ns]")
-    assert r.channel == "c" and r.description["sync"] == "sync_reader"
+    assert r.channel.startswith("test.rec.") and r.description["sync"] == "sync_reader"
 
 
-def test_a_recording_of_regular_records_is_memory_mapped(tmp_path, processes, broker):
+def test_a_recording_of_regular_records_is_memory_mapped(tmp_path, processes, broker, channel_name):
     # One clock record at the start only: the data records lie at one stride.
-    r = pylabhub.read_recording(record_counter(tmp_path, processes, broker, clock_interval="1h"))
+    r = pylabhub.read_recording(record_counter(tmp_path, processes, broker, channel_name("rec"), clock_interval="1h"))
     assert r.memory_mapped
     base = r.data
     while not isinstance(base, np.memmap):
@@ -126,7 +126,7 @@ def test_hdf5_export_reads_back_with_h5py(recording, tmp_path):
         assert (f["time_unix_ns"][:] == r.times.astype(np.int64)).all()
         assert f.attrs["schema_blds"] == r.schema["blds"] and f.attrs["schema_hash"] == r.schema["hash"]
         assert f["data"].attrs["schema_name"] == "pylabhub.counter"
-        assert f.attrs["sync"] == "sync_reader" and f.attrs["slot_bytes"] == 64 and f.attrs["channel"] == "c"
+        assert f.attrs["sync"] == "sync_reader" and f.attrs["slot_bytes"] == 64 and f.attrs["channel"] == r.channel
 
 
 def test_csv_export_flattens_fields(recording, tmp_path):
