@@ -111,7 +111,7 @@ py::object PythonClass::view(std::span<std::byte> bytes, bool writable, const py
                              std::size_t records) {
     py::memoryview memory = py::memoryview::from_memory(bytes.data(), static_cast<py::ssize_t>(bytes.size()), !writable);
     try {
-        return (*view_class_)(memory, dtype, bytes.size(), py::handle(PyExc_RuntimeError), sequence,
+        return (*view_class_)(memory, dtype, bytes.size(), bytes.size(), py::handle(PyExc_RuntimeError), sequence,
                               records == 0 ? py::object(py::none()) : py::int_(records));
     } catch (const py::error_already_set& e) {
         throw sdk::PluginError(PLH_ERR_INVALID, name_ + ": slot " + std::to_string(sequence) + ": " + std::string(py::str(e.value())));

@@ -35,7 +35,7 @@ class WriteSlot(SlotView):
     __slots__ = ("_producer",)
 
     def __init__(self, producer: "Producer", raw):
-        super().__init__(raw, producer.dtype, producer._slot_bytes, _core.SlotReleasedError, raw.sequence,
+        super().__init__(raw, producer.dtype, producer._slot_bytes, producer._slot_bytes, _core.SlotReleasedError, raw.sequence,
                          records=1 if producer.dtype is not None else None)
         self._producer = producer
 
@@ -154,7 +154,7 @@ class ReadSlot(SlotView):
     __slots__ = ("commit_ns", "_copied")
 
     def __init__(self, dtype, raw):
-        super().__init__(raw, dtype, raw.nbytes, _core.SlotReleasedError, raw.sequence)
+        super().__init__(raw, dtype, raw.nbytes, raw.capacity, _core.SlotReleasedError, raw.sequence)
         self.commit_ns = raw.commit_ns
         self._copied = raw.copied
 

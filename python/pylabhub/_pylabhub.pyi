@@ -49,6 +49,7 @@ class _ReadSlot:
     sequence: int
     commit_ns: int
     nbytes: int
+    capacity: int
     copied: bool
     active: bool
     def address(self) -> int: ...

@@ -26,7 +26,7 @@ class SlotView:
 
     __slots__ = ("_raw", "_array", "_released_error", "sequence", "_nbytes")
 
-    def __init__(self, raw, dtype, nbytes, released_error, sequence, records=None):
+    def __init__(self, raw, dtype, nbytes, capacity, released_error, sequence, records=None):
         self._raw = raw
         self._released_error = released_error
         self.sequence = sequence
@@ -35,7 +35,7 @@ class SlotView:
         else:
             # A writer may leave a record's trailing padding out of what it commits.
             count = records if records is not None else -(-nbytes // dtype.itemsize)
-            if count == 0 or count * dtype.itemsize > len(memoryview(raw)):
+            if count == 0 or count * dtype.itemsize > capacity:
                 raise ValueError(f"slot {sequence} holds {nbytes} bytes, which are not whole {dtype.itemsize}-byte records of the dtype")
             self._array = np.frombuffer(raw, dtype=dtype, count=count)
         self._nbytes = self._array.nbytes

@@ -116,6 +116,7 @@ void bind_consumer(py::module_& module) {
         .def_readonly("sequence", &ReadSlot::sequence)
         .def_readonly("commit_ns", &ReadSlot::commit_ns)
         .def_readonly("nbytes", &ReadSlot::size)
+        .def_readonly("capacity", &ReadSlot::capacity)
         .def_readonly("copied", &ReadSlot::copied)
         .def_property_readonly("active", &ReadSlot::active)
         .def("address", [](const ReadSlot& slot) { return reinterpret_cast<std::uintptr_t>(slot.buffer().data()); })
