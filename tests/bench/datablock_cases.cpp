@@ -107,9 +107,10 @@ std::vector<double> ping_pong(std::uint64_t bytes, bool full_payload, int iterat
     return one_way;
 }
 
-/// One producer process streams `count` slots to one consumer process.
+/// One producer process streams `count` slots to one consumer process;
+/// with `batch` > 1 both hand over runs of up to `batch` slots.
 /// Returns slots per second.
-double throughput(std::uint64_t bytes, db::ChecksumKind checksum, std::uint64_t count, std::uint32_t slots) {
+double throughput(std::uint64_t bytes, db::ChecksumKind checksum, std::uint64_t count, std::uint32_t slots, std::size_t batch) {
     const std::string name = segment("spsc");
     db::Producer producer = make_producer(name, bytes, slots, db::SyncPolicy::single_reader, checksum, db::WaitStrategy::busy_poll);
     Pipe ready;
@@ -118,22 +119,40 @@ double throughput(std::uint64_t bytes, db::ChecksumKind checksum, std::uint64_t 
         const std::uint8_t yes = 1;
         ready.write_all(&yes, 1);
         volatile std::uint64_t sink = 0;
-        for (std::uint64_t i = 0; i < count; ++i) {
+        for (std::uint64_t read = 0; read < count;) {
+            if (batch > 1) {
+                auto run = consumer.acquire_read_batch(std::min<std::uint64_t>(batch, count - read), 10s);
+                if (!run) ::_exit(2);
+                for (std::size_t i = 0; i < run->size(); ++i) sink = sink + static_cast<std::uint64_t>(run->buffer(i)[0]);
+                read += run->size();
+                (void)run->release();
+                continue;
+            }
             auto slot = consumer.acquire_read(10s);
             if (!slot) ::_exit(2);
             sink = sink + static_cast<std::uint64_t>(slot->buffer()[0]);  // in place: the application reads what it needs
             (void)slot->release();
+            ++read;
         }
     });
     std::uint8_t yes = 0;
     ready.read_all(&yes, 1);
     std::vector<std::byte> source(bytes, std::byte{0x5a});
     const std::uint64_t start = monotonic_time_ns();
-    for (std::uint64_t i = 0; i < count; ++i) {
+    for (std::uint64_t written = 0; written < count;) {
+        if (batch > 1) {
+            auto run = producer.acquire_write_batch(std::min<std::uint64_t>(batch, count - written), 10s);
+            if (!run) break;
+            for (std::size_t i = 0; i < run->size(); ++i) std::memcpy(run->buffer(i).data(), source.data(), bytes);
+            (void)run->commit_uniform(run->size(), bytes);
+            written += run->size();
+            continue;
+        }
         auto slot = producer.acquire_write(10s);
         if (!slot) break;
         std::memcpy(slot->buffer().data(), source.data(), bytes);  // the one copy on the write side
         (void)slot->commit(bytes);
+        ++written;
     }
     wait_child(child);
     return double(count) / (double(monotonic_time_ns() - start) * 1e-9);
@@ -231,6 +250,20 @@ FanOut fan_out(int consumers, double rate, double seconds, int latest_readers) {
     return result;
 }
 
+void add_fan_out_rows(Results& results, const std::string& system, const std::vector<FanOut>& runs) {
+    std::vector<double> p50s, p95s, p99s, lost;
+    for (const FanOut& f : runs) {
+        p50s.push_back(f.latency.p50);
+        p95s.push_back(f.latency.p95);
+        p99s.push_back(f.latency.p99);
+        lost.push_back(double(f.lost));
+    }
+    results.add({"fanout", system, 64, "p50", median(p50s), "ns"});
+    results.add({"fanout", system, 64, "p95", median(p95s), "ns"});
+    results.add({"fanout", system, 64, "p99", median(p99s), "ns"});
+    results.add({"fanout", system, 64, "lost", *std::max_element(lost.begin(), lost.end()), "slots"});
+}
+
 void run_datablock_cases(Results& results) {
     for (std::uint64_t bytes : {64ULL, 4096ULL, 1ULL << 20}) {
         for (bool full : {false, true}) {
@@ -257,32 +290,23 @@ void run_datablock_cases(Results& results) {
             results.add({"throughput", system, bytes, "GB/s", rate * double(bytes) / 1e9, "GB/s"});
         }
     }
-    std::vector<double> p50s, p95s, p99s, lost;
-    for (int r = 0; r < kRepetitions; ++r) {
-        const FanOut f = fan_out(10, 10'000, 1.0);
-        p50s.push_back(f.latency.p50);
-        p95s.push_back(f.latency.p95);
-        p99s.push_back(f.latency.p99);
-        lost.push_back(double(f.lost));
+    // Runs of slots: one commit-index store and one position store per run.
+    for (std::uint64_t bytes : {64ULL, 4096ULL}) {
+        std::vector<double> rates;
+        for (int r = 0; r < kRepetitions; ++r) rates.push_back(throughput(bytes, db::ChecksumKind::none, 2'000'000, 64, kBenchBatch));
+        const double rate = median(rates);
+        const std::string system = "datablock none, runs of " + std::to_string(kBenchBatch);
+        results.add({"throughput", system, bytes, "slots/s", rate, "1/s"});
+        results.add({"throughput", system, bytes, "GB/s", rate * double(bytes) / 1e9, "GB/s"});
     }
-    results.add({"fanout", "datablock 1->10 blocking", 64, "p50", median(p50s), "ns"});
-    results.add({"fanout", "datablock 1->10 blocking", 64, "p95", median(p95s), "ns"});
-    results.add({"fanout", "datablock 1->10 blocking", 64, "p99", median(p99s), "ns"});
-    results.add({"fanout", "datablock 1->10 blocking", 64, "lost", *std::max_element(lost.begin(), lost.end()), "slots"});
+    std::vector<FanOut> runs;
+    for (int r = 0; r < kRepetitions; ++r) runs.push_back(fan_out(10, 10'000, 1.0));
+    add_fan_out_rows(results, "datablock 1->10 blocking", runs);
     // One lossless recorder and nine `read: latest` viewers: what the
     // viewers cost the one reader that must get everything.
-    p50s.clear();
-    p99s.clear();
-    lost.clear();
-    for (int r = 0; r < kRepetitions; ++r) {
-        const FanOut f = fan_out(10, 10'000, 1.0, 9);
-        p50s.push_back(f.latency.p50);
-        p99s.push_back(f.latency.p99);
-        lost.push_back(double(f.lost));
-    }
-    results.add({"fanout", "datablock 1 lossless + 9 latest", 64, "p50", median(p50s), "ns"});
-    results.add({"fanout", "datablock 1 lossless + 9 latest", 64, "p99", median(p99s), "ns"});
-    results.add({"fanout", "datablock 1 lossless + 9 latest", 64, "lost", *std::max_element(lost.begin(), lost.end()), "slots"});
+    runs.clear();
+    for (int r = 0; r < kRepetitions; ++r) runs.push_back(fan_out(10, 10'000, 1.0, 9));
+    add_fan_out_rows(results, "datablock 1 lossless + 9 latest", runs);
 }
 
 }  // namespace pylabhub::bench

@@ -74,5 +74,6 @@ void run_transport_cases(Results& results);
 void run_nats_cases(Results& results);
 void run_python_cases(Results& results);
 void run_scaling_cases(Results& results);
+void run_iceoryx_cases(Results& results);  // only with PLH_HAVE_ICEORYX
 
 }  // namespace pylabhub::bench

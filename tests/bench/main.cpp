@@ -62,6 +62,22 @@ std::vector<Target> targets(const Results& r) {
          "x"},
         {"1 lossless + 9 latest: lossless reader's lost slots", r.get("fanout", "datablock 1 lossless + 9 latest", 64, "lost"), "<=", 0,
          "slots"},
+        {"datablock p50 64 B / iceoryx p50 64 B (busy-poll ping-pong)", db64 / r.get("latency", "iceoryx", 64, "p50"), "<=", 1, "x"},
+        {"datablock p50 1 MiB / iceoryx p50 1 MiB", r.get("latency", "datablock", MiB, "p50") / r.get("latency", "iceoryx", MiB, "p50"),
+         "<=", 1, "x"},
+        {"throughput 64 B / iceoryx (slot by slot)",
+         r.get("throughput", "datablock none", 64, "slots/s") / r.get("throughput", "iceoryx", 64, "slots/s"), ">=", 1, "x"},
+        {"throughput 64 B in runs of 32 / iceoryx",
+         r.get("throughput", "datablock none, runs of 32", 64, "slots/s") / r.get("throughput", "iceoryx", 64, "slots/s"), ">=", 1, "x"},
+        {"throughput 64 B in runs of 32 / zeromq push-pull",
+         r.get("throughput", "datablock none, runs of 32", 64, "slots/s") / r.get("throughput", "zeromq ipc push/pull", 64, "slots/s"),
+         ">=", 10, "x"},
+        {"throughput 4 KiB / iceoryx",
+         r.get("throughput", "datablock none", 4096, "slots/s") / r.get("throughput", "iceoryx", 4096, "slots/s"), ">=", 1, "x"},
+        {"throughput 1 MiB / iceoryx",
+         r.get("throughput", "datablock none", MiB, "slots/s") / r.get("throughput", "iceoryx", MiB, "slots/s"), ">=", 1, "x"},
+        {"fan-out 1->10 p99 / iceoryx 1->10 (waitset) p99",
+         r.get("fanout", "datablock 1->10 blocking", 64, "p99") / r.get("fanout", "iceoryx 1->10 waitset", 64, "p99"), "<=", 1, "x"},
         {"host path / direct API",
          r.get("host", "pylabhub run counter->null", 64, "slots/s") / r.get("host", "direct API (2 threads)", 64, "slots/s"), ">=", 0.9,
          "x"},
@@ -103,7 +119,7 @@ std::vector<Target> targets(const Results& r) {
 
 int main(int argc, char** argv) {
     pylabhub::log::set_level(pylabhub::log::Level::error);
-    // plh_bench [RESULTS.json] [datablock|baselines|host|transport|nats|scaling|python ...]: all groups by default.
+    // plh_bench [RESULTS.json] [datablock|baselines|iceoryx|host|transport|nats|scaling|python ...]: all groups by default.
     const std::string output = argc > 1 ? argv[1] : "build/bench/results.json";
     auto wanted = [&](const std::string& group) {
         if (argc <= 2) return true;
@@ -121,6 +137,14 @@ int main(int argc, char** argv) {
     if (wanted("baselines")) {
         std::cerr << "  baselines\n";
         run_baseline_cases(results);
+    }
+    if (wanted("iceoryx")) {
+#ifdef PLH_HAVE_ICEORYX
+        std::cerr << "  iceoryx (its own iox-roudi)\n";
+        run_iceoryx_cases(results);
+#else
+        std::cerr << "  iceoryx: not built in (apt install libiceoryx-posh-dev iceoryx, then cmake again)\n";
+#endif
     }
     if (wanted("host")) {
         std::cerr << "  host path\n";

@@ -1,6 +1,7 @@
 // The other side of multi-process tests: one small named function a role,
 // chosen by argv[1]. Workers report progress as lines on stdout and arm an
 // alarm so that none outlives a test that forgot it.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -109,31 +110,54 @@ db::Consumer attach_consumer(const char* name, const char* secret_hex, db::WaitS
     return std::move(consumer).value();
 }
 
-// argv: NAME SECRET COUNT WAIT. Reads COUNT counter slots and checks that
-// they come whole, in order, without gaps; prints "ok COUNT".
+// argv: NAME SECRET COUNT WAIT [BATCH]. Reads COUNT counter slots (in runs
+// of up to BATCH with acquire_read_batch when given) and checks that they
+// come whole, in order, without gaps; prints "ok COUNT".
 int consume_counter(int argc, char** argv) {
-    if (argc < 6) fail("usage: consume-counter NAME SECRET COUNT WAIT");
+    if (argc < 6) fail("usage: consume-counter NAME SECRET COUNT WAIT [BATCH]");
     auto wait = db::parse_wait_strategy(argv[5]);
     if (!wait) fail(wait.error().message);
     auto consumer = attach_consumer(argv[2], argv[3], *wait);
     const std::uint64_t count = std::stoull(argv[4]);
+    const std::size_t batch = argc > 6 ? std::stoul(argv[6]) : 0;
     say("attached");
     std::uint64_t expected = 0;
-    for (std::uint64_t i = 0; i < count; ++i) {
-        auto slot = consumer.acquire_read(10s);
-        if (!slot) fail("after " + std::to_string(i) + " slots: " + slot.error().message);
-        if (i == 0) expected = slot->sequence();
-        if (slot->sequence() != expected) {
-            fail("got sequence " + std::to_string(slot->sequence()) + ", expected " + std::to_string(expected));
-        }
-        if (slot->buffer().size() != sizeof(pylabhub::test::CounterPayload)) fail("wrong payload size");
-        const auto& payload = *reinterpret_cast<const pylabhub::test::CounterPayload*>(slot->buffer().data());
+    std::uint64_t seen = 0;
+    auto check = [&](std::uint64_t sequence, std::span<const std::byte> data) {
+        if (seen++ == 0) expected = sequence;
+        if (sequence != expected) fail("got sequence " + std::to_string(sequence) + ", expected " + std::to_string(expected));
+        if (data.size() != sizeof(pylabhub::test::CounterPayload)) fail("wrong payload size");
+        const auto& payload = *reinterpret_cast<const pylabhub::test::CounterPayload*>(data.data());
         if (auto wrong = pylabhub::test::check_counter(payload, expected); !wrong.empty()) fail(wrong);
-        if (auto released = slot->release(); !released) fail(released.error().message);
         ++expected;
+    };
+    while (seen < count) {
+        if (batch == 0) {
+            auto slot = consumer.acquire_read(10s);
+            if (!slot) fail("after " + std::to_string(seen) + " slots: " + slot.error().message);
+            check(slot->sequence(), slot->buffer());
+            if (auto released = slot->release(); !released) fail(released.error().message);
+            continue;
+        }
+        auto run = consumer.acquire_read_batch(std::min<std::uint64_t>(batch, count - seen), 10s);
+        if (!run) fail("after " + std::to_string(seen) + " slots: " + run.error().message);
+        for (std::size_t i = 0; i < run->size(); ++i) check(run->sequence(i), run->buffer(i));
+        if (auto released = run->release(); !released) fail(released.error().message);
     }
     say("ok " + std::to_string(count));
     return 0;
+}
+
+// argv: NAME SECRET. Takes a run of the committed slots (acquire_read_batch),
+// says "holding FIRST+COUNT" and waits to be killed inside it.
+int hold_read_batch(int argc, char** argv) {
+    if (argc < 4) fail("usage: hold-read-batch NAME SECRET");
+    auto consumer = attach_consumer(argv[2], argv[3], db::WaitStrategy::spin_yield);
+    say("attached");
+    auto run = consumer.acquire_read_batch(db::kMaxBatchSlots, 10s);
+    if (!run) fail(run.error().message);
+    say("holding " + std::to_string(run->sequence(0)) + "+" + std::to_string(run->size()));
+    wait_to_be_killed();
 }
 
 // argv: NAME SECRET. Attaches, then never reads: a consumer that stalls.
@@ -170,29 +194,61 @@ int hold_while_lapped(int argc, char** argv) {
     return 0;
 }
 
-// argv: NAME SLOTS. Creates a sync_reader DataBlock of counter slots,
-// prints "secret HEX", commits SLOTS slots, then takes the next slot and
-// writes half of it, says "mid-write SEQ" and waits to be killed there.
-int produce_then_hang_mid_write(int argc, char** argv) {
-    if (argc < 4) fail("usage: produce-then-hang NAME SLOTS");
+db::Producer create_counter_producer(const char* name) {
     db::DataBlockConfig config;
     config.slot_count = 8;
     config.slot_bytes = sizeof(pylabhub::test::CounterPayload);
     config.sync = db::SyncPolicy::sync_reader;
     config.checksum = db::ChecksumKind::xxh3;
-    auto producer = db::Producer::create(argv[2], config);
+    auto producer = db::Producer::create(name, config);
     if (!producer) fail(producer.error().message);
     say("secret " + pylabhub::crypto::to_hex(producer->secret()));
+    return std::move(producer).value();
+}
+
+// argv: NAME SLOTS. Creates a sync_reader DataBlock of counter slots,
+// prints "secret HEX", commits SLOTS slots, then takes the next slot and
+// writes half of it, says "mid-write SEQ" and waits to be killed there.
+int produce_then_hang_mid_write(int argc, char** argv) {
+    if (argc < 4) fail("usage: produce-then-hang NAME SLOTS");
+    auto producer = create_counter_producer(argv[2]);
     const std::uint64_t slots = std::stoull(argv[3]);
     for (std::uint64_t i = 0; i < slots; ++i) {
         auto written = db::with_typed_write<pylabhub::test::CounterPayload>(
-            *producer, 10s, [&](pylabhub::test::CounterPayload& p) { pylabhub::test::fill_counter(p, i); });
+            producer, 10s, [&](pylabhub::test::CounterPayload& p) { pylabhub::test::fill_counter(p, i); });
         if (!written) fail(written.error().message);
     }
-    auto slot = producer->acquire_write(10s);
+    auto slot = producer.acquire_write(10s);
     if (!slot) fail(slot.error().message);
     std::memset(slot->buffer().data(), 0xEE, slot->buffer().size() / 2);  // a torn, uncommitted write
     say("mid-write " + std::to_string(slot->sequence()));
+    wait_to_be_killed();
+}
+
+// argv: NAME SLOTS. As produce-then-hang, writing in runs of 3
+// (acquire_write_batch), then fills a run of 4 (the last one half) and
+// says "mid-batch FIRST" without committing it, and waits to be killed.
+int produce_batches_then_hang(int argc, char** argv) {
+    if (argc < 4) fail("usage: produce-batches-then-hang NAME SLOTS");
+    auto producer = create_counter_producer(argv[2]);
+    const std::uint64_t slots = std::stoull(argv[3]);
+    while (producer.next_sequence() < slots) {
+        auto run = producer.acquire_write_batch(std::min<std::uint64_t>(3, slots - producer.next_sequence()), 10s);
+        if (!run) fail(run.error().message);
+        for (std::size_t i = 0; i < run->size(); ++i) {
+            pylabhub::test::fill_counter(*reinterpret_cast<pylabhub::test::CounterPayload*>(run->buffer(i).data()), run->sequence(i));
+        }
+        if (auto committed = run->commit_uniform(run->size(), sizeof(pylabhub::test::CounterPayload)); !committed) {
+            fail(committed.error().message);
+        }
+    }
+    auto run = producer.acquire_write_batch(4, 10s);
+    if (!run || run->size() != 4) fail("no run of 4 slots");
+    for (std::size_t i = 0; i < 3; ++i) {
+        pylabhub::test::fill_counter(*reinterpret_cast<pylabhub::test::CounterPayload*>(run->buffer(i).data()), run->sequence(i));
+    }
+    std::memset(run->buffer(3).data(), 0xEE, run->buffer(3).size() / 2);
+    say("mid-batch " + std::to_string(run->sequence(0)));
     wait_to_be_killed();
 }
 
@@ -216,6 +272,8 @@ int main(int argc, char** argv) {
         {"consume-counter", consume_counter},
         {"consume-nothing", consume_nothing},
         {"hold-while-lapped", hold_while_lapped},
+        {"hold-read-batch", hold_read_batch},
+        {"produce-batches-then-hang", produce_batches_then_hang},
         {"produce-then-hang", produce_then_hang_mid_write},
     };
     if (argc < 2 || !roles.contains(argv[1])) {

@@ -259,7 +259,9 @@ typedef struct plh_producer_vtable {
     uint32_t struct_size; /**< sizeof the struct as whoever filled it in knew it: fields past it are absent (PLH_HAS_FIELD) */
     /** Producer thread. Block at most timeout_ns for the next sample (pacing,
      * device): PLH_OK (fill follows), PLH_TIMEOUT (nothing yet), PLH_END
-     * (stream finished), or an error. */
+     * (stream finished), or an error. timeout_ns 0 asks "is one ready now?":
+     * the host fills runs of slots with the samples that are, and publishes
+     * each run at once, so this must not block then. */
     plh_status (*wait_next)(void* instance, uint64_t timeout_ns);
     /** Producer thread. Write one sample into `slot` (`capacity` bytes) and
      * set *bytes. An error status abandons the slot. */

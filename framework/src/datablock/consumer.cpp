@@ -8,62 +8,13 @@
 #include "pylabhub/platform/clock.hpp"
 #include "pylabhub/platform/process.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
+#include "consumer_state.hpp"
 #include "flex_zone.hpp"
 #include "segment.hpp"
 #include "wait.hpp"
 
 namespace pylabhub::datablock {
 namespace detail {
-
-class ConsumerState {
-public:
-    ConsumerState(platform::SharedMemory memory, SegmentLayout layout, ConsumerOptions opts)
-        : shm(std::move(memory)),
-          view{shm.data(), layout},
-          options(std::move(opts)),
-          owner(platform::owner_word(platform::current_process())) {}
-
-    SegmentHeader& header() const { return view.header(); }
-    bool lossless() const { return is_lossless(header().sync_policy); }
-    void guard_done() {
-        if (--open_guards == 0 && consumer_gone) {
-            leave_table();
-            delete this;
-        }
-    }
-
-    /// Gives up the consumer row: the writer stops waiting for us.
-    void leave_table() noexcept {
-        SegmentHeader& h = header();
-        entry->active.store(0, std::memory_order_seq_cst);
-        h.slots_read_retired.fetch_add(entry->slots_read.load(std::memory_order_relaxed), std::memory_order_relaxed);
-        entry->slots_read.store(0, std::memory_order_relaxed);
-        entry->owner.store(0, std::memory_order_release);
-        wake_waiters(h.space_futex, h.space_waiters);
-    }
-
-    /// Moves past `sequence`: the writer may reuse its slot (lossless).
-    void advance_past(std::uint64_t sequence) {
-        next_sequence = sequence + 1;
-        if (lossless()) {
-            entry->position.store(next_sequence, std::memory_order_seq_cst);
-            wake_waiters(header().space_futex, header().space_waiters);
-        }
-    }
-
-    platform::SharedMemory shm;
-    SegmentView view;
-    ConsumerOptions options;
-    DataBlockInfo info;
-    const ChecksumPolicy* checksum = nullptr;
-    ConsumerEntry* entry = nullptr;
-    std::uint64_t owner;
-    std::uint64_t next_sequence = 0;
-    int open_guards = 0;
-    std::uint32_t reads_since_heartbeat = 0;
-    bool consumer_gone = false;
-};
-
 namespace {
 
 std::string checksum_name(std::uint32_t id) {
@@ -284,37 +235,14 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
     // there already costs no clock read (a vDSO call is not free on a VM).
     std::uint64_t deadline_ns = 0;
     auto deadline = [&] {
-        if (deadline_ns == 0)
-            deadline_ns = platform::monotonic_time_ns() + static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
+        if (deadline_ns == 0) deadline_ns = detail::deadline_after(timeout);
         return deadline_ns;
     };
     const bool latest_only = !s.lossless();
     for (;;) {
-        std::uint64_t target = s.next_sequence;
-        auto available = [&] {
-            const std::uint64_t committed = h.commit_count.load(std::memory_order_seq_cst);
-            if (const std::uint64_t floor = h.sequence_floor.load(std::memory_order_seq_cst); floor > s.next_sequence) {
-                s.next_sequence = floor;  // the writer skipped these ids (Producer::skip_to): a gap
-                s.entry->position.store(floor, std::memory_order_seq_cst);
-            }
-            if (committed <= s.next_sequence) return false;
-            target = latest_only ? committed - 1 : s.next_sequence;
-            return true;
-        };
-        if (!available()) {
-            if (h.closed.load(std::memory_order_seq_cst) != 0 && !available()) {
-                return make_error(ErrorCode::closed,
-                                  "datablock '" + s.shm.name() + "': the producer closed it and every committed slot was read");
-            }
-            auto ready = [&] { return available() || h.closed.load(std::memory_order_seq_cst) != 0; };
-            if (!detail::wait_until(s.options.wait, h.commit_futex, h.commit_waiters, deadline(), ready, [&] { heartbeat(); })) {
-                h.reader_timeouts.fetch_add(1, std::memory_order_relaxed);
-                return make_error(
-                    ErrorCode::timeout,
-                    "datablock '" + s.shm.name() + "': no new slot within " + std::to_string(timeout.count() / 1'000'000) + " ms");
-            }
-            if (!available()) continue;  // woken by close: report it on the next pass
-        }
+        auto committed = s.wait_committed(timeout, deadline_ns);
+        if (!committed) return std::move(committed).error();
+        const std::uint64_t target = latest_only ? *committed - 1 : s.next_sequence;
 
         // Recorded before entering, so a writer that finds us dead can undo it.
         s.entry->reading.store(target, std::memory_order_seq_cst);
@@ -331,16 +259,13 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
                 platform::cpu_relax();
                 continue;
             }
-            return make_error(ErrorCode::unrecoverable,
-                              "datablock '" + s.shm.name() + "': sequence " + std::to_string(target) + " " +
-                                  plh_slot_result_string(entered) + " although committed; was this consumer retired as dead?");
+            return s.lost_slot_error(target, entered);
         }
-        // Waiting beats the heart (heartbeat()); a busy reader every 64 slots.
-        if ((++s.reads_since_heartbeat & 63U) == 0) heartbeat();
+        s.count_reads(1);
         ++s.open_guards;
         ReadTransactionGuard guard(state_, target, generation);
 
-        if (s.checksum->compute != nullptr && s.info.config.checksum_mode == ChecksumMode::enforced) {
+        if (s.checksum_enforced()) {
             if (auto verified = guard.verify_checksum(); !verified) {
                 if (latest_only && !guard.validate()) {
                     (void)guard.release();  // overtaken, not corrupt: counted as torn; try the newest
@@ -382,7 +307,62 @@ Result<std::uint64_t> Consumer::read_zone(std::string_view name, std::span<std::
     return detail::read_zone(state_->view, state_->checksum, name, out, timeout, &state_->header().checksum_failures);
 }
 
-void Consumer::heartbeat() noexcept { state_->entry->last_heartbeat_ns.store(platform::monotonic_time_ns(), std::memory_order_relaxed); }
+void Consumer::heartbeat() noexcept { state_->heartbeat(); }
+
+namespace detail {
+void ConsumerState::heartbeat() noexcept { entry->last_heartbeat_ns.store(platform::monotonic_time_ns(), std::memory_order_relaxed); }
+
+Result<std::uint64_t> ConsumerState::wait_committed(std::chrono::nanoseconds timeout, std::uint64_t& deadline_ns) {
+    SegmentHeader& h = header();
+    std::uint64_t committed = 0;
+    auto available = [&] {
+        committed = h.commit_count.load(std::memory_order_seq_cst);
+        if (const std::uint64_t floor = h.sequence_floor.load(std::memory_order_seq_cst); floor > next_sequence) {
+            next_sequence = floor;  // the writer skipped these ids (Producer::skip_to): a gap
+            entry->position.store(floor, std::memory_order_seq_cst);
+        }
+        return committed > next_sequence;
+    };
+    if (available()) return committed;
+    auto closed_error = [&] {
+        return make_error(ErrorCode::closed, "datablock '" + shm.name() + "': the producer closed it and every committed slot was read");
+    };
+    if (h.closed.load(std::memory_order_seq_cst) != 0 && !available()) return closed_error();
+    if (deadline_ns == 0) deadline_ns = deadline_after(timeout);
+    auto ready = [&] { return available() || h.closed.load(std::memory_order_seq_cst) != 0; };
+    if (!wait_until(options.wait, h.commit_futex, h.commit_waiters, deadline_ns, ready, [&] { heartbeat(); })) {
+        h.reader_timeouts.fetch_add(1, std::memory_order_relaxed);
+        return make_error(ErrorCode::timeout,
+                          "datablock '" + shm.name() + "': no new slot within " + std::to_string(timeout.count() / 1'000'000) + " ms");
+    }
+    if (available()) return committed;
+    return closed_error();  // woken by close with everything read
+}
+
+Error ConsumerState::lost_slot_error(std::uint64_t sequence, plh_slot_result result) const {
+    return make_error(ErrorCode::unrecoverable,
+                      "datablock '" + shm.name() + "': sequence " + std::to_string(sequence) + " " + plh_slot_result_string(result) +
+                          " although committed; was this consumer retired as dead?");
+}
+
+std::span<const std::byte> ConsumerState::payload(std::uint64_t sequence) const {
+    const auto* slot = view.slot_state(sequence);
+    const std::uint64_t bytes =
+        std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot->payload_bytes)).load(std::memory_order_relaxed);
+    return {view.slot_data(sequence), std::min<std::uint64_t>(bytes, info.config.slot_bytes)};
+}
+
+Result<void> ConsumerState::verify_slot(std::uint64_t sequence, std::span<const std::byte> data) const {
+    std::uint8_t digest[kMaxDigestBytes] = {};
+    checksum->compute(data.data(), data.size(), digest);
+    if (std::memcmp(digest, view.digest(sequence), checksum->digest_bytes) != 0) {
+        return make_error(ErrorCode::corrupt,
+                          "datablock '" + shm.name() + "': slot with sequence " + std::to_string(sequence) + " fails its " +
+                              checksum->name + " checksum");
+    }
+    return {};
+}
+}  // namespace detail
 
 const DataBlockInfo& Consumer::info() const { return state_->info; }
 DataBlockMetrics Consumer::metrics() const { return detail::read_metrics(state_->view); }
@@ -396,10 +376,7 @@ ReadTransactionGuard::~ReadTransactionGuard() { (void)release(); }
 
 std::span<const std::byte> ReadTransactionGuard::buffer() const noexcept {
     if (state_ == nullptr) return {};
-    const auto* slot = state_->view.slot_state(sequence_);
-    const std::uint64_t bytes =
-        std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(slot->payload_bytes)).load(std::memory_order_relaxed);
-    return {state_->view.slot_data(sequence_), std::min<std::uint64_t>(bytes, state_->info.config.slot_bytes)};
+    return state_->payload(sequence_);
 }
 
 std::uint64_t ReadTransactionGuard::commit_ns() const noexcept {
@@ -431,17 +408,8 @@ Result<std::size_t> ReadTransactionGuard::copy_to(std::span<std::byte> out) cons
 
 Result<void> ReadTransactionGuard::verify_checksum() const {
     if (state_ == nullptr) return make_error(ErrorCode::invalid_argument, "verify_checksum on a released slot");
-    const ChecksumPolicy& policy = *state_->checksum;
-    if (policy.compute == nullptr) return make_error(ErrorCode::invalid_argument, "checksum policy is none");
-    const auto payload = buffer();
-    std::uint8_t digest[kMaxDigestBytes] = {};
-    policy.compute(payload.data(), payload.size(), digest);
-    if (std::memcmp(digest, state_->view.digest(sequence_), policy.digest_bytes) != 0) {
-        return make_error(ErrorCode::corrupt,
-                          "datablock '" + state_->shm.name() + "': slot with sequence " + std::to_string(sequence_) + " fails its " +
-                              policy.name + " checksum");
-    }
-    return {};
+    if (state_->checksum->compute == nullptr) return make_error(ErrorCode::invalid_argument, "checksum policy is none");
+    return state_->verify_slot(sequence_, buffer());
 }
 
 Result<void> ReadTransactionGuard::release() noexcept {

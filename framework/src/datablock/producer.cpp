@@ -10,91 +10,12 @@
 #include "pylabhub/platform/process.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
 #include "flex_zone.hpp"
+#include "producer_state.hpp"
 #include "segment.hpp"
 #include "wait.hpp"
 
 namespace pylabhub::datablock {
 namespace detail {
-
-/// Lives as long as the Producer or its last guard, whichever is longer.
-class ProducerState {
-public:
-    ProducerState(platform::SharedMemory memory, SegmentLayout layout, DataBlockConfig cfg, ProducerOptions opts, crypto::SharedSecret key)
-        : shm(std::move(memory)),
-          view{shm.data(), layout},
-          config(std::move(cfg)),
-          options(std::move(opts)),
-          secret(key),
-          checksum(config.checksum_policy != nullptr ? config.checksum_policy : &builtin_checksum(config.checksum)),
-          owner(platform::owner_word(platform::current_process())) {}
-
-    SegmentHeader& header() const { return view.header(); }
-    bool lossless() const { return is_lossless(header().sync_policy); }
-    bool enforced_checksum() const { return checksum->compute != nullptr && config.checksum_mode == ChecksumMode::enforced; }
-
-    void guard_done() {
-        if (--open_guards == 0 && producer_gone) delete this;
-    }
-
-    /// Lowest position among active consumers, or `fallback` when none.
-    std::uint64_t min_consumer_position(std::uint64_t fallback) const {
-        std::uint64_t lowest = fallback;
-        // Below the floor nothing is left to read (skip_to drained it): a
-        // reader that has not moved up yet does not hold the ring back.
-        const std::uint64_t floor = header().sequence_floor.load(std::memory_order_relaxed);
-        for (std::uint32_t i = 0; i < view.layout.max_consumers; ++i) {
-            const ConsumerEntry& entry = view.consumers()[i];
-            if (entry.active.load(std::memory_order_seq_cst) == 0) continue;
-            lowest = std::min(lowest, std::max(floor, entry.position.load(std::memory_order_seq_cst)));
-        }
-        return lowest;
-    }
-
-    /// "consumer pid P (row R) at sequence S" for the slowest active row: who
-    /// a lossless writer is waiting for.
-    std::string slowest_consumer() const {
-        std::string who = "no active consumer";
-        std::uint64_t lowest = UINT64_MAX;
-        for (std::uint32_t i = 0; i < view.layout.max_consumers; ++i) {
-            const ConsumerEntry& entry = view.consumers()[i];
-            if (entry.active.load(std::memory_order_seq_cst) == 0) continue;
-            const std::uint64_t position = entry.position.load(std::memory_order_seq_cst);
-            if (position >= lowest) continue;
-            lowest = position;
-            who = "consumer pid " + std::to_string(platform::owner_word_pid(entry.owner.load(std::memory_order_acquire))) + " (row " +
-                std::to_string(i) + ") at sequence " + std::to_string(position);
-        }
-        return who;
-    }
-
-    /// Retires consumers whose process is dead, so the writer stops waiting
-    /// for them; releases the slot a dead reader was inside.
-    void retire_dead_consumers() {
-        for (std::uint32_t i = 0; i < view.layout.max_consumers; ++i) {
-            ConsumerEntry& entry = view.consumers()[i];
-            const std::uint64_t who = entry.owner.load(std::memory_order_acquire);
-            if (who == 0 || platform::is_owner_word_alive(who)) continue;
-            bool was_reading = false;
-            if (retire_dead_consumer(view, entry, who, owner, &was_reading)) {
-                log::logger().warn("datablock '{}': consumer pid {} is dead; retired it{}", shm.name(), platform::owner_word_pid(who),
-                                   was_reading ? " and released the slot it was reading" : "");
-            }
-        }
-    }
-
-    platform::SharedMemory shm;
-    SegmentView view;
-    DataBlockConfig config;
-    ProducerOptions options;
-    crypto::SharedSecret secret;
-    const ChecksumPolicy* checksum;
-    std::uint64_t owner;
-    std::uint64_t next_sequence = 0;
-    std::uint64_t min_position_bound = 0;  // positions only grow: a cached lower bound
-    int open_guards = 0;
-    bool producer_gone = false;
-};
-
 namespace {
 
 void copy_name(char* out, std::size_t capacity, std::string_view name) {
@@ -301,40 +222,53 @@ void Producer::close() noexcept {
     state_ = nullptr;
 }
 
+namespace detail {
+Result<std::uint64_t> ProducerState::wait_for_room(std::uint64_t sequence, std::chrono::nanoseconds timeout) {
+    const std::uint64_t capacity = view.layout.slot_count;
+    // The clock is read only when this call has to wait for space.
+    const std::uint64_t budget = static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
+    if (!lossless() || sequence < min_position_bound + capacity) return budget;
+    const std::uint64_t deadline = deadline_after(timeout);
+    auto has_space = [&] {
+        min_position_bound = min_consumer_position(sequence);
+        return sequence < min_position_bound + capacity;
+    };
+    if (!wait_until(options.wait, header().space_futex, header().space_waiters, deadline, has_space, [&] { retire_dead_consumers(); })) {
+        header().writer_backpressure_timeouts.fetch_add(1, std::memory_order_relaxed);
+        return make_error(ErrorCode::timeout,
+                          "datablock '" + shm.name() + "': ring full for " + std::to_string(timeout.count() / 1'000'000) +
+                              " ms: waiting for " + slowest_consumer() + ", the writer at " + std::to_string(sequence));
+    }
+    const std::uint64_t now = platform::monotonic_time_ns();
+    return deadline > now ? deadline - now : 0;
+}
+
+Error ProducerState::slot_error(std::uint64_t sequence, plh_slot_result result) const {
+    return make_error(result == PLH_SLOT_TIMEOUT || result == PLH_SLOT_LOCKED ? ErrorCode::timeout : ErrorCode::unrecoverable,
+                      "datablock '" + shm.name() + "': slot " + std::to_string(sequence % view.layout.slot_count) + " for sequence " +
+                          std::to_string(sequence) + ": " + plh_slot_result_string(result));
+}
+
+void ProducerState::publish_up_to(std::uint64_t next, std::uint64_t now_ns) {
+    next_sequence = next;
+    header().commit_count.store(next, std::memory_order_seq_cst);
+    header().producer_heartbeat_ns.store(now_ns, std::memory_order_relaxed);
+    wake_waiters(header().commit_futex, header().commit_waiters);
+}
+}  // namespace detail
+
 Result<WriteTransactionGuard> Producer::acquire_write(std::chrono::nanoseconds timeout) {
     ProducerState& s = *state_;
     if (s.open_guards > 0) {
         return make_error(ErrorCode::busy, "datablock '" + s.shm.name() + "': a slot is already being written; commit or abandon it first");
     }
     const std::uint64_t sequence = s.next_sequence;
-    const std::uint64_t capacity = s.view.layout.slot_count;
-    // The clock is read only when this call has to wait for space.
-    std::uint64_t slot_timeout = static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
-
-    if (s.lossless() && sequence >= s.min_position_bound + capacity) {
-        const std::uint64_t deadline = detail::deadline_after(timeout);
-        auto has_space = [&] {
-            s.min_position_bound = s.min_consumer_position(sequence);
-            return sequence < s.min_position_bound + capacity;
-        };
-        if (!detail::wait_until(s.options.wait, s.header().space_futex, s.header().space_waiters, deadline, has_space,
-                                [&] { s.retire_dead_consumers(); })) {
-            s.header().writer_backpressure_timeouts.fetch_add(1, std::memory_order_relaxed);
-            return make_error(ErrorCode::timeout,
-                              "datablock '" + s.shm.name() + "': ring full for " + std::to_string(timeout.count() / 1'000'000) +
-                                  " ms: waiting for " + s.slowest_consumer() + ", the writer at " + std::to_string(sequence));
-        }
-        const std::uint64_t now = platform::monotonic_time_ns();
-        slot_timeout = deadline > now ? deadline - now : 0;
-    }
+    auto slot_timeout = s.wait_for_room(sequence, timeout);
+    if (!slot_timeout) return std::move(slot_timeout).error();
 
     const plh_slot_result acquired =
-        plh_slot_rw_acquire_write(s.view.slot_state(sequence), s.owner, slot_timeout, s.lossless() ? 1 : 0, &s.header().producer_metrics);
-    if (acquired != PLH_SLOT_OK) {
-        return make_error(acquired == PLH_SLOT_TIMEOUT || acquired == PLH_SLOT_LOCKED ? ErrorCode::timeout : ErrorCode::unrecoverable,
-                          "datablock '" + s.shm.name() + "': slot " + std::to_string(sequence % capacity) + " for sequence " +
-                              std::to_string(sequence) + ": " + plh_slot_result_string(acquired));
-    }
+        plh_slot_rw_acquire_write(s.view.slot_state(sequence), s.owner, *slot_timeout, s.lossless() ? 1 : 0, &s.header().producer_metrics);
+    if (acquired != PLH_SLOT_OK) return s.slot_error(sequence, acquired);
     s.header().write_sequence.store(sequence, std::memory_order_relaxed);
     ++s.open_guards;
     return WriteTransactionGuard(state_, sequence);
@@ -461,10 +395,7 @@ Result<void> WriteTransactionGuard::commit_stamped(std::size_t bytes, std::uint6
         return make_error(ErrorCode::unrecoverable,
                           "commit of sequence " + std::to_string(sequence_) + ": " + plh_slot_result_string(committed));
     }
-    s.next_sequence = sequence_ + 1;
-    s.header().commit_count.store(sequence_ + 1, std::memory_order_seq_cst);
-    s.header().producer_heartbeat_ns.store(now, std::memory_order_relaxed);
-    detail::wake_waiters(s.header().commit_futex, s.header().commit_waiters);
+    s.publish_up_to(sequence_ + 1, now);
     std::exchange(state_, nullptr)->guard_done();
     return {};
 }

@@ -60,15 +60,27 @@ plh_slot_result take_write_lock(plh_slot_rw_state* slot, uint64_t owner, uint64_
     }
 }
 
+/// Whether a slot seen with this generation, state and sequence holds the
+/// committed `wanted` sequence.
+plh_slot_result holds_committed(uint64_t generation, uint32_t state, uint64_t held, uint64_t wanted) noexcept {
+    if ((generation & 1U) != 0 || state != PLH_SLOT_COMMITTED) return PLH_SLOT_NOT_READY;
+    if (held != wanted) return held > wanted ? PLH_SLOT_OVERRUN : PLH_SLOT_NOT_READY;
+    return PLH_SLOT_OK;
+}
+
 }  // namespace
 
 extern "C" {
 
 plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t timeout_ns, int wait_for_readers,
                                           plh_slot_metrics* metrics) {
-    if (slot == nullptr || owner_word == 0) return PLH_SLOT_ERROR;
     // One clock read: the write's start time, which also starts the timeout.
-    const uint64_t started = monotonic_time_ns();
+    return plh_slot_rw_acquire_write_at(slot, owner_word, monotonic_time_ns(), timeout_ns, wait_for_readers, metrics);
+}
+
+plh_slot_result plh_slot_rw_acquire_write_at(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t started, uint64_t timeout_ns,
+                                             int wait_for_readers, plh_slot_metrics* metrics) {
+    if (slot == nullptr || owner_word == 0) return PLH_SLOT_ERROR;
     if (const plh_slot_result locked = take_write_lock(slot, owner_word, started, timeout_ns, metrics); locked != PLH_SLOT_OK) {
         return locked;
     }
@@ -136,14 +148,25 @@ plh_slot_result plh_slot_rw_acquire_read(plh_slot_rw_state* slot, uint64_t seque
     const uint64_t seen = field(slot->generation).load(std::memory_order_seq_cst);
     const uint32_t state = field(slot->state).load(std::memory_order_seq_cst);
     const uint64_t held = field(slot->sequence).load(std::memory_order_relaxed);
-    plh_slot_result result = PLH_SLOT_OK;
-    if ((seen & 1U) != 0 || state != PLH_SLOT_COMMITTED) {
-        result = PLH_SLOT_NOT_READY;
-    } else if (held != sequence) {
-        result = held > sequence ? PLH_SLOT_OVERRUN : PLH_SLOT_NOT_READY;
-    }
+    const plh_slot_result result = holds_committed(seen, state, held, sequence);
     if (result != PLH_SLOT_OK) {
         field(slot->reader_count).fetch_sub(1, std::memory_order_release);
+        count(metrics, &plh_slot_metrics::reads_not_ready);
+        return result;
+    }
+    *generation = seen;
+    return PLH_SLOT_OK;
+}
+
+plh_slot_result plh_slot_rw_peek_read(const plh_slot_rw_state* slot, uint64_t sequence, uint64_t* generation, plh_slot_metrics* metrics) {
+    if (slot == nullptr || generation == nullptr) return PLH_SLOT_ERROR;
+    // Generation first (acquire): the fields and payload read after it are
+    // at least as new; validate_read catches a rewrite that follows.
+    const uint64_t seen = field(slot->generation).load(std::memory_order_acquire);
+    const uint32_t state = field(slot->state).load(std::memory_order_relaxed);
+    const uint64_t held = field(slot->sequence).load(std::memory_order_relaxed);
+    const plh_slot_result result = holds_committed(seen, state, held, sequence);
+    if (result != PLH_SLOT_OK) {
         count(metrics, &plh_slot_metrics::reads_not_ready);
         return result;
     }

@@ -30,6 +30,13 @@ void run_producer(ProducerRuntime& p) {
     datablock::Producer& block = *p.channel->producer;
     std::uint64_t waiting_since = 0;  // when the ring became full (0: it is not)
     std::uint64_t next_wait_warning = 0;
+    // Samples ready back to back go out as runs (one publication each): up
+    // to 32 slots and 64 KiB, at most a quarter of the ring.
+    const auto& config = block.config();
+    const std::size_t max_run = std::clamp<std::size_t>(
+        std::min<std::uint64_t>(config.slot_count / 4, (64 * 1024) / std::max<std::uint64_t>(config.slot_bytes, 1)), 1, 32);
+    std::vector<std::size_t> run_sizes;
+    run_sizes.reserve(max_run);
     p.start_ns = platform::monotonic_time_ns();
     while (!p.instance->stop_requested()) {
         plh_status status = table->wait_next(handle, static_cast<uint64_t>(std::chrono::nanoseconds(kPollTimeout).count()));
@@ -42,7 +49,7 @@ void run_producer(ProducerRuntime& p) {
             p.fail(describe_status(*p.instance, "wait_next", status));
             break;
         }
-        auto slot = block.acquire_write(kPollTimeout);
+        auto slot = block.acquire_write_batch(max_run, kPollTimeout);
         if (!slot) {
             if (slot.error().code == ErrorCode::timeout) {
                 ++p.backpressure_waits;  // a lossless consumer is behind: wait, lose nothing
@@ -66,18 +73,41 @@ void run_producer(ProducerRuntime& p) {
                                    double(platform::monotonic_time_ns() - waiting_since) * 1e-9);
             waiting_since = next_wait_warning = 0;
         }
-        std::size_t bytes = 0;
-        status = table->fill(handle, slot->buffer().data(), slot->buffer().size(), &bytes);
-        if (status != PLH_OK) {
-            slot->abandon();
-            p.fail(describe_status(*p.instance, "fill", status));
-            break;
+        // The first slot has a sample; the rest of the run is filled only
+        // with samples that are ready now (wait_next with no wait), so a run
+        // never holds a sample back: a paced producer publishes one at a time.
+        run_sizes.clear();
+        bool stop = false;
+        for (std::size_t k = 0; k < slot->size(); ++k) {
+            if (k > 0) {
+                status = table->wait_next(handle, 0);
+                if (status == PLH_TIMEOUT) break;
+                if (status == PLH_END) {
+                    p.ended = stop = true;
+                    break;
+                }
+                if (status != PLH_OK) {
+                    p.fail(describe_status(*p.instance, "wait_next", status));
+                    stop = true;
+                    break;
+                }
+            }
+            std::size_t bytes = 0;
+            status = table->fill(handle, slot->buffer(k).data(), slot->buffer(k).size(), &bytes);
+            if (status != PLH_OK) {
+                p.fail(describe_status(*p.instance, "fill", status));  // the samples before it are published
+                stop = true;
+                break;
+            }
+            run_sizes.push_back(bytes);
+            if (p.instance->stop_requested()) break;
         }
-        if (auto committed = slot->commit(bytes); !committed) {
+        if (auto committed = slot->commit(run_sizes.size(), run_sizes); !committed) {
             p.fail(p.instance->describe() + ": " + committed.error().message);
             break;
         }
-        p.channel->bytes_written += bytes;
+        for (std::size_t bytes : run_sizes) p.channel->bytes_written += bytes;
+        if (stop) break;
     }
     p.end_ns = platform::monotonic_time_ns();
     p.done = true;
@@ -105,6 +135,10 @@ struct Delivery {
     std::uint64_t commit_ns = 0;
 };
 
+/// Slots a lossless input hands over at once: up to 32, and at most a
+/// quarter of the ring, so that the writer keeps filling while a run is read.
+std::size_t run_length(std::uint32_t slot_count) { return std::clamp<std::size_t>(slot_count / 4, 1, 32); }
+
 /// Reads the inputs in turn and hands each slot to `deliver` (false: stop,
 /// the component failed); `idle` runs when a read found nothing new.
 /// `timeout(default)` may shorten a read's wait. The inputs are left when
@@ -119,12 +153,19 @@ void read_inputs(ConsumerRuntime& c, Deliver&& deliver, Idle&& idle, Timeout&& t
             if (!open[i]) continue;
             const auto timeout = timeout_for(remaining == 1 ? std::chrono::nanoseconds(kPollTimeout) : std::chrono::nanoseconds(2ms));
             InputReader& reader = c.readers[i];
+            const bool latest_only = c.inputs[i]->config.sync == datablock::SyncPolicy::latest_only;
             std::optional<datablock::ReadTransactionGuard> slot;
+            std::optional<datablock::ReadBatch> run;
             std::optional<datablock::ObservedSlot> observed;
             std::optional<Error> failed;
             if (reader.policy) {
                 auto next = reader.policy->next(timeout);
                 if (next) observed.emplace(std::move(next).value());
+                else failed = std::move(next).error();
+            } else if (!latest_only) {
+                // A run of what is committed: one position update for all of it.
+                auto next = reader.lossless->acquire_read_batch(run_length(c.inputs[i]->config.slot_count), timeout);
+                if (next) run.emplace(std::move(next).value());
                 else failed = std::move(next).error();
             } else {
                 auto next = reader.lossless->acquire_read(timeout);
@@ -151,33 +192,37 @@ void read_inputs(ConsumerRuntime& c, Deliver&& deliver, Idle&& idle, Timeout&& t
                 }
                 continue;
             }
-            Delivery delivery;
-            if (observed) {
-                delivery = {observed->payload, observed->sequence, observed->commit_ns};
+            auto hand_over = [&](const Delivery& delivery) {
+                InputStats& stats = c.stats[i];
+                if (stats.seen && delivery.sequence > stats.last_sequence + 1) stats.gaps += delivery.sequence - stats.last_sequence - 1;
+                stats.seen = true;
+                stats.last_sequence = delivery.sequence;
+                c.record_latency(platform::monotonic_time_ns() - delivery.commit_ns);
+                const plh_slot_info info{sizeof(plh_slot_info), static_cast<uint32_t>(i), delivery.sequence, delivery.commit_ns,
+                                         c.inputs[i]->plan->spec->name.c_str()};
+                if (!deliver(delivery.data, info)) return false;
+                ++stats.slots;
+                return true;
+            };
+            bool ok = true;
+            if (run) {
+                for (std::size_t k = 0; k < run->size() && ok; ++k) ok = hand_over({run->buffer(k), run->sequence(k), run->commit_ns(k)});
+                (void)run->release();
+            } else if (observed) {
+                ok = hand_over({observed->payload, observed->sequence, observed->commit_ns});
             } else {
-                delivery = {slot->buffer(), slot->sequence(), slot->commit_ns()};
-                if (c.inputs[i]->config.sync == datablock::SyncPolicy::latest_only) {
-                    copy.resize(delivery.data.size());
-                    auto whole = slot->copy_to(copy);
-                    (void)slot->release();
-                    if (!whole) continue;  // overtaken while copying: counted as torn, never delivered
-                    delivery.data = copy;
-                }
+                Delivery delivery{slot->buffer(), slot->sequence(), slot->commit_ns()};
+                copy.resize(delivery.data.size());
+                auto whole = slot->copy_to(copy);
+                (void)slot->release();
+                if (!whole) continue;  // overtaken while copying: counted as torn, never delivered
+                delivery.data = copy;
+                ok = hand_over(delivery);
             }
-            InputStats& stats = c.stats[i];
-            if (stats.seen && delivery.sequence > stats.last_sequence + 1) stats.gaps += delivery.sequence - stats.last_sequence - 1;
-            stats.seen = true;
-            stats.last_sequence = delivery.sequence;
-            c.record_latency(platform::monotonic_time_ns() - delivery.commit_ns);
-            const plh_slot_info info{sizeof(plh_slot_info), static_cast<uint32_t>(i), delivery.sequence, delivery.commit_ns,
-                                     c.inputs[i]->plan->spec->name.c_str()};
-            const bool ok = deliver(delivery.data, info);
-            if (slot) (void)slot->release();
             if (!ok) {
                 leave_channels(c);
                 return;
             }
-            ++stats.slots;
         }
     }
     leave_channels(c);

@@ -16,6 +16,7 @@
 
 #include "pylabhub/core/result.hpp"
 #include "pylabhub/crypto/crypto.hpp"
+#include "pylabhub/datablock/batch.hpp"
 #include "pylabhub/datablock/checksum.hpp"
 #include "pylabhub/datablock/config.hpp"
 #include "pylabhub/datablock/metrics.hpp"
@@ -84,6 +85,13 @@ public:
     /// closed and everything committed was read; corrupt on a checksum
     /// mismatch (enforced mode; the slot is skipped and counted).
     Result<ReadTransactionGuard> acquire_read(std::chrono::nanoseconds timeout);
+
+    /// Lossless policies: the committed slots after the last one read, up to
+    /// `max_slots` (<= kMaxBatchSlots), waiting up to `timeout` for the first.
+    /// Errors as acquire_read; a slot failing an enforced checksum ends the
+    /// run before it (or, first in line, is skipped, counted and reported as
+    /// corrupt). latest_only readers are refused: use acquire_read.
+    Result<ReadBatch> acquire_read_batch(std::size_t max_slots, std::chrono::nanoseconds timeout);
 
     /// Reads slots one after another; the loop ends at the first error
     /// (timeout, closed...), which last_error() keeps.

@@ -12,6 +12,7 @@
 
 #include "pylabhub/core/result.hpp"
 #include "pylabhub/crypto/crypto.hpp"
+#include "pylabhub/datablock/batch.hpp"
 #include "pylabhub/datablock/config.hpp"
 #include "pylabhub/datablock/metrics.hpp"
 #include "pylabhub/datablock/transaction.hpp"
@@ -71,6 +72,11 @@ public:
     /// The next slot to write, waiting up to `timeout` for space (lossless
     /// policies) with the configured wait strategy.
     Result<WriteTransactionGuard> acquire_write(std::chrono::nanoseconds timeout);
+    /// A run of up to `max_slots` (<= kMaxBatchSlots) next slots, published
+    /// together by WriteBatch::commit: waits up to `timeout` for room for one
+    /// and takes as many as there is room for now (lossless policies; never
+    /// the whole ring, so the newest committed slot stays readable).
+    Result<WriteBatch> acquire_write_batch(std::size_t max_slots, std::chrono::nanoseconds timeout);
     /// Copies `payload` into the next slot and commits it.
     Result<void> write(std::span<const std::byte> payload, std::chrono::nanoseconds timeout);
 

@@ -75,6 +75,12 @@ typedef struct plh_slot_metrics {
 plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t timeout_ns, int wait_for_readers,
                                           plh_slot_metrics* metrics);
 
+/** acquire_write with the caller's clock reading `started_ns` (monotonic) as
+ * the write's start and the timeout's origin: a writer taking a run of slots
+ * reads the clock once for all of them. */
+plh_slot_result plh_slot_rw_acquire_write_at(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t started_ns, uint64_t timeout_ns,
+                                             int wait_for_readers, plh_slot_metrics* metrics);
+
 /** Publishes the slot: sequence id, payload size, commit time; unlocks. */
 plh_slot_result plh_slot_rw_commit(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t sequence, uint64_t payload_bytes,
                                    uint64_t commit_ns, plh_slot_metrics* metrics);
@@ -86,6 +92,13 @@ plh_slot_result plh_slot_rw_release_write(plh_slot_rw_state* slot, uint64_t owne
  * generation to validate against. On anything but OK the reader is not
  * inside and must not call release_read. */
 plh_slot_result plh_slot_rw_acquire_read(plh_slot_rw_state* slot, uint64_t sequence, uint64_t* generation, plh_slot_metrics* metrics);
+
+/** The checks of acquire_read without entering the slot (reader_count is
+ * not touched), for a reader whose place in the ring already keeps every
+ * writer off the slot until it moves on (a lossless consumer's position).
+ * validate_read still tells whether what was read is whole; never call
+ * release_read after it. */
+plh_slot_result plh_slot_rw_peek_read(const plh_slot_rw_state* slot, uint64_t sequence, uint64_t* generation, plh_slot_metrics* metrics);
 
 /** 1 when the slot was not rewritten since acquire_read (what was read is
  * whole), else 0, counted in reads_torn. */
