@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <thread>
 
 #include "pylabhub/datablock/config.hpp"
 #include "pylabhub/platform/backoff.hpp"
@@ -26,6 +27,12 @@ inline constexpr std::uint64_t kPeriodicIntervalNs = 1'000'000;
 inline constexpr std::uint32_t kSpinsBeforeSleep = 256;
 /// Longest single sleep, so periodic checks still run.
 inline constexpr std::uint64_t kMaxSleepNs = 10'000'000;
+
+/// The machine's cores (cached).
+inline std::uint32_t cores() noexcept {
+    static const std::uint32_t count = std::max(1U, std::thread::hardware_concurrency());
+    return count;
+}
 
 /// Waits until ready() or `deadline_ns` (monotonic); true when ready.
 template <typename Ready, typename Periodic>
@@ -52,7 +59,11 @@ bool wait_until(WaitStrategy strategy, const std::atomic<std::uint32_t>& futex_w
         case WaitStrategy::busy_poll: platform::cpu_relax(); break;
         case WaitStrategy::spin_yield: backoff.pause(); break;
         case WaitStrategy::blocking:
-            if (spins < kSpinsBeforeSleep) {
+            // Spinning pays while there is a core to spare: with as many
+            // waiters asleep here as there are cores, a woken one that spun
+            // would only delay the others (ten readers woken together on two
+            // cores), so it goes back to sleep at once.
+            if (spins < kSpinsBeforeSleep && waiters.load(std::memory_order_relaxed) < cores()) {
                 ++spins;
                 platform::cpu_relax();
                 break;
