@@ -32,7 +32,10 @@ std::string octal(unsigned mode) {
 
 Result<std::byte*> map(int fd, std::size_t size, ShmAccess access, const std::string& name) {
     const int protection = access == ShmAccess::read_write ? PROT_READ | PROT_WRITE : PROT_READ;
-    void* address = ::mmap(nullptr, size, protection, MAP_SHARED, fd, 0);
+    // Page tables filled now, not by a fault on the first touch of each page:
+    // a fresh 64 x 1 MiB ring otherwise takes 16 k faults in its first lap,
+    // which held 1 MiB throughput at ~0.7x a memcpy into a ring of that size.
+    void* address = ::mmap(nullptr, size, protection, MAP_SHARED | MAP_POPULATE, fd, 0);
     if (address == MAP_FAILED) return detail::errno_error(describe(name), "mmap", errno);
     return static_cast<std::byte*>(address);
 }
