@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -272,9 +273,14 @@ double iceoryx_throughput(std::uint64_t bytes, std::uint64_t count, int run) {
 /// each asleep in a WaitSet; latency = the subscriber's clock minus the
 /// publish time carried in the sample; loss = missing sequence numbers.
 FanOut iceoryx_fan_out(int consumers, double rate, double seconds, int run) {
+    // Subscriptions connect asynchronously (through RouDi): the publisher
+    // sends warm-up samples until every subscriber has had one, then the
+    // measured stream starts at sequence 0 for all of them.
+    constexpr std::uint64_t kWarmUp = UINT64_MAX - 1;
+    constexpr std::uint64_t kEnd = UINT64_MAX;
     const std::string stream = "fanout" + std::to_string(run);
     const auto total = static_cast<std::uint64_t>(rate * seconds);
-    Pipe ready;
+    Pipe connected, go;
     std::vector<std::unique_ptr<Pipe>> pipes;
     std::vector<int> children;
     for (int c = 0; c < consumers; ++c) {
@@ -285,28 +291,40 @@ FanOut iceoryx_fan_out(int consumers, double rate, double seconds, int run) {
             iox::popo::UntypedSubscriber in(topic(stream), lossless_subscriber(256));
             iox::popo::WaitSet<> waitset;
             if (waitset.attachState(in, iox::popo::SubscriberState::HAS_DATA).has_error()) std::_Exit(5);
-            while (in.getSubscriptionState() != iox::SubscribeState::SUBSCRIBED) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-            const std::uint8_t yes = 1;
-            ready.write_all(&yes, 1);
             std::vector<float> latencies;
             latencies.reserve(total);
             std::uint64_t expected = 0;
             std::uint64_t lost = 0;
+            bool warm = false;
             bool finished = false;
-            while (!finished) {
-                auto woken = waitset.timedWait(iox::units::Duration::fromSeconds(5));
-                if (woken.empty()) break;
+            // Like the DataBlock's blocking wait (whose sleeps end after at
+            // most 10 ms to look again), each wait is at most 10 ms and the
+            // queue is drained after it whether or not the WaitSet said so:
+            // with 2.0.3 a subscriber now and then slept through its
+            // notification for good (3882 of 10000 samples, then nothing).
+            std::uint64_t idle_since = monotonic_time_ns();
+            while (!finished && monotonic_time_ns() - idle_since < 10'000'000'000ULL) {
+                (void)waitset.timedWait(iox::units::Duration::fromMilliseconds(10));
                 for (;;) {
                     auto sample = in.take();
                     if (sample.has_error()) break;
                     std::uint64_t message[2] = {};  // sequence, publish time
                     std::memcpy(message, sample.value(), sizeof message);
                     in.release(sample.value());
-                    if (message[0] == UINT64_MAX) {
+                    if (message[0] == kWarmUp) {
+                        if (!warm) {
+                            const std::uint8_t yes = 1;
+                            connected.write_all(&yes, 1);
+                            warm = true;
+                        }
+                        continue;
+                    }
+                    if (message[0] == kEnd) {
                         finished = true;
                         break;
                     }
-                    latencies.push_back(float(monotonic_time_ns() - message[1]));
+                    idle_since = monotonic_time_ns();
+                    latencies.push_back(float(idle_since - message[1]));
                     if (message[0] != expected) lost += message[0] - expected;
                     expected = message[0] + 1;
                 }
@@ -315,29 +333,37 @@ FanOut iceoryx_fan_out(int consumers, double rate, double seconds, int run) {
             send_samples(samples_pipe, latencies, lost);
         }));
     }
-    for (int c = 0; c < consumers; ++c) {
-        std::uint8_t yes = 0;
-        ready.read_all(&yes, 1);
-    }
     const int publisher = fork_iceoryx_child([&] {
         init_runtime("plh-bench-fanpub-" + std::to_string(run));
         iox::popo::UntypedPublisher out(topic(stream), lossless_publisher());
-        while (!out.hasSubscribers()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // every subscriber connected
+        auto send = [&](std::uint64_t sequence) {
+            void* chunk = loan_or_die(out, 64);
+            const std::uint64_t message[2] = {sequence, monotonic_time_ns()};
+            std::memcpy(chunk, message, sizeof message);
+            out.publish(chunk);
+        };
+        for (;;) {  // warm up until the parent says every subscriber has had one
+            send(kWarmUp);
+            pollfd start{go.read_fd, POLLIN, 0};
+            if (::poll(&start, 1, 1) == 1) break;
+        }
         const auto period = static_cast<std::uint64_t>(1e9 / rate);
-        const std::uint64_t start = monotonic_time_ns();
+        const std::uint64_t begin = monotonic_time_ns();
         for (std::uint64_t i = 0; i <= total; ++i) {
-            const std::uint64_t due = start + i * period;
+            const std::uint64_t due = begin + i * period;
             while (monotonic_time_ns() < due) {
                 if (due - monotonic_time_ns() > 200'000) std::this_thread::sleep_for(std::chrono::microseconds(50));
             }
-            void* chunk = loan_or_die(out, 64);
-            const std::uint64_t message[2] = {i == total ? UINT64_MAX : i, monotonic_time_ns()};
-            std::memcpy(chunk, message, sizeof message);
-            out.publish(chunk);
+            send(i == total ? kEnd : i);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let them take the end marker
     });
+    for (int c = 0; c < consumers; ++c) {
+        std::uint8_t yes = 0;
+        connected.read_all(&yes, 1);
+    }
+    const std::uint8_t start = 1;
+    go.write_all(&start, 1);
     FanOut result;
     std::vector<double> all;
     for (auto& pipe : pipes) {

@@ -28,7 +28,13 @@ Result<WriteBatch> Producer::acquire_write_batch(std::size_t max_slots, std::chr
     const std::uint64_t capacity = s.view.layout.slot_count;
     std::uint64_t room = std::max<std::uint64_t>(capacity - 1, 1);
     if (s.lossless()) {
-        if (first + max_slots > s.min_position_bound + capacity) s.min_position_bound = s.min_consumer_position(first);
+        // The readers' positions live on their cache lines, which they write
+        // at every run: look again only when the room known is small, not
+        // whenever it is shorter than the run asked for.
+        const std::uint64_t known = s.min_position_bound + capacity - first;
+        if (known < std::min<std::uint64_t>(max_slots, std::max<std::uint64_t>(capacity / 4, 1))) {
+            s.min_position_bound = s.min_consumer_position(first);
+        }
         room = std::min(room, s.min_position_bound + capacity - first);
     }
     std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(max_slots, room));
