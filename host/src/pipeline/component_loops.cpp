@@ -34,7 +34,7 @@ void run_producer(ProducerRuntime& p) {
     // to 32 slots and 64 KiB, at most a quarter of the ring.
     const auto& config = block.config();
     const std::size_t max_run = std::clamp<std::size_t>(
-        std::min<std::uint64_t>(config.slot_count / 4, (64 * 1024) / std::max<std::uint64_t>(config.slot_bytes, 1)), 1, 32);
+        std::min<std::uint64_t>(config.slot_count / 4, std::uint64_t{64} * 1024 / std::max<std::uint64_t>(config.slot_bytes, 1)), 1, 32);
     std::vector<std::size_t> run_sizes;
     run_sizes.reserve(max_run);
     p.start_ns = platform::monotonic_time_ns();
