@@ -204,6 +204,26 @@ consumers:
         << run.output;
 }
 
+TEST(Run, AProducerFailingInsideARunOfSlotsPublishesTheSamplesBeforeIt) {
+    // Unpaced: the host fills runs of slots (here up to 8) with the samples
+    // that are ready; the 102nd fill fails inside one (101 = 12 x 8 + 5).
+    PipelineFile pipeline("failrun", R"(pipeline: failing-run
+plugin_path: )" PLH_TEST_PLUGIN_DIR R"(
+channels:
+  @: {slots: 32, slot_bytes: 64, sync: sync_reader}
+producers:
+  broken: {plugin: fails-after-producer, channel: @, config: {after: 101, rate_hz: 0}}
+consumers:
+  sink: {plugin: null, inputs: [@]}
+)");
+    const Outcome run = pylabhub({"run", pipeline.path(), "--duration", "5"});
+    EXPECT_EQ(run.exit_code, 4) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("fill returned PLH_ERR_IO: injected failure after 101 slots")) << run.output;
+    EXPECT_TRUE(std::regex_search(run.output, std::regex("\\n" + pipeline.channel() + " +broken +101 [^\\n]*FAILED\\n")))
+        << "the 101 samples before the failing one are published: " << run.output;
+    EXPECT_TRUE(std::regex_search(run.output, std::regex("\\nsink +" + pipeline.channel() + " +101 "))) << "and read: " << run.output;
+}
+
 TEST(Run, ASecondHostConsumesAChannelTheFirstCreated) {
     PipelineFile first("creator", R"(pipeline: creator
 channels:

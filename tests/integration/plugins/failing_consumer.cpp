@@ -5,6 +5,7 @@
 #include <cstring>
 #include <thread>
 
+#include <pylabhub/sdk/pacer.hpp>
 #include <pylabhub/sdk/plugin.hpp>
 
 namespace {
@@ -42,29 +43,27 @@ class ProducerFailsAfter final : public sdk::Producer {
 public:
     static constexpr sdk::PluginInfo info{"fails-after-producer", "0.0.1", "writes at rate_hz, fails on its Nth slot (tests)"};
     static constexpr plh_config_entry config[] = {sdk::integer("after", "100", "slots to write before failing", 1, 1e9),
-                                                  sdk::real("rate_hz", "1000", "slots per second", 1, 1e6),
+                                                  sdk::real("rate_hz", "1000", "slots per second; 0: as fast as the ring allows", 0, 1e6),
                                                   sdk::integer("times", "0", "only the first N instances fail (0: every one)", 0, 1e9)};
 
     explicit ProducerFailsAfter(sdk::Host host)
         : Producer(host),
           after_(static_cast<std::uint64_t>(host.config_int("after"))),
-          period_(static_cast<std::int64_t>(1e9 / host.config_float("rate_hz"))),
+          pacer_(host, host.config_float("rate_hz")),
           fails_(host.config_int("times") == 0 || ++producers_made <= host.config_int("times")) {}
 
-    WaitResult wait_next(std::chrono::nanoseconds timeout) override {
-        std::this_thread::sleep_for(std::min(period_, timeout));
-        return WaitResult::ready;
-    }
+    WaitResult wait_next(std::chrono::nanoseconds timeout) override { return pacer_.wait(timeout); }
     std::size_t fill(std::span<std::byte> slot) override {
         if (++written_ > after_ && fails_)
             throw sdk::PluginError(PLH_ERR_IO, "injected failure after " + std::to_string(after_) + " slots");
+        pacer_.advance();
         slot[0] = std::byte{1};
         return 1;
     }
 
 private:
     std::uint64_t after_;
-    std::chrono::nanoseconds period_;
+    sdk::Pacer pacer_;
     bool fails_;
     std::uint64_t written_ = 0;
 };
