@@ -24,17 +24,26 @@ std::string describe_status(PluginInstance& instance, const char* call, plh_stat
     return message;
 }
 
+namespace {
+
+/// Slots handed over at once (docs/datablock.md, runs): up to 32, and at
+/// most a quarter of the ring, so that the other side keeps working while a
+/// run is filled or read.
+std::size_t run_length(std::uint32_t slot_count) { return std::clamp<std::size_t>(slot_count / 4, 1, 32); }
+
+}  // namespace
+
 void run_producer(ProducerRuntime& p) {
     const auto* table = static_cast<const plh_producer_vtable*>(p.plan->plugin->descriptor->vtable);
     void* handle = p.instance->handle();
     datablock::Producer& block = *p.channel->producer;
     std::uint64_t waiting_since = 0;  // when the ring became full (0: it is not)
     std::uint64_t next_wait_warning = 0;
-    // Samples ready back to back go out as runs (one publication each): up
-    // to 32 slots and 64 KiB, at most a quarter of the ring.
+    // Samples ready back to back go out as runs (one publication each), of
+    // at most 64 KiB so that filling one never holds its first sample long.
     const auto& config = block.config();
-    const std::size_t max_run = std::clamp<std::size_t>(
-        std::min<std::uint64_t>(config.slot_count / 4, std::uint64_t{64} * 1024 / std::max<std::uint64_t>(config.slot_bytes, 1)), 1, 32);
+    const std::size_t max_run =
+        std::clamp<std::size_t>(std::uint64_t{64} * 1024 / std::max<std::uint64_t>(config.slot_bytes, 1), 1, run_length(config.slot_count));
     std::vector<std::size_t> run_sizes;
     run_sizes.reserve(max_run);
     p.start_ns = platform::monotonic_time_ns();
@@ -49,9 +58,9 @@ void run_producer(ProducerRuntime& p) {
             p.fail(describe_status(*p.instance, "wait_next", status));
             break;
         }
-        auto slot = block.acquire_write_batch(max_run, kPollTimeout);
-        if (!slot) {
-            if (slot.error().code == ErrorCode::timeout) {
+        auto run = block.acquire_write_batch(max_run, kPollTimeout);
+        if (!run) {
+            if (run.error().code == ErrorCode::timeout) {
                 ++p.backpressure_waits;  // a lossless consumer is behind: wait, lose nothing
                 // Say who we wait for after 1 s, then every 10 s: a stopped
                 // consumer (SIGSTOP, a debugger) must not stall a run silently.
@@ -59,12 +68,12 @@ void run_producer(ProducerRuntime& p) {
                 if (waiting_since == 0) waiting_since = now;
                 if (now - waiting_since >= 1'000'000'000ULL && now >= next_wait_warning) {
                     log::logger().warn("producer '{}' has waited {:.1f} s for room: {}", p.plan->spec->id,
-                                       double(now - waiting_since) * 1e-9, slot.error().message);
+                                       double(now - waiting_since) * 1e-9, run.error().message);
                     next_wait_warning = now + 10'000'000'000ULL;
                 }
                 continue;
             }
-            p.fail(p.instance->describe() + ": " + slot.error().message);
+            p.fail(p.instance->describe() + ": " + run.error().message);
             break;
         }
         if (waiting_since != 0) {
@@ -78,7 +87,7 @@ void run_producer(ProducerRuntime& p) {
         // never holds a sample back: a paced producer publishes one at a time.
         run_sizes.clear();
         bool stop = false;
-        for (std::size_t k = 0; k < slot->size(); ++k) {
+        for (std::size_t k = 0; k < run->size(); ++k) {
             if (k > 0) {
                 status = table->wait_next(handle, 0);
                 if (status == PLH_TIMEOUT) break;
@@ -93,7 +102,7 @@ void run_producer(ProducerRuntime& p) {
                 }
             }
             std::size_t bytes = 0;
-            status = table->fill(handle, slot->buffer(k).data(), slot->buffer(k).size(), &bytes);
+            status = table->fill(handle, run->buffer(k).data(), run->buffer(k).size(), &bytes);
             if (status != PLH_OK) {
                 p.fail(describe_status(*p.instance, "fill", status));  // the samples before it are published
                 stop = true;
@@ -102,11 +111,13 @@ void run_producer(ProducerRuntime& p) {
             run_sizes.push_back(bytes);
             if (p.instance->stop_requested()) break;
         }
-        if (auto committed = slot->commit(run_sizes.size(), run_sizes); !committed) {
+        if (auto committed = run->commit(run_sizes.size(), run_sizes); !committed) {
             p.fail(p.instance->describe() + ": " + committed.error().message);
             break;
         }
-        for (std::size_t bytes : run_sizes) p.channel->bytes_written += bytes;
+        std::size_t run_bytes = 0;
+        for (std::size_t bytes : run_sizes) run_bytes += bytes;
+        p.channel->bytes_written += run_bytes;
         if (stop) break;
     }
     p.end_ns = platform::monotonic_time_ns();
@@ -134,10 +145,6 @@ struct Delivery {
     std::uint64_t sequence = 0;
     std::uint64_t commit_ns = 0;
 };
-
-/// Slots a lossless input hands over at once: up to 32, and at most a
-/// quarter of the ring, so that the writer keeps filling while a run is read.
-std::size_t run_length(std::uint32_t slot_count) { return std::clamp<std::size_t>(slot_count / 4, 1, 32); }
 
 /// Reads the inputs in turn and hands each slot to `deliver` (false: stop,
 /// the component failed); `idle` runs when a read found nothing new.
