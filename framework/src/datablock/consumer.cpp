@@ -243,14 +243,23 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
         auto committed = s.wait_committed(timeout, deadline_ns);
         if (!committed) return std::move(committed).error();
         const std::uint64_t target = latest_only ? *committed - 1 : s.next_sequence;
-
-        // Recorded before entering, so a writer that finds us dead can undo it.
-        s.entry->reading.store(target, std::memory_order_seq_cst);
         std::uint64_t generation = 0;
-        const plh_slot_result entered = plh_slot_rw_acquire_read(s.view.slot_state(target), target, &generation, &h.consumer_metrics);
-        if (entered != PLH_SLOT_OK) {
-            s.entry->reading.store(kNoSequence, std::memory_order_seq_cst);
-            if (latest_only) {
+        if (!latest_only) {
+            // This reader's position keeps the writer off the slot (as for a
+            // run): it is checked, not entered, so the writer's next lap
+            // finds the slot's line unwritten by readers. `reading` is for
+            // diagnostics only here (nothing to undo).
+            s.entry->reading.store(target, std::memory_order_relaxed);
+            if (const plh_slot_result seen = plh_slot_rw_peek_read(s.view.slot_state(target), target, &generation, &h.consumer_metrics);
+                seen != PLH_SLOT_OK) {
+                s.entry->reading.store(kNoSequence, std::memory_order_relaxed);
+                return s.lost_slot_error(target, seen);
+            }
+        } else {
+            // Recorded before entering, so a writer that finds us dead can undo it.
+            s.entry->reading.store(target, std::memory_order_seq_cst);
+            if (plh_slot_rw_acquire_read(s.view.slot_state(target), target, &generation, &h.consumer_metrics) != PLH_SLOT_OK) {
+                s.entry->reading.store(kNoSequence, std::memory_order_seq_cst);
                 // The writer is rewriting or has moved past it: take the newest again.
                 if (platform::monotonic_time_ns() >= deadline()) {
                     h.reader_timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -259,7 +268,6 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
                 platform::cpu_relax();
                 continue;
             }
-            return s.lost_slot_error(target, entered);
         }
         s.count_reads(1);
         ++s.open_guards;
@@ -312,28 +320,37 @@ void Consumer::heartbeat() noexcept { state_->heartbeat(); }
 namespace detail {
 void ConsumerState::heartbeat() noexcept { entry->last_heartbeat_ns.store(platform::monotonic_time_ns(), std::memory_order_relaxed); }
 
+void ConsumerState::catch_up_to_floor() {
+    if (const std::uint64_t floor = header().sequence_floor.load(std::memory_order_seq_cst); floor > next_sequence) {
+        next_sequence = floor;  // the writer skipped these ids (Producer::skip_to): a gap
+        entry->position.store(floor, std::memory_order_seq_cst);
+    }
+}
+
+Error ConsumerState::closed_error() const {
+    return make_error(ErrorCode::closed, "datablock '" + shm.name() + "': the producer closed it and every committed slot was read");
+}
+
+Error ConsumerState::timeout_error(std::chrono::nanoseconds timeout) const {
+    header().reader_timeouts.fetch_add(1, std::memory_order_relaxed);
+    return make_error(ErrorCode::timeout,
+                      "datablock '" + shm.name() + "': no new slot within " + std::to_string(timeout.count() / 1'000'000) + " ms");
+}
+
 Result<std::uint64_t> ConsumerState::wait_committed(std::chrono::nanoseconds timeout, std::uint64_t& deadline_ns) {
     SegmentHeader& h = header();
     std::uint64_t committed = 0;
     auto available = [&] {
         committed = h.commit_count.load(std::memory_order_seq_cst);
-        if (const std::uint64_t floor = h.sequence_floor.load(std::memory_order_seq_cst); floor > next_sequence) {
-            next_sequence = floor;  // the writer skipped these ids (Producer::skip_to): a gap
-            entry->position.store(floor, std::memory_order_seq_cst);
-        }
+        catch_up_to_floor();
         return committed > next_sequence;
     };
     if (available()) return committed;
-    auto closed_error = [&] {
-        return make_error(ErrorCode::closed, "datablock '" + shm.name() + "': the producer closed it and every committed slot was read");
-    };
     if (h.closed.load(std::memory_order_seq_cst) != 0 && !available()) return closed_error();
     if (deadline_ns == 0) deadline_ns = deadline_after(timeout);
     auto ready = [&] { return available() || h.closed.load(std::memory_order_seq_cst) != 0; };
     if (!wait_until(options.wait, h.commit_futex, h.commit_waiters, deadline_ns, ready, [&] { heartbeat(); })) {
-        h.reader_timeouts.fetch_add(1, std::memory_order_relaxed);
-        return make_error(ErrorCode::timeout,
-                          "datablock '" + shm.name() + "': no new slot within " + std::to_string(timeout.count() / 1'000'000) + " ms");
+        return timeout_error(timeout);
     }
     if (available()) return committed;
     return closed_error();  // woken by close with everything read
@@ -417,9 +434,15 @@ Result<void> ReadTransactionGuard::release() noexcept {
     ConsumerState& s = *std::exchange(state_, nullptr);
     auto* slot = s.view.slot_state(sequence_);
     const bool whole = plh_slot_rw_validate_read(slot, generation_, &s.header().consumer_metrics) != 0;
-    plh_slot_rw_release_read(slot, &s.header().consumer_metrics);
-    s.entry->reading.store(kNoSequence, std::memory_order_seq_cst);
-    if (whole) s.entry->slots_read.fetch_add(1, std::memory_order_relaxed);
+    if (s.lossless()) {
+        s.entry->reading.store(kNoSequence, std::memory_order_relaxed);
+    } else {
+        // No reads_ok count: that counter is shared by every consumer (one
+        // contended cache line per read); slots_read below is this row's.
+        plh_slot_rw_release_read(slot, nullptr);
+        s.entry->reading.store(kNoSequence, std::memory_order_seq_cst);
+    }
+    if (whole) s.count_slots_read(1);
     s.advance_past(sequence_);
     if (whole) {
         s.guard_done();

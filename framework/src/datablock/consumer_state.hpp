@@ -52,6 +52,11 @@ public:
         }
     }
 
+    /// Adds to this row's slots_read. Only this process writes the row, so
+    /// a load and a store do (no locked add); readers of metrics see it whole.
+    void count_slots_read(std::uint64_t slots) noexcept {
+        entry->slots_read.store(entry->slots_read.load(std::memory_order_relaxed) + slots, std::memory_order_relaxed);
+    }
     /// Records that this consumer is alive.
     void heartbeat() noexcept;
     /// Counts `slots` read; every 64th beats the heart (a waiting reader
@@ -66,6 +71,11 @@ public:
     /// `deadline_ns` (0: not yet read) is made from `timeout` when a wait
     /// starts and kept, so callers that retry share one deadline.
     Result<std::uint64_t> wait_committed(std::chrono::nanoseconds timeout, std::uint64_t& deadline_ns);
+    /// Moves next_sequence up to the floor the writer skipped to, if above.
+    void catch_up_to_floor();
+    Error closed_error() const;
+    /// Counts the timeout and says how long was waited.
+    Error timeout_error(std::chrono::nanoseconds timeout) const;
     /// A lossless reader finding a committed slot gone (it was retired?).
     Error lost_slot_error(std::uint64_t sequence, plh_slot_result result) const;
     /// With an enforced checksum policy: the slot's payload against its digest.

@@ -191,10 +191,6 @@ IntegrityReport Inspector::validate(bool repair, const std::vector<const Checksu
     const detail::SegmentView& view = state_->view;
     detail::SegmentHeader& h = view.header();
     const std::uint64_t committed = h.commit_count.load();
-    if (h.write_sequence.load() > committed) {
-        report.problems.push_back("write_sequence " + std::to_string(h.write_sequence.load()) + " is past commit_count " +
-                                  std::to_string(committed));
-    }
     for (std::uint32_t i = 0; i < state_->view.layout.max_consumers; ++i) {
         const detail::ConsumerEntry& e = view.consumers()[i];
         if (e.active.load() != 0 && e.position.load() > committed) {

@@ -7,6 +7,7 @@
 #include "pylabhub/datablock/checksum.hpp"
 #include "pylabhub/log.hpp"
 #include "pylabhub/platform/clock.hpp"
+#include "pylabhub/platform/prefetch.hpp"
 #include "pylabhub/platform/process.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
 #include "flex_zone.hpp"
@@ -267,9 +268,8 @@ Result<WriteTransactionGuard> Producer::acquire_write(std::chrono::nanoseconds t
     if (!slot_timeout) return std::move(slot_timeout).error();
 
     const plh_slot_result acquired =
-        plh_slot_rw_acquire_write(s.view.slot_state(sequence), s.owner, *slot_timeout, s.lossless() ? 1 : 0, &s.header().producer_metrics);
+        plh_slot_rw_acquire_write(s.view.slot_state(sequence), s.owner, *slot_timeout, detail::kNoReaderWait, &s.header().producer_metrics);
     if (acquired != PLH_SLOT_OK) return s.slot_error(sequence, acquired);
-    s.header().write_sequence.store(sequence, std::memory_order_relaxed);
     ++s.open_guards;
     return WriteTransactionGuard(state_, sequence);
 }
@@ -328,7 +328,6 @@ Result<void> Producer::skip_to(std::uint64_t sequence, std::chrono::nanoseconds 
     }
     // The floor before the count: a reader that sees the new count sees the floor.
     s.header().sequence_floor.store(sequence, std::memory_order_seq_cst);
-    s.header().write_sequence.store(sequence, std::memory_order_relaxed);
     s.header().commit_count.store(sequence, std::memory_order_seq_cst);
     s.next_sequence = sequence;
     return {};
@@ -388,14 +387,17 @@ Result<void> WriteTransactionGuard::commit_stamped(std::size_t bytes, std::uint6
         return make_error(ErrorCode::closed, "commit after the producer was closed; the slot is abandoned");
     }
     if (s.enforced_checksum()) s.checksum->compute(s.view.slot_data(sequence_), bytes, s.view.digest(sequence_));
-    const plh_slot_result committed =
-        plh_slot_rw_commit(s.view.slot_state(sequence_), s.owner, sequence_, bytes, commit_ns, &s.header().producer_metrics);
+    const plh_slot_result committed = plh_slot_rw_commit(s.view.slot_state(sequence_), s.owner, sequence_, bytes, commit_ns, nullptr);
     if (committed != PLH_SLOT_OK) {
         abandon();
         return make_error(ErrorCode::unrecoverable,
                           "commit of sequence " + std::to_string(sequence_) + ": " + plh_slot_result_string(committed));
     }
+    s.count_committed(1);
     s.publish_up_to(sequence_ + 1, now);
+    // The next write's lock is a locked instruction that would wait for the
+    // slot's line to come back from the readers: start fetching it now.
+    platform::prefetch_for_write(s.view.slot_state(sequence_ + 1));
     std::exchange(state_, nullptr)->guard_done();
     return {};
 }

@@ -16,6 +16,12 @@
 
 namespace pylabhub::datablock::detail {
 
+/// What the writer passes as plh_slot_rw_acquire_write's wait_for_readers:
+/// never wait. Lossless readers do not enter slots (their positions keep the
+/// writer off); latest_only readers who do are not waited for (a rewrite
+/// voids their read).
+inline constexpr int kNoReaderWait = 0;
+
 /// Lives as long as the Producer or its last guard, whichever is longer.
 class ProducerState {
 public:
@@ -34,6 +40,13 @@ public:
 
     void guard_done() {
         if (--open_guards == 0 && producer_gone) delete this;
+    }
+
+    /// Adds to writes_committed. Only the live producer writes that counter,
+    /// so a load and a store do (no locked add per slot).
+    void count_committed(std::uint64_t slots) noexcept {
+        std::atomic_ref<std::uint64_t> counter(header().producer_metrics.writes_committed);
+        counter.store(counter.load(std::memory_order_relaxed) + slots, std::memory_order_relaxed);
     }
 
     /// Lowest position among active consumers, or `fallback` when none.

@@ -90,8 +90,7 @@ Result<void> ReadBatch::release() noexcept {
         if (torn++ == 0) first_torn = first_ + i;
     }
     const std::size_t whole = count_ - torn;
-    s.entry->slots_read.fetch_add(whole, std::memory_order_relaxed);
-    std::atomic_ref<std::uint64_t>(s.header().consumer_metrics.reads_ok).fetch_add(whole, std::memory_order_relaxed);
+    s.count_slots_read(whole);
     s.advance_past(first_ + count_ - 1);  // one position store for the run
     if (torn == 0) {
         s.guard_done();

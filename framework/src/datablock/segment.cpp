@@ -65,15 +65,14 @@ const crypto::Digest256& header_layout_hash() {
         PLH_FIELD(shared_secret);
         PLH_FIELD(creator_pid);
         PLH_FIELD(created_ns);
-        PLH_FIELD(write_sequence);
-        PLH_FIELD(commit_count);
         PLH_FIELD(producer_owner);
-        PLH_FIELD(producer_heartbeat_ns);
-        PLH_FIELD(commit_futex);
+        PLH_FIELD(sequence_floor);
         PLH_FIELD(closed);
+        PLH_FIELD(commit_count);
+        PLH_FIELD(producer_heartbeat_ns);
         PLH_FIELD(writer_backpressure_timeouts);
         PLH_FIELD(recovery_actions);
-        PLH_FIELD(sequence_floor);
+        PLH_FIELD(commit_futex);
         PLH_FIELD(producer_metrics);
         PLH_FIELD(commit_waiters);
         PLH_FIELD(space_futex);
@@ -202,13 +201,16 @@ std::optional<schema::SchemaInfo> recorded_schema(const SegmentView& view) {
 }
 
 bool settle_dead_consumer(const SegmentView& view, ConsumerEntry& entry) {
-    const std::uint64_t inside = entry.reading.load(std::memory_order_seq_cst);
-    if (inside != kNoSequence) plh_slot_rw_release_read(view.slot_state(inside), nullptr);
+    // Only latest_only readers enter a slot (reader_count); a lossless
+    // reader's `reading` is a note for diagnostics, with nothing to undo.
+    const std::uint64_t noted = entry.reading.load(std::memory_order_seq_cst);
+    const bool inside = noted != kNoSequence && !is_lossless(view.header().sync_policy);
+    if (inside) plh_slot_rw_release_read(view.slot_state(noted), nullptr);
     view.header().slots_read_retired.fetch_add(entry.slots_read.load(std::memory_order_relaxed), std::memory_order_relaxed);
     entry.slots_read.store(0, std::memory_order_relaxed);
     entry.reading.store(kNoSequence, std::memory_order_relaxed);
     view.header().recovery_actions.fetch_add(1, std::memory_order_relaxed);
-    return inside != kNoSequence;
+    return inside;
 }
 
 bool retire_dead_consumer(const SegmentView& view, ConsumerEntry& entry, std::uint64_t dead, std::uint64_t retirer, bool* was_reading) {

@@ -21,7 +21,7 @@
 namespace pylabhub::datablock::detail {
 
 inline constexpr std::uint64_t kMagic = 0x314B4C4244484C50ULL;  // "PLHDBLK1" little-endian
-inline constexpr std::uint32_t kLayoutVersion = 1;
+inline constexpr std::uint32_t kLayoutVersion = 2;
 inline constexpr std::size_t kCacheLine = 64;
 inline constexpr std::uint64_t kNoSequence = ~std::uint64_t{0};
 
@@ -49,18 +49,23 @@ struct alignas(kCacheLine) SegmentHeader {
     std::uint64_t creator_pid;
     std::uint64_t created_ns;
 
-    // --- written by the producer --------------------------------------------
-    alignas(kCacheLine) std::atomic<std::uint64_t> write_sequence;  // next sequence to write
-    std::atomic<std::uint64_t> commit_count;                        // sequences [0, commit_count) are committed
-    std::atomic<std::uint64_t> producer_owner;                      // owner word of the live producer, 0 when closed
-    std::atomic<std::uint64_t> producer_heartbeat_ns;
-    std::atomic<std::uint32_t> commit_futex;  // bumped on commit and close; consumers sleep on it
-    std::atomic<std::uint32_t> closed;
-    std::atomic<std::uint64_t> writer_backpressure_timeouts;
-    std::atomic<std::uint64_t> recovery_actions;
+    // --- written rarely (producer start, skip_to, close); every waiting
+    //     reader looks at them, so they share the write-once lines above ----
+    std::atomic<std::uint64_t> producer_owner;  // owner word of the live producer, 0 when closed
     /// Set by Producer::skip_to: sequences below it that were never
     /// committed never will be; readers move up to it (a gap).
     std::atomic<std::uint64_t> sequence_floor;
+    std::atomic<std::uint32_t> closed;
+
+    // --- written by the producer at every publication (and on the rare
+    //     timeout or recovery); readers wait on it. Nothing is written here
+    //     when a write starts, so a reader polling commit_count sees its
+    //     line change once per publication. -----------------------------------
+    alignas(kCacheLine) std::atomic<std::uint64_t> commit_count;  // sequences [0, commit_count) are committed
+    std::atomic<std::uint64_t> producer_heartbeat_ns;
+    std::atomic<std::uint64_t> writer_backpressure_timeouts;
+    std::atomic<std::uint64_t> recovery_actions;
+    std::atomic<std::uint32_t> commit_futex;  // bumped on commit and close; consumers sleep on it
 
     alignas(kCacheLine) plh_slot_metrics producer_metrics;  // writer-side counters
 
@@ -191,8 +196,9 @@ DataBlockConfig recorded_config(const SegmentView& view);
 std::optional<schema::SchemaInfo> recorded_schema(const SegmentView& view);
 
 /// For a row whose consumer `dead` has died, claimed by the caller: gives
-/// back the slot it was inside, keeps what it read in the totals, counts the
-/// recovery. True if it was inside a slot.
+/// back the slot it was inside (latest_only: only those readers enter one),
+/// keeps what it read in the totals, counts the recovery. True if it was
+/// inside a slot.
 bool settle_dead_consumer(const SegmentView& view, ConsumerEntry& entry);
 
 /// Retires the row of dead consumer `dead`: claims it for `retirer` (an

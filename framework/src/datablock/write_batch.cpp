@@ -5,6 +5,7 @@
 
 #include "pylabhub/datablock/producer.hpp"
 #include "pylabhub/platform/clock.hpp"
+#include "pylabhub/platform/prefetch.hpp"
 #include "producer_state.hpp"
 
 namespace pylabhub::datablock {
@@ -39,16 +40,19 @@ Result<WriteBatch> Producer::acquire_write_batch(std::size_t max_slots, std::chr
     }
     std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(max_slots, room));
 
-    // One clock read for the run: the slots' write start and timeout origin.
-    const std::uint64_t started = platform::monotonic_time_ns();
+    // Each slot's lock is a locked instruction, which waits for its line to
+    // arrive from the reader's cache: ask for all of them first, so the
+    // transfers overlap instead of queueing behind one another.
+    for (std::size_t i = 0; i < count; ++i) platform::prefetch_for_write(s.view.slot_state(first + i));
+    // One (coarse) clock read for the run: the slots' write start.
+    const std::uint64_t started = platform::coarse_monotonic_time_ns();
     for (std::size_t i = 0; i < count; ++i) {
         const plh_slot_result taken = plh_slot_rw_acquire_write_at(s.view.slot_state(first + i), s.owner, started, *slot_timeout,
-                                                                   s.lossless() ? 1 : 0, &s.header().producer_metrics);
+                                                                   detail::kNoReaderWait, &s.header().producer_metrics);
         if (taken == PLH_SLOT_OK) continue;
         if (i == 0) return s.slot_error(first, taken);
         count = i;  // a shorter run: what was taken so far
     }
-    s.header().write_sequence.store(first, std::memory_order_relaxed);
     ++s.open_guards;
     return WriteBatch(state_, first, count);
 }
@@ -105,10 +109,10 @@ Result<void> WriteBatch::publish(std::size_t count, SizeOf&& size_of) {
         if (plh_slot_rw_commit(s.view.slot_state(sequence), s.owner, sequence, size_of(committed), now, nullptr) != PLH_SLOT_OK) break;
     }
     for (std::size_t i = committed; i < count_; ++i) plh_slot_rw_release_write(s.view.slot_state(first_ + i), s.owner, nullptr);
-    auto& metrics = s.header().producer_metrics;
-    std::atomic_ref<std::uint64_t>(metrics.writes_committed).fetch_add(committed, std::memory_order_relaxed);
+    s.count_committed(committed);
     if (count_ > committed)
-        std::atomic_ref<std::uint64_t>(metrics.writes_abandoned).fetch_add(count_ - committed, std::memory_order_relaxed);
+        std::atomic_ref<std::uint64_t>(s.header().producer_metrics.writes_abandoned)
+            .fetch_add(count_ - committed, std::memory_order_relaxed);
     // One store publishes the run: readers see all of it or none of it.
     if (committed > 0) s.publish_up_to(first_ + committed, now);
     std::exchange(state_, nullptr)->guard_done();

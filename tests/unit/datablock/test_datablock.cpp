@@ -197,7 +197,7 @@ TEST_F(DataBlockTest, ATamperedOrForeignHeaderIsRefused) {
     std::uint32_t original_version = 0;
     std::memcpy(&original_version, header + 8, 4);
     poke(8, 99);  // layout_version
-    expect_refused("layout version differs: the segment has 99, expected 1");
+    expect_refused("layout version differs: the segment has 99, expected 2");
     poke(8, original_version);
 
     std::byte saved_hash_byte = header[16];

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 
 #include <gtest/gtest.h>
@@ -20,6 +21,15 @@ TEST(Clock, MonotonicNeverGoesBackAndTracksSteadyClock) {
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
     const std::uint64_t ours = monotonic_time_ns();
     EXPECT_LT(ours - steady, 1'000'000'000ULL);
+}
+
+TEST(Clock, CoarseIsTheSameTimelineAtMostATickBehind) {
+    const std::uint64_t before = monotonic_time_ns();
+    const std::uint64_t coarse = coarse_monotonic_time_ns();
+    const std::uint64_t after = monotonic_time_ns();
+    EXPECT_LE(coarse, after);
+    // A kernel tick is 1-10 ms (HZ 1000..100); allow a generous margin.
+    EXPECT_LT(before - std::min(before, coarse), 50'000'000ULL) << "coarse " << coarse << " vs precise " << before;
 }
 
 TEST(Backoff, SleepsOnlyAfterSpinAndYieldPhases) {

@@ -71,13 +71,15 @@ typedef struct plh_slot_metrics {
  * to timeout_ns for another writer; a lock whose owner is dead is reclaimed.
  * With wait_for_readers, then waits (same budget) for reader_count to reach
  * 0; otherwise readers inside are left to fail validate_read. On timeout the
- * slot is left as it was. `metrics` may be NULL. */
+ * slot is left as it was. `metrics` may be NULL. The timeout counts from
+ * the first wait; write_started_ns is stamped from the coarse monotonic
+ * clock (CLOCK_MONOTONIC_COARSE: a few ms fine). */
 plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t timeout_ns, int wait_for_readers,
                                           plh_slot_metrics* metrics);
 
 /** acquire_write with the caller's clock reading `started_ns` (monotonic) as
- * the write's start and the timeout's origin: a writer taking a run of slots
- * reads the clock once for all of them. */
+ * the write's start: a writer taking a run of slots reads the clock once for
+ * all of them. */
 plh_slot_result plh_slot_rw_acquire_write_at(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t started_ns, uint64_t timeout_ns,
                                              int wait_for_readers, plh_slot_metrics* metrics);
 

@@ -9,4 +9,9 @@ namespace pylabhub::platform {
 /// timestamp written by one process can be compared with another's clock.
 std::uint64_t monotonic_time_ns() noexcept;
 
+/// The same clock read at the kernel's tick (a few ms fine, CLOCK_MONOTONIC_COARSE):
+/// a fraction of monotonic_time_ns()'s cost, for stamps that only say how
+/// long something has been going on (a write lock held, a heartbeat).
+std::uint64_t coarse_monotonic_time_ns() noexcept;
+
 }  // namespace pylabhub::platform
