@@ -81,8 +81,28 @@ bool Subscriber::open() {
                (position.policy == js_DeliverByStartSequence ? std::to_string(position.sequence) : std::string("its first")) +
                " so they come first, in order");
     jsConsumerInfo_Destroy(consumer);
-    (void)js_DeleteConsumer(js_, settings_.stream.c_str(), settings_.durable.c_str(), nullptr, &code);
+    if (!delete_durable()) return false;  // tried again once the server is back
     return subscribe(position, false);
+}
+
+bool Subscriber::delete_durable() {
+    // Right after a node dies the cluster may refuse while it elects a new
+    // leader for the consumer; subscribing over a durable still there would
+    // fail on its old start position, so the delete is seen through.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+        jsErrCode code = static_cast<jsErrCode>(0);
+        const natsStatus status = js_DeleteConsumer(js_, settings_.stream.c_str(), settings_.durable.c_str(), nullptr, &code);
+        if (status == NATS_OK || status == NATS_NOT_FOUND || code == JSConsumerNotFoundErr) return true;
+        if (!connection_.connected()) return false;
+        if (std::chrono::steady_clock::now() >= give_up) {
+            throw PluginError(PLH_ERR_IO,
+                              "JetStream at " + connection_.server() + ": cannot delete durable consumer '" + settings_.durable +
+                                  "' of stream '" + settings_.stream +
+                                  "' to restart it at its first unacknowledged message: " + describe(status, nats_GetLastError(nullptr)));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
 }
 
 Subscriber::Position Subscriber::configured_start() const {
@@ -134,8 +154,19 @@ bool Subscriber::subscribe(const Position& position, bool bind) {
         config.FilterSubject = settings_.subject.c_str();
         config.Durable = settings_.durable.c_str();
     }
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const natsStatus status = js_PullSubscribe(&sub_, js_, settings_.subject.c_str(), settings_.durable.c_str(), nullptr, &options, &code);
+    // A cluster that just lost a node answers API requests late or not at
+    // all while it elects leaders: those two outcomes are retried a while.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    natsStatus status = NATS_OK;
+    for (;;) {
+        jsErrCode code = static_cast<jsErrCode>(0);
+        status = js_PullSubscribe(&sub_, js_, settings_.subject.c_str(), settings_.durable.c_str(), nullptr, &options, &code);
+        const bool transient = status == NATS_TIMEOUT || status == NATS_NO_RESPONDERS;
+        if (!transient || !connection_.connected() || std::chrono::steady_clock::now() >= give_up) break;
+        host_.info(who_ + ": JetStream at " + connection_.server() + " did not answer the subscription (" +
+                   describe(status, nats_GetLastError(nullptr)) + "); asking again");
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
     if (status != NATS_OK) {
         sub_ = nullptr;
         if (!connection_.connected()) return false;  // tried again once the server is back

@@ -60,6 +60,10 @@ private:
     bool open();
     Position configured_start() const;
     Position resume_position(const jsConsumerInfo& consumer) const;
+    /// Deletes the durable consumer (it is made again from another
+    /// position), retrying while the cluster cannot answer; false when the
+    /// connection is down (the caller tries again once it is back).
+    bool delete_durable();
     bool subscribe(const Position& position, bool bind);
     void start_over(const std::string& why);
     void fetch(std::chrono::nanoseconds wait);
