@@ -233,14 +233,10 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
     }
     // The clock is read only when this call has to wait: a slot that is
     // there already costs no clock read (a vDSO call is not free on a VM).
-    std::uint64_t deadline_ns = 0;
-    auto deadline = [&] {
-        if (deadline_ns == 0) deadline_ns = detail::deadline_after(timeout);
-        return deadline_ns;
-    };
+    detail::Deadline deadline(timeout);
     const bool latest_only = !s.lossless();
     for (;;) {
-        auto committed = s.wait_committed(timeout, deadline_ns);
+        auto committed = s.wait_committed(timeout, deadline);
         if (!committed) return std::move(committed).error();
         const std::uint64_t target = latest_only ? *committed - 1 : s.next_sequence;
         std::uint64_t generation = 0;
@@ -261,7 +257,7 @@ Result<ReadTransactionGuard> Consumer::acquire_read(std::chrono::nanoseconds tim
             if (plh_slot_rw_acquire_read(s.view.slot_state(target), target, &generation, &h.consumer_metrics) != PLH_SLOT_OK) {
                 s.entry->reading.store(kNoSequence, std::memory_order_seq_cst);
                 // The writer is rewriting or has moved past it: take the newest again.
-                if (platform::monotonic_time_ns() >= deadline()) {
+                if (deadline.passed(platform::monotonic_time_ns())) {
                     h.reader_timeouts.fetch_add(1, std::memory_order_relaxed);
                     return make_error(ErrorCode::timeout, "datablock '" + s.shm.name() + "': no stable slot within the timeout");
                 }
@@ -337,7 +333,7 @@ Error ConsumerState::timeout_error(std::chrono::nanoseconds timeout) const {
                       "datablock '" + shm.name() + "': no new slot within " + std::to_string(timeout.count() / 1'000'000) + " ms");
 }
 
-Result<std::uint64_t> ConsumerState::wait_committed(std::chrono::nanoseconds timeout, std::uint64_t& deadline_ns) {
+Result<std::uint64_t> ConsumerState::wait_committed(std::chrono::nanoseconds timeout, Deadline& deadline) {
     SegmentHeader& h = header();
     std::uint64_t committed = 0;
     auto available = [&] {
@@ -347,9 +343,8 @@ Result<std::uint64_t> ConsumerState::wait_committed(std::chrono::nanoseconds tim
     };
     if (available()) return committed;
     if (h.closed.load(std::memory_order_seq_cst) != 0 && !available()) return closed_error();
-    if (deadline_ns == 0) deadline_ns = deadline_after(timeout);
     auto ready = [&] { return available() || h.closed.load(std::memory_order_seq_cst) != 0; };
-    if (!wait_until(options.wait, h.commit_futex, h.commit_waiters, deadline_ns, ready, [&] { heartbeat(); })) {
+    if (!wait_until(options.wait, h.commit_futex, h.commit_waiters, deadline, ready, [&] { heartbeat(); })) {
         return timeout_error(timeout);
     }
     if (available()) return committed;

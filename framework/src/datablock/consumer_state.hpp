@@ -68,9 +68,9 @@ public:
     }
     /// Waits until a slot past next_sequence is committed; the commit count
     /// seen. Moves next_sequence up to a floor the writer skipped to.
-    /// `deadline_ns` (0: not yet read) is made from `timeout` when a wait
-    /// starts and kept, so callers that retry share one deadline.
-    Result<std::uint64_t> wait_committed(std::chrono::nanoseconds timeout, std::uint64_t& deadline_ns);
+    /// Callers that retry pass the same `deadline` (made from `timeout`,
+    /// which the timeout error names).
+    Result<std::uint64_t> wait_committed(std::chrono::nanoseconds timeout, Deadline& deadline);
     /// Moves next_sequence up to the floor the writer skipped to, if above.
     void catch_up_to_floor();
     Error closed_error() const;

@@ -60,7 +60,8 @@ Result<bool> Observer::wait_for_commit(std::uint64_t after, std::chrono::nanosec
     if (fresh()) return true;
     if (h.closed.load() != 0) return make_error(ErrorCode::closed, "datablock '" + state_->shm.name() + "' is closed");
     auto ready = [&] { return fresh() || h.closed.load() != 0; };
-    if (!detail::wait_until(WaitStrategy::blocking, h.commit_futex, h.commit_waiters, detail::deadline_after(timeout), ready, [] {})) {
+    detail::Deadline deadline(timeout);
+    if (!detail::wait_until(WaitStrategy::blocking, h.commit_futex, h.commit_waiters, deadline, ready, [] {})) {
         return false;
     }
     if (!fresh()) return make_error(ErrorCode::closed, "datablock '" + state_->shm.name() + "' is closed");
@@ -106,7 +107,7 @@ Result<std::uint64_t> Observer::read_zone(std::string_view name, std::span<std::
 
 Result<ObservedSlot> Observer::next(std::uint64_t after, std::chrono::nanoseconds timeout) {
     detail::SegmentHeader& h = state_->view.header();
-    const std::uint64_t deadline = detail::deadline_after(timeout);
+    detail::Deadline deadline(timeout);
     auto fresh = [&] {
         const std::uint64_t committed = h.commit_count.load(std::memory_order_acquire);
         return committed > h.sequence_floor.load(std::memory_order_acquire) && (after == UINT64_MAX || committed - 1 > after);

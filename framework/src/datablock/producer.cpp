@@ -229,7 +229,7 @@ Result<std::uint64_t> ProducerState::wait_for_room(std::uint64_t sequence, std::
     // The clock is read only when this call has to wait for space.
     const std::uint64_t budget = static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
     if (!lossless() || sequence < min_position_bound + capacity) return budget;
-    const std::uint64_t deadline = deadline_after(timeout);
+    Deadline deadline(timeout);
     auto has_space = [&] {
         min_position_bound = min_consumer_position(sequence);
         return sequence < min_position_bound + capacity;
@@ -240,8 +240,7 @@ Result<std::uint64_t> ProducerState::wait_for_room(std::uint64_t sequence, std::
                           "datablock '" + shm.name() + "': ring full for " + std::to_string(timeout.count() / 1'000'000) +
                               " ms: waiting for " + slowest_consumer() + ", the writer at " + std::to_string(sequence));
     }
-    const std::uint64_t now = platform::monotonic_time_ns();
-    return deadline > now ? deadline - now : 0;
+    return deadline.left();
 }
 
 Error ProducerState::slot_error(std::uint64_t sequence, plh_slot_result result) const {
@@ -319,7 +318,8 @@ Result<void> Producer::skip_to(std::uint64_t sequence, std::chrono::nanoseconds 
         // Lossless readers move up to the floor only when they have read
         // everything below it that was committed: wait until they have.
         auto drained = [&] { return s.min_consumer_position(s.next_sequence) >= s.next_sequence; };
-        if (!detail::wait_until(s.options.wait, s.header().space_futex, s.header().space_waiters, detail::deadline_after(timeout), drained,
+        detail::Deadline deadline(timeout);
+        if (!detail::wait_until(s.options.wait, s.header().space_futex, s.header().space_waiters, deadline, drained,
                                 [&] { s.retire_dead_consumers(); })) {
             return make_error(ErrorCode::timeout,
                               "datablock '" + s.shm.name() + "': cannot skip to sequence " + std::to_string(sequence) +

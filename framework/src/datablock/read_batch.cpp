@@ -27,8 +27,8 @@ Result<ReadBatch> Consumer::acquire_read_batch(std::size_t max_slots, std::chron
             "datablock '" + s.shm.name() + "' is latest_only: a reader there takes the newest slot (acquire_read), not a run");
     }
     if (s.open_guards > 0) return make_error(ErrorCode::busy, "datablock '" + s.shm.name() + "': release the slot being read first");
-    std::uint64_t deadline_ns = 0;
-    auto committed = s.wait_committed(timeout, deadline_ns);
+    detail::Deadline deadline(timeout);
+    auto committed = s.wait_committed(timeout, deadline);
     if (!committed) return std::move(committed).error();
 
     const std::uint64_t first = s.next_sequence;

@@ -34,26 +34,62 @@ inline std::uint32_t cores() noexcept {
     return count;
 }
 
-/// Waits until ready() or `deadline_ns` (monotonic); true when ready.
+/// A wait's time limit. It becomes a deadline at the first clock reading a
+/// wait makes, so a wait that ends within its first spins reads no clock
+/// (~25 ns a read on a VM, several per wait before); callers that retry
+/// share one Deadline.
+class Deadline {
+public:
+    explicit Deadline(std::chrono::nanoseconds timeout) noexcept
+        : timeout_ns_(static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0))) {}
+    /// A limit of zero: look once, never wait.
+    bool zero() const noexcept { return timeout_ns_ == 0; }
+    /// Whether `now` (monotonic) is at or past the deadline; the first call fixes it.
+    bool passed(std::uint64_t now) noexcept {
+        if (at_ns_ == 0) at_ns_ = now + std::min(timeout_ns_, UINT64_MAX - now);
+        return now >= at_ns_;
+    }
+    /// What is left of the limit: all of it while no clock was read.
+    std::uint64_t left() noexcept {
+        if (at_ns_ == 0) return timeout_ns_;
+        const std::uint64_t now = platform::monotonic_time_ns();
+        return at_ns_ > now ? at_ns_ - now : 0;
+    }
+    std::uint64_t left_at(std::uint64_t now) noexcept {
+        (void)passed(now);
+        return at_ns_ > now ? at_ns_ - now : 0;
+    }
+
+private:
+    std::uint64_t timeout_ns_;
+    std::uint64_t at_ns_ = 0;  // 0: not fixed yet
+};
+
+/// Waits until ready() or the deadline; true when ready.
 template <typename Ready, typename Periodic>
 bool wait_until(WaitStrategy strategy, const std::atomic<std::uint32_t>& futex_word, std::atomic<std::uint32_t>& waiters,
-                std::uint64_t deadline_ns, Ready&& ready, Periodic&& periodic) {
+                Deadline& deadline, Ready&& ready, Periodic&& periodic) {
     platform::Backoff backoff;
     std::uint32_t spins = 0;
     std::uint32_t rounds = 0;
-    std::uint64_t now = platform::monotonic_time_ns();
-    std::uint64_t next_periodic = now + kPeriodicIntervalNs;
+    std::uint64_t now = 0;
+    std::uint64_t next_periodic = 0;  // set at the first clock reading
     for (;;) {
         if (ready()) return true;
+        if (deadline.zero()) return false;
         // Reading the clock costs more than a spin (a vDSO call, dearer in a
-        // VM): while spinning it is read every 16th round; the backoff's
-        // pauses and the sleeps below are long enough to read it each time.
+        // VM): while spinning it is read every 16th round (the first time
+        // after 15 spins, ~0.4 us); the backoff's pauses and the sleeps
+        // below are long enough to read it each time.
         const bool spinning = strategy == WaitStrategy::busy_poll || (strategy == WaitStrategy::blocking && spins < kSpinsBeforeSleep);
-        if (!spinning || (++rounds & 15U) == 0) now = platform::monotonic_time_ns();
-        if (now >= deadline_ns) return false;
-        if (now >= next_periodic) {
-            periodic();
-            next_periodic = now + kPeriodicIntervalNs;
+        if (!spinning || (++rounds & 15U) == 0) {
+            now = platform::monotonic_time_ns();
+            if (deadline.passed(now)) return false;
+            if (next_periodic == 0) next_periodic = now + kPeriodicIntervalNs;
+            if (now >= next_periodic) {
+                periodic();
+                next_periodic = now + kPeriodicIntervalNs;
+            }
         }
         switch (strategy) {
         case WaitStrategy::busy_poll: platform::cpu_relax(); break;
@@ -69,10 +105,14 @@ bool wait_until(WaitStrategy strategy, const std::atomic<std::uint32_t>& futex_w
                 break;
             }
             {
+                // The spin phase may have read no clock yet: a sleep is long
+                // enough to read it here.
+                now = platform::monotonic_time_ns();
+                if (deadline.passed(now)) return false;
                 const std::uint32_t seen = futex_word.load(std::memory_order_seq_cst);
                 waiters.fetch_add(1, std::memory_order_seq_cst);
                 if (!ready()) {
-                    const std::uint64_t sleep = std::min(deadline_ns - now, kMaxSleepNs);
+                    const std::uint64_t sleep = std::min(deadline.left_at(now), kMaxSleepNs);
                     platform::futex_wait(futex_word, seen, std::chrono::nanoseconds(sleep));
                 }
                 waiters.fetch_sub(1, std::memory_order_seq_cst);
