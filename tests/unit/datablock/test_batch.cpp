@@ -2,7 +2,6 @@
 // may be, and that checksums and the torn-read check hold per slot.
 #include <chrono>
 #include <cstring>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include "datablock/segment.hpp"
 #include "pylabhub/datablock.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
+#include "datablock_fixtures.hpp"
 #include "shm_names.hpp"
 
 namespace pylabhub::datablock {
@@ -22,18 +22,8 @@ using ::testing::HasSubstr;
 
 class BatchTest : public ::testing::Test {
 protected:
-    Producer make_producer(DataBlockConfig config) {
-        auto producer = Producer::create(name_.name(), config);
-        if (!producer) throw std::runtime_error(producer.error().message);
-        return std::move(producer).value();
-    }
-    Consumer attach(const Producer& producer) {
-        ConsumerOptions options;
-        options.secret = producer.secret();
-        auto consumer = Consumer::attach(name_.name(), options);
-        if (!consumer) throw std::runtime_error(consumer.error().message);
-        return std::move(consumer).value();
-    }
+    Producer make_producer(DataBlockConfig config) { return test::make_producer_or_throw(name_.name(), config); }
+    Consumer attach(const Producer& producer) { return test::attach_or_throw(name_.name(), producer); }
     /// Fills every slot of `run` with its sequence id as text.
     static std::vector<std::size_t> fill(WriteBatch& run) {
         std::vector<std::size_t> sizes;

@@ -8,6 +8,7 @@
 
 #include "pylabhub/datablock.hpp"
 #include "pylabhub/datablock/observer.hpp"
+#include "datablock_fixtures.hpp"
 #include "shm_names.hpp"
 
 namespace pylabhub::datablock {
@@ -23,17 +24,9 @@ protected:
         DataBlockConfig config;
         config.slot_count = 4;
         config.sync = GetParam();
-        auto producer = Producer::create(name_.name(), config);
-        if (!producer) throw std::runtime_error(producer.error().message);
-        return std::move(producer).value();
+        return test::make_producer_or_throw(name_.name(), config);
     }
-    Consumer attach(const Producer& producer) {
-        ConsumerOptions options;
-        options.secret = producer.secret();
-        auto consumer = Consumer::attach(name_.name(), std::move(options));
-        if (!consumer) throw std::runtime_error(consumer.error().message);
-        return std::move(consumer).value();
-    }
+    Consumer attach(const Producer& producer) { return test::attach_or_throw(name_.name(), producer); }
     /// Sequences read until the ring has nothing more.
     static std::vector<std::uint64_t> read_all(Consumer& consumer) {
         std::vector<std::uint64_t> seen;

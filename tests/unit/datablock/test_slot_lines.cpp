@@ -16,6 +16,7 @@
 #include "pylabhub/datablock.hpp"
 #include "pylabhub/platform/clock.hpp"
 #include "pylabhub/platform/shared_memory.hpp"
+#include "datablock_fixtures.hpp"
 #include "shm_names.hpp"
 
 namespace pylabhub::datablock {
@@ -31,17 +32,9 @@ protected:
         config.slot_count = 4;
         config.slot_bytes = 64;
         config.sync = sync;
-        auto producer = Producer::create(name_.name(), config);
-        if (!producer) throw std::runtime_error(producer.error().message);
-        return std::move(producer).value();
+        return test::make_producer_or_throw(name_.name(), config);
     }
-    Consumer attach(const Producer& producer) {
-        ConsumerOptions options;
-        options.secret = producer.secret();
-        auto consumer = Consumer::attach(name_.name(), options);
-        if (!consumer) throw std::runtime_error(consumer.error().message);
-        return std::move(consumer).value();
-    }
+    Consumer attach(const Producer& producer) { return test::attach_or_throw(name_.name(), producer); }
     /// The segment's slot states, as a second mapping sees them.
     plh_slot_rw_state& slot(std::uint64_t sequence) {
         if (!raw_) {

@@ -3,13 +3,13 @@
 // after a few spins), a zero limit looks once, and what arrives in time is
 // taken. Bounds are generous: these check the limits, not speed.
 #include <chrono>
-#include <stdexcept>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "pylabhub/datablock.hpp"
+#include "datablock_fixtures.hpp"
 #include "shm_names.hpp"
 
 namespace pylabhub::datablock {
@@ -25,17 +25,12 @@ protected:
         config.slot_count = slots;
         config.slot_bytes = 64;
         config.sync = sync;
-        auto producer = Producer::create(name_.name(), config, {.wait = GetParam()});
-        if (!producer) throw std::runtime_error(producer.error().message);
-        return std::move(producer).value();
+        return test::make_producer_or_throw(name_.name(), config, {.wait = GetParam()});
     }
     Consumer attach(const Producer& producer) {
         ConsumerOptions options;
-        options.secret = producer.secret();
         options.wait = GetParam();
-        auto consumer = Consumer::attach(name_.name(), options);
-        if (!consumer) throw std::runtime_error(consumer.error().message);
-        return std::move(consumer).value();
+        return test::attach_or_throw(name_.name(), producer, options);
     }
     test::ShmNameGuard name_{"waits"};
 };
