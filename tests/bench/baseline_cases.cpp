@@ -12,6 +12,7 @@
 #include <xxhash.h>
 #include <zmq.hpp>
 
+#include "datablock_probes.hpp"
 #include "harness.hpp"
 #include "pylabhub/platform/backoff.hpp"
 #include "pylabhub/platform/clock.hpp"
@@ -49,29 +50,6 @@ double memcpy_ring_gbps(std::uint64_t bytes, std::uint64_t ring_bytes) {
         asm volatile("" : : "r"(target) : "memory");
     }
     return double(rounds * bytes) / double(monotonic_time_ns() - start);
-}
-
-/// Two processes bounce a counter on one cache line: the floor for any IPC.
-std::vector<double> shm_ping_pong(int iterations) {
-    auto* line = static_cast<std::atomic<std::uint64_t>*>(::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-    new (line) std::atomic<std::uint64_t>(0);
-    const int child = fork_child([&] {
-        for (std::uint64_t i = 1; i <= static_cast<std::uint64_t>(iterations); ++i) {
-            while (line->load(std::memory_order_acquire) != 2 * i - 1) platform::cpu_relax();
-            line->store(2 * i, std::memory_order_release);
-        }
-    });
-    std::vector<double> one_way;
-    for (std::uint64_t i = 1; i <= static_cast<std::uint64_t>(iterations); ++i) {
-        const std::uint64_t start = monotonic_time_ns();
-        line->store(2 * i - 1, std::memory_order_release);
-        while (line->load(std::memory_order_acquire) != 2 * i) platform::cpu_relax();
-        one_way.push_back(double(monotonic_time_ns() - start) / 2.0);
-    }
-    wait_child(child);
-    ::munmap(line, 4096);
-    one_way.erase(one_way.begin(), one_way.begin() + 100);
-    return one_way;
 }
 
 void write_exact(int fd, const void* data, std::size_t bytes) {
@@ -137,6 +115,28 @@ double uds_throughput(std::uint64_t bytes, std::uint64_t count) {
 std::string ipc_endpoint() { return "ipc:///tmp/plh-bench-" + std::to_string(::getpid()) + ".ipc"; }
 
 }  // namespace
+
+std::vector<double> shm_ping_pong(int iterations) {
+    auto* line = static_cast<std::atomic<std::uint64_t>*>(::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+    new (line) std::atomic<std::uint64_t>(0);
+    const int child = fork_child([&] {
+        for (std::uint64_t i = 1; i <= static_cast<std::uint64_t>(iterations); ++i) {
+            while (line->load(std::memory_order_acquire) != 2 * i - 1) platform::cpu_relax();
+            line->store(2 * i, std::memory_order_release);
+        }
+    });
+    std::vector<double> one_way;
+    for (std::uint64_t i = 1; i <= static_cast<std::uint64_t>(iterations); ++i) {
+        const std::uint64_t start = monotonic_time_ns();
+        line->store(2 * i - 1, std::memory_order_release);
+        while (line->load(std::memory_order_acquire) != 2 * i) platform::cpu_relax();
+        one_way.push_back(double(monotonic_time_ns() - start) / 2.0);
+    }
+    wait_child(child);
+    ::munmap(line, 4096);
+    one_way.erase(one_way.begin(), one_way.begin() + 100);
+    return one_way;
+}
 
 std::vector<double> zmq_req_rep(const std::string& endpoint, std::uint64_t bytes, int iterations) {
     Pipe ready;
