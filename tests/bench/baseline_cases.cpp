@@ -12,7 +12,7 @@
 #include <xxhash.h>
 #include <zmq.hpp>
 
-#include "datablock_probes.hpp"
+#include "baseline_probes.hpp"
 #include "harness.hpp"
 #include "pylabhub/platform/backoff.hpp"
 #include "pylabhub/platform/clock.hpp"
@@ -112,9 +112,38 @@ double uds_throughput(std::uint64_t bytes, std::uint64_t count) {
     return rate;
 }
 
+}  // namespace
+
 std::string ipc_endpoint() { return "ipc:///tmp/plh-bench-" + std::to_string(::getpid()) + ".ipc"; }
 
-}  // namespace
+double zmq_push_pull(const std::string& endpoint, std::uint64_t bytes, std::uint64_t count) {
+    Pipe ready;
+    const int child = fork_child([&] {
+        zmq::context_t context;
+        zmq::socket_t pull(context, zmq::socket_type::pull);
+        pull.bind(endpoint);
+        const std::uint8_t yes = 1;
+        ready.write_all(&yes, 1);
+        for (std::uint64_t i = 0; i < count; ++i) {
+            zmq::message_t message;
+            if (!pull.recv(message)) return;
+        }
+        ready.write_all(&yes, 1);
+    });
+    std::uint8_t yes = 0;
+    ready.read_all(&yes, 1);
+    zmq::context_t context;
+    zmq::socket_t push(context, zmq::socket_type::push);
+    push.connect(endpoint);
+    std::vector<char> payload(bytes, 'x');
+    const std::uint64_t start = monotonic_time_ns();
+    for (std::uint64_t i = 0; i < count; ++i) push.send(zmq::buffer(payload), zmq::send_flags::none);
+    ready.read_all(&yes, 1);  // the last message arrived
+    const double rate = double(count) / (double(monotonic_time_ns() - start) * 1e-9);
+    wait_child(child);
+    if (endpoint.rfind("ipc://", 0) == 0) ::unlink(endpoint.substr(6).c_str());
+    return rate;
+}
 
 std::vector<double> shm_ping_pong(int iterations) {
     auto* line = static_cast<std::atomic<std::uint64_t>*>(::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
@@ -170,35 +199,6 @@ std::vector<double> zmq_req_rep(const std::string& endpoint, std::uint64_t bytes
     if (endpoint.rfind("ipc://", 0) == 0) ::unlink(endpoint.substr(6).c_str());
     one_way.erase(one_way.begin(), one_way.begin() + std::min<std::size_t>(one_way.size(), 50));
     return one_way;
-}
-
-double zmq_push_pull(const std::string& endpoint, std::uint64_t bytes, std::uint64_t count) {
-    Pipe ready;
-    const int child = fork_child([&] {
-        zmq::context_t context;
-        zmq::socket_t pull(context, zmq::socket_type::pull);
-        pull.bind(endpoint);
-        const std::uint8_t yes = 1;
-        ready.write_all(&yes, 1);
-        for (std::uint64_t i = 0; i < count; ++i) {
-            zmq::message_t message;
-            if (!pull.recv(message)) return;
-        }
-        ready.write_all(&yes, 1);
-    });
-    std::uint8_t yes = 0;
-    ready.read_all(&yes, 1);
-    zmq::context_t context;
-    zmq::socket_t push(context, zmq::socket_type::push);
-    push.connect(endpoint);
-    std::vector<char> payload(bytes, 'x');
-    const std::uint64_t start = monotonic_time_ns();
-    for (std::uint64_t i = 0; i < count; ++i) push.send(zmq::buffer(payload), zmq::send_flags::none);
-    ready.read_all(&yes, 1);  // the last message arrived
-    const double rate = double(count) / (double(monotonic_time_ns() - start) * 1e-9);
-    wait_child(child);
-    if (endpoint.rfind("ipc://", 0) == 0) ::unlink(endpoint.substr(6).c_str());
-    return rate;
 }
 
 namespace {

@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "baseline_probes.hpp"
 #include "datablock_probes.hpp"
 #include "harness.hpp"
 #include "pylabhub/datablock.hpp"
@@ -306,9 +307,20 @@ void run_datablock_cases(Results& results) {
         }
     }
     // Runs of slots: one commit-index store and one position store per run.
+    // At 64 B each repetition is paired with a ZeroMQ PUSH/PULL run right
+    // before it, for the target's ratio (see the latency pairs above).
     for (std::uint64_t bytes : {64ULL, 4096ULL}) {
-        std::vector<double> rates;
-        for (int r = 0; r < kRepetitions; ++r) rates.push_back(throughput(bytes, db::ChecksumKind::none, 2'000'000, 64, kBenchBatch));
+        std::vector<double> rates, ratios;
+        for (int r = 0; r < kRepetitions; ++r) {
+            const double zeromq = bytes == 64 ? zmq_push_pull(ipc_endpoint(), bytes, 1'000'000) : 0;
+            rates.push_back(throughput(bytes, db::ChecksumKind::none, 2'000'000, 64, kBenchBatch));
+            if (zeromq > 0) ratios.push_back(rates.back() / zeromq);
+        }
+        if (!ratios.empty()) {
+            results.add({"throughput", "runs of 32 / zeromq push-pull, paired", bytes, "median ratio", median(ratios), "x"});
+            results.add({"throughput", "runs of 32 / zeromq push-pull, paired", bytes, "worst ratio",
+                         *std::min_element(ratios.begin(), ratios.end()), "x"});
+        }
         const double rate = median(rates);
         const std::string system = "datablock none, runs of " + std::to_string(kBenchBatch);
         results.add({"throughput", system, bytes, "slots/s", rate, "1/s"});

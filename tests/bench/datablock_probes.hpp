@@ -17,10 +17,6 @@ namespace pylabhub::bench {
 /// every byte; otherwise 8 bytes are committed of a `bytes` slot.
 std::vector<double> ping_pong(std::uint64_t bytes, bool full_payload, int iterations);
 
-/// Two processes bounce a counter on one cache line (busy-poll): one-way
-/// latencies in ns, the first 100 dropped. The floor for any IPC.
-std::vector<double> shm_ping_pong(int iterations);
-
 /// Slots per run in the batched throughput figures.
 inline constexpr std::size_t kBenchBatch = 32;
 
