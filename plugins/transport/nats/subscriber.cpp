@@ -11,6 +11,11 @@ using Received = pylabhub::sdk::Transport::Received;
 
 namespace {
 
+/// How long a receiver keeps asking a cluster that does not answer (each
+/// JetStream request waits seconds itself) while it elects new leaders
+/// after losing a node; a loaded machine has needed more than 10 s.
+constexpr std::chrono::seconds kClusterPatience{60};
+
 std::int64_t milliseconds(std::chrono::nanoseconds wait) { return std::max<std::int64_t>(1, wait.count() / 1'000'000); }
 
 std::string text(Frame frame) { return std::string(reinterpret_cast<const char*>(frame.data()), frame.size()); }
@@ -89,7 +94,7 @@ bool Subscriber::delete_durable() {
     // Right after a node dies the cluster may refuse while it elects a new
     // leader for the consumer; subscribing over a durable still there would
     // fail on its old start position, so the delete is seen through.
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const auto give_up = std::chrono::steady_clock::now() + kClusterPatience;
     for (;;) {
         jsErrCode code = static_cast<jsErrCode>(0);
         const natsStatus status = js_DeleteConsumer(js_, settings_.stream.c_str(), settings_.durable.c_str(), nullptr, &code);
@@ -101,7 +106,9 @@ bool Subscriber::delete_durable() {
                                   "' of stream '" + settings_.stream +
                                   "' to restart it at its first unacknowledged message: " + describe(status, nats_GetLastError(nullptr)));
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        host_.info(who_ + ": JetStream at " + connection_.server() + " did not delete durable consumer '" + settings_.durable + "' (" +
+                   describe(status, nats_GetLastError(nullptr)) + "); asking again");
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
 }
 
@@ -156,7 +163,7 @@ bool Subscriber::subscribe(const Position& position, bool bind) {
     }
     // A cluster that just lost a node answers API requests late or not at
     // all while it elects leaders: those two outcomes are retried a while.
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    const auto give_up = std::chrono::steady_clock::now() + kClusterPatience;
     natsStatus status = NATS_OK;
     for (;;) {
         jsErrCode code = static_cast<jsErrCode>(0);
