@@ -1,12 +1,16 @@
 #include "pylabhub/datablock/slot_rw.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <limits>
 #include <type_traits>
 
 #include "pylabhub/platform/backoff.hpp"
 #include "pylabhub/platform/clock.hpp"
 #include "pylabhub/platform/process.hpp"
 #include "pylabhub/platform/seqlock.hpp"
+#include "wait.hpp"
 
 namespace {
 
@@ -32,24 +36,15 @@ void count(plh_slot_metrics* metrics, uint64_t plh_slot_metrics::*counter) noexc
 // Liveness reads procfs; a waiting writer looks only this often.
 constexpr uint64_t kLivenessCheckIntervalNs = 1'000'000;
 
-/// The deadline `timeout_ns` after the first time something makes the
-/// writer wait: a write that never waits reads no precise clock.
-class LazyDeadline {
-public:
-    explicit LazyDeadline(uint64_t timeout_ns) noexcept : timeout_ns_(timeout_ns) {}
-    /// Reads the clock; true once the deadline is behind it.
-    bool passed(uint64_t& now) noexcept {
-        now = monotonic_time_ns();
-        if (deadline_ == 0) deadline_ = now + timeout_ns_;
-        return now >= deadline_;
-    }
+/// The C API's timeout as a wait's lazy deadline: a write that never waits
+/// reads no precise clock.
+pylabhub::datablock::detail::Deadline deadline_for(uint64_t timeout_ns) noexcept {
+    return pylabhub::datablock::detail::Deadline(
+        std::chrono::nanoseconds(static_cast<int64_t>(std::min<uint64_t>(timeout_ns, std::numeric_limits<int64_t>::max()))));
+}
 
-private:
-    uint64_t timeout_ns_;
-    uint64_t deadline_ = 0;
-};
-
-plh_slot_result take_write_lock(plh_slot_rw_state* slot, uint64_t owner, LazyDeadline& deadline, plh_slot_metrics* metrics) noexcept {
+plh_slot_result take_write_lock(plh_slot_rw_state* slot, uint64_t owner, pylabhub::datablock::detail::Deadline& deadline,
+                                plh_slot_metrics* metrics) noexcept {
     Backoff backoff;
     uint64_t next_liveness_check = 0;
     for (;;) {
@@ -58,7 +53,7 @@ plh_slot_result take_write_lock(plh_slot_rw_state* slot, uint64_t owner, LazyDea
             return PLH_SLOT_OK;
         }
         if (holder == owner) return PLH_SLOT_INVALID_STATE;  // this process already writes it
-        uint64_t now = 0;
+        const uint64_t now = monotonic_time_ns();
         const bool timed_out = deadline.passed(now);
         if (holder != 0 && now >= next_liveness_check) {
             if (!pylabhub::platform::is_owner_word_alive(holder) &&
@@ -99,7 +94,7 @@ plh_slot_result plh_slot_rw_acquire_write(plh_slot_rw_state* slot, uint64_t owne
 plh_slot_result plh_slot_rw_acquire_write_at(plh_slot_rw_state* slot, uint64_t owner_word, uint64_t started, uint64_t timeout_ns,
                                              int wait_for_readers, plh_slot_metrics* metrics) {
     if (slot == nullptr || owner_word == 0) return PLH_SLOT_ERROR;
-    LazyDeadline deadline(timeout_ns);
+    auto deadline = deadline_for(timeout_ns);
     if (const plh_slot_result locked = take_write_lock(slot, owner_word, deadline, metrics); locked != PLH_SLOT_OK) return locked;
 
     field(slot->write_started_ns).store(started, std::memory_order_relaxed);
@@ -124,7 +119,7 @@ plh_slot_result plh_slot_rw_acquire_write_at(plh_slot_rw_state* slot, uint64_t o
     if (wait_for_readers != 0) {
         Backoff backoff;
         while (field(slot->reader_count).load(std::memory_order_seq_cst) != 0) {
-            if (uint64_t now = 0; deadline.passed(now)) {
+            if (deadline.passed(monotonic_time_ns())) {
                 // Leave the slot as it was; the generation moves on (even
                 // again), so a reader inside sees a harmless failed validation.
                 field(slot->generation).fetch_add(1, std::memory_order_release);
