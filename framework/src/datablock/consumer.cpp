@@ -316,21 +316,8 @@ void Consumer::heartbeat() noexcept { state_->heartbeat(); }
 namespace detail {
 void ConsumerState::heartbeat() noexcept { entry->last_heartbeat_ns.store(platform::monotonic_time_ns(), std::memory_order_relaxed); }
 
-void ConsumerState::catch_up_to_floor() {
-    if (const std::uint64_t floor = header().sequence_floor.load(std::memory_order_seq_cst); floor > next_sequence) {
-        next_sequence = floor;  // the writer skipped these ids (Producer::skip_to): a gap
-        entry->position.store(floor, std::memory_order_seq_cst);
-    }
-}
-
 Error ConsumerState::closed_error() const {
     return make_error(ErrorCode::closed, "datablock '" + shm.name() + "': the producer closed it and every committed slot was read");
-}
-
-Error ConsumerState::timeout_error(std::chrono::nanoseconds timeout) const {
-    header().reader_timeouts.fetch_add(1, std::memory_order_relaxed);
-    return make_error(ErrorCode::timeout,
-                      "datablock '" + shm.name() + "': no new slot within " + std::to_string(timeout.count() / 1'000'000) + " ms");
 }
 
 Result<std::uint64_t> ConsumerState::wait_committed(std::chrono::nanoseconds timeout, Deadline& deadline) {
@@ -338,14 +325,19 @@ Result<std::uint64_t> ConsumerState::wait_committed(std::chrono::nanoseconds tim
     std::uint64_t committed = 0;
     auto available = [&] {
         committed = h.commit_count.load(std::memory_order_seq_cst);
-        catch_up_to_floor();
+        if (const std::uint64_t floor = h.sequence_floor.load(std::memory_order_seq_cst); floor > next_sequence) {
+            next_sequence = floor;  // the writer skipped these ids (Producer::skip_to): a gap
+            entry->position.store(floor, std::memory_order_seq_cst);
+        }
         return committed > next_sequence;
     };
     if (available()) return committed;
     if (h.closed.load(std::memory_order_seq_cst) != 0 && !available()) return closed_error();
     auto ready = [&] { return available() || h.closed.load(std::memory_order_seq_cst) != 0; };
     if (!wait_until(options.wait, h.commit_futex, h.commit_waiters, deadline, ready, [&] { heartbeat(); })) {
-        return timeout_error(timeout);
+        h.reader_timeouts.fetch_add(1, std::memory_order_relaxed);
+        return make_error(ErrorCode::timeout,
+                          "datablock '" + shm.name() + "': no new slot within " + std::to_string(timeout.count() / 1'000'000) + " ms");
     }
     if (available()) return committed;
     return closed_error();  // woken by close with everything read

@@ -71,11 +71,7 @@ public:
     /// Callers that retry pass the same `deadline` (made from `timeout`,
     /// which the timeout error names).
     Result<std::uint64_t> wait_committed(std::chrono::nanoseconds timeout, Deadline& deadline);
-    /// Moves next_sequence up to the floor the writer skipped to, if above.
-    void catch_up_to_floor();
     Error closed_error() const;
-    /// Counts the timeout and says how long was waited.
-    Error timeout_error(std::chrono::nanoseconds timeout) const;
     /// A lossless reader finding a committed slot gone (it was retired?).
     Error lost_slot_error(std::uint64_t sequence, plh_slot_result result) const;
     /// With an enforced checksum policy: the slot's payload against its digest.

@@ -71,6 +71,10 @@ plh_slot_result take_write_lock(plh_slot_rw_state* slot, uint64_t owner, pylabhu
     }
 }
 
+/// The odd generation a write starts with; a slot taken over mid-write is
+/// odd already and moves on by two.
+uint64_t odd_after(uint64_t generation) noexcept { return generation + ((generation & 1U) ? 2U : 1U); }
+
 /// Whether a slot seen with this generation, state and sequence holds the
 /// committed `wanted` sequence.
 plh_slot_result holds_committed(uint64_t generation, uint32_t state, uint64_t held, uint64_t wanted) noexcept {
@@ -105,7 +109,7 @@ plh_slot_result plh_slot_rw_acquire_write_at(plh_slot_rw_state* slot, uint64_t o
         // instruction at all; a locked exchange costs ~20 cycles per slot).
         field(slot->state).store(PLH_SLOT_WRITING, std::memory_order_relaxed);
         const uint64_t generation = field(slot->generation).load(std::memory_order_relaxed);
-        pylabhub::platform::store_before_plain_writes(slot->generation, generation + ((generation & 1U) ? 2U : 1U));
+        pylabhub::platform::store_before_plain_writes(slot->generation, odd_after(generation));
         return PLH_SLOT_OK;
     }
     // Announce the write before looking at reader_count; readers announce
@@ -113,8 +117,7 @@ plh_slot_result plh_slot_rw_acquire_write_at(plh_slot_rw_state* slot, uint64_t o
     // sees WRITING and backs off, or we see it and wait for it.
     const uint32_t previous_state = field(slot->state).exchange(PLH_SLOT_WRITING, std::memory_order_seq_cst);
     const uint64_t generation = field(slot->generation).load(std::memory_order_relaxed);
-    // Odd = being written; a slot taken over mid-write is already odd.
-    field(slot->generation).store(generation + ((generation & 1U) ? 2U : 1U), std::memory_order_seq_cst);
+    field(slot->generation).store(odd_after(generation), std::memory_order_seq_cst);
 
     if (wait_for_readers != 0) {
         Backoff backoff;

@@ -47,6 +47,10 @@ protected:
         }
         return *view_.slot_state(sequence);
     }
+    /// Publishes `text` as the next slot.
+    static void publish(Producer& producer, const std::string& text) {
+        ASSERT_TRUE(producer.write(std::as_bytes(std::span(text.data(), text.size())), 10ms).has_value());
+    }
     static std::uint32_t readers(const plh_slot_rw_state& s) {
         return std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(s.reader_count)).load();
     }
@@ -59,8 +63,7 @@ protected:
 TEST_F(SlotLineTest, ALosslessReaderChecksTheSlotWithoutEnteringIt) {
     Producer producer = make_producer(SyncPolicy::sync_reader);
     Consumer consumer = attach(producer);
-    const std::string text = "hello";
-    ASSERT_TRUE(producer.write(std::as_bytes(std::span(text.data(), text.size())), 10ms).has_value());
+    publish(producer, "hello");
     const plh_slot_rw_state before = slot(0);
 
     auto read = consumer.acquire_read(10ms);
@@ -75,8 +78,7 @@ TEST_F(SlotLineTest, ALosslessReaderChecksTheSlotWithoutEnteringIt) {
 TEST_F(SlotLineTest, ALosslessSingleReadStillCatchesARewriteUnderIt) {
     Producer producer = make_producer(SyncPolicy::single_reader);
     Consumer consumer = attach(producer);
-    const std::string text = "x";
-    ASSERT_TRUE(producer.write(std::as_bytes(std::span(text.data(), 1)), 10ms).has_value());
+    publish(producer, "x");
     auto read = consumer.acquire_read(10ms);
     ASSERT_TRUE(read.has_value());
 
@@ -95,8 +97,7 @@ TEST_F(SlotLineTest, ALosslessSingleReadStillCatchesARewriteUnderIt) {
 TEST_F(SlotLineTest, ALatestOnlyReaderEntersTheSlotAndLeavesIt) {
     Producer producer = make_producer(SyncPolicy::latest_only);
     Consumer consumer = attach(producer);
-    const std::string text = "x";
-    ASSERT_TRUE(producer.write(std::as_bytes(std::span(text.data(), 1)), 10ms).has_value());
+    publish(producer, "x");
     {
         auto read = consumer.acquire_read(10ms);
         ASSERT_TRUE(read.has_value());
