@@ -164,7 +164,7 @@ double throughput(std::uint64_t bytes, db::ChecksumKind checksum, std::uint64_t 
 /// The last `latest_readers` of them read as `read: latest` does (an
 /// Observer: no place in the consumer table, the newest slot, copied);
 /// latency and loss are the lossless readers'.
-FanOut fan_out(int consumers, double rate, double seconds, int latest_readers) {
+FanOut fan_out(int consumers, double rate, double seconds, int latest_readers, Pacing pacing) {
     const std::string name = segment("fanout");
     db::DataBlockConfig config;
     config.slot_bytes = 64;
@@ -228,10 +228,7 @@ FanOut fan_out(int consumers, double rate, double seconds, int latest_readers) {
     const std::uint64_t period = static_cast<std::uint64_t>(1e9 / rate);
     const std::uint64_t start = monotonic_time_ns();
     for (std::uint64_t i = 0; i < total; ++i) {
-        const std::uint64_t due = start + i * period;
-        while (monotonic_time_ns() < due) {
-            if (due - monotonic_time_ns() > 200'000) std::this_thread::sleep_for(50us);
-        }
+        pace_until(start + i * period, pacing);
         if (!producer.write(std::as_bytes(std::span(&i, 1)), 5s)) break;
         ++result.written;
     }
@@ -329,6 +326,12 @@ void run_datablock_cases(Results& results) {
     std::vector<FanOut> runs;
     for (int r = 0; r < kRepetitions; ++r) runs.push_back(fan_out(10, 10'000, 1.0));
     add_fan_out_rows(results, "datablock 1->10 blocking", runs);
+    // The same with the producer pacing itself by spinning on the clock, as
+    // this bench did before: it holds one of two cores, and the readers'
+    // wake-ups queue for the other.
+    runs.clear();
+    for (int r = 0; r < kRepetitions; ++r) runs.push_back(fan_out(10, 10'000, 1.0, 0, Pacing::spin));
+    add_fan_out_rows(results, "datablock 1->10 blocking, producer spinning", runs);
     // One lossless recorder and nine `read: latest` viewers: what the
     // viewers cost the one reader that must get everything.
     runs.clear();

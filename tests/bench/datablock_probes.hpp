@@ -38,6 +38,6 @@ void add_fan_out_rows(Results& results, const std::string& system, const std::ve
 
 /// 1 producer -> `consumers` processes at `rate` slots/s, blocking waits;
 /// the last `latest_readers` of them read the newest slot only.
-FanOut fan_out(int consumers, double rate, double seconds, int latest_readers = 0);
+FanOut fan_out(int consumers, double rate, double seconds, int latest_readers = 0, Pacing pacing = Pacing::sleep);
 
 }  // namespace pylabhub::bench

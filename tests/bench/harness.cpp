@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include "pylabhub/platform/clock.hpp"
+
 #include <cerrno>
 #include <cmath>
 #include <stdexcept>
@@ -86,6 +88,12 @@ void Pipe::read_all(void* data, std::size_t bytes) const {
             p += n;
             bytes -= static_cast<std::size_t>(n);
         }
+    }
+}
+
+void pace_until(std::uint64_t due_ns, Pacing pacing) {
+    if (pacing == Pacing::sleep) return platform::sleep_until_monotonic_ns(due_ns);
+    while (platform::monotonic_time_ns() < due_ns) {
     }
 }
 

@@ -61,6 +61,12 @@ struct Pipe {
 
 std::string human_bytes(std::uint64_t bytes);
 
+/// How a paced producer waits for its next due time: asleep on a timer, as
+/// an instrument's producer does, or spinning on the clock, which keeps one
+/// core busy (half of a 2-core machine) and so takes it from the readers.
+enum class Pacing { sleep, spin };
+void pace_until(std::uint64_t due_ns, Pacing pacing);
+
 /// ZeroMQ baselines on any endpoint (ipc://, tcp://): one-way latencies
 /// (half a REQ/REP round trip), and PUSH/PULL slots per second.
 std::vector<double> zmq_req_rep(const std::string& endpoint, std::uint64_t bytes, int iterations);

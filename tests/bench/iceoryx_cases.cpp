@@ -350,10 +350,7 @@ FanOut iceoryx_fan_out(int consumers, double rate, double seconds, int run) {
         const auto period = static_cast<std::uint64_t>(1e9 / rate);
         const std::uint64_t begin = monotonic_time_ns();
         for (std::uint64_t i = 0; i <= total; ++i) {
-            const std::uint64_t due = begin + i * period;
-            while (monotonic_time_ns() < due) {
-                if (due - monotonic_time_ns() > 200'000) std::this_thread::sleep_for(std::chrono::microseconds(50));
-            }
+            pace_until(begin + i * period, Pacing::sleep);
             send(i == total ? kEnd : i);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let them take the end marker

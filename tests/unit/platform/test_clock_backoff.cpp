@@ -32,6 +32,17 @@ TEST(Clock, CoarseIsTheSameTimelineAtMostATickBehind) {
     EXPECT_LT(before - std::min(before, coarse), 50'000'000ULL) << "coarse " << coarse << " vs precise " << before;
 }
 
+TEST(Clock, SleepUntilWakesNoEarlierThanTheDueTime) {
+    for (int i = 0; i < 5; ++i) {
+        const std::uint64_t due = monotonic_time_ns() + 300'000;  // 0.3 ms: within one timer tick of any kernel
+        sleep_until_monotonic_ns(due);
+        EXPECT_GE(monotonic_time_ns(), due);
+    }
+    const std::uint64_t before = monotonic_time_ns();
+    sleep_until_monotonic_ns(before - 1'000'000);  // a due time passed: returns without waiting for anything
+    EXPECT_GE(monotonic_time_ns(), before);
+}
+
 TEST(Backoff, SleepsOnlyAfterSpinAndYieldPhases) {
     Backoff backoff(4, 4, 100);
     const std::uint64_t start = monotonic_time_ns();

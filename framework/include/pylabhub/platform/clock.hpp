@@ -14,4 +14,8 @@ std::uint64_t monotonic_time_ns() noexcept;
 /// long something has been going on (a write lock held, a heartbeat).
 std::uint64_t coarse_monotonic_time_ns() noexcept;
 
+/// Sleeps until monotonic_time_ns() reaches `due_ns` (at once if it has):
+/// an absolute deadline, so a paced loop does not drift by its own work.
+void sleep_until_monotonic_ns(std::uint64_t due_ns) noexcept;
+
 }  // namespace pylabhub::platform
