@@ -21,11 +21,11 @@ if "_pylabhub_embedded" in _sys.builtin_module_names:
 else:
     from ._pylabhub import (ChannelClosed, CorruptData, Error, NotFound, SchemaMismatch, SlotReleasedError, TimeoutError,
                             __version__, default_broker, set_log_level)
-    from ._channels import Consumer, ObservedSlot, Observer, Producer, ReadSlot, WriteSlot, channels
+    from ._channels import Consumer, ObservedSlot, Observer, Producer, ReadSlot, SlotRun, WriteSlot, channels
     from ._export import to_csv as export_csv
     from ._export import to_hdf5 as export_hdf5
     from ._recording import Recording, RecordingWarning, read_recording
 
     __all__ += ["ChannelClosed", "CorruptData", "Error", "NotFound", "SchemaMismatch", "SlotReleasedError", "TimeoutError",
-                "default_broker", "set_log_level", "Consumer", "ObservedSlot", "Observer", "Producer", "ReadSlot", "WriteSlot", "channels",
-                "export_csv", "export_hdf5", "Recording", "RecordingWarning", "read_recording"]
+                "default_broker", "set_log_level", "Consumer", "ObservedSlot", "Observer", "Producer", "ReadSlot", "SlotRun", "WriteSlot",
+                "channels", "export_csv", "export_hdf5", "Recording", "RecordingWarning", "read_recording"]

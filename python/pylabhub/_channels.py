@@ -123,6 +123,33 @@ class Producer(_ClosedOnExit):
             slot.commit(raw.nbytes)
             return slot.sequence
 
+    def write_many(self, records, timeout: Optional[float] = None) -> int:
+        """Writes each row of ``records`` (``records[i]``) into a slot of its
+        own and returns the first one's sequence (the rest follow it).
+
+        The slots are handed over in runs of up to 256, each published with
+        one store and one wake-up, which is what makes many small slots
+        fast; every slot keeps its checksum and torn-read protection.
+        ``records``: an array of the dtype, shape ``(n,)`` (one record a
+        slot) or ``(n, k)`` (k records a slot); raw bytes without a dtype,
+        shape ``(n, nbytes)``. Waits up to ``timeout`` seconds in all (None:
+        forever); a TimeoutError says how many slots were written before it.
+        """
+        if self.dtype is not None:
+            rows = np.ascontiguousarray(records, dtype=self.dtype)
+        else:
+            rows = np.asarray(records)
+            if rows.ndim != 2:
+                raise ValueError(f"write_many on channel '{self.channel}' (raw bytes) takes a 2-D uint8 array (slots, bytes), "
+                                 f"not shape {rows.shape}")
+            rows = np.ascontiguousarray(rows, dtype=np.uint8)
+        if rows.ndim == 0:
+            raise ValueError(f"write_many takes an array of records, one row a slot; got a single {self.dtype} record (use write_array)")
+        count = rows.shape[0]
+        if count == 0:
+            return self.next_sequence
+        return self._core.write_runs(rows.reshape(-1).view(np.uint8), count, rows.nbytes // count, timeout)
+
     def close(self) -> None:
         """Closes the channel: readers drain what was committed, then see its end."""
         self._core.close()
@@ -175,6 +202,28 @@ class ReadSlot(SlotView):
         self.release()
 
 
+class SlotRun:
+    """Slots taken together by Consumer.read_many: copies, in order.
+
+    ``array``: one row a slot, shape ``(n,)`` of the dtype when a slot holds
+    one record, ``(n, k)`` when it holds k, ``(n, slot_bytes)`` uint8
+    without a dtype (bytes past what a slot committed are zero).
+    ``sequences``, ``commit_ns``, ``nbytes``: per slot, uint64.
+    """
+
+    __slots__ = ("array", "sequences", "commit_ns", "nbytes")
+
+    def __init__(self, array, sequences, commit_ns, nbytes):
+        self.array, self.sequences, self.commit_ns, self.nbytes = array, sequences, commit_ns, nbytes
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def __repr__(self) -> str:
+        span = f"{self.sequences[0]}..{self.sequences[-1]}" if len(self) else "empty"
+        return f"<pylabhub.SlotRun {len(self)} slots, sequences {span}>"
+
+
 class Consumer(_ClosedOnExit):
     """A reader of a channel that takes part: on lossless channels
     (single_reader, sync_reader) the writer waits for it, so it sees every
@@ -220,6 +269,48 @@ class Consumer(_ClosedOnExit):
         the producer closed and everything was read.
         """
         return ReadSlot(self.dtype, self._core.acquire(timeout))
+
+    def read_many(self, max_slots: int = 256, timeout: Optional[float] = None) -> SlotRun:
+        """Up to ``max_slots`` slots at once, as copies (a SlotRun): waits up
+        to ``timeout`` seconds (None: forever) for the first, then takes
+        whatever else is committed already, without waiting for more.
+
+        Lossless channels only (single_reader, sync_reader); the slots are
+        taken in runs (one position update for many slots) and each is
+        checked as ``read()`` checks one. Raises as ``read()`` does; an error
+        met after some slots were taken is raised by the next read, so those
+        slots are never lost.
+        """
+        if max_slots < 1:
+            raise ValueError(f"read_many takes at least 1 slot, not {max_slots}")
+        if self.sync == "latest_only":
+            raise ValueError(f"channel '{self.channel}' is latest_only: its readers take the newest slot with read(); "
+                             "read_many needs a lossless channel (single_reader or sync_reader)")
+        slot_bytes = self.slot_bytes
+        rows = np.empty(max_slots * slot_bytes, dtype=np.uint8)
+        meta = np.empty((3, max_slots), dtype=np.uint64)
+        count = self._core.read_runs(rows, meta, max_slots, timeout)
+        if count < max_slots // 2:
+            rows, meta = rows[:count * slot_bytes].copy(), meta[:, :count].copy()  # not the unused room
+        return SlotRun(self._rows_as_array(rows, count, slot_bytes), meta[0, :count], meta[1, :count], meta[2, :count])
+
+    def _rows_as_array(self, rows: np.ndarray, count: int, slot_bytes: int) -> np.ndarray:
+        if self.dtype is None:
+            return rows[:count * slot_bytes].reshape(count, slot_bytes)
+        per_slot = slot_bytes // self.dtype.itemsize
+        if per_slot == 0:
+            raise ValueError(f"channel '{self.channel}': slots of {slot_bytes} bytes cannot hold a {self.dtype.itemsize}-byte record")
+        shape = (count,) if per_slot == 1 else (count, per_slot)
+        strides = (slot_bytes,) if per_slot == 1 else (slot_bytes, self.dtype.itemsize)
+        return np.ndarray(shape, dtype=self.dtype, buffer=rows, strides=strides)
+
+    def runs(self, max_slots: int = 256) -> Iterator[SlotRun]:
+        """read_many until the channel closes: every slot, in runs of what is ready."""
+        while True:
+            try:
+                yield self.read_many(max_slots)
+            except _core.ChannelClosed:
+                return
 
     def __iter__(self) -> Iterator[ReadSlot]:
         """Every slot until the channel closes; each is released when the next is asked for."""

@@ -2,8 +2,11 @@
 // writer of a lossless channel waits for it); _ReadSlot: one slot read in
 // place, or, on latest_only (where the writer never waits and may overtake
 // the reader), a copy validated whole before it is handed out.
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -47,9 +50,19 @@ struct ChannelConsumer {
     std::optional<datablock::Consumer> consumer;
     FoundChannel found;
 
+    // An error met after a read_runs call had already taken slots: those
+    // are returned, and the error is raised by the next read.
+    std::optional<Error> deferred;
+
     datablock::Consumer& live() {
         if (!consumer) raise_released("consumer of channel '" + channel + "' is closed");
         return *consumer;
+    }
+    /// The consumer, for a read: raises first what an earlier read deferred.
+    datablock::Consumer& for_read() {
+        datablock::Consumer& live_consumer = live();
+        if (deferred) raise(*std::exchange(deferred, std::nullopt), "channel '" + channel + "'");
+        return live_consumer;
     }
 };
 
@@ -79,7 +92,7 @@ std::unique_ptr<ChannelConsumer> attach(const std::string& channel, std::optiona
 }
 
 ReadSlot acquire(ChannelConsumer& self, std::optional<double> timeout) {
-    datablock::Consumer& consumer = self.live();
+    datablock::Consumer& consumer = self.for_read();
     const bool latest_only = consumer.info().config.sync == datablock::SyncPolicy::latest_only;
     return wait_for<ReadSlot>(
         to_timeout(timeout),
@@ -102,6 +115,73 @@ ReadSlot acquire(ChannelConsumer& self, std::optional<double> timeout) {
             return slot;
         },
         "channel '" + self.channel + "'", "nothing committed in time");
+}
+
+/// Where read_runs copies a run: `max_slots` rows of slot_bytes, and per
+/// slot its sequence, commit time and committed bytes.
+struct RunDestination {
+    std::byte* rows = nullptr;
+    std::uint64_t* sequences = nullptr;
+    std::uint64_t* commit_ns = nullptr;
+    std::uint64_t* nbytes = nullptr;
+    std::size_t row_bytes = 0;
+};
+
+/// Copies one run (up to `wanted` slots) after the `taken` already copied;
+/// its slots are released once copied and validated.
+Result<std::size_t> copy_run(datablock::Consumer& consumer, const RunDestination& to, std::size_t taken, std::size_t wanted,
+                             std::chrono::nanoseconds timeout) {
+    auto run = consumer.acquire_read_batch(std::min(wanted, datablock::kMaxBatchSlots), timeout);
+    if (!run) return std::move(run).error();
+    const std::size_t count = run->size();
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto payload = run->buffer(i);
+        std::byte* row = to.rows + (taken + i) * to.row_bytes;
+        std::memcpy(row, payload.data(), payload.size());
+        std::memset(row + payload.size(), 0, to.row_bytes - payload.size());
+        to.sequences[taken + i] = run->sequence(i);
+        to.commit_ns[taken + i] = run->commit_ns(i);
+        to.nbytes[taken + i] = payload.size();
+    }
+    if (auto released = run->release(); !released) return std::move(released).error();  // rewritten while copied: void
+    return count;
+}
+
+/// Up to `max_slots` slots copied into `rows` and `meta` (3 x max_slots:
+/// sequences, commit times, bytes): waits up to `timeout` for the first,
+/// then takes what else is committed already, in runs. Returns how many.
+std::size_t read_runs(ChannelConsumer& self, const py::buffer& rows, const py::buffer& meta, std::size_t max_slots,
+                      std::optional<double> timeout) {
+    datablock::Consumer& consumer = self.for_read();
+    const py::buffer_info rows_info = rows.request(true);
+    const py::buffer_info meta_info = meta.request(true);
+    RunDestination to;
+    to.row_bytes = consumer.info().config.slot_bytes;
+    if (static_cast<std::size_t>(rows_info.size * rows_info.itemsize) < max_slots * to.row_bytes ||
+        static_cast<std::size_t>(meta_info.size * meta_info.itemsize) < 3 * max_slots * sizeof(std::uint64_t)) {
+        raise({ErrorCode::invalid_argument, "read_runs: the buffers hold fewer than " + std::to_string(max_slots) + " slots"});
+    }
+    to.rows = static_cast<std::byte*>(rows_info.ptr);
+    to.sequences = static_cast<std::uint64_t*>(meta_info.ptr);
+    to.commit_ns = to.sequences + max_slots;
+    to.nbytes = to.commit_ns + max_slots;
+    if (max_slots == 0) return 0;
+    const std::string context = "channel '" + self.channel + "'";
+    std::size_t taken = wait_for<std::size_t>(
+        to_timeout(timeout), [&](std::chrono::nanoseconds slice) { return copy_run(consumer, to, 0, max_slots, slice); }, context,
+        "nothing committed in time");
+    py::gil_scoped_release unlocked;
+    while (taken < max_slots) {
+        auto more = copy_run(consumer, to, taken, max_slots - taken, std::chrono::nanoseconds(0));
+        if (!more) {
+            // Nothing more now, or the end: the next read says so. Anything
+            // else would lose the slots already taken if raised now.
+            if (more.error().code != ErrorCode::timeout && more.error().code != ErrorCode::closed) self.deferred = more.error();
+            break;
+        }
+        taken += *more;
+    }
+    return taken;
 }
 
 }  // namespace
@@ -133,6 +213,7 @@ void bind_consumer(py::module_& module) {
             py::arg("channel"), py::arg("broker"), py::arg("segment"), py::arg("secret"), py::arg("blds"), py::arg("schema_name"),
             py::arg("schema_version"), py::arg("id"), py::arg("wait"))
         .def("acquire", &acquire, py::arg("timeout"))
+        .def("read_runs", &read_runs, py::arg("rows"), py::arg("meta"), py::arg("max_slots"), py::arg("timeout"))
         .def("close",
              [](ChannelConsumer& self) {
                  self.consumer.reset();

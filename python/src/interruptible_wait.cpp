@@ -16,6 +16,15 @@ std::optional<std::chrono::nanoseconds> to_timeout(std::optional<double> seconds
     return std::chrono::nanoseconds(static_cast<std::int64_t>(*seconds * 1e9));
 }
 
+WaitBudget::WaitBudget(std::optional<std::chrono::nanoseconds> timeout) {
+    if (timeout) deadline_ = std::chrono::steady_clock::now() + *timeout;
+}
+
+std::optional<std::chrono::nanoseconds> WaitBudget::left() const {
+    if (!deadline_) return std::nullopt;
+    return std::max(std::chrono::nanoseconds(0), std::chrono::nanoseconds(*deadline_ - std::chrono::steady_clock::now()));
+}
+
 bool wait_interruptibly(std::optional<std::chrono::nanoseconds> timeout,
                         const std::function<bool(std::chrono::nanoseconds slice)>& attempt) {
     namespace py = pybind11;

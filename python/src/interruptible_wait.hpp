@@ -16,6 +16,17 @@ namespace pylabhub::python {
 /// A timeout from Python: None (or a negative number) waits forever.
 std::optional<std::chrono::nanoseconds> to_timeout(std::optional<double> seconds);
 
+/// One timeout shared by several waits (a write of many runs): what is
+/// left of it at each; forever stays forever.
+class WaitBudget {
+public:
+    explicit WaitBudget(std::optional<std::chrono::nanoseconds> timeout);
+    std::optional<std::chrono::nanoseconds> left() const;
+
+private:
+    std::optional<std::chrono::steady_clock::time_point> deadline_;
+};
+
 /// Calls `attempt(slice)` with the GIL released until it returns true
 /// (done) or `timeout` has passed (false). Raises KeyboardInterrupt (or
 /// whatever a signal handler raises) between slices.

@@ -1,5 +1,7 @@
 // _Producer: a channel created from Python, registered with the broker like
 // a pipeline's; _WriteSlot: one slot being written in place.
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -87,6 +89,46 @@ std::unique_ptr<ChannelProducer> create(const std::string& channel, std::optiona
     return made;
 }
 
+/// Copies `slots` rows of `bytes_each` bytes from `rows` into the next
+/// slots, handed over in runs (WriteBatch: one publication per run). The
+/// copying and committing run without the GIL. Returns the first slot's
+/// sequence; a timeout names how many slots were published before it.
+std::uint64_t write_runs(ChannelProducer& self, const py::buffer& rows, std::size_t slots, std::size_t bytes_each,
+                         std::optional<double> timeout) {
+    datablock::Producer& producer = self.live();
+    const py::buffer_info source = rows.request();
+    if (bytes_each > producer.config().slot_bytes) {
+        raise({ErrorCode::invalid_argument,
+               "channel '" + self.channel + "': rows of " + std::to_string(bytes_each) + " bytes do not fit its slots of " +
+                   std::to_string(producer.config().slot_bytes)});
+    }
+    if (static_cast<std::size_t>(source.size * source.itemsize) < slots * bytes_each) {
+        raise({ErrorCode::invalid_argument,
+               "channel '" + self.channel + "': the buffer holds fewer than " + std::to_string(slots) + " rows of " +
+                   std::to_string(bytes_each) + " bytes"});
+    }
+    const auto* from = static_cast<const std::byte*>(source.ptr);
+    const std::uint64_t first = producer.next_sequence();
+    const WaitBudget budget(to_timeout(timeout));
+    std::size_t written = 0;
+    while (written < slots) {
+        const std::string progress = std::to_string(written) + " of " + std::to_string(slots) + " slots were written" +
+            (written > 0 ? " (sequences " + std::to_string(first) + ".." + std::to_string(first + written - 1) + ")" : std::string());
+        written += wait_for<std::size_t>(
+            budget.left(),
+            [&](std::chrono::nanoseconds slice) -> Result<std::size_t> {
+                auto run = producer.acquire_write_batch(std::min(slots - written, datablock::kMaxBatchSlots), slice);
+                if (!run) return std::move(run).error();
+                const std::size_t count = run->size();
+                for (std::size_t i = 0; i < count; ++i) std::memcpy(run->buffer(i).data(), from + (written + i) * bytes_each, bytes_each);
+                if (auto committed = run->commit_uniform(count, bytes_each); !committed) return std::move(committed).error();
+                return count;
+            },
+            "channel '" + self.channel + "'", "no free slot in time (a lossless reader is behind); " + progress);
+    }
+    return first;
+}
+
 }  // namespace
 
 void bind_producer(py::module_& module) {
@@ -125,6 +167,7 @@ void bind_producer(py::module_& module) {
                 return slot;
             },
             py::arg("timeout"))
+        .def("write_runs", &write_runs, py::arg("rows"), py::arg("slots"), py::arg("bytes_each"), py::arg("timeout"))
         .def("close", &ChannelProducer::close)
         .def_readonly("channel", &ChannelProducer::channel)
         .def_property_readonly("closed", [](const ChannelProducer& self) { return !self.producer.has_value(); })

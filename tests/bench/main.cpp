@@ -119,6 +119,9 @@ std::vector<Target> targets(const Results& r) {
         {"python producer 4 KiB / datablock 4 KiB (C++)",
          r.get("python", "python producer -> host null", 4096, "slots/s") / r.get("throughput", "datablock none", 4096, "slots/s"),
          ">=", 0.03, "x"},
+        {"python 64 B: write_many -> read_many / write -> read",
+         r.get("python", "python write_many -> read_many", 64, "slots/s") / r.get("python", "python write -> read", 64, "slots/s"),
+         ">=", 10, "x"},
     };
 }
 

@@ -6,8 +6,10 @@
     (busy_poll, like the C++ "datablock" case); one-way = round trip / 2.
     The reader takes the whole slot as a numpy view and reads one field, so
     1 MiB costs what 64 B does unless something copies.
-  * throughput: a Python producer writing 4 KiB slots (one record assigned
-    from a prepared array) to a C++ host's null consumer.
+  * throughput: a Python producer writing 4 KiB and 64 B slots (one record
+    assigned from a prepared array) to a C++ host's null consumer, slot by
+    slot and (64 B) with write_many; and Python to Python at 64 B, write /
+    read slot by slot against write_many / read_many.
 plh_bench puts the figures beside the C++ ones of the same run.
 """
 import json
@@ -71,7 +73,7 @@ def ping_pong(nbytes, iterations):
         ping.close()
 
 
-def producer_throughput(pylabhub_exe, nbytes, count, workdir):
+def producer_throughput(pylabhub_exe, nbytes, count, workdir, many=False):
     endpoint = f"ipc://{workdir}/broker.ipc"
     broker = subprocess.Popen([pylabhub_exe, "broker", "--bind", endpoint], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     host = None
@@ -94,9 +96,15 @@ def producer_throughput(pylabhub_exe, nbytes, count, workdir):
             time.sleep(0.02)
         source = np.full(nbytes, 0x5A, dtype=np.uint8)
         start = time.monotonic_ns()
-        for _ in range(count):
-            with producer.write(timeout=10) as slot:
-                slot.array["data"] = source
+        if many:
+            rows = np.zeros(1000, dtype=dt)
+            rows["data"] = source
+            for _ in range(count // len(rows)):
+                producer.write_many(rows, timeout=10)
+        else:
+            for _ in range(count):
+                with producer.write(timeout=10) as slot:
+                    slot.array["data"] = source
         rate = count / ((time.monotonic_ns() - start) * 1e-9)
         producer.close()
         host.wait(30)
@@ -106,6 +114,51 @@ def producer_throughput(pylabhub_exe, nbytes, count, workdir):
             if p is not None and p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+def reader(nbytes, segment, secret, many):
+    """The child of python_to_python: reads until the channel closes."""
+    consumer = pylabhub.Consumer.attach("bench", layout(nbytes), segment=segment, secret=secret, wait="busy_poll")
+    print("ready", flush=True)
+    count = 0
+    if many:
+        for run in consumer.runs(max_slots=1024):
+            count += len(run)
+    else:
+        for slot in consumer:
+            slot.array["seq"][0]
+            count += 1
+    print(count, flush=True)
+
+
+def python_to_python(nbytes, count, many):
+    """Slots/s from a Python producer to a Python consumer process, slot by
+    slot (write / read) or in runs (write_many / read_many)."""
+    dt = layout(nbytes)
+    producer = pylabhub.Producer.create(f"test.bench.runs.{uuid.uuid4().hex[:8]}", dtype=dt, slots=256, sync="single_reader",
+                                        broker=False, wait="busy_poll")
+    child = subprocess.Popen([sys.executable, __file__, "--reader", str(nbytes), producer.segment, producer.secret, str(int(many))],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        rows = np.zeros(1000, dtype=dt)
+        rows["seq"] = np.arange(len(rows))
+        start = time.monotonic_ns()
+        if many:
+            for _ in range(count // len(rows)):
+                producer.write_many(rows, timeout=10)
+        else:
+            for i in range(count):
+                with producer.write(timeout=10) as slot:
+                    slot.array["seq"] = i
+        producer.close()
+        read = int(child.stdout.readline())
+        rate = read / ((time.monotonic_ns() - start) * 1e-9)
+        child.wait(30)
+        return rate
+    finally:
+        child.kill()
+        producer.close()
 
 
 def main():
@@ -122,9 +175,16 @@ def main():
         results.append({"group": "python", "system": "python consumer (ping-pong)", "bytes": nbytes, "metric": "p99",
                         "value": float(np.median(p99s)), "unit": "ns"})
     with tempfile.TemporaryDirectory() as workdir:
-        rates = [producer_throughput(pylabhub_exe, 4096, 200000, workdir) for _ in range(REPETITIONS)]
-    results.append({"group": "python", "system": "python producer -> host null", "bytes": 4096, "metric": "slots/s",
-                    "value": float(np.median(rates)), "unit": "1/s"})
+        for system, nbytes, count, many in (("python producer -> host null", 4096, 200000, False),
+                                            ("python producer -> host null", 64, 200000, False),
+                                            ("python write_many -> host null", 64, 2000000, True)):
+            rates = [producer_throughput(pylabhub_exe, nbytes, count, workdir, many) for _ in range(REPETITIONS)]
+            results.append({"group": "python", "system": system, "bytes": nbytes, "metric": "slots/s",
+                            "value": float(np.median(rates)), "unit": "1/s"})
+    for many in (False, True):
+        rates = [python_to_python(64, 2000000 if many else 200000, many) for _ in range(REPETITIONS)]
+        results.append({"group": "python", "system": "python write_many -> read_many" if many else "python write -> read",
+                        "bytes": 64, "metric": "slots/s", "value": float(np.median(rates)), "unit": "1/s"})
     json.dump(results, sys.stdout)
     print()
 
@@ -132,5 +192,7 @@ def main():
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--echo":
         echo(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--reader":
+        reader(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5] == "1")
     else:
         main()
