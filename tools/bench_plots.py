@@ -93,8 +93,10 @@ def main():
             fanout[f"{prefix} {metric}"] = [(x, y / 1000) for x, y in points]
     figure("fanout_vs_readers.png", "Fan-out at 10 kHz, 64 B: lossless readers' latency", "readers", "µs", fanout)
 
-    ring = {"4 KiB slots": series(results, "throughput vs ring", "slots/s").get("throughput vs ring", [])}
-    figure("throughput_vs_ring.png", "DataBlock throughput against ring length", "slots in the ring", "slots/s", ring, logy=False)
+    by_ring = series(results, "throughput vs ring", "slots/s")
+    ring = {"4 KiB slots, slot by slot": by_ring.get("throughput vs ring", []),
+            "64 B slots, runs of 32": by_ring.get("throughput vs ring (64 B", [])}
+    figure("throughput_vs_ring.png", "DataBlock throughput against ring length", "slots in the ring", "slots/s", ring)
     return 0
 
 

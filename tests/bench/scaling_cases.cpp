@@ -1,8 +1,8 @@
 // The `scaling` group: how cost grows with the work — latency and
 // throughput against slot size, fan-out against the number of readers,
-// throughput against ring length. One repetition a point (the curves are
-// about shape; the `datablock` group has the medians of 3);
-// tools/bench_plots.py draws them.
+// throughput against ring length (4 KiB slot by slot, 64 B in runs). One
+// repetition a point (the curves are about shape; the `datablock` group
+// has the medians of 3); tools/bench_plots.py draws them.
 #include <algorithm>
 #include <iostream>
 #include <string>
@@ -47,6 +47,13 @@ void run_scaling_cases(Results& results) {
     for (std::uint32_t slots : {2U, 4U, 8U, 16U, 64U, 256U, 1024U}) {
         const double rate = throughput(4 * KiB, datablock::ChecksumKind::none, 500'000, slots);
         results.add({"scaling", "throughput vs ring, slots=" + std::to_string(slots), 4 * KiB, "slots/s", rate, "1/s"});
+    }
+    // Small slots in runs, where the ring's cache lines are the whole cost:
+    // here the rate halves once a lap touches more than ~256 lines
+    // (128 slots: a state line and a payload line each).
+    for (std::uint32_t slots : {32U, 64U, 128U, 160U, 256U, 1024U}) {
+        const double rate = throughput(64, datablock::ChecksumKind::none, 2'000'000, slots, 32);
+        results.add({"scaling", "throughput vs ring (64 B, runs of 32), slots=" + std::to_string(slots), 64, "slots/s", rate, "1/s"});
     }
 }
 
