@@ -53,6 +53,7 @@ class _ReadSlot:
     capacity: int
     copied: bool
     active: bool
+    meta: tuple  # (sequence, commit_ns, nbytes, capacity, copied)
     def address(self) -> int: ...
     def release(self) -> None: ...
 

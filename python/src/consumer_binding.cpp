@@ -198,6 +198,9 @@ void bind_consumer(py::module_& module) {
         .def_readonly("nbytes", &ReadSlot::size)
         .def_readonly("capacity", &ReadSlot::capacity)
         .def_readonly("copied", &ReadSlot::copied)
+        .def_property_readonly(
+            "meta",
+            [](const ReadSlot& slot) { return py::make_tuple(slot.sequence, slot.commit_ns, slot.size, slot.capacity, slot.copied); })
         .def_property_readonly("active", &ReadSlot::active)
         .def("address", [](const ReadSlot& slot) { return reinterpret_cast<std::uintptr_t>(slot.buffer().data()); })
         .def("release", &ReadSlot::release);
