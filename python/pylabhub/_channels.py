@@ -239,6 +239,8 @@ class Consumer(_ClosedOnExit):
         self._core = core
         self.dtype = dtype
         self._current: Optional[ReadSlot] = None
+        self._lossless = core.sync != "latest_only"  # fixed for the channel's life: read_many asks on every call
+        self._slot_bytes = core.slot_bytes
 
     @classmethod
     def attach(cls, channel: str, dtype=None, *, broker: Optional[str] = None, segment: Optional[str] = None,
@@ -282,10 +284,10 @@ class Consumer(_ClosedOnExit):
         """
         if max_slots < 1:
             raise ValueError(f"read_many takes at least 1 slot, not {max_slots}")
-        if self.sync == "latest_only":
+        if not self._lossless:
             raise ValueError(f"channel '{self.channel}' is latest_only: its readers take the newest slot with read(); "
                              "read_many needs a lossless channel (single_reader or sync_reader)")
-        slot_bytes = self.slot_bytes
+        slot_bytes = self._slot_bytes
         rows = np.empty(max_slots * slot_bytes, dtype=np.uint8)
         meta = np.empty((3, max_slots), dtype=np.uint64)
         count = self._core.read_runs(rows, meta, max_slots, timeout)
@@ -299,6 +301,8 @@ class Consumer(_ClosedOnExit):
         per_slot = slot_bytes // self.dtype.itemsize
         if per_slot == 0:
             raise ValueError(f"channel '{self.channel}': slots of {slot_bytes} bytes cannot hold a {self.dtype.itemsize}-byte record")
+        if slot_bytes == self.dtype.itemsize:
+            return rows[:count * slot_bytes].view(self.dtype)  # the usual case: records back to back
         shape = (count,) if per_slot == 1 else (count, per_slot)
         strides = (slot_bytes,) if per_slot == 1 else (slot_bytes, self.dtype.itemsize)
         return np.ndarray(shape, dtype=self.dtype, buffer=rows, strides=strides)
