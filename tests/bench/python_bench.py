@@ -73,6 +73,18 @@ def ping_pong(nbytes, iterations):
         ping.close()
 
 
+def produce(producer, rows, count, many):
+    """Writes `count` slots cycling through `rows`: slot by slot (each record
+    assigned into the slot in place) or with write_many, len(rows) at a time."""
+    if many:
+        for _ in range(count // len(rows)):
+            producer.write_many(rows, timeout=10)
+        return
+    for i in range(count):
+        with producer.write(timeout=10) as slot:
+            slot.array[0] = rows[i % len(rows)]
+
+
 def producer_throughput(pylabhub_exe, nbytes, count, workdir, many=False):
     endpoint = f"ipc://{workdir}/broker.ipc"
     broker = subprocess.Popen([pylabhub_exe, "broker", "--bind", endpoint], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -94,17 +106,10 @@ def producer_throughput(pylabhub_exe, nbytes, count, workdir, many=False):
         host = subprocess.Popen([pylabhub_exe, "run", yaml], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while not [c for c in pylabhub.channels(endpoint) if c["channel"] == name and c["consumers"]]:
             time.sleep(0.02)
-        source = np.full(nbytes, 0x5A, dtype=np.uint8)
+        rows = np.zeros(1000, dtype=dt)
+        rows["data"] = 0x5A
         start = time.monotonic_ns()
-        if many:
-            rows = np.zeros(1000, dtype=dt)
-            rows["data"] = source
-            for _ in range(count // len(rows)):
-                producer.write_many(rows, timeout=10)
-        else:
-            for _ in range(count):
-                with producer.write(timeout=10) as slot:
-                    slot.array["data"] = source
+        produce(producer, rows, count, many)
         rate = count / ((time.monotonic_ns() - start) * 1e-9)
         producer.close()
         host.wait(30)
@@ -144,13 +149,7 @@ def python_to_python(nbytes, count, many):
         rows = np.zeros(1000, dtype=dt)
         rows["seq"] = np.arange(len(rows))
         start = time.monotonic_ns()
-        if many:
-            for _ in range(count // len(rows)):
-                producer.write_many(rows, timeout=10)
-        else:
-            for i in range(count):
-                with producer.write(timeout=10) as slot:
-                    slot.array["seq"] = i
+        produce(producer, rows, count, many)
         producer.close()
         read = int(child.stdout.readline())
         rate = read / ((time.monotonic_ns() - start) * 1e-9)

@@ -104,3 +104,11 @@ def broker(processes, tmp_path):
 def python_child(code):
     """Arguments that run `code` in Debian's interpreter with the built module."""
     return [PYTHON, "-c", code]
+
+
+def attach_code(channel, broker, variable="c"):
+    """Lines for a child's code: attach `variable` to `channel` once its producer has registered it."""
+    return (f"for _ in range(200):\n"
+            f"    try:\n"
+            f"        {variable} = pylabhub.Consumer.attach({channel!r}, broker={broker!r}); break\n"
+            f"    except pylabhub.NotFound: time.sleep(0.05)\n")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pylabhub
-from conftest import python_child
+from conftest import attach_code, python_child
 
 DT = np.dtype([("seq", "u8"), ("value", "f8", (4,))], align=True)
 
@@ -67,12 +67,7 @@ def test_a_write_block_that_raises_publishes_nothing(broker, channel_name):
 def test_python_to_python_across_processes_every_slot_in_order(broker, channel_name, processes):
     name = channel_name()
     count = 3000
-    consumer_code = textwrap.dedent(f"""
-        import pylabhub, time
-        for _ in range(200):
-            try:
-                c = pylabhub.Consumer.attach({name!r}, broker={broker!r}); break
-            except pylabhub.NotFound: time.sleep(0.05)
+    consumer_code = "import pylabhub, time\n" + attach_code(name, broker) + textwrap.dedent(f"""
         expected = 0
         for slot in c:
             a = slot.array

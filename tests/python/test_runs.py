@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pylabhub
-from conftest import python_child
+from conftest import attach_code, python_child
 
 DT = np.dtype([("seq", "u8"), ("value", "f4", (2,))], align=True)
 
@@ -26,12 +26,7 @@ def test_write_many_to_read_many_across_processes_every_slot_in_order(broker, ch
     for the reader run after run; every slot arrives once, in order, whole."""
     name = channel_name()
     total = 20_000
-    reader_code = textwrap.dedent(f"""
-        import numpy as np, pylabhub, time
-        for _ in range(200):
-            try:
-                c = pylabhub.Consumer.attach({name!r}, broker={broker!r}); break
-            except pylabhub.NotFound: time.sleep(0.05)
+    reader_code = "import numpy as np, pylabhub, time\n" + attach_code(name, broker) + textwrap.dedent(f"""
         expected, runs, longest = 0, 0, 0
         for run in c.runs(max_slots=500):
             n = len(run)
