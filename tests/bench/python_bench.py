@@ -140,7 +140,7 @@ def python_to_python(nbytes, count, many):
     """Slots/s from a Python producer to a Python consumer process, slot by
     slot (write / read) or in runs (write_many / read_many)."""
     dt = layout(nbytes)
-    producer = pylabhub.Producer.create(f"test.bench.runs.{uuid.uuid4().hex[:8]}", dtype=dt, slots=256, sync="single_reader",
+    producer = pylabhub.Producer.create(f"test.bench.runs.{uuid.uuid4().hex[:8]}", dtype=dt, slots=128, sync="single_reader",
                                         broker=False, wait="busy_poll")
     child = subprocess.Popen([sys.executable, __file__, "--reader", str(nbytes), producer.segment, producer.secret, str(int(many))],
                              stdout=subprocess.PIPE, text=True)
