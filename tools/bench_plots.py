@@ -95,7 +95,8 @@ def main():
 
     by_ring = series(results, "throughput vs ring", "slots/s")
     ring = {"4 KiB slots, slot by slot": by_ring.get("throughput vs ring", []),
-            "64 B slots, runs of 32": by_ring.get("throughput vs ring (64 B", [])}
+            "64 B slots, runs of 32": by_ring.get("throughput vs ring (64 B", []),
+            "raw locked ring, 64 B, runs of 32 (baseline)": by_ring.get("throughput vs ring (raw locked ring)", [])}
     figure("throughput_vs_ring.png", "DataBlock throughput against ring length", "slots in the ring", "slots/s", ring)
     return 0
 

@@ -1,6 +1,7 @@
 // What users would otherwise use, and the machine's own limits, measured
 // the same way in the same run.
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "harness.hpp"
 #include "pylabhub/platform/backoff.hpp"
 #include "pylabhub/platform/clock.hpp"
+#include "pylabhub/platform/prefetch.hpp"
 
 namespace pylabhub::bench {
 namespace {
@@ -165,6 +167,50 @@ std::vector<double> shm_ping_pong(int iterations) {
     ::munmap(line, 4096);
     one_way.erase(one_way.begin(), one_way.begin() + 100);
     return one_way;
+}
+
+double raw_locked_ring(std::uint32_t slots, std::uint64_t count) {
+    constexpr std::uint64_t kRun = 32;
+    if (slots <= kRun) return std::nan("");  // a run must fit beside the slot the reader keeps
+    struct alignas(64) Line {
+        std::atomic<std::uint64_t> word;
+        std::byte rest[56];
+    };
+    const std::size_t bytes = sizeof(Line) * (2 + 2 * std::size_t{slots});
+    auto* lines = static_cast<Line*>(::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0));
+    for (std::size_t i = 0; i < bytes / sizeof(Line); ++i) new (&lines[i].word) std::atomic<std::uint64_t>(0);
+    Line& head = lines[0];  // written up to here (one store a run)
+    Line& tail = lines[1];  // read up to here (one store a run)
+    Line* state = lines + 2;
+    Line* payload = state + slots;
+    const int child = fork_child([&] {
+        std::uint64_t sum = 0;
+        for (std::uint64_t read = 0; read < count;) {
+            std::uint64_t written = 0;
+            while ((written = head.word.load(std::memory_order_acquire)) == read) platform::cpu_relax();
+            for (; read < written; ++read) {
+                sum += state[read % slots].word.load(std::memory_order_relaxed) + std::uint64_t(payload[read % slots].rest[0]);
+            }
+            tail.word.store(read, std::memory_order_release);
+        }
+        if (sum == 1) std::_Exit(3);  // keeps the reads
+    });
+    const std::uint64_t start = monotonic_time_ns();
+    for (std::uint64_t written = 0; written < count; written += kRun) {
+        while (written + kRun > tail.word.load(std::memory_order_acquire) + slots - 1) platform::cpu_relax();
+        for (std::uint64_t i = 0; i < kRun; ++i) platform::prefetch_for_write(&state[(written + i) % slots]);
+        for (std::uint64_t i = 0; i < kRun; ++i) {
+            Line& line = state[(written + i) % slots];
+            std::uint64_t seen = line.word.load(std::memory_order_relaxed);
+            line.word.compare_exchange_strong(seen, written + i, std::memory_order_acquire);
+            std::memset(payload[(written + i) % slots].rest, 0x5a, sizeof Line::rest);
+        }
+        head.word.store(written + kRun, std::memory_order_release);
+    }
+    wait_child(child);
+    const double rate = double(count) / (double(monotonic_time_ns() - start) * 1e-9);
+    ::munmap(lines, bytes);
+    return rate;
 }
 
 std::vector<double> zmq_req_rep(const std::string& endpoint, std::uint64_t bytes, int iterations) {

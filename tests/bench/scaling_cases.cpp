@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string>
 
+#include "baseline_probes.hpp"
 #include "datablock_probes.hpp"
 #include "harness.hpp"
 
@@ -49,11 +50,15 @@ void run_scaling_cases(Results& results) {
         results.add({"scaling", "throughput vs ring, slots=" + std::to_string(slots), 4 * KiB, "slots/s", rate, "1/s"});
     }
     // Small slots in runs, where the ring's cache lines are the whole cost:
-    // here the rate halves once a lap touches more than ~256 lines
-    // (128 slots: a state line and a payload line each).
-    for (std::uint32_t slots : {32U, 64U, 128U, 160U, 256U, 1024U}) {
+    // here the rate halves past 128 slots (a state line and a payload line
+    // each), for the raw ring as for the DataBlock.
+    for (std::uint32_t slots : {64U, 128U, 160U, 256U, 1024U}) {
         const double rate = throughput(64, datablock::ChecksumKind::none, 2'000'000, slots, 32);
         results.add({"scaling", "throughput vs ring (64 B, runs of 32), slots=" + std::to_string(slots), 64, "slots/s", rate, "1/s"});
+        // The same hand-over stripped to its cache lines: if it steps where
+        // the DataBlock does, the step is the machine's.
+        const double raw = raw_locked_ring(slots, 4'000'000);
+        results.add({"scaling", "throughput vs ring (raw locked ring), slots=" + std::to_string(slots), 64, "slots/s", raw, "1/s"});
     }
 }
 
